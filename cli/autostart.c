@@ -1,0 +1,103 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Starting a supervisor on demand, the way tmux starts its server: detached (its own
+ * session, stdio on /dev/null, a log file), exiting after an idle period. The caller
+ * holds the autostart lock exclusively. */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "macros.h"
+
+#define DEFAULT_IDLE_TIMEOUT "60"
+
+/* nucleusd next to this binary (build tree or install prefix), else the configured
+ * install path. NUCLEUS_NUCLEUSD overrides both. */
+static int find_nucleusd(char *buf, size_t cap)
+{
+        const char *e = getenv("NUCLEUS_NUCLEUSD");
+        ssize_t n;
+        char *slash;
+
+        if (e && *e) {
+                snprintf(buf, cap, "%s", e);
+                return 0;
+        }
+        n = readlink("/proc/self/exe", buf, cap - 1);
+        if (n > 0) {
+                buf[n] = 0;
+                slash = strrchr(buf, '/');
+                if (slash && (size_t)(slash - buf) + sizeof("/nucleusd") <= cap) {
+                        strcpy(slash, "/nucleusd");
+                        if (access(buf, X_OK) == 0)
+                                return 0;
+                }
+        }
+        snprintf(buf, cap, "%s", NUCLEUS_NUCLEUSD_PATH);
+        return access(buf, X_OK) == 0 ? 0 : -ENOENT;
+}
+
+int cli_autostart(const struct cli_opts *o)
+{
+        char exe[PATH_MAX], log[PATH_MAX + 32];
+        const char *idle = getenv("NUCLEUS_IDLE_TIMEOUT");
+        int pipefd[2], status;
+        char ready[2];
+        pid_t pid;
+        ssize_t n;
+
+        if (find_nucleusd(exe, sizeof(exe)) < 0) {
+                fprintf(stderr, "nucleus: no supervisor is running and nucleusd was not found (looked next to this "
+                                "binary and at %s; set NUCLEUS_NUCLEUSD)\n", NUCLEUS_NUCLEUSD_PATH);
+                return -ENOENT;
+        }
+        snprintf(log, sizeof(log), "%s/nucleusd.log", o->paths.state_dir);
+        /* nucleusd makes it too, but its log file lives there and opens first. */
+        (void)mkdir(o->paths.state_dir, 0700);
+        if (pipe2(pipefd, O_CLOEXEC) < 0)
+                return -errno;
+        pid = fork();
+        if (pid < 0)
+                return -errno;
+        if (pid == 0) {
+                char fdarg[16];
+                int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+
+                /* Double fork: the supervisor is not our child, has no controlling
+                 * terminal, and is not killed by the terminal's signals. */
+                if (setsid() < 0 || null < 0)
+                        _exit(1);
+                if (fork() != 0)
+                        _exit(0);
+                dup2(null, 0);
+                dup2(null, 1);
+                dup2(null, 2);
+                if (dup2(pipefd[1], 3) < 0)
+                        _exit(1);
+                snprintf(fdarg, sizeof(fdarg), "3");
+                char *args[] = { exe, "--ready-fd", fdarg, "--socket", (char *)o->paths.socket, "--state-dir",
+                                 (char *)o->paths.state_dir, "--idle-timeout", (char *)(idle && *idle ? idle : DEFAULT_IDLE_TIMEOUT),
+                                 "--log", (char *)(o->log_path ? o->log_path : log), "--log-format",
+                                 (char *)(o->log_format ? o->log_format : "text"),
+                                 o->paths.cgroup_root[0] ? "--cgroup-root" : NULL, (char *)o->paths.cgroup_root, NULL };
+                execv(exe, args);
+                _exit(127);
+        }
+        close(pipefd[1]);
+        (void)waitpid(pid, &status, 0);
+        do
+                n = read(pipefd[0], ready, sizeof(ready));
+        while (n < 0 && errno == EINTR);
+        close(pipefd[0]);
+        if (n <= 0 || ready[0] != 'R') {
+                fprintf(stderr, "nucleus: the supervisor (%s) failed to start; see %s\n", exe,
+                        o->log_path ? o->log_path : log);
+                return -EIO;
+        }
+        return 0;
+}

@@ -1,0 +1,74 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* The nucleus CLI: a thin JSON-RPC client. Links common/ (libc + jansson) only. */
+#pragma once
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "paths.h"
+#include "rpc.h"
+
+/* Exit statuses shared by every verb; `run` passes the workload's through. */
+#define CLI_EXIT_OK 0
+#define CLI_EXIT_FAIL 1         /* the request failed (no such sandbox, bad state) */
+#define CLI_EXIT_USAGE 2
+#define CLI_EXIT_NUCLEUS 125    /* nucleus itself failed */
+
+struct cli_opts {
+        struct nc_paths paths;
+        bool json;
+        const char *log_path;       /* for an autostarted nucleusd */
+        const char *log_format;
+};
+
+struct cli_conn {
+        int fd;
+        int lock_fd;
+        struct nc_framer in;
+        long long next_id;
+};
+
+struct cli_command {
+        const char *name;
+        const char *alias;
+        int (*fn)(const struct cli_opts *o, int argc, char **argv);
+        const char *summary;
+};
+
+/* client.c */
+enum cli_connect_mode { CLI_CONNECT_EXISTING, CLI_CONNECT_AUTOSTART };
+/* Returns 0, -ENOENT when no supervisor runs (EXISTING), or another -errno with a
+ * message already printed. */
+int cli_connect(const struct cli_opts *o, struct cli_conn *c, enum cli_connect_mode mode);
+void cli_disconnect(struct cli_conn *c);
+/* Sends a request (with descriptors) and returns its id. Steals params. */
+long long cli_send(struct cli_conn *c, const char *method, json_t *params, const int *fds, size_t nfds);
+/* Reads the next frame. 1 with *ret set, 0 on EOF, -errno. */
+int cli_recv(struct cli_conn *c, json_t **ret);
+/* Request and wait for its reply. Returns 0 with *ret_result, or 1 with *ret_error
+ * (the JSON-RPC error object), or -errno (message printed). */
+int cli_call(struct cli_conn *c, const char *method, json_t *params, json_t **ret_result, json_t **ret_error);
+/* Prints "nucleus: <message>" for an error object and returns CLI_EXIT_FAIL. */
+int cli_print_error(const json_t *error);
+
+/* autostart.c */
+int cli_autostart(const struct cli_opts *o);
+
+/* planned.c: every seed flag that is recognised but not (yet) available. */
+/* Returns true (after printing the refusal) when `arg` names such a flag. */
+bool cli_refuse_planned_flag(const char *arg);
+
+/* One file per verb. */
+int cli_cmd_run(const struct cli_opts *o, int argc, char **argv);
+int cli_cmd_ps(const struct cli_opts *o, int argc, char **argv);
+int cli_cmd_inspect(const struct cli_opts *o, int argc, char **argv);
+int cli_cmd_kill(const struct cli_opts *o, int argc, char **argv);
+int cli_cmd_rm(const struct cli_opts *o, int argc, char **argv);
+int cli_cmd_wait(const struct cli_opts *o, int argc, char **argv);
+int cli_cmd_version(const struct cli_opts *o, int argc, char **argv);
+int cli_cmd_info(const struct cli_opts *o, int argc, char **argv);
+int cli_cmd_planned(const struct cli_opts *o, int argc, char **argv);
+
+/* Helpers for verbs that act on one sandbox reference. */
+int cli_connect_or_report(const struct cli_opts *o, struct cli_conn *c, const char *what);

@@ -1,0 +1,109 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Every flag of the seed program that this version recognises but does not accept,
+ * with the work item that brings it (docs/compat.md is the long form; a test checks the
+ * two agree). No seed flag is silently ignored. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+#include "macros.h"
+
+#define REJECTED -1
+#define NO_ISSUE 0
+
+struct planned_flag {
+        const char *name;
+        int issue;              /* > 0: planned in that issue */
+        const char *why;        /* for REJECTED */
+};
+
+static const struct planned_flag flags[] = {
+        { "-d", 5, NULL }, { "--detach", 5, NULL },
+        { "--memory", 6, NULL }, { "--cpus", 6, NULL }, { "--cpu-weight", 6, NULL },
+        { "--io-limit", 6, NULL }, { "--pids", 6, NULL }, { "--swap", 6, NULL },
+        { "--memlock", 3, NULL },
+        { "--runtime", NO_ISSUE, NULL }, { "--gvisor-platform", NO_ISSUE, NULL }, { "--bundle", NO_ISSUE, NULL },
+        { "--rootless", NO_ISSUE, NULL },
+        { "--userns", 4, NULL }, { "--uidmap", 4, NULL }, { "--gidmap", 4, NULL },
+        { "--user", 4, NULL }, { "--group", 4, NULL }, { "--additional-group", 4, NULL },
+        { "--pid-file", 5, NULL }, { "--console-socket", 5, NULL }, { "--terminal", 5, NULL }, { "-t", 5, NULL },
+        { "--network", 7, NULL }, { "--allow-host-network", 7, NULL }, { "-p", 7, NULL }, { "--publish", 7, NULL },
+        { "--nat-backend", 7, NULL }, { "--dns", 7, NULL }, { "--egress-allow", 7, NULL },
+        { "--egress-tcp-port", 7, NULL }, { "--egress-udp-port", 7, NULL }, { "--egress-domain", 7, NULL },
+        { "--credential-broker", 7, NULL }, { "--credential-broker-no-proxy-env", 7, NULL },
+        { "--no-broker-proxy-env", 7, NULL },
+        { "--service-mode", 4, NULL }, { "--strict-agent", 4, NULL }, { "--trust-level", 4, NULL },
+        { "--allow-degraded-security", 3, NULL }, { "--allow-chroot-fallback", 4, NULL },
+        { "--proc-rw", 3, NULL }, { "--time-namespace", 3, NULL }, { "--disable-cgroup-namespace", 3, NULL },
+        { "--context", 4, NULL }, { "--context-mode", 4, NULL }, { "--verify-context-integrity", 4, NULL },
+        { "--secret", 4, NULL }, { "--systemd-credential", 4, NULL }, { "--volume", 4, NULL }, { "-v", 4, NULL },
+        { "--tmpfs", 4, NULL }, { "--env-fd", 4, NULL }, { "--rootfs", 4, NULL }, { "--rootfs-mode", 4, NULL },
+        { "--agent-toolchain-rootfs", 4, NULL }, { "--verify-rootfs-attestation", 4, NULL },
+        { "--require-kernel-lockdown", 4, NULL }, { "--workspace", 4, NULL }, { "--workspace-mode", 4, NULL },
+        { "--workspace-exec", 4, NULL }, { "--home", 4, NULL }, { "--provider-config-ro", 4, NULL },
+        { "--provider-config-rw", 4, NULL },
+        { "--seccomp-profile", 3, NULL }, { "--seccomp-profile-sha256", 3, NULL }, { "--seccomp-allow", 3, NULL },
+        { "--seccomp-log-denied", 3, NULL }, { "--seccomp-mode", 4, NULL }, { "--seccomp-log", 4, NULL },
+        { "--caps-policy", 3, NULL }, { "--caps-policy-sha256", 3, NULL }, { "--landlock-policy", 3, NULL },
+        { "--landlock-policy-sha256", 3, NULL },
+        { "--health-cmd", 9, NULL }, { "--health-interval", 9, NULL }, { "--health-retries", 9, NULL },
+        { "--health-start-period", 9, NULL }, { "--health-timeout", 9, NULL }, { "--health-tcp", 9, NULL },
+        { "--health-http", 9, NULL }, { "--readiness-exec", 9, NULL }, { "--readiness-tcp", 9, NULL },
+        { "--readiness-sd-notify", 9, NULL }, { "--sd-notify", 9, NULL }, { "--restart", 9, NULL },
+        { "--timeout", 5, NULL },
+        { "--hooks", NO_ISSUE, NULL }, { "--gpu", NO_ISSUE, NULL }, { "--gpu-device", NO_ISSUE, NULL },
+        { "--gpu-driver-capabilities", NO_ISSUE, NULL }, { "--gpu-visible-devices", NO_ISSUE, NULL },
+        { "--no-gpu-driver-libs", NO_ISSUE, NULL }, { "--config", NO_ISSUE, NULL }, { "--config-fd", NO_ISSUE, NULL },
+        { "--events-fd", 5, NULL }, { "--events-jsonl", 5, NULL },
+        { "--quiet-id", REJECTED, "internal plumbing of the seed; a foreground run never prints the id" },
+        { "--preset-id", REJECTED, "internal plumbing of the seed; nucleusd assigns every id" },
+        { "--detached-config-json", REJECTED, "internal plumbing of the seed's systemd-run re-exec; detached sandboxes run under nucleusd" },
+        { "--secrets-fd", REJECTED, "internal plumbing of the seed; secret files are passed to nucleusd as descriptors" },
+        { "--topology-config-hash", REJECTED, "internal plumbing of the seed's compose" },
+};
+
+static bool refuse(const struct planned_flag *f)
+{
+        if (f->issue == REJECTED)
+                fprintf(stderr, "nucleus: %s is not supported: %s (see docs/compat.md)\n", f->name, f->why);
+        else if (f->issue == NO_ISSUE)
+                fprintf(stderr, "nucleus: %s is planned (no issue yet, see docs/compat.md) and not available in this version\n", f->name);
+        else
+                fprintf(stderr, "nucleus: %s is planned (issue %d, see docs/compat.md) and not available in this version\n",
+                        f->name, f->issue);
+        return true;
+}
+
+bool cli_refuse_planned_flag(const char *arg)
+{
+        for (size_t i = 0; i < ARRAY_SIZE(flags); i++) {
+                size_t n = strlen(flags[i].name);
+
+                if (strncmp(arg, flags[i].name, n) == 0 && (arg[n] == 0 || arg[n] == '='))
+                        return refuse(&flags[i]);
+        }
+        return false;
+}
+
+/* Seed commands that are recognised but not here yet. */
+int cli_cmd_planned(const struct cli_opts *o, int argc, char **argv)
+{
+        static const struct { const char *cmd; int issue; } cmds[] = {
+                { "stop", 5 },   { "logs", 5 },    { "attach", 5 },  { "exec", 5 },   { "pause", 5 },
+                { "resume", 5 }, { "events", 5 },  { "stats", 6 },   { "seccomp", 4 }, { "checkpoint", NO_ISSUE },
+                { "restore", NO_ISSUE }, { "compose", NO_ISSUE }, { "image", NO_ISSUE },
+        };
+
+        for (size_t i = 0; i < ARRAY_SIZE(cmds); i++)
+                if (strcmp(argv[0], cmds[i].cmd) == 0) {
+                        if (cmds[i].issue == NO_ISSUE)
+                                fprintf(stderr, "nucleus: '%s' is planned (no issue yet, see docs/compat.md) and not available in this version\n", argv[0]);
+                        else
+                                fprintf(stderr, "nucleus: '%s' is planned (issue %d, see docs/compat.md) and not available in this version\n",
+                                        argv[0], cmds[i].issue);
+                        return CLI_EXIT_NUCLEUS;
+                }
+        if (strcmp(argv[0], "start") == 0)
+                fprintf(stderr, "nucleus: 'start' is not supported: run/create always start the workload (see docs/compat.md)\n");
+        return CLI_EXIT_NUCLEUS;
+}

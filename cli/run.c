@@ -1,0 +1,259 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* nucleus run: one sandbox in the foreground. Our own stdin/stdout/stderr go to the
+ * supervisor with SCM_RIGHTS, so the workload reads and writes them directly (no proxy
+ * hop); signals we receive are forwarded; our exit status is the workload's. */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "macros.h"
+#include "spec.h"
+#include "util.h"
+
+static void usage(FILE *f)
+{
+        fprintf(f,
+                "Usage: nucleus run [OPTIONS] [--] COMMAND [ARG...]\n"
+                "\n"
+                "Run COMMAND in a new sandbox in the foreground and exit with its status: its exit\n"
+                "code, or 128+signal; 125 if nucleus failed, 126 if COMMAND cannot be executed, 127\n"
+                "if it is not found. COMMAND is looked up on the sandbox's PATH.\n"
+                "\n"
+                "  --name NAME          a unique name ([A-Za-z0-9._-], 1-128 characters, not only hex digits)\n"
+                "  --hostname NAME      the sandbox's host name (default: the name, else the short id)\n"
+                "  -e, --env K=V        set an environment variable; -e K copies K from this environment\n"
+                "  -w, --workdir DIR    working directory inside the sandbox (default /)\n"
+                "  --rm                 remove the sandbox when it exits\n"
+                "  -h, --help           this text\n"
+                "\n"
+                "The environment inside is PATH, HOME, TERM (when stdout is a terminal) and -e values.\n");
+}
+
+static const int forwarded[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2 };
+
+struct run_state {
+        struct cli_conn conn;
+        char sandbox_id[NC_ID_LEN + 1];
+        int pending_sig[8];
+        size_t npending;
+};
+
+static void forward_signal(struct run_state *st, int sig)
+{
+        if (!st->sandbox_id[0]) {
+                if (st->npending < ARRAY_SIZE(st->pending_sig))
+                        st->pending_sig[st->npending++] = sig;
+                return;
+        }
+        (void)cli_send(&st->conn, "sandbox.kill", json_pack("{s:s, s:i}", "id", st->sandbox_id, "signal", sig), NULL, 0);
+}
+
+static int handle_final(const json_t *msg)
+{
+        const json_t *err = json_object_get(msg, "error");
+
+        if (err) {
+                const json_t *data = json_object_get(err, "data");
+                const char *m = json_string_value(json_object_get(err, "message"));
+                int code = (int)json_integer_value(json_object_get(data, "exit_code"));
+                int e = (int)json_integer_value(json_object_get(data, "errno"));
+
+                if (e > 0)
+                        fprintf(stderr, "nucleus: %s: %s\n", m ? m : "failed", strerror(e));
+                else
+                        fprintf(stderr, "nucleus: %s\n", m ? m : "failed");
+                return code > 0 ? code : CLI_EXIT_NUCLEUS;
+        }
+        return (int)json_integer_value(json_object_get(json_object_get(msg, "result"), "exit_code"));
+}
+
+static int build_spec(int argc, char **argv, struct nc_spec *spec, bool *ret_rm)
+{
+        struct nc_err err = { { 0 } };
+        int i;
+
+        for (i = 1; i < argc; i++) {
+                const char *a = argv[i], *val = NULL;
+                size_t n;
+
+                if (strcmp(a, "--") == 0) {
+                        i++;
+                        break;
+                }
+                if (a[0] != '-' || a[1] == 0)
+                        break;
+                if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+                        usage(stdout);
+                        exit(0);
+                }
+                if (strcmp(a, "--rm") == 0) {
+                        *ret_rm = true;
+                        continue;
+                }
+                if (cli_refuse_planned_flag(a))
+                        return -EINVAL;
+                static const char *const with_value[] = { "--name", "--hostname", "--env", "-e", "--workdir", "-w" };
+                const char *opt = NULL;
+                for (size_t k = 0; k < ARRAY_SIZE(with_value) && !opt; k++) {
+                        n = strlen(with_value[k]);
+                        if (strncmp(a, with_value[k], n) != 0)
+                                continue;
+                        if (a[n] == '=')
+                                val = a + n + 1;
+                        else if (a[n] == 0 && i + 1 < argc)
+                                val = argv[++i];
+                        else if (a[n] == 0) {
+                                fprintf(stderr, "nucleus: %s needs a value\n", a);
+                                return -EINVAL;
+                        } else if (a[1] != '-') {
+                                val = a + n;    /* -eK=V, -w/dir */
+                        } else
+                                continue;
+                        opt = with_value[k];
+                }
+                if (!opt) {
+                        fprintf(stderr, "nucleus: unknown option '%s' for run (see nucleus run --help)\n", a);
+                        return -EINVAL;
+                }
+                char **slot = NULL;
+                if (strcmp(opt, "--name") == 0)
+                        slot = &spec->name;
+                else if (strcmp(opt, "--hostname") == 0)
+                        slot = &spec->hostname;
+                else if (strcmp(opt, "--workdir") == 0 || strcmp(opt, "-w") == 0)
+                        slot = &spec->cwd;
+                if (slot) {
+                        free(*slot);
+                        *slot = strdup(val);
+                        continue;
+                }
+                /* -e K: take K from our own environment, as docker does. */
+                if (!strchr(val, '=')) {
+                        const char *v = getenv(val);
+                        _cleanup_free_ char *kv = NULL;
+                        if (!v) {
+                                fprintf(stderr, "nucleus: -e %s: %s is not set in this environment (use -e %s=VALUE)\n", val, val, val);
+                                return -EINVAL;
+                        }
+                        if (asprintf(&kv, "%s=%s", val, v) < 0 || nc_spec_setenv(spec, kv, &err) < 0)
+                                goto bad;
+                } else if (nc_spec_setenv(spec, val, &err) < 0)
+                        goto bad;
+        }
+        if (i >= argc) {
+                fprintf(stderr, "nucleus: no command given (usage: nucleus run [OPTIONS] [--] COMMAND [ARG...])\n");
+                return -EINVAL;
+        }
+        char **nv = calloc((size_t)(argc - i) + 1, sizeof(char *));
+        if (!nv)
+                return -ENOMEM;
+        for (int k = i; k < argc; k++)
+                nv[k - i] = strdup(argv[k]);
+        free(spec->argv);
+        spec->argv = nv;
+        spec->argc = (size_t)(argc - i);
+        if (isatty(1) && !nc_spec_getenv(spec, "TERM")) {
+                const char *term = getenv("TERM");
+                _cleanup_free_ char *kv = NULL;
+                if (asprintf(&kv, "TERM=%s", term && *term ? term : "xterm") >= 0)
+                        (void)nc_spec_setenv(spec, kv, NULL);
+        }
+        if (nc_spec_validate(spec, &err) < 0)
+                goto bad;
+        return 0;
+bad:
+        fprintf(stderr, "nucleus: %s\n", err.msg);
+        return -EINVAL;
+}
+
+int cli_cmd_run(const struct cli_opts *o, int argc, char **argv)
+{
+        _cleanup_spec_ struct nc_spec *spec = nc_spec_new();
+        struct run_state st = { 0 };
+        int stdio[3], sfd, code = CLI_EXIT_NUCLEUS;
+        long long create_id;
+        bool rm = false;
+        sigset_t set;
+
+        if (!spec)
+                return CLI_EXIT_NUCLEUS;
+        if (build_spec(argc, argv, spec, &rm) < 0)
+                return CLI_EXIT_NUCLEUS;
+
+        /* A closed stdio fd of ours becomes /dev/null for the workload. */
+        for (int i = 0; i < 3; i++) {
+                stdio[i] = i;
+                if (fcntl(i, F_GETFD) < 0)
+                        stdio[i] = open("/dev/null", i == 0 ? O_RDONLY : O_WRONLY);
+        }
+        if (cli_connect(o, &st.conn, CLI_CONNECT_AUTOSTART) < 0)
+                return CLI_EXIT_NUCLEUS;
+
+        /* Signals become requests; block them before the sandbox exists so none is lost. */
+        sigemptyset(&set);
+        for (size_t i = 0; i < ARRAY_SIZE(forwarded); i++)
+                sigaddset(&set, forwarded[i]);
+        sigprocmask(SIG_BLOCK, &set, NULL);
+        signal(SIGPIPE, SIG_IGN);
+        sfd = signalfd(-1, &set, SFD_CLOEXEC);
+
+        create_id = cli_send(&st.conn, "sandbox.create",
+                             json_pack("{s:o, s:b, s:s, s:b}", "spec", nc_spec_to_json(spec), "wait", 1, "stdio", "passed",
+                                       "auto_remove", rm),
+                             stdio, 3);
+        if (create_id < 0) {
+                fprintf(stderr, "nucleus: Failed to send the request: %s\n", strerror((int)-create_id));
+                goto out;
+        }
+        for (;;) {
+                struct pollfd pfd[2] = { { .fd = st.conn.fd, .events = POLLIN }, { .fd = sfd, .events = POLLIN } };
+                json_t *msg = NULL;
+                const json_t *mid;
+                const char *method;
+                int r;
+
+                if (poll(pfd, sfd >= 0 ? 2 : 1, -1) < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        break;
+                }
+                if (sfd >= 0 && (pfd[1].revents & POLLIN)) {
+                        struct signalfd_siginfo si;
+                        if (read(sfd, &si, sizeof(si)) == sizeof(si))
+                                forward_signal(&st, (int)si.ssi_signo);
+                }
+                if (!pfd[0].revents)
+                        continue;
+                r = cli_recv(&st.conn, &msg);
+                if (r <= 0) {
+                        fprintf(stderr, "nucleus: lost the connection to the supervisor%s%s\n", r < 0 ? ": " : "",
+                                r < 0 ? strerror(-r) : "");
+                        break;
+                }
+                method = json_string_value(json_object_get(msg, "method"));
+                mid = json_object_get(msg, "id");
+                if (method && strcmp(method, "sandbox.started") == 0) {
+                        const char *id = json_string_value(json_object_get(json_object_get(msg, "params"), "id"));
+                        if (id && strlen(id) == NC_ID_LEN) {
+                                memcpy(st.sandbox_id, id, sizeof(st.sandbox_id));
+                                for (size_t i = 0; i < st.npending; i++)
+                                        forward_signal(&st, st.pending_sig[i]);
+                                st.npending = 0;
+                        }
+                } else if (json_is_integer(mid) && json_integer_value(mid) == create_id) {
+                        code = handle_final(msg);
+                        json_decref(msg);
+                        break;
+                }
+                json_decref(msg);
+        }
+out:
+        cli_disconnect(&st.conn);
+        return code;
+}

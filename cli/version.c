@@ -1,0 +1,62 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+
+int cli_cmd_version(const struct cli_opts *o, int argc, char **argv)
+{
+        json_t *res = NULL, *err = NULL;
+        struct cli_conn c;
+        bool json = o->json || (argc > 1 && strcmp(argv[1], "--json") == 0);
+        int r;
+
+        /* Asks a running supervisor but never starts one just to print a version. */
+        r = cli_connect(o, &c, CLI_CONNECT_EXISTING);
+        if (r == 0) {
+                r = cli_call(&c, "supervisor.info", NULL, &res, &err);
+                cli_disconnect(&c);
+                json_decref(err);
+        }
+        if (json) {
+                json_t *j = json_pack("{s:s, s:s, s:O*}", "client", NUCLEUS_VERSION, "api_version", NC_API_VERSION,
+                                      "supervisor", res);
+                json_dumpf(j, stdout, JSON_INDENT(2));
+                printf("\n");
+                json_decref(j);
+        } else {
+                printf("nucleus %s (API %s)\n", NUCLEUS_VERSION, NC_API_VERSION);
+                if (res)
+                        printf("nucleusd %s (API %s) at %s\n", json_string_value(json_object_get(res, "version")),
+                               json_string_value(json_object_get(res, "api_version")), o->paths.socket);
+                else
+                        printf("nucleusd: not running at %s\n", o->paths.socket);
+        }
+        json_decref(res);
+        return 0;
+}
+
+int cli_cmd_info(const struct cli_opts *o, int argc, char **argv)
+{
+        json_t *res = NULL, *err = NULL;
+        struct cli_conn c;
+        int r;
+
+        if (cli_connect(o, &c, CLI_CONNECT_EXISTING) < 0) {
+                fprintf(stderr, "nucleus: no supervisor is running at %s\n", o->paths.socket);
+                return CLI_EXIT_FAIL;
+        }
+        r = cli_call(&c, "supervisor.info", NULL, &res, &err);
+        cli_disconnect(&c);
+        if (r < 0)
+                return CLI_EXIT_NUCLEUS;
+        if (r > 0) {
+                r = cli_print_error(err);
+                json_decref(err);
+                return r;
+        }
+        json_dumpf(res, stdout, JSON_INDENT(2));
+        printf("\n");
+        json_decref(res);
+        return 0;
+}

@@ -1,0 +1,53 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include "paths.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+int nc_paths_set(char *dst, size_t cap, const char *value)
+{
+        if (strlen(value) >= cap)
+                return -ENAMETOOLONG;
+        strcpy(dst, value);
+        return 0;
+}
+
+int nc_paths_default(struct nc_paths *p)
+{
+        const char *e, *xdg = getenv("XDG_RUNTIME_DIR");
+        char base[PATH_MAX];
+        int n;
+
+        memset(p, 0, sizeof(*p));
+        if (geteuid() == 0 || !xdg || !*xdg)
+                n = snprintf(base, sizeof(base), "/run/nucleus");
+        else
+                n = snprintf(base, sizeof(base), "%s/nucleus", xdg);
+        if (n < 0 || (size_t)n >= sizeof(base))
+                return -ENAMETOOLONG;
+
+        e = getenv("NUCLEUS_SOCKET");
+        if (e && *e) {
+                if (nc_paths_set(p->socket, sizeof(p->socket), e) < 0)
+                        return -ENAMETOOLONG;
+        } else if ((size_t)snprintf(p->socket, sizeof(p->socket), "%s/nucleus.sock", base) >= sizeof(p->socket))
+                return -ENAMETOOLONG;
+
+        e = getenv("NUCLEUS_STATE_DIR");
+        if (nc_paths_set(p->state_dir, sizeof(p->state_dir), e && *e ? e : base) < 0)
+                return -ENAMETOOLONG;
+
+        e = getenv("NUCLEUS_CGROUP_ROOT");
+        if (e && *e && nc_paths_set(p->cgroup_root, sizeof(p->cgroup_root), e) < 0)
+                return -ENAMETOOLONG;
+        return 0;
+}
+
+int nc_paths_lock(const struct nc_paths *p, char *buf, size_t cap)
+{
+        int n = snprintf(buf, cap, "%s.lock", p->socket);
+        return n < 0 || (size_t)n >= cap ? -ENAMETOOLONG : 0;
+}

@@ -1,0 +1,20 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Where things live. Each path has a default, an environment variable and a flag, so
+ * tests can run several supervisors side by side. */
+#pragma once
+
+#include <limits.h>
+#include <sys/un.h>
+
+struct nc_paths {
+        char socket[sizeof(((struct sockaddr_un *)0)->sun_path)];   /* NUCLEUS_SOCKET */
+        char state_dir[PATH_MAX];                                    /* NUCLEUS_STATE_DIR */
+        char cgroup_root[PATH_MAX];                                  /* NUCLEUS_CGROUP_ROOT; "" = detect */
+};
+
+/* Fills defaults from the environment: root uses /run/nucleus, others
+ * $XDG_RUNTIME_DIR/nucleus. Returns -ENAMETOOLONG if a path does not fit. */
+int nc_paths_default(struct nc_paths *p);
+int nc_paths_set(char *dst, size_t cap, const char *value);
+/* The autostart lock lives next to the socket: "<socket>.lock". */
+int nc_paths_lock(const struct nc_paths *p, char *buf, size_t cap);

@@ -1,0 +1,288 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include "spec.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "util.h"
+
+/* Variables that let a caller inject code into every dynamically linked program; the
+ * seed refused the first five in its CLI only. We refuse all of them in the validator,
+ * so an API client cannot bypass the CLI. */
+static const char *const denied_env[] = {
+        "LD_PRELOAD", "LD_LIBRARY_PATH", "LD_AUDIT", "LD_DEBUG", "LD_PROFILE",
+        "LD_DYNAMIC_WEAK", "LD_SHOW_AUXV", "LD_BIND_NOT", "LD_ORIGIN_PATH",
+};
+
+struct nc_spec *nc_spec_new(void)
+{
+        struct nc_spec *s = calloc(1, sizeof(*s));
+
+        if (!s)
+                return NULL;
+        s->argv = calloc(1, sizeof(char *));
+        s->env = calloc(1, sizeof(char *));
+        if (!s->argv || !s->env) {
+                nc_spec_free(s);
+                return NULL;
+        }
+        return s;
+}
+
+static void strv_free(char **v)
+{
+        if (v)
+                for (char **p = v; *p; p++)
+                        free(*p);
+        free(v);
+}
+
+void nc_spec_free(struct nc_spec *s)
+{
+        if (!s)
+                return;
+        free(s->name);
+        free(s->hostname);
+        strv_free(s->argv);
+        strv_free(s->env);
+        free(s->cwd);
+        free(s);
+}
+
+json_t *nc_json_bytes(const char *s)
+{
+        json_t *v = json_string(s);     /* NULL when not valid UTF-8 */
+        _cleanup_free_ char *b64 = NULL;
+
+        if (v)
+                return v;
+        b64 = malloc(nc_b64_encoded_len(strlen(s)));
+        if (!b64)
+                return NULL;
+        nc_b64_encode((const uint8_t *)s, strlen(s), b64);
+        return json_pack("{s:s}", "base64", b64);
+}
+
+int nc_json_bytes_get(const json_t *v, char **ret, struct nc_err *err, const char *what)
+{
+        if (json_is_string(v)) {
+                size_t n = json_string_length(v);
+                const char *p = json_string_value(v);
+
+                if (memchr(p, 0, n))
+                        return nc_err_set(err, "%s contains a NUL byte", what);
+                *ret = strdup(p);
+                return *ret ? 0 : -ENOMEM;
+        }
+        if (json_is_object(v) && json_object_size(v) == 1 && json_is_string(json_object_get(v, "base64"))) {
+                const json_t *b = json_object_get(v, "base64");
+                size_t n = json_string_length(b);
+                _cleanup_free_ char *out = malloc(n / 4 * 3 + 1);
+                ssize_t k;
+
+                if (!out)
+                        return -ENOMEM;
+                k = nc_b64_decode(json_string_value(b), n, (uint8_t *)out, n / 4 * 3);
+                if (k < 0)
+                        return nc_err_set(err, "%s: invalid base64", what);
+                if (memchr(out, 0, (size_t)k))
+                        return nc_err_set(err, "%s contains a NUL byte", what);
+                out[k] = 0;
+                *ret = TAKE_PTR(out);
+                return 0;
+        }
+        return nc_err_set(err, "%s must be a string or {\"base64\": \"...\"}", what);
+}
+
+static int strv_from_json(const json_t *a, char ***ret, size_t *ret_n, size_t max,
+                          struct nc_err *err, const char *what)
+{
+        size_t n = json_array_size(a);
+        char **v;
+
+        if (!json_is_array(a))
+                return nc_err_set(err, "'%s' must be an array", what);
+        if (n > max)
+                return nc_err_set(err, "'%s' has %zu entries; at most %zu are accepted", what, n, max);
+        v = calloc(n + 1, sizeof(char *));
+        if (!v)
+                return -ENOMEM;
+        for (size_t i = 0; i < n; i++) {
+                char label[64];
+                int r;
+
+                snprintf(label, sizeof(label), "%s[%zu]", what, i);
+                r = nc_json_bytes_get(json_array_get(a, i), &v[i], err, label);
+                if (r < 0) {
+                        strv_free(v);
+                        return r;
+                }
+        }
+        strv_free(*ret);
+        *ret = v;
+        *ret_n = n;
+        return 0;
+}
+
+static json_t *strv_to_json(char *const *v)
+{
+        json_t *a = json_array();
+
+        for (; a && v && *v; v++)
+                json_array_append_new(a, nc_json_bytes(*v));
+        return a;
+}
+
+static int optional_string(const json_t *j, const char *key, char **ret, struct nc_err *err)
+{
+        const json_t *v = json_object_get(j, key);
+
+        if (!v || json_is_null(v))
+                return 0;
+        free(*ret);
+        *ret = NULL;
+        return nc_json_bytes_get(v, ret, err, key);
+}
+
+int nc_spec_from_json(const json_t *j, struct nc_spec **ret, struct nc_err *err)
+{
+        static const char *const known[] = { "name", "hostname", "args", "env", "cwd" };
+        _cleanup_spec_ struct nc_spec *s = NULL;
+        const char *key;
+        json_t *v;
+        int r;
+
+        if (!json_is_object(j))
+                return nc_err_set(err, "the spec must be a JSON object");
+        json_object_foreach((json_t *)j, key, v) {
+                bool ok = false;
+
+                for (size_t i = 0; i < ARRAY_SIZE(known) && !ok; i++)
+                        ok = strcmp(key, known[i]) == 0;
+                if (!ok)
+                        return nc_err_set(err, "unknown spec field '%.64s' (accepted: name, hostname, args, env, cwd)", key);
+        }
+        s = nc_spec_new();
+        if (!s)
+                return -ENOMEM;
+        if ((r = optional_string(j, "name", &s->name, err)) < 0 ||
+            (r = optional_string(j, "hostname", &s->hostname, err)) < 0 ||
+            (r = optional_string(j, "cwd", &s->cwd, err)) < 0)
+                return r;
+        v = json_object_get(j, "args");
+        if (!v)
+                return nc_err_set(err, "'args' is required: the command to run");
+        if ((r = strv_from_json(v, &s->argv, &s->argc, NC_SPEC_MAX_ARGS, err, "args")) < 0)
+                return r;
+        v = json_object_get(j, "env");
+        if (v && (r = strv_from_json(v, &s->env, &s->envc, NC_SPEC_MAX_ENV, err, "env")) < 0)
+                return r;
+        if ((r = nc_spec_validate(s, err)) < 0)
+                return r;
+        *ret = TAKE_PTR(s);
+        return 0;
+}
+
+json_t *nc_spec_to_json(const struct nc_spec *s)
+{
+        json_t *j = json_object();
+
+        if (!j)
+                return NULL;
+        if (s->name)
+                json_object_set_new(j, "name", nc_json_bytes(s->name));
+        if (s->hostname)
+                json_object_set_new(j, "hostname", nc_json_bytes(s->hostname));
+        json_object_set_new(j, "args", strv_to_json(s->argv));
+        json_object_set_new(j, "env", strv_to_json(s->env));
+        if (s->cwd)
+                json_object_set_new(j, "cwd", nc_json_bytes(s->cwd));
+        return j;
+}
+
+static int env_entry_validate(const char *kv, struct nc_err *err)
+{
+        const char *eq = strchr(kv, '=');
+
+        if (!eq || eq == kv)
+                return nc_err_set(err, "environment entry '%.64s' must have the form KEY=VALUE with a non-empty KEY", kv);
+        for (size_t i = 0; i < ARRAY_SIZE(denied_env); i++)
+                if ((size_t)(eq - kv) == strlen(denied_env[i]) &&
+                    strncmp(kv, denied_env[i], (size_t)(eq - kv)) == 0)
+                        return nc_err_set(err, "environment variable %s is refused: it would let the caller inject code into the dynamic loader", denied_env[i]);
+        return 0;
+}
+
+int nc_spec_validate(const struct nc_spec *s, struct nc_err *err)
+{
+        size_t total = 0;
+        int r;
+
+        if (s->name && !nc_name_valid(s->name))
+                return nc_err_set(err, "invalid name '%.140s': use 1-128 characters from [A-Za-z0-9._-]", s->name);
+        if (s->name && nc_id_prefix_valid(s->name))
+                /* A name that looks like an id prefix would make lookups ambiguous. */
+                return nc_err_set(err, "invalid name '%s': names made only of hex digits could be taken for an id; add another character", s->name);
+        if (s->hostname && !nc_hostname_valid(s->hostname))
+                return nc_err_set(err, "invalid hostname '%.80s': use letters, digits, '-' and '.', at most 64 characters, labels not starting or ending with '-'", s->hostname);
+        if (s->argc == 0 || !s->argv[0] || !s->argv[0][0])
+                return nc_err_set(err, "no command given: pass the program to run after '--'");
+        if (s->cwd && s->cwd[0] != '/')
+                return nc_err_set(err, "invalid workdir '%.200s': it must be an absolute path", s->cwd);
+        if (s->cwd && strlen(s->cwd) >= 4096)
+                return nc_err_set(err, "invalid workdir: longer than 4095 bytes");
+        for (size_t i = 0; i < s->envc; i++) {
+                if ((r = env_entry_validate(s->env[i], err)) < 0)
+                        return r;
+                total += strlen(s->env[i]) + 1;
+        }
+        for (size_t i = 0; i < s->argc; i++)
+                total += strlen(s->argv[i]) + 1;
+        if (total > NC_SPEC_MAX_BYTES)
+                return nc_err_set(err, "arguments and environment take %zu bytes; at most %d are accepted", total, NC_SPEC_MAX_BYTES);
+        return 0;
+}
+
+static ssize_t env_find(const struct nc_spec *s, const char *key, size_t keylen)
+{
+        for (size_t i = 0; i < s->envc; i++)
+                if (strncmp(s->env[i], key, keylen) == 0 && s->env[i][keylen] == '=')
+                        return (ssize_t)i;
+        return -1;
+}
+
+int nc_spec_setenv(struct nc_spec *s, const char *kv, struct nc_err *err)
+{
+        char *copy, **nv;
+        ssize_t at;
+        int r;
+
+        if ((r = env_entry_validate(kv, err)) < 0)
+                return r;
+        if (s->envc >= NC_SPEC_MAX_ENV)
+                return nc_err_set(err, "too many environment entries (at most %d)", NC_SPEC_MAX_ENV);
+        copy = strdup(kv);
+        if (!copy)
+                return -ENOMEM;
+        at = env_find(s, kv, (size_t)(strchr(kv, '=') - kv));
+        if (at >= 0) {
+                free(s->env[at]);
+                s->env[at] = copy;
+                return 0;
+        }
+        nv = realloc(s->env, (s->envc + 2) * sizeof(char *));
+        if (!nv) {
+                free(copy);
+                return -ENOMEM;
+        }
+        nv[s->envc++] = copy;
+        nv[s->envc] = NULL;
+        s->env = nv;
+        return 0;
+}
+
+const char *nc_spec_getenv(const struct nc_spec *s, const char *key)
+{
+        ssize_t at = env_find(s, key, strlen(key));
+        return at < 0 ? NULL : s->env[at] + strlen(key) + 1;
+}

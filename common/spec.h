@@ -1,0 +1,49 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* The sandbox spec: one C model, one JSON codec, one validator, used by the CLI, the
+ * supervisor's loop and the zygote/init alike, so no layer can accept what another
+ * would refuse. */
+#pragma once
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "err.h"
+
+/* Limits on what a caller may send. ARG_MAX-sized requests are refused up front rather
+ * than failing with E2BIG deep inside init. */
+#define NC_SPEC_MAX_ARGS 4096
+#define NC_SPEC_MAX_ENV 4096
+#define NC_SPEC_MAX_BYTES (512 * 1024)
+#define NC_SPEC_DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+#define NC_SPEC_DEFAULT_HOME "/root"
+
+struct nc_spec {
+        char *name;        /* NULL: the id is the name */
+        char *hostname;    /* NULL: the name, else "nucleus" when the name is no host name */
+        char **argv;       /* NULL-terminated; argv[0] is looked up on the sandbox's PATH */
+        size_t argc;
+        char **env;        /* NULL-terminated "K=V" */
+        size_t envc;
+        char *cwd;         /* absolute; NULL: "/" */
+};
+
+struct nc_spec *nc_spec_new(void);
+void nc_spec_free(struct nc_spec *s);
+static inline void nc_spec_freep(struct nc_spec **s) { nc_spec_free(*s); }
+#define _cleanup_spec_ _cleanup_(nc_spec_freep)
+
+/* Decodes and validates. Unknown keys are refused (a typo must not be ignored).
+ * On failure err says which field and value were wrong and what is accepted. */
+int nc_spec_from_json(const json_t *j, struct nc_spec **ret, struct nc_err *err);
+json_t *nc_spec_to_json(const struct nc_spec *s);
+int nc_spec_validate(const struct nc_spec *s, struct nc_err *err);
+
+/* Adds one "K=V" (replacing an earlier K). Validates the entry. */
+int nc_spec_setenv(struct nc_spec *s, const char *kv, struct nc_err *err);
+const char *nc_spec_getenv(const struct nc_spec *s, const char *key);
+
+/* Byte strings in JSON: plain strings when valid UTF-8, else {"base64": "..."} — the
+ * field says which. Decoded strings never contain NUL. */
+json_t *nc_json_bytes(const char *s);
+int nc_json_bytes_get(const json_t *v, char **ret, struct nc_err *err, const char *what);

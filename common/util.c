@@ -1,0 +1,225 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include "util.h"
+#include "macros.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/random.h>
+#include <sys/wait.h>
+#include <time.h>
+
+int nc_id_new(char ret[NC_ID_LEN + 1])
+{
+        static const char hex[] = "0123456789abcdef";
+        uint8_t raw[NC_ID_LEN / 2];
+        ssize_t n = getrandom(raw, sizeof(raw), 0);
+
+        if (n != (ssize_t)sizeof(raw))
+                return n < 0 ? -errno : -EIO;
+        for (size_t i = 0; i < sizeof(raw); i++) {
+                ret[2 * i] = hex[raw[i] >> 4];
+                ret[2 * i + 1] = hex[raw[i] & 15];
+        }
+        ret[NC_ID_LEN] = 0;
+        return 0;
+}
+
+static bool all_lower_hex(const char *s, size_t min, size_t max)
+{
+        size_t n = 0;
+
+        for (; s[n]; n++)
+                if (!((s[n] >= '0' && s[n] <= '9') || (s[n] >= 'a' && s[n] <= 'f')) || n >= max)
+                        return false;
+        return n >= min;
+}
+
+bool nc_id_valid(const char *s) { return s && all_lower_hex(s, NC_ID_LEN, NC_ID_LEN); }
+bool nc_id_prefix_valid(const char *s) { return s && all_lower_hex(s, 1, NC_ID_LEN); }
+
+bool nc_name_valid(const char *s)
+{
+        size_t n;
+
+        if (!s || strcmp(s, ".") == 0 || strcmp(s, "..") == 0)
+                return false;
+        for (n = 0; s[n]; n++)
+                if (!(isalnum((unsigned char)s[n]) || s[n] == '.' || s[n] == '_' || s[n] == '-') ||
+                    n >= NC_NAME_MAX)
+                        return false;
+        return n > 0;
+}
+
+bool nc_hostname_valid(const char *s)
+{
+        size_t n, label = 0;
+
+        if (!s || !*s)
+                return false;
+        for (n = 0; s[n]; n++) {
+                char c = s[n];
+
+                if (n >= 64)
+                        return false;
+                if (c == '.') {
+                        if (label == 0 || s[n - 1] == '-')
+                                return false;
+                        label = 0;
+                        continue;
+                }
+                if (!(isalnum((unsigned char)c) || (c == '-' && label > 0)))
+                        return false;
+                if (++label > 63)
+                        return false;
+        }
+        return label > 0 && s[n - 1] != '-';
+}
+
+int nc_signal_parse(const char *s)
+{
+        char *end;
+        long v;
+
+        if (!s || !*s)
+                return -EINVAL;
+        if (isdigit((unsigned char)*s)) {
+                errno = 0;
+                v = strtol(s, &end, 10);
+                if (errno || *end || v <= 0 || v >= NSIG)
+                        return -EINVAL;
+                return (int)v;
+        }
+        if (strncasecmp(s, "SIG", 3) == 0)
+                s += 3;
+        for (int i = 1; i < SIGRTMIN; i++) {
+                const char *abbrev = sigabbrev_np(i);
+
+                if (abbrev && strcasecmp(abbrev, s) == 0)
+                        return i;
+        }
+        return -EINVAL;
+}
+
+const char *nc_signal_name(int sig)
+{
+        static const char *const names[] = {
+                [SIGHUP] = "SIGHUP",   [SIGINT] = "SIGINT",   [SIGQUIT] = "SIGQUIT",
+                [SIGILL] = "SIGILL",   [SIGTRAP] = "SIGTRAP", [SIGABRT] = "SIGABRT",
+                [SIGBUS] = "SIGBUS",   [SIGFPE] = "SIGFPE",   [SIGKILL] = "SIGKILL",
+                [SIGUSR1] = "SIGUSR1", [SIGSEGV] = "SIGSEGV", [SIGUSR2] = "SIGUSR2",
+                [SIGPIPE] = "SIGPIPE", [SIGALRM] = "SIGALRM", [SIGTERM] = "SIGTERM",
+                [SIGSTKFLT] = "SIGSTKFLT", [SIGCHLD] = "SIGCHLD", [SIGCONT] = "SIGCONT",
+                [SIGSTOP] = "SIGSTOP", [SIGTSTP] = "SIGTSTP", [SIGTTIN] = "SIGTTIN",
+                [SIGTTOU] = "SIGTTOU", [SIGURG] = "SIGURG",   [SIGXCPU] = "SIGXCPU",
+                [SIGXFSZ] = "SIGXFSZ", [SIGVTALRM] = "SIGVTALRM", [SIGPROF] = "SIGPROF",
+                [SIGWINCH] = "SIGWINCH", [SIGIO] = "SIGIO",   [SIGPWR] = "SIGPWR",
+                [SIGSYS] = "SIGSYS",
+        };
+
+        if (sig > 0 && (size_t)sig < ARRAY_SIZE(names) && names[sig])
+                return names[sig];
+        return "SIG?";
+}
+
+int nc_exit_code_from_wstatus(int wstatus)
+{
+        if (WIFEXITED(wstatus))
+                return WEXITSTATUS(wstatus);
+        if (WIFSIGNALED(wstatus))
+                return 128 + WTERMSIG(wstatus);
+        return 125;
+}
+
+static const char b64_alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+/* Hand-written on purpose: the CLI links only jansson so it starts fast, and libcrypto's
+ * EVP_EncodeBlock would pull 4 MB of relocations into every `nucleus` invocation. */
+size_t nc_b64_encoded_len(size_t n) { return (n + 2) / 3 * 4 + 1; }
+
+void nc_b64_encode(const uint8_t *in, size_t n, char *out)
+{
+        size_t i, o = 0;
+
+        for (i = 0; i + 2 < n; i += 3) {
+                uint32_t v = (uint32_t)in[i] << 16 | (uint32_t)in[i + 1] << 8 | in[i + 2];
+                out[o++] = b64_alphabet[v >> 18 & 63];
+                out[o++] = b64_alphabet[v >> 12 & 63];
+                out[o++] = b64_alphabet[v >> 6 & 63];
+                out[o++] = b64_alphabet[v & 63];
+        }
+        if (i < n) {
+                uint32_t v = (uint32_t)in[i] << 16 | (i + 1 < n ? (uint32_t)in[i + 1] << 8 : 0);
+                out[o++] = b64_alphabet[v >> 18 & 63];
+                out[o++] = b64_alphabet[v >> 12 & 63];
+                out[o++] = i + 1 < n ? b64_alphabet[v >> 6 & 63] : '=';
+                out[o++] = '=';
+        }
+        out[o] = 0;
+}
+
+static int b64_value(char c)
+{
+        const char *p = c ? strchr(b64_alphabet, c) : NULL;
+        return p ? (int)(p - b64_alphabet) : -1;
+}
+
+ssize_t nc_b64_decode(const char *in, size_t n, uint8_t *out, size_t cap)
+{
+        size_t o = 0;
+
+        if (n % 4)
+                return -EINVAL;
+        for (size_t i = 0; i < n; i += 4) {
+                int a = b64_value(in[i]), b = b64_value(in[i + 1]);
+                int c = in[i + 2] == '=' ? -2 : b64_value(in[i + 2]);
+                int d = in[i + 3] == '=' ? -2 : b64_value(in[i + 3]);
+                bool last = i + 4 == n;
+
+                /* Padding only at the very end, and "x=y=" is not a thing. */
+                if (a < 0 || b < 0 || c == -1 || d == -1 || ((c == -2 || d == -2) && !last) ||
+                    (c == -2 && d != -2))
+                        return -EINVAL;
+                uint32_t v = (uint32_t)a << 18 | (uint32_t)b << 12 | (uint32_t)(c < 0 ? 0 : c) << 6 |
+                             (uint32_t)(d < 0 ? 0 : d);
+                size_t k = c == -2 ? 1 : d == -2 ? 2 : 3;
+                if (o + k > cap)
+                        return -ENOBUFS;
+                out[o++] = (uint8_t)(v >> 16);
+                if (k > 1)
+                        out[o++] = (uint8_t)(v >> 8);
+                if (k > 2)
+                        out[o++] = (uint8_t)v;
+        }
+        return (ssize_t)o;
+}
+
+uint64_t nc_now_ns(void)
+{
+        struct timespec ts;
+
+        clock_gettime(CLOCK_REALTIME, &ts);
+        return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+uint64_t nc_monotonic_ns(void)
+{
+        struct timespec ts;
+
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+void nc_format_rfc3339(uint64_t ns, char buf[64])
+{
+        time_t secs = (time_t)(ns / 1000000000ull);
+        struct tm tm;
+
+        gmtime_r(&secs, &tm);
+        snprintf(buf, 64, "%04d-%02d-%02dT%02d:%02d:%02d.%09luZ", tm.tm_year + 1900, tm.tm_mon + 1,
+                 tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (unsigned long)(ns % 1000000000ull));
+}

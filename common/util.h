@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Small pure helpers: ids, names, signals, exit statuses, base64. libc only. */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#define NC_ID_LEN 32
+#define NC_NAME_MAX 128
+
+/* 128 random bits as 32 lowercase hex characters (+ NUL). */
+int nc_id_new(char ret[NC_ID_LEN + 1]);
+bool nc_id_valid(const char *s);
+/* An id prefix a user may type: 1..32 lowercase hex characters. */
+bool nc_id_prefix_valid(const char *s);
+/* [A-Za-z0-9._-]{1,128}, not "." or "..": the seed's rule. */
+bool nc_name_valid(const char *s);
+/* RFC 1123 host name, at most 64 bytes (the kernel's limit for sethostname). */
+bool nc_hostname_valid(const char *s);
+
+/* "TERM", "SIGTERM", "term" or "15" -> 15. Returns -EINVAL for anything else. */
+int nc_signal_parse(const char *s);
+/* "SIGTERM"; a static buffer for unknown numbers is never used: returns "SIG?" then. */
+const char *nc_signal_name(int sig);
+
+/* One place maps a wait status to a shell exit code: exited -> code, killed -> 128+sig. */
+int nc_exit_code_from_wstatus(int wstatus);
+
+/* Sizes of base64 buffers (with NUL). decode returns the length or -EINVAL. */
+size_t nc_b64_encoded_len(size_t n);
+void nc_b64_encode(const uint8_t *in, size_t n, char *out);
+ssize_t nc_b64_decode(const char *in, size_t n, uint8_t *out, size_t cap);
+
+uint64_t nc_now_ns(void);          /* CLOCK_REALTIME */
+uint64_t nc_monotonic_ns(void);    /* CLOCK_MONOTONIC */
+/* RFC 3339 with nanoseconds, UTC: 2026-11-22T22:38:55.123456789Z */
+void nc_format_rfc3339(uint64_t ns, char buf[64]);

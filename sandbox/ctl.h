@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* The two private protocols of a nucleusd, both JSON objects, one per SOCK_SEQPACKET
+ * message, with descriptors attached by SCM_RIGHTS:
+ *
+ * loop <-> zygote
+ *   -> {"op":"prepare","id":ID}
+ *   <- {"op":"cloned","id":ID,"pid":P}             fds: [pidfd, ctl]
+ *   <- {"op":"failed","id":ID,"stage":..,"errno":..,"message":..}
+ *   <- {"op":"reaped","id":ID,"pid":P,"status":W}   W: init's wait status
+ *
+ * supervisor <-> init (ctl)
+ *   zygote -> {"op":"go"}                          uid/gid maps are written
+ *   <- {"op":"ready"}                              prepared and parked
+ *   -> {"op":"claim","spec":{..}}                  fds: [stdin, stdout, stderr]
+ *   <- {"op":"started","pid":P}                    P: the workload's pid inside
+ *   <- {"op":"exit","status":W}                    W: the workload's wait status
+ *   <- {"op":"failed","stage":..,"errno":..,"message":..}   then init exits
+ */
+#pragma once
+
+#include <jansson.h>
+#include <stddef.h>
+
+#include "sandbox.h"
+
+/* A claim carries argv and env; messages up to this size are accepted. */
+#define SBX_CTL_MAX_MSG (2 * 1024 * 1024)
+
+/* Allocation-free: formats a "failed" message on the stack and sends it. Safe between
+ * fork and exec. */
+void sbx_ctl_send_failure(int fd, const char *stage, int err, const char *msg);
+/* Same, and _exit(code). */
+_Noreturn void sbx_ctl_die(int fd, int code, const char *stage, int err, const char *fmt, ...)
+        __attribute__((format(printf, 5, 6)));
+
+int sbx_ctl_send_json(int fd, json_t *msg, const int *fds, size_t nfds);   /* steals msg */
+/* Receives one message into a heap buffer of SBX_CTL_MAX_MSG. Returns 0 on EOF, 1 with
+ * *ret set, or -errno. */
+int sbx_ctl_recv_json(int fd, json_t **ret, int *fds, size_t *nfds);
+

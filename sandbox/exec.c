@@ -1,0 +1,88 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include "exec.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/close_range.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "ctl.h"
+#include "macros.h"
+
+/* execvpe() would search the *caller's* PATH; the workload's PATH is in its own env.
+ * Like execvp: keep going after EACCES and report it only if nothing else is found. */
+static int exec_search(const char *file, char *const *argv, char *const *envp, const char *path)
+{
+        char buf[PATH_MAX];
+        bool eacces = false;
+        size_t flen = strlen(file);
+
+        if (strchr(file, '/')) {
+                execve(file, argv, envp);
+                return -errno;
+        }
+        if (flen > NAME_MAX)
+                return -ENAMETOOLONG;
+        for (const char *p = path; p;) {
+                const char *colon = strchr(p, ':');
+                size_t dlen = colon ? (size_t)(colon - p) : strlen(p);
+
+                if (dlen == 0) {
+                        /* An empty entry means the current directory (POSIX). */
+                        buf[0] = '.';
+                        dlen = 1;
+                } else if (dlen + flen + 2 <= sizeof(buf))
+                        memcpy(buf, p, dlen);
+                else
+                        goto next;
+                buf[dlen] = '/';
+                memcpy(buf + dlen + 1, file, flen + 1);
+                execve(buf, argv, envp);
+                if (errno == EACCES)
+                        eacces = true;
+                else if (errno != ENOENT && errno != ENOTDIR)
+                        return -errno;
+        next:
+                p = colon ? colon + 1 : NULL;
+        }
+        return eacces ? -EACCES : -ENOENT;
+}
+
+_Noreturn void sbx_exec_workload(const struct sbx_exec *x)
+{
+        sigset_t none;
+        int r;
+
+        /* init blocks everything for its signalfd; the workload starts clean. */
+        sigemptyset(&none);
+        sigprocmask(SIG_SETMASK, &none, NULL);
+        for (int sig = 1; sig < NSIG; sig++)
+                if (sig != SIGKILL && sig != SIGSTOP)
+                        signal(sig, SIG_DFL);
+
+        for (int i = 0; i < 3; i++) {
+                int fd = x->stdio[i] >= 0 ? x->stdio[i] : -1;
+
+                if (fd < 0)
+                        continue;
+                if (fd == i) {
+                        /* Clear O_CLOEXEC: dup2 onto itself would not. */
+                        if (fcntl(fd, F_SETFD, 0) < 0)
+                                sbx_ctl_die(x->errfd, 125, "stdio", errno, "Failed to set up fd %d", i);
+                } else if (dup2(fd, i) < 0)
+                        sbx_ctl_die(x->errfd, 125, "stdio", errno, "Failed to set up fd %d", i);
+        }
+        /* Every other descriptor init holds (its control socket, the received stdio
+         * originals) closes on exec; errfd must stay open until then. */
+        if (close_range(3, ~0U, CLOSE_RANGE_CLOEXEC) < 0)
+                sbx_ctl_die(x->errfd, 125, "stdio", errno, "close_range");
+        if (x->cwd && chdir(x->cwd) < 0)
+                sbx_ctl_die(x->errfd, 125, "chdir", errno, "Failed to change to working directory '%s'", x->cwd);
+
+        r = exec_search(x->argv[0], x->argv, x->envp, x->path);
+        sbx_ctl_die(x->errfd, r == -ENOENT || r == -ENOTDIR ? 127 : 126, "exec", -r,
+                    "Failed to execute '%s'", x->argv[0]);
+}

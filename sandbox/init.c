@@ -1,0 +1,243 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* PID 1 of every sandbox.
+ *
+ * Init is the only process that spawns inside a sandbox: the workload now, exec and
+ * probe processes later. Everything it needs is in place before it parks (phase 1);
+ * the claim (phase 2) only carries what varies per request. It then forwards signals
+ * to the workload, reaps every orphan, and reports the workload's exact wait status
+ * before it exits — which makes the kernel kill whatever is left in the namespace. */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/close_range.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "ctl.h"
+#include "exec.h"
+#include "macros.h"
+#include "mounts.h"
+#include "netns.h"
+#include "spec.h"
+
+#define CTL_FD 3
+
+static _Noreturn void die_failure(const struct sbx_failure *f)
+{
+        sbx_ctl_send_failure(CTL_FD, f->stage, f->err, f->msg);
+        _exit(125);
+}
+
+/* The zygote holds every other sandbox's descriptors; none of them may survive here. */
+static void take_only_ctl(int ctl)
+{
+        int null;
+
+        if (ctl != CTL_FD) {
+                if (dup2(ctl, CTL_FD) < 0)
+                        _exit(125);
+                close(ctl);
+        }
+        if (close_range(CTL_FD + 1, ~0U, 0) < 0)
+                sbx_ctl_die(CTL_FD, 125, "init", errno, "close_range");
+        null = open("/dev/null", O_RDWR | O_CLOEXEC);
+        if (null < 0)
+                sbx_ctl_die(CTL_FD, 125, "init", errno, "open /dev/null");
+        for (int i = 0; i < 3; i++)
+                if (dup2(null, i) < 0)
+                        sbx_ctl_die(CTL_FD, 125, "init", errno, "dup2");
+        close(null);
+}
+
+static void expect_op(json_t *msg, const char *op)
+{
+        const char *got = json_string_value(json_object_get(msg, "op"));
+
+        if (!got || strcmp(got, op) != 0)
+                sbx_ctl_die(CTL_FD, 125, "ctl", EPROTO, "expected '%s' from the supervisor, got '%s'", op,
+                            got ? got : "?");
+}
+
+static void prepare(const struct sbx_config *cfg)
+{
+        struct sbx_failure fail = { 0 };
+        json_t *msg = NULL;
+        int r;
+
+        r = sbx_ctl_recv_json(CTL_FD, &msg, NULL, NULL);
+        if (r <= 0)
+                _exit(125);     /* the zygote gave up on us before the maps were written */
+        expect_op(msg, "go");
+        json_decref(msg);
+
+        /* Maps exist now: become root of the namespace so files we create are ours. */
+        if (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0)
+                sbx_ctl_die(CTL_FD, 125, "idmap", errno, "Failed to become root in the user namespace");
+        /* Non-dumpable: a workload running as the same uid cannot ptrace init or open its
+         * /proc/1/fd, which hold the control socket. */
+        if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
+                sbx_ctl_die(CTL_FD, 125, "init", errno, "PR_SET_DUMPABLE");
+        /* A new session: no controlling terminal, so nothing in here can signal the
+         * caller's terminal's process group. */
+        if (setsid() < 0)
+                sbx_ctl_die(CTL_FD, 125, "init", errno, "setsid");
+        /* We are inside our cgroup leaf already (CLONE_INTO_CGROUP): the new cgroup
+         * namespace is rooted at that leaf. */
+        if (unshare(CLONE_NEWCGROUP) < 0)
+                sbx_ctl_die(CTL_FD, 125, "cgroupns", errno, "unshare(CLONE_NEWCGROUP)");
+        if (sbx_mounts_prepare(cfg, &fail) < 0)
+                die_failure(&fail);
+        r = sbx_netns_loopback_up();
+        if (r < 0)
+                sbx_ctl_die(CTL_FD, 125, "net", -r, "Failed to bring up the loopback interface");
+        r = sbx_ctl_send_json(CTL_FD, json_pack("{s:s}", "op", "ready"), NULL, 0);
+        if (r < 0)
+                _exit(125);
+}
+
+struct workload {
+        pid_t pid;
+        int stdio[3];
+};
+
+static void claim(struct workload *w, sigset_t *blocked)
+{
+        struct sbx_failure fail = { 0 };
+        struct nc_err err = { { 0 } };
+        int fds[3] = { -1, -1, -1 }, errpipe[2], r;
+        size_t nfds = 3;
+        _cleanup_spec_ struct nc_spec *spec = NULL;
+        json_t *msg = NULL;
+        const char *path;
+        char buf[1024];
+        ssize_t n;
+
+        r = sbx_ctl_recv_json(CTL_FD, &msg, fds, &nfds);
+        if (r <= 0)
+                _exit(r == 0 ? 0 : 125);   /* released without a claim */
+        expect_op(msg, "claim");
+        if (nfds != 3)
+                sbx_ctl_die(CTL_FD, 125, "claim", EPROTO, "a claim carries 3 stdio descriptors, got %zu", nfds);
+        if (nc_spec_from_json(json_object_get(msg, "spec"), &spec, &err) < 0)
+                sbx_ctl_die(CTL_FD, 125, "claim", EINVAL, "%s", err.msg);
+        json_decref(msg);
+
+        const char *hostname = spec->hostname ? spec->hostname : "nucleus";
+        if (sethostname(hostname, strlen(hostname)) < 0)
+                sbx_ctl_die(CTL_FD, 125, "hostname", errno, "sethostname '%s'", hostname);
+        if (sbx_mounts_finish_etc(hostname, &fail) < 0)
+                die_failure(&fail);
+
+        path = nc_spec_getenv(spec, "PATH");
+        if (pipe2(errpipe, O_CLOEXEC) < 0)
+                sbx_ctl_die(CTL_FD, 125, "exec", errno, "pipe2");
+
+        struct sbx_exec x = {
+                .argv = spec->argv, .envp = spec->env, .path = path ? path : NC_SPEC_DEFAULT_PATH,
+                .cwd = spec->cwd ? spec->cwd : "/", .stdio = { fds[0], fds[1], fds[2] }, .errfd = errpipe[1],
+        };
+        w->pid = fork();
+        if (w->pid < 0)
+                sbx_ctl_die(CTL_FD, 125, "fork", errno, "Failed to fork the workload");
+        if (w->pid == 0)
+                sbx_exec_workload(&x);
+        close(errpipe[1]);
+        for (int i = 0; i < 3; i++)
+                close(fds[i]);   /* the workload has them; init must not keep pipes open */
+
+        /* EOF: execve succeeded. Anything else is the child's {stage, errno, message}. */
+        do
+                n = read(errpipe[0], buf, sizeof(buf) - 1);
+        while (n < 0 && errno == EINTR);
+        close(errpipe[0]);
+        if (n > 0) {
+                int status;
+
+                (void)!send(CTL_FD, buf, (size_t)n, MSG_NOSIGNAL);
+                (void)waitpid(w->pid, &status, 0);
+                _exit(125);
+        }
+        r = sbx_ctl_send_json(CTL_FD, json_pack("{s:s, s:i}", "op", "started", "pid", (int)w->pid), NULL, 0);
+        (void)r;    /* if nobody listens, the workload still runs; its exit is reaped */
+        (void)blocked;
+}
+
+/* Signals init forwards to the workload. SIGKILL and SIGSTOP cannot be caught; a
+ * SIGKILL sent to init from outside ends the whole sandbox, which is what it means. */
+static const int forwarded[] = { SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2, SIGWINCH,
+                                 SIGCONT, SIGTSTP, SIGTTIN, SIGTTOU, SIGALRM, SIGPWR, SIGURG };
+
+static _Noreturn void supervise(struct workload *w, int sfd)
+{
+        struct pollfd pfd[2] = { { .fd = sfd, .events = POLLIN }, { .fd = CTL_FD, .events = POLLIN } };
+
+        for (;;) {
+                struct signalfd_siginfo si;
+                int status;
+                pid_t pid;
+
+                if (poll(pfd, pfd[1].fd >= 0 ? 2 : 1, -1) < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        _exit(125);
+                }
+                if (pfd[1].fd >= 0 && pfd[1].revents) {
+                        json_t *msg = NULL;
+                        int r = sbx_ctl_recv_json(CTL_FD, &msg, NULL, NULL);
+
+                        /* Requests to a running init (exec, probes) arrive here; none is
+                         * defined yet, and a closed socket just means nobody listens. */
+                        json_decref(msg);
+                        if (r == 0 || (pfd[1].revents & (POLLHUP | POLLERR)))
+                                pfd[1].fd = -1;
+                }
+                if (!(pfd[0].revents & POLLIN))
+                        continue;
+                if (read(sfd, &si, sizeof(si)) != sizeof(si))
+                        continue;
+                if (si.ssi_signo != SIGCHLD) {
+                        (void)kill(w->pid, (int)si.ssi_signo);
+                        continue;
+                }
+                /* Reap everything: orphans reparent to us, and zombies must not pile up. */
+                while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+                        if (pid != w->pid)
+                                continue;
+                        (void)sbx_ctl_send_json(CTL_FD, json_pack("{s:s, s:i}", "op", "exit", "status", status), NULL, 0);
+                        _exit(0);
+                }
+        }
+}
+
+_Noreturn void sbx_init_main(const struct sbx_config *cfg, int ctl)
+{
+        struct workload w = { .pid = -1 };
+        sigset_t set;
+        int sfd;
+
+        take_only_ctl(ctl);
+        signal(SIGPIPE, SIG_IGN);   /* a vanished reader must not kill init */
+        /* Block before the workload exists, so no signal sent between fork and the
+         * signalfd read is lost; the workload unblocks them itself. */
+        sigemptyset(&set);
+        sigaddset(&set, SIGCHLD);
+        for (size_t i = 0; i < ARRAY_SIZE(forwarded); i++)
+                sigaddset(&set, forwarded[i]);
+        if (sigprocmask(SIG_BLOCK, &set, NULL) < 0)
+                sbx_ctl_die(CTL_FD, 125, "init", errno, "sigprocmask");
+        sfd = signalfd(-1, &set, SFD_CLOEXEC);
+        if (sfd < 0)
+                sbx_ctl_die(CTL_FD, 125, "init", errno, "signalfd");
+
+        prepare(cfg);
+        claim(&w, &set);
+        supervise(&w, sfd);
+}

@@ -1,0 +1,319 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Layout of a sandbox's root (agent-mode defaults):
+ *
+ *   /            tmpfs, nosuid,nodev, size-capped (root_tmpfs_size)
+ *   /usr /nix    the host's, read-only, nosuid,nodev (recursive)
+ *   /bin /sbin /lib /lib64 ...   symlinks exactly as on a merged-/usr host, else binds
+ *   /proc        a fresh procfs of the sandbox's pid namespace (mounted before
+ *                pivot_root: inside a user namespace it is EPERM afterwards)
+ *   /dev         tmpfs 0755 with the host's null zero full random urandom tty bound in
+ *                (a tmpfs mounted in a user namespace is always nodev and mknod is not
+ *                allowed), a new devpts instance, /dev/shm
+ *   /etc         tmpfs: a curated set of host files, generated passwd/group/hosts/
+ *                hostname/resolv.conf; read-only once claimed
+ *   /tmp         1777 on the root tmpfs
+ */
+#include "mounts.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/sendfile.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "macros.h"
+
+/* Where the new root is assembled. Any directory of the host works: this mount
+ * namespace is private, and nothing is ever bound from the host's /tmp. */
+#define STAGING "/tmp"
+
+#define RO_BIND_ATTRS (MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV)
+
+static int fail_errno(struct sbx_failure *fail, const char *stage, const char *what)
+{
+        int e = errno;
+
+        sbx_failure_set(fail, stage, e, "%s", what);
+        return -e;
+}
+
+/* A recursive read-only bind: one bind plus one mount_setattr that applies the flags to
+ * every submount too (a plain MS_REMOUNT would leave submounts writable). */
+static int bind_ro(const char *src, const char *dst, struct sbx_failure *fail)
+{
+        struct mount_attr attr = { .attr_set = RO_BIND_ATTRS };
+
+        if (mount(src, dst, NULL, MS_BIND | MS_REC, NULL) < 0) {
+                sbx_failure_set(fail, "mount", errno, "Failed to bind '%s' on '%s'", src, dst);
+                return -errno;
+        }
+        if (mount_setattr(AT_FDCWD, dst, AT_RECURSIVE, &attr, sizeof(attr)) < 0) {
+                sbx_failure_set(fail, "mount", errno, "Failed to make '%s' read-only", dst);
+                return -errno;
+        }
+        return 0;
+}
+
+static int touch(const char *path, mode_t mode)
+{
+        int fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, mode);
+
+        if (fd < 0)
+                return -errno;
+        close(fd);
+        return 0;
+}
+
+static int write_file(const char *path, const char *data, mode_t mode)
+{
+        _cleanup_close_ int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, mode);
+        size_t n = strlen(data);
+
+        if (fd < 0)
+                return -errno;
+        if (write(fd, data, n) != (ssize_t)n)
+                return errno ? -errno : -EIO;
+        return 0;
+}
+
+/* Top-level names that a merged-/usr host has as symlinks into /usr. */
+static const char *const usr_links[] = { "bin", "sbin", "lib", "lib64", "lib32", "libx32" };
+
+static int setup_usr(struct sbx_failure *fail)
+{
+        struct stat st;
+        int r;
+
+        if (mkdir("usr", 0755) < 0)
+                return fail_errno(fail, "mount", "mkdir /usr");
+        if ((r = bind_ro("/usr", "usr", fail)) < 0)
+                return r;
+        for (size_t i = 0; i < ARRAY_SIZE(usr_links); i++) {
+                char src[32], target[PATH_MAX];
+                ssize_t n;
+
+                snprintf(src, sizeof(src), "/%s", usr_links[i]);
+                if (lstat(src, &st) < 0)
+                        continue;
+                if (S_ISLNK(st.st_mode)) {
+                        /* Same link as the host: zero mounts for a merged-/usr system. */
+                        n = readlink(src, target, sizeof(target) - 1);
+                        if (n < 0)
+                                return fail_errno(fail, "mount", src);
+                        target[n] = 0;
+                        if (symlink(target, usr_links[i]) < 0)
+                                return fail_errno(fail, "mount", "symlink");
+                } else if (S_ISDIR(st.st_mode)) {
+                        if (mkdir(usr_links[i], 0755) < 0)
+                                return fail_errno(fail, "mount", src);
+                        if ((r = bind_ro(src, usr_links[i], fail)) < 0)
+                                return r;
+                }
+        }
+        if (stat("/nix", &st) == 0 && S_ISDIR(st.st_mode)) {
+                if (mkdir("nix", 0755) < 0)
+                        return fail_errno(fail, "mount", "mkdir /nix");
+                if ((r = bind_ro("/nix", "nix", fail)) < 0)
+                        return r;
+        }
+        return 0;
+}
+
+static const char *const dev_nodes[] = { "null", "zero", "full", "random", "urandom", "tty" };
+
+static int setup_dev(struct sbx_failure *fail)
+{
+        static const struct { const char *target, *name; } links[] = {
+                { "/proc/self/fd", "dev/fd" },     { "/proc/self/fd/0", "dev/stdin" },
+                { "/proc/self/fd/1", "dev/stdout" }, { "/proc/self/fd/2", "dev/stderr" },
+                { "pts/ptmx", "dev/ptmx" },
+        };
+
+        if (mkdir("dev", 0755) < 0)
+                return fail_errno(fail, "mount", "mkdir /dev");
+        if (mount("tmpfs", "dev", "tmpfs", MS_NOSUID | MS_NOEXEC, "mode=0755,size=64k,nr_inodes=64") < 0)
+                return fail_errno(fail, "mount", "Failed to mount tmpfs on /dev");
+        for (size_t i = 0; i < ARRAY_SIZE(dev_nodes); i++) {
+                char src[32], dst[32];
+
+                snprintf(src, sizeof(src), "/dev/%s", dev_nodes[i]);
+                snprintf(dst, sizeof(dst), "dev/%s", dev_nodes[i]);
+                if (touch(dst, 0666) < 0)
+                        return fail_errno(fail, "mount", dst);
+                if (mount(src, dst, NULL, MS_BIND, NULL) < 0) {
+                        sbx_failure_set(fail, "mount", errno, "Failed to bind the host's %s", src);
+                        return -errno;
+                }
+        }
+        for (size_t i = 0; i < ARRAY_SIZE(links); i++)
+                if (symlink(links[i].target, links[i].name) < 0)
+                        return fail_errno(fail, "mount", links[i].name);
+        if (mkdir("dev/pts", 0755) < 0 || mkdir("dev/shm", 01777) < 0)
+                return fail_errno(fail, "mount", "mkdir /dev/pts");
+        /* gid 5 is "tty" in the generated /etc/group; ptmx must be usable by anyone. */
+        if (mount("devpts", "dev/pts", "devpts", MS_NOSUID | MS_NOEXEC,
+                  "newinstance,ptmxmode=0666,mode=0620,gid=5") < 0)
+                return fail_errno(fail, "mount", "Failed to mount a new devpts instance on /dev/pts");
+        if (mount("shm", "dev/shm", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=1777,size=64m") < 0)
+                return fail_errno(fail, "mount", "Failed to mount tmpfs on /dev/shm");
+        /* Nothing may be created in /dev afterwards; the binds keep their own flags. */
+        if (mount(NULL, "dev", NULL, MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NOEXEC, "mode=0755,size=64k,nr_inodes=64") < 0)
+                return fail_errno(fail, "mount", "Failed to make /dev read-only");
+        return 0;
+}
+
+/* Host files a program commonly needs: the dynamic loader's cache, name service
+ * configuration, time zone, certificates, Debian's alternatives (where awk and which
+ * point). Small regular files are copied (no mount per file); directories are bound
+ * read-only; symlinks are recreated as they are. */
+static const char *const etc_curated[] = {
+        "ld.so.cache", "ld.so.conf", "ld.so.conf.d", "nsswitch.conf", "host.conf", "gai.conf",
+        "localtime", "timezone", "ssl", "ca-certificates", "ca-certificates.conf", "pki",
+        "alternatives", "protocols", "services", "rpc", "mime.types", "os-release",
+        "debian_version", "shells", "profile", "bash.bashrc", "inputrc", "locale.alias",
+        "locale.conf", "magic", "magic.mime", "login.defs", "environment.d",
+};
+
+#define ETC_COPY_MAX (1024 * 1024)
+
+static int copy_file(const char *src, const char *dst, const struct stat *st)
+{
+        _cleanup_close_ int in = open(src, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+        _cleanup_close_ int out = -1;
+        off_t left = st->st_size;
+
+        if (in < 0)
+                return -errno;
+        out = open(dst, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+        if (out < 0)
+                return -errno;
+        while (left > 0) {
+                ssize_t n = sendfile(out, in, NULL, (size_t)left);
+                if (n <= 0)
+                        return n < 0 ? -errno : 0;
+                left -= n;
+        }
+        return 0;
+}
+
+static int setup_etc(struct sbx_failure *fail)
+{
+        static const char passwd[] = "root:x:0:0:root:/root:/bin/sh\n"
+                                     "nobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n";
+        static const char group[] = "root:x:0:\ntty:x:5:\nnogroup:x:65534:\n";
+        static const char resolv[] = "# nucleus: this sandbox has no network (--network none)\n";
+        int r;
+
+        if (mkdir("etc", 0755) < 0)
+                return fail_errno(fail, "etc", "mkdir /etc");
+        if (mount("tmpfs", "etc", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=0755,size=4m,nr_inodes=4096") < 0)
+                return fail_errno(fail, "etc", "Failed to mount tmpfs on /etc");
+        for (size_t i = 0; i < ARRAY_SIZE(etc_curated); i++) {
+                char src[PATH_MAX], dst[PATH_MAX], target[PATH_MAX];
+                struct stat st;
+                ssize_t n;
+
+                snprintf(src, sizeof(src), "/etc/%s", etc_curated[i]);
+                snprintf(dst, sizeof(dst), "etc/%s", etc_curated[i]);
+                if (lstat(src, &st) < 0)
+                        continue;
+                if (S_ISLNK(st.st_mode)) {
+                        n = readlink(src, target, sizeof(target) - 1);
+                        if (n < 0)
+                                continue;
+                        target[n] = 0;
+                        if (symlink(target, dst) < 0)
+                                return fail_errno(fail, "etc", dst);
+                } else if (S_ISDIR(st.st_mode)) {
+                        if (mkdir(dst, 0755) < 0)
+                                return fail_errno(fail, "etc", dst);
+                        if ((r = bind_ro(src, dst, fail)) < 0)
+                                return r;
+                } else if (S_ISREG(st.st_mode) && st.st_size <= ETC_COPY_MAX) {
+                        r = copy_file(src, dst, &st);
+                        /* An unreadable host file is left out rather than failing the sandbox. */
+                        if (r < 0 && r != -EACCES && r != -ENOENT) {
+                                sbx_failure_set(fail, "etc", -r, "Failed to copy %s", src);
+                                return r;
+                        }
+                }
+        }
+        if ((r = write_file("etc/passwd", passwd, 0644)) < 0 || (r = write_file("etc/group", group, 0644)) < 0 ||
+            (r = write_file("etc/resolv.conf", resolv, 0644)) < 0) {
+                sbx_failure_set(fail, "etc", -r, "Failed to write the generated /etc files");
+                return r;
+        }
+        return 0;
+}
+
+static int pivot(struct sbx_failure *fail)
+{
+        _cleanup_close_ int oldroot = open("/", O_DIRECTORY | O_PATH | O_CLOEXEC);
+
+        if (oldroot < 0)
+                return fail_errno(fail, "pivot_root", "open /");
+        /* pivot_root(".", ".") stacks the old root on top of the new one; detaching it
+         * leaves only the new root, with no directory for the old one to hide in. */
+        if (syscall(SYS_pivot_root, ".", ".") < 0)
+                return fail_errno(fail, "pivot_root", "pivot_root");
+        if (fchdir(oldroot) < 0)
+                return fail_errno(fail, "pivot_root", "fchdir to the old root");
+        if (mount(NULL, ".", NULL, MS_SLAVE | MS_REC, NULL) < 0)
+                return fail_errno(fail, "pivot_root", "make the old root a slave");
+        if (umount2(".", MNT_DETACH) < 0)
+                return fail_errno(fail, "pivot_root", "detach the old root");
+        if (chdir("/") < 0)
+                return fail_errno(fail, "pivot_root", "chdir /");
+        return 0;
+}
+
+int sbx_mounts_prepare(const struct sbx_config *cfg, struct sbx_failure *fail)
+{
+        char opts[64];
+        int r;
+
+        /* Nothing we mount may propagate back into the host's namespace. */
+        if (mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL) < 0)
+                return fail_errno(fail, "mount", "Failed to make / a slave mount");
+        snprintf(opts, sizeof(opts), "mode=0755,size=%llu", (unsigned long long)cfg->root_tmpfs_size);
+        if (mount("nucleus-root", STAGING, "tmpfs", MS_NOSUID | MS_NODEV, opts) < 0)
+                return fail_errno(fail, "mount", "Failed to mount the root tmpfs");
+        if (chdir(STAGING) < 0)
+                return fail_errno(fail, "mount", "chdir to the new root");
+
+        if ((r = setup_usr(fail)) < 0)
+                return r;
+        if (mkdir("proc", 0555) < 0)
+                return fail_errno(fail, "mount", "mkdir /proc");
+        if (mount("proc", "proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
+                return fail_errno(fail, "mount", "Failed to mount /proc");
+        if ((r = setup_dev(fail)) < 0)
+                return r;
+        if ((r = setup_etc(fail)) < 0)
+                return r;
+        if (mkdir("tmp", 01777) < 0 || chmod("tmp", 01777) < 0 || mkdir("run", 0755) < 0 ||
+            mkdir("root", 0700) < 0 || mkdir("home", 0755) < 0 || mkdir("sys", 0555) < 0)
+                return fail_errno(fail, "mount", "Failed to create the top-level directories");
+        return pivot(fail);
+}
+
+int sbx_mounts_finish_etc(const char *hostname, struct sbx_failure *fail)
+{
+        char hosts[512], name[80];
+        int r;
+
+        snprintf(name, sizeof(name), "%s\n", hostname);
+        snprintf(hosts, sizeof(hosts),
+                 "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n127.0.1.1\t%s\n", hostname);
+        if ((r = write_file("/etc/hostname", name, 0644)) < 0 || (r = write_file("/etc/hosts", hosts, 0644)) < 0) {
+                sbx_failure_set(fail, "etc", -r, "Failed to write /etc/hostname and /etc/hosts");
+                return r;
+        }
+        if (mount(NULL, "/etc", NULL, MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=0755,size=4m,nr_inodes=4096") < 0)
+                return fail_errno(fail, "etc", "Failed to make /etc read-only");
+        return 0;
+}

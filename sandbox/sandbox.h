@@ -1,0 +1,65 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* sandbox/: everything that runs in the zygote, in a sandbox's init and between fork
+ * and exec. Never includes libuv. The supervisor's loop drives it only through the
+ * zygote channel and the init control socket (ctl.h). */
+#pragma once
+
+#include <jansson.h>
+#include <limits.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "err.h"
+
+/* Root inside every sandbox maps to this unprivileged host range (documented in the
+ * README). Per-sandbox ranges come with the service-modes work. */
+#define SBX_UID_BASE 100000u
+#define SBX_UID_COUNT 65536u
+#define SBX_ROOT_TMPFS_DEFAULT (1024ull * 1024 * 1024)
+
+/* Settings of one nucleusd, shared by its zygote and every init it spawns. */
+struct sbx_config {
+        char cgroup_root[PATH_MAX];     /* cgroup2 directory holding one leaf per sandbox; "" = none */
+        uint32_t uid_base, uid_count;
+        uint64_t root_tmpfs_size;
+};
+
+/* Where setup failed: carried as {stage, errno, message} to the API and the user. */
+struct sbx_failure {
+        char stage[32];
+        int err;                        /* positive errno, 0 if not a system error */
+        char msg[384];
+};
+
+void sbx_failure_set(struct sbx_failure *f, const char *stage, int err, const char *fmt, ...)
+        __attribute__((format(printf, 4, 5)));
+json_t *sbx_failure_to_json(const struct sbx_failure *f);
+void sbx_failure_from_json(const json_t *j, struct sbx_failure *f);
+
+/* cgroup.c — the v2 leaf used for membership, freeze and kill on every host. */
+int sbx_cgroup_detect_root(const char *configured, char *ret, size_t cap, struct nc_err *err);
+int sbx_cgroup_leaf_create(const struct sbx_config *cfg, const char *id, int *ret_dirfd);
+/* Kills everything left in the leaf and removes it. -EBUSY while tasks remain. */
+int sbx_cgroup_leaf_remove(const struct sbx_config *cfg, const char *id);
+int sbx_cgroup_leaf_kill(const struct sbx_config *cfg, const char *id);
+
+/* idmap.c — run by the zygote after clone3, before init may touch the file system. */
+int sbx_idmap_write(pid_t pid, uint32_t base, uint32_t count);
+
+/* spawn.c — the zygote side of phase 1 (prepare). */
+struct sbx_spawned {
+        pid_t pid;
+        int pidfd;
+        int ctl;                        /* the supervisor's end of init's control socket */
+};
+int sbx_spawn_prepare(const struct sbx_config *cfg, const char *id, struct sbx_spawned *ret,
+                      struct sbx_failure *fail);
+
+/* init.c — PID 1 of a sandbox. Never returns. */
+_Noreturn void sbx_init_main(const struct sbx_config *cfg, int ctl);
+
+/* zygote.c — the main process of nucleusd. `start_loop` forks the loop process and
+ * returns its pid and the zygote's end of their channel (a SOCK_SEQPACKET socket). */
+typedef int (*sbx_start_loop_fn)(void *userdata, pid_t *ret_pid, int *ret_sock);
+int sbx_zygote_run(const struct sbx_config *cfg, sbx_start_loop_fn start_loop, void *userdata);

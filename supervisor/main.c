@@ -1,0 +1,254 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* nucleusd: binds the API socket, then becomes the zygote and forks the loop process.
+ *
+ * Order matters: the socket exists and listens before the loop runs, so clients that
+ * connect early wait in the backlog, and a restarted loop process inherits the same
+ * socket. The zygote never starts a thread; libuv lives only in the loop process. */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "sup.h"
+
+#define VERSION_STRING "0.1.0"
+
+static void usage(FILE *f)
+{
+        fprintf(f,
+                "Usage: nucleusd [OPTIONS]\n"
+                "\n"
+                "The Nucleus supervisor. Runs in the foreground; `nucleus` starts one on demand.\n"
+                "\n"
+                "  --socket PATH         API socket (env NUCLEUS_SOCKET; default /run/nucleus/nucleus.sock)\n"
+                "  --state-dir DIR       runtime state (env NUCLEUS_STATE_DIR; default /run/nucleus)\n"
+                "  --cgroup-root DIR     cgroup2 directory for sandbox leaves (env NUCLEUS_CGROUP_ROOT;\n"
+                "                        default <cgroup2 mount>/nucleus)\n"
+                "  --idle-timeout SECS   exit after SECS with no sandboxes and no clients; 0 = never\n"
+                "                        (env NUCLEUS_IDLE_TIMEOUT; default 0)\n"
+                "  --root-size SIZE      size cap of each sandbox's root tmpfs, K/M/G suffixes (default 1G)\n"
+                "  --log PATH            log to PATH instead of stderr\n"
+                "  --log-format FORMAT   text or json (default text)\n"
+                "  --log-level LEVEL     error, warn, info or debug (default info)\n"
+                "  --ready-fd FD         write \"R\\n\" to FD once the socket accepts connections\n"
+                "  --version             print the version\n"
+                "  -h, --help            this text\n");
+}
+
+static int parse_size(const char *s, uint64_t *ret)
+{
+        char *end;
+        unsigned long long v;
+
+        errno = 0;
+        v = strtoull(s, &end, 10);
+        if (errno || end == s)
+                return -EINVAL;
+        switch (*end) {
+        case 0: break;
+        case 'k': case 'K': v <<= 10; end++; break;
+        case 'm': case 'M': v <<= 20; end++; break;
+        case 'g': case 'G': v <<= 30; end++; break;
+        default: return -EINVAL;
+        }
+        if (*end || v < (1u << 20))
+                return -EINVAL;
+        *ret = v;
+        return 0;
+}
+
+static int mkdir_parents(const char *path, mode_t mode)
+{
+        char buf[PATH_MAX];
+        size_t n = strlen(path);
+
+        if (n >= sizeof(buf))
+                return -ENAMETOOLONG;
+        memcpy(buf, path, n + 1);
+        for (char *p = buf + 1; *p; p++) {
+                if (*p != '/')
+                        continue;
+                *p = 0;
+                if (mkdir(buf, mode) < 0 && errno != EEXIST)
+                        return -errno;
+                *p = '/';
+        }
+        return 0;
+}
+
+static int listen_socket(const char *path)
+{
+        struct sockaddr_un sa = { .sun_family = AF_UNIX };
+        _cleanup_close_ int fd = -1;
+        int r;
+
+        if ((r = mkdir_parents(path, 0755)) < 0)
+                return r;
+        fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+        if (fd < 0)
+                return -errno;
+        memcpy(sa.sun_path, path, strnlen(path, sizeof(sa.sun_path) - 1));
+        /* Only one nucleusd per state dir runs (the instance lock), so a socket file here
+         * is a leftover of one that died. */
+        (void)unlink(path);
+        if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+                return -errno;
+        if (chmod(path, 0660) < 0 || listen(fd, 4096) < 0)
+                return -errno;
+        return TAKE_FD(fd);
+}
+
+static int start_loop(void *userdata, pid_t *ret_pid, int *ret_sock)
+{
+        struct sup_options *opt = userdata;
+        int sv[2], big = 4 * 1024 * 1024;
+        pid_t pid;
+
+        if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+                return -errno;
+        (void)setsockopt(sv[0], SOL_SOCKET, SO_SNDBUFFORCE, &big, sizeof(big));
+        (void)setsockopt(sv[1], SOL_SOCKET, SO_SNDBUFFORCE, &big, sizeof(big));
+        pid = fork();
+        if (pid < 0) {
+                close(sv[0]);
+                close(sv[1]);
+                return -errno;
+        }
+        if (pid == 0) {
+                close(sv[0]);
+                (void)prctl(PR_SET_NAME, "nucleusd-loop", 0, 0, 0);
+                /* The loop cannot outlive the zygote: it could spawn and reap nothing. */
+                (void)prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+                _exit(sup_loop_main(opt, sv[1]) == 0 ? 0 : 1);
+        }
+        close(sv[1]);
+        *ret_pid = pid;
+        *ret_sock = sv[0];
+        return 0;
+}
+
+int main(int argc, char **argv)
+{
+        static const struct option longopts[] = {
+                { "socket", required_argument, NULL, 's' },      { "state-dir", required_argument, NULL, 'S' },
+                { "cgroup-root", required_argument, NULL, 'c' }, { "idle-timeout", required_argument, NULL, 'i' },
+                { "root-size", required_argument, NULL, 'R' },   { "log", required_argument, NULL, 'l' },
+                { "log-format", required_argument, NULL, 'f' },  { "log-level", required_argument, NULL, 'L' },
+                { "ready-fd", required_argument, NULL, 'r' },    { "version", no_argument, NULL, 'V' },
+                { "help", no_argument, NULL, 'h' },              {},
+        };
+        static struct sup_options opt;
+        struct nc_err err = { { 0 } };
+        enum nc_log_level level = NC_LOG_INFO;
+        const char *log_path = NULL, *e;
+        bool json = false;
+        int c, r, ready_fd = -1, log_fd = -1, inst_fd, li = 0;
+        char lockpath[PATH_MAX + 16];
+        char *end;
+
+        if (nc_paths_default(&opt.paths) < 0) {
+                fprintf(stderr, "nucleusd: a path from the environment is too long\n");
+                return 1;
+        }
+        opt.cfg = (struct sbx_config){ .uid_base = SBX_UID_BASE, .uid_count = SBX_UID_COUNT,
+                                       .root_tmpfs_size = SBX_ROOT_TMPFS_DEFAULT };
+        e = getenv("NUCLEUS_IDLE_TIMEOUT");
+        if (e && *e) {
+                double secs = strtod(e, &end);
+                if (*end || secs < 0) {
+                        fprintf(stderr, "nucleusd: NUCLEUS_IDLE_TIMEOUT='%s' is not a number of seconds\n", e);
+                        return 1;
+                }
+                opt.idle_timeout_ms = (uint64_t)(secs * 1000);
+        }
+        while ((c = getopt_long(argc, argv, "h", longopts, &li)) != -1) {
+                switch (c) {
+                case 's': r = nc_paths_set(opt.paths.socket, sizeof(opt.paths.socket), optarg); break;
+                case 'S': r = nc_paths_set(opt.paths.state_dir, sizeof(opt.paths.state_dir), optarg); break;
+                case 'c': r = nc_paths_set(opt.paths.cgroup_root, sizeof(opt.paths.cgroup_root), optarg); break;
+                case 'i': {
+                        double secs = strtod(optarg, &end);
+                        r = *end || end == optarg || secs < 0 ? -EINVAL : 0;
+                        opt.idle_timeout_ms = (uint64_t)(secs * 1000);
+                        break;
+                }
+                case 'R': r = parse_size(optarg, &opt.cfg.root_tmpfs_size); break;
+                case 'l': log_path = optarg; r = 0; break;
+                case 'f':
+                        r = strcmp(optarg, "json") == 0 || strcmp(optarg, "text") == 0 ? 0 : -EINVAL;
+                        json = strcmp(optarg, "json") == 0;
+                        break;
+                case 'L': r = nc_log_level_parse(optarg, &level); break;
+                case 'r':
+                        ready_fd = (int)strtol(optarg, &end, 10);
+                        r = *end || ready_fd < 3 ? -EINVAL : 0;
+                        break;
+                case 'V': printf("nucleusd %s\n", VERSION_STRING); return 0;
+                case 'h': usage(stdout); return 0;
+                default: usage(stderr); return 2;
+                }
+                if (r < 0) {
+                        fprintf(stderr, "nucleusd: invalid value '%s' for --%s\n", optarg, longopts[li].name);
+                        return 2;
+                }
+        }
+        if (optind < argc) {
+                fprintf(stderr, "nucleusd: unexpected argument '%s'\n", argv[optind]);
+                return 2;
+        }
+        if (log_path) {
+                log_fd = open(log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+                if (log_fd < 0) {
+                        fprintf(stderr, "nucleusd: Failed to open log '%s': %s\n", log_path, strerror(errno));
+                        return 1;
+                }
+        }
+        nc_log_setup("nucleusd", log_fd, json, level);
+        if (geteuid() != 0) {
+                log_error("nucleusd must run as root in this version (a rootless supervisor is planned)");
+                return 1;
+        }
+        if (mkdir_parents(opt.paths.state_dir, 0755) < 0 || (mkdir(opt.paths.state_dir, 0700) < 0 && errno != EEXIST))
+                return log_error_errno(errno, "Failed to create state dir '%s'", opt.paths.state_dir), 1;
+
+        /* One nucleusd per state dir, for its whole life. */
+        snprintf(lockpath, sizeof(lockpath), "%s/nucleusd.lock", opt.paths.state_dir);
+        inst_fd = open(lockpath, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+        if (inst_fd < 0)
+                return log_error_errno(errno, "Failed to open '%s'", lockpath), 1;
+        if (flock(inst_fd, LOCK_EX | LOCK_NB) < 0) {
+                log_error("Another nucleusd already uses state dir '%s'", opt.paths.state_dir);
+                return 1;
+        }
+        r = sbx_cgroup_detect_root(opt.paths.cgroup_root, opt.cfg.cgroup_root, sizeof(opt.cfg.cgroup_root), &err);
+        if (r < 0) {
+                log_error("%s", err.msg);
+                return 1;
+        }
+        opt.listen_fd = listen_socket(opt.paths.socket);
+        if (opt.listen_fd < 0)
+                return log_error_errno(opt.listen_fd, "Failed to listen on '%s'", opt.paths.socket), 1;
+        if (nc_paths_lock(&opt.paths, lockpath, sizeof(lockpath)) == 0)
+                opt.lock_fd = open(lockpath, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
+        else
+                opt.lock_fd = -1;
+        log_info("nucleusd %s: state %s, cgroups %s, sandbox root maps to host uid %u+%u", VERSION_STRING,
+                 opt.paths.state_dir, opt.cfg.cgroup_root, opt.cfg.uid_base, opt.cfg.uid_count);
+        if (ready_fd >= 0) {
+                (void)!write(ready_fd, "R\n", 2);
+                close(ready_fd);
+        }
+        /* The socket is unlinked by the loop while it holds the autostart lock, never
+         * here: a successor may already have bound the same path. */
+        r = sbx_zygote_run(&opt.cfg, start_loop, &opt);
+        return r == 0 ? 0 : 1;
+}

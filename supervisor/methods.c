@@ -1,0 +1,318 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* JSON-RPC methods. Each validates every parameter and names the bad one; docs/api.md
+ * documents each with an example. */
+#include <fcntl.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "sup.h"
+
+#define VERSION_STRING "0.1.0"
+
+struct method {
+        const char *name;
+        void (*fn)(struct sup_conn *c, json_t *id, json_t *params);
+};
+
+static void bad_params(struct sup_conn *c, json_t *id, const struct nc_err *err)
+{
+        sup_conn_error(c, id, NC_RPC_INVALID_PARAMS, NULL, "%s", err->msg);
+}
+
+static bool may_act(const struct sup_conn *c, const struct sup_sandbox *sb)
+{
+        return c->cred.uid == 0 || c->cred.uid == sb->owner_uid;
+}
+
+/* Resolves params.id (an id, a unique id prefix or a name) to a sandbox the caller may
+ * act on, or answers the error itself and returns NULL. */
+static struct sup_sandbox *lookup(struct sup_conn *c, json_t *id, json_t *params)
+{
+        struct nc_err err = { { 0 } };
+        struct sup_sandbox *sb = NULL;
+        const char *ref;
+        int r;
+
+        if (nc_param_string(params, "id", true, &ref, &err) < 0) {
+                bad_params(c, id, &err);
+                return NULL;
+        }
+        r = sup_sandbox_find(c->sup, ref, &sb);
+        if (r == -ENOTUNIQ) {
+                sup_conn_error(c, id, NC_RPC_CONFLICT, NULL, "id prefix '%s' matches more than one sandbox; type more characters", ref);
+                return NULL;
+        }
+        if (r < 0 || !may_act(c, sb)) {
+                /* Same answer for "absent" and "not yours": existence is not disclosed. */
+                sup_conn_error(c, id, NC_RPC_NOT_FOUND, NULL, "no sandbox '%.128s'", ref);
+                return NULL;
+        }
+        return sb;
+}
+
+static void fill_defaults(struct sup_sandbox *sb, struct nc_spec *spec)
+{
+        if (!nc_spec_getenv(spec, "PATH"))
+                (void)nc_spec_setenv(spec, "PATH=" NC_SPEC_DEFAULT_PATH, NULL);
+        if (!nc_spec_getenv(spec, "HOME"))
+                (void)nc_spec_setenv(spec, "HOME=" NC_SPEC_DEFAULT_HOME, NULL);
+        if (!spec->hostname) {
+                /* The name when it is a valid host name, else the short id, as docker does. */
+                if (spec->name && nc_hostname_valid(spec->name))
+                        spec->hostname = strdup(spec->name);
+                else
+                        spec->hostname = strndup(sb->id, 12);
+        }
+}
+
+static int open_null_stdio(int fds[3])
+{
+        for (int i = 0; i < 3; i++) {
+                fds[i] = open("/dev/null", (i == 0 ? O_RDONLY : O_WRONLY) | O_CLOEXEC);
+                if (fds[i] < 0) {
+                        int e = -errno;
+                        for (int k = 0; k < i; k++)
+                                close(fds[k]);
+                        return e;
+                }
+        }
+        return 0;
+}
+
+static void m_create(struct sup_conn *c, json_t *id, json_t *params)
+{
+        static const char *const known[] = { "spec", "wait", "stdio", "foreground", "auto_remove", NULL };
+        struct nc_err err = { { 0 } };
+        struct nc_spec *spec = NULL;
+        struct sup *s = c->sup;
+        struct sup_sandbox *sb;
+        bool wait, foreground, auto_remove;
+        const char *stdio;
+        int fds[3] = { -1, -1, -1 }, r;
+
+        if (nc_params_only(params, known, &err) < 0 || nc_param_bool(params, "wait", false, &wait, &err) < 0 ||
+            nc_param_string(params, "stdio", false, &stdio, &err) < 0 ||
+            nc_param_bool(params, "auto_remove", false, &auto_remove, &err) < 0)
+                return bad_params(c, id, &err);
+        stdio = stdio ? stdio : "null";
+        if (strcmp(stdio, "null") != 0 && strcmp(stdio, "passed") != 0) {
+                nc_err_set(&err, "parameter 'stdio' must be \"null\" or \"passed\" (three descriptors sent with the request), not '%.32s'", stdio);
+                return bad_params(c, id, &err);
+        }
+        if (nc_param_bool(params, "foreground", strcmp(stdio, "passed") == 0 && wait, &foreground, &err) < 0)
+                return bad_params(c, id, &err);
+        if (s->shutting_down)
+                return sup_conn_error(c, id, NC_RPC_BUSY, NULL, "the supervisor is shutting down");
+        if (nc_spec_from_json(json_object_get(params, "spec"), &spec, &err) < 0) {
+                nc_spec_free(spec);
+                return bad_params(c, id, &err);
+        }
+        if (spec->name && sup_sandbox_by_name(s, spec->name)) {
+                sup_conn_error(c, id, NC_RPC_CONFLICT, NULL, "the name '%s' is already in use", spec->name);
+                nc_spec_free(spec);
+                return;
+        }
+        if (strcmp(stdio, "passed") == 0) {
+                if (sup_conn_take_fds(c, fds, 3) < 0) {
+                        nc_spec_free(spec);
+                        nc_err_set(&err, "stdio \"passed\" needs 3 descriptors sent with the request (SCM_RIGHTS), got %zu", c->nfds);
+                        return bad_params(c, id, &err);
+                }
+        } else if ((r = open_null_stdio(fds)) < 0) {
+                nc_spec_free(spec);
+                return sup_conn_error(c, id, NC_RPC_INTERNAL_ERROR, NULL, "Failed to open /dev/null: %s", strerror(-r));
+        }
+
+        sb = sup_sandbox_new(s);
+        if (!sb || nc_id_new(sb->id) < 0) {
+                for (int i = 0; i < 3; i++)
+                        close(fds[i]);
+                nc_spec_free(spec);
+                if (sb)
+                        sup_sandbox_unlink_free(sb);
+                return sup_conn_error(c, id, NC_RPC_INTERNAL_ERROR, NULL, "out of resources");
+        }
+        uv_timer_init(&s->loop, &sb->timer);
+        sb->timer.data = sb;
+        sb->open_handles = 1;
+        memcpy(sb->stdio, fds, sizeof(fds));
+        fill_defaults(sb, spec);
+        sb->spec = spec;
+        sb->owner_uid = c->cred.uid;
+        sb->create_conn = c;
+        sb->create_id = json_incref(id);
+        sb->create_waits = wait;
+        if (auto_remove) {
+                struct sup_waiter *w = calloc(1, sizeof(*w));
+                /* A removal nobody waits for: replies go nowhere (conn NULL). */
+                if (w) {
+                        w->kind = SUP_WAIT_REMOVE;
+                        w->next = sb->waiters;
+                        sb->waiters = w;
+                }
+        }
+        if (foreground && c->pidfd >= 0) {
+                int dup = fcntl(c->pidfd, F_DUPFD_CLOEXEC, 3);
+                if (dup >= 0)
+                        sup_sandbox_watch_client(sb, dup);
+        }
+        r = sup_sandbox_start(sb);
+        if (r < 0) {
+                struct sbx_failure f;
+                json_t *m;
+
+                sbx_failure_set(&f, "zygote", r, "Failed to ask the zygote for a sandbox");
+                m = sbx_failure_to_json(&f);
+                sup_sandbox_on_zygote_failed(s, sb->id, m);
+                json_decref(m);
+        }
+}
+
+static void m_list(struct sup_conn *c, json_t *id, json_t *params)
+{
+        static const char *const known[] = { "all", NULL };
+        struct nc_err err = { { 0 } };
+        json_t *arr;
+        bool all;
+
+        if (nc_params_only(params, known, &err) < 0 || nc_param_bool(params, "all", false, &all, &err) < 0)
+                return bad_params(c, id, &err);
+        arr = json_array();
+        for (struct sup_sandbox *sb = c->sup->sandboxes; sb; sb = sb->next)
+                if (!sb->removed && may_act(c, sb) && (all || sup_state_live(sb->state)))
+                        json_array_append_new(arr, sup_sandbox_summary(sb));
+        sup_conn_reply(c, id, json_pack("{s:o}", "sandboxes", arr));
+}
+
+static void m_inspect(struct sup_conn *c, json_t *id, json_t *params)
+{
+        static const char *const known[] = { "id", NULL };
+        struct nc_err err = { { 0 } };
+        struct sup_sandbox *sb;
+
+        if (nc_params_only(params, known, &err) < 0)
+                return bad_params(c, id, &err);
+        if ((sb = lookup(c, id, params)))
+                sup_conn_reply(c, id, sup_sandbox_inspect(sb));
+}
+
+static void m_kill(struct sup_conn *c, json_t *id, json_t *params)
+{
+        static const char *const known[] = { "id", "signal", NULL };
+        struct nc_err err = { { 0 } };
+        struct sup_sandbox *sb;
+        json_t *v;
+        int sig = SIGKILL, r;
+
+        if (nc_params_only(params, known, &err) < 0)
+                return bad_params(c, id, &err);
+        v = json_object_get(params, "signal");
+        if (json_is_integer(v))
+                sig = json_integer_value(v) > 0 && json_integer_value(v) < NSIG ? (int)json_integer_value(v) : -EINVAL;
+        else if (json_is_string(v))
+                sig = nc_signal_parse(json_string_value(v));
+        else if (v && !json_is_null(v))
+                sig = -EINVAL;
+        if (sig < 0) {
+                nc_err_set(&err, "parameter 'signal' must be a signal name (\"TERM\", \"SIGTERM\") or a number from 1 to %d", NSIG - 1);
+                return bad_params(c, id, &err);
+        }
+        if (!(sb = lookup(c, id, params)))
+                return;
+        if (!sup_state_live(sb->state))
+                return sup_conn_error(c, id, NC_RPC_BAD_STATE, NULL, "sandbox %s is %s; kill needs a running sandbox",
+                                      sb->id, sup_state_name(sb->state));
+        if (sb->pidfd < 0) {
+                /* Still being created: SIGKILL cancels it; other signals have no one to go to. */
+                if (sig != SIGKILL)
+                        return sup_conn_error(c, id, NC_RPC_BAD_STATE, NULL, "sandbox %s is creating; only KILL can be sent before it runs", sb->id);
+                sup_sandbox_stop(sb, 0);
+        } else if ((r = sup_sandbox_signal(sb, sig)) < 0)
+                return sup_conn_error(c, id, NC_RPC_INTERNAL_ERROR, NULL, "Failed to signal sandbox %s: %s", sb->id, strerror(-r));
+        if (sig == SIGKILL)
+                sb->stop_requested = true;
+        sup_conn_reply(c, id, json_pack("{s:s, s:s}", "id", sb->id, "signal", nc_signal_name(sig)));
+}
+
+static void add_waiter(struct sup_sandbox *sb, struct sup_conn *c, json_t *id, int kind)
+{
+        struct sup_waiter *w = calloc(1, sizeof(*w));
+
+        if (!w)
+                return sup_conn_error(c, id, NC_RPC_INTERNAL_ERROR, NULL, "out of memory");
+        w->conn = c;
+        w->id = json_incref(id);
+        w->kind = kind;
+        w->next = sb->waiters;
+        sb->waiters = w;
+}
+
+static void m_wait(struct sup_conn *c, json_t *id, json_t *params)
+{
+        static const char *const known[] = { "id", NULL };
+        struct nc_err err = { { 0 } };
+        struct sup_sandbox *sb;
+
+        if (nc_params_only(params, known, &err) < 0)
+                return bad_params(c, id, &err);
+        if (!(sb = lookup(c, id, params)))
+                return;
+        if (sup_state_live(sb->state))
+                add_waiter(sb, c, id, SUP_WAIT_RESULT);
+        else
+                sup_conn_reply(c, id, sup_sandbox_result(sb));
+}
+
+static void m_remove(struct sup_conn *c, json_t *id, json_t *params)
+{
+        static const char *const known[] = { "id", "force", NULL };
+        struct nc_err err = { { 0 } };
+        struct sup_sandbox *sb;
+        bool force;
+
+        if (nc_params_only(params, known, &err) < 0 || nc_param_bool(params, "force", false, &force, &err) < 0)
+                return bad_params(c, id, &err);
+        if (!(sb = lookup(c, id, params)))
+                return;
+        if (sup_state_live(sb->state) && !force)
+                return sup_conn_error(c, id, NC_RPC_BAD_STATE, NULL,
+                                      "sandbox %s is %s; stop it first or remove with force", sb->id,
+                                      sup_state_name(sb->state));
+        /* The reply comes when the removal is complete: processes, cgroup, state file. */
+        add_waiter(sb, c, id, SUP_WAIT_REMOVE);
+        if (sup_state_live(sb->state))
+                sup_sandbox_stop(sb, 0);
+        else
+                sup_sandbox_remove(sb);
+}
+
+static void m_info(struct sup_conn *c, json_t *id, json_t *params)
+{
+        struct sup *s = c->sup;
+        char started[64];
+
+        nc_format_rfc3339(s->started_ns, started);
+        sup_conn_reply(c, id, json_pack("{s:s, s:s, s:i, s:i, s:s, s:s, s:s, s:s, s:I, s:I, s:I, s:{s:i, s:i}}",
+                "api_version", NC_API_VERSION, "version", VERSION_STRING, "pid", (int)getppid(), "loop_pid", (int)getpid(),
+                "started_at", started, "socket", s->opt->paths.socket, "state_dir", s->opt->paths.state_dir,
+                "cgroup_root", s->cfg->cgroup_root, "sandboxes", (json_int_t)(s->nsandboxes), "live",
+                (json_int_t)s->nlive, "idle_timeout_ms", (json_int_t)s->opt->idle_timeout_ms, "uid_map",
+                "base", (int)s->cfg->uid_base, "count", (int)s->cfg->uid_count));
+}
+
+static const struct method methods[] = {
+        { "sandbox.create", m_create },   { "sandbox.list", m_list }, { "sandbox.inspect", m_inspect },
+        { "sandbox.kill", m_kill },       { "sandbox.wait", m_wait }, { "sandbox.remove", m_remove },
+        { "supervisor.info", m_info },
+};
+
+void sup_dispatch(struct sup_conn *c, struct nc_rpc_request *req)
+{
+        for (size_t i = 0; i < ARRAY_SIZE(methods); i++)
+                if (strcmp(methods[i].name, req->method) == 0) {
+                        methods[i].fn(c, req->id, req->params);
+                        return;
+                }
+        sup_conn_error(c, req->id, NC_RPC_METHOD_NOT_FOUND, NULL, "unknown method '%.64s'", req->method);
+}

@@ -1,0 +1,180 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Sandbox records: lookup by id, unique id prefix or name, and their JSON views. */
+#include <string.h>
+
+#include "sup.h"
+
+struct sup_sandbox *sup_sandbox_new(struct sup *s)
+{
+        struct sup_sandbox *sb = calloc(1, sizeof(*sb));
+
+        if (!sb)
+                return NULL;
+        sb->sup = s;
+        sb->pidfd = sb->ctl = sb->client_pidfd = -1;
+        sb->stdio[0] = sb->stdio[1] = sb->stdio[2] = -1;
+        sb->pid = -1;
+        sb->state = SUP_STATE_creating;
+        sb->created_ns = nc_now_ns();
+        sb->next = s->sandboxes;
+        if (s->sandboxes)
+                s->sandboxes->prev = sb;
+        s->sandboxes = sb;
+        s->nsandboxes++;
+        s->nlive++;
+        return sb;
+}
+
+void sup_sandbox_unlink_free(struct sup_sandbox *sb)
+{
+        struct sup *s = sb->sup;
+
+        if (sb->prev)
+                sb->prev->next = sb->next;
+        else
+                s->sandboxes = sb->next;
+        if (sb->next)
+                sb->next->prev = sb->prev;
+        s->nsandboxes--;
+        for (int i = 0; i < 3; i++)
+                if (sb->stdio[i] >= 0)
+                        close(sb->stdio[i]);
+        json_decref(sb->create_id);
+        nc_spec_free(sb->spec);
+        free(sb);
+}
+
+struct sup_sandbox *sup_sandbox_by_name(struct sup *s, const char *name)
+{
+        for (struct sup_sandbox *sb = s->sandboxes; sb; sb = sb->next)
+                if (!sb->removed && sb->spec && sb->spec->name && strcmp(sb->spec->name, name) == 0)
+                        return sb;
+        return NULL;
+}
+
+int sup_sandbox_find(struct sup *s, const char *ref, struct sup_sandbox **ret)
+{
+        struct sup_sandbox *found = NULL;
+        size_t n = strlen(ref);
+
+        /* Names made only of hex digits are refused at create, so a name and an id
+         * prefix can never be the same string. */
+        if (!nc_id_prefix_valid(ref)) {
+                found = sup_sandbox_by_name(s, ref);
+                if (!found)
+                        return -ENOENT;
+                *ret = found;
+                return 0;
+        }
+        for (struct sup_sandbox *sb = s->sandboxes; sb; sb = sb->next) {
+                if (sb->removed || strncmp(sb->id, ref, n) != 0)
+                        continue;
+                if (found)
+                        return -ENOTUNIQ;
+                found = sb;
+        }
+        if (!found)
+                return -ENOENT;
+        *ret = found;
+        return 0;
+}
+
+static json_t *time_or_null(uint64_t ns)
+{
+        char buf[64];
+
+        if (!ns)
+                return json_null();
+        nc_format_rfc3339(ns, buf);
+        return json_string(buf);
+}
+
+static json_t *strv_json(char *const *v)
+{
+        json_t *a = json_array();
+
+        for (; v && *v; v++)
+                json_array_append_new(a, nc_json_bytes(*v));
+        return a;
+}
+
+json_t *sup_sandbox_summary(const struct sup_sandbox *sb)
+{
+        json_t *j = json_pack("{s:s, s:o, s:s, s:i, s:o, s:o}", "id", sb->id, "name",
+                              nc_json_bytes(sup_sandbox_name(sb)), "state", sup_state_name(sb->state), "pid",
+                              sup_state_live(sb->state) ? (int)sb->pid : 0, "created_at",
+                              time_or_null(sb->created_ns), "command", strv_json(sb->spec->argv));
+
+        if (sb->state == SUP_STATE_exited || sb->state == SUP_STATE_failed)
+                json_object_set_new(j, "exit_code", json_integer(nc_exit_code_from_wstatus(sb->wstatus)));
+        return j;
+}
+
+/* The final result: exact exit code, signal and reason; sent to waiters and kept. */
+json_t *sup_sandbox_result(const struct sup_sandbox *sb)
+{
+        json_t *j = json_pack("{s:s, s:o, s:s}", "id", sb->id, "name", nc_json_bytes(sup_sandbox_name(sb)), "state",
+                              sup_state_name(sb->state));
+        int code = nc_exit_code_from_wstatus(sb->wstatus);
+
+        if (sb->failed) {
+                json_object_set_new(j, "reason", json_string("setup_failed"));
+                json_object_set_new(j, "failure", sbx_failure_to_json(&sb->failure));
+        } else if (WIFSIGNALED(sb->wstatus)) {
+                json_object_set_new(j, "reason", json_string("signaled"));
+                json_object_set_new(j, "signal", json_string(nc_signal_name(WTERMSIG(sb->wstatus))));
+                json_object_set_new(j, "signal_number", json_integer(WTERMSIG(sb->wstatus)));
+        } else
+                json_object_set_new(j, "reason", json_string("exited"));
+        json_object_set_new(j, "exit_code", json_integer(code));
+        json_object_set_new(j, "stopped_by_api", json_boolean(sb->stop_requested));
+        json_object_set_new(j, "started_at", time_or_null(sb->started_ns));
+        json_object_set_new(j, "finished_at", time_or_null(sb->finished_ns));
+        return j;
+}
+
+json_t *sup_sandbox_inspect(const struct sup_sandbox *sb)
+{
+        json_t *j = sup_sandbox_summary(sb);
+        const struct sup *s = sb->sup;
+        char cg[PATH_MAX];
+
+        json_object_set_new(j, "spec", nc_spec_to_json(sb->spec));
+        json_object_set_new(j, "owner_uid", json_integer(sb->owner_uid));
+        json_object_set_new(j, "started_at", time_or_null(sb->started_ns));
+        json_object_set_new(j, "finished_at", time_or_null(sb->finished_ns));
+        json_object_set_new(j, "foreground", json_boolean(sb->client_pidfd >= 0));
+        if (s->cfg->cgroup_root[0]) {
+                snprintf(cg, sizeof(cg), "%s/%s", s->cfg->cgroup_root, sb->id);
+                json_object_set_new(j, "cgroup", json_string(cg));
+        }
+        json_object_set_new(j, "security", json_pack("{s:s, s:s, s:i, s:i, s:[sssssss]}",
+                "mode", "agent", "root_fs", "tmpfs", "uid_map_base", (int)s->cfg->uid_base,
+                "uid_map_count", (int)s->cfg->uid_count, "namespaces", "user", "pid", "mount", "uts",
+                "ipc", "net", "cgroup"));
+        if (sb->state == SUP_STATE_exited || sb->state == SUP_STATE_failed)
+                json_object_set_new(j, "result", sup_sandbox_result(sb));
+        return j;
+}
+
+void sup_waiters_drop_conn(struct sup *s, struct sup_conn *c)
+{
+        for (struct sup_sandbox *sb = s->sandboxes; sb; sb = sb->next) {
+                struct sup_waiter **pp = &sb->waiters;
+
+                while (*pp) {
+                        struct sup_waiter *w = *pp;
+                        if (w->conn == c) {
+                                *pp = w->next;
+                                json_decref(w->id);
+                                free(w);
+                        } else
+                                pp = &w->next;
+                }
+                if (sb->create_conn == c) {
+                        sb->create_conn = NULL;
+                        json_decref(sb->create_id);
+                        sb->create_id = NULL;
+                }
+        }
+}

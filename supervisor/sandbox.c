@@ -1,0 +1,410 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* One sandbox's life, as seen from the loop:
+ *
+ *   create ─ prepare → zygote ─ cloned(pidfd, ctl) ─ init: ready ─ claim(spec, stdio) →
+ *   init: started ─ … ─ init: exit(W) ─ zygote: reaped(init status) ─ finalize
+ *
+ * The workload's status comes from init over ctl; the zygote's reaped message says init
+ * is gone, so every message init sent is already queued on ctl and can be drained. */
+#include <fcntl.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+
+#include "ctl.h"
+#include "log.h"
+#include "sup.h"
+
+#define REMOVE_RETRY_MS 10
+#define REMOVE_MAX_TRIES 500
+
+static struct sup_sandbox *find_by_id(struct sup *s, const char *id)
+{
+        for (struct sup_sandbox *sb = s->sandboxes; sb; sb = sb->next)
+                if (strcmp(sb->id, id) == 0)
+                        return sb;
+        return NULL;
+}
+
+int sup_sandbox_set_state(struct sup_sandbox *sb, enum sup_state to)
+{
+        if (sb->state == to)
+                return 0;
+        if (!sup_state_can(sb->state, to)) {
+                log_error("Refusing transition %s -> %s of sandbox %s", sup_state_name(sb->state),
+                          sup_state_name(to), sb->id);
+                return -EINVAL;
+        }
+        log_debug("sandbox %s: %s -> %s", sb->id, sup_state_name(sb->state), sup_state_name(to));
+        if (sup_state_live(sb->state) && !sup_state_live(to))
+                sb->sup->nlive--;
+        sb->state = to;
+        return 0;
+}
+
+int sup_sandbox_start(struct sup_sandbox *sb)
+{
+        return sup_zygote_send(sb->sup, json_pack("{s:s, s:s}", "op", "prepare", "id", sb->id));
+}
+
+int sup_sandbox_signal(struct sup_sandbox *sb, int sig)
+{
+        if (sb->pidfd < 0)
+                return -ESRCH;
+        if (syscall(SYS_pidfd_send_signal, sb->pidfd, sig, NULL, 0) < 0)
+                return -errno;
+        return 0;
+}
+
+static void kill_now(struct sup_sandbox *sb)
+{
+        (void)sup_sandbox_signal(sb, SIGKILL);
+        /* init's death takes its pid namespace along; the cgroup catches anything that
+         * escaped it (nothing should). */
+        (void)sbx_cgroup_leaf_kill(sb->sup->cfg, sb->id);
+}
+
+static void on_stop_timeout(uv_timer_t *t)
+{
+        struct sup_sandbox *sb = t->data;
+
+        log_info("Sandbox %s did not stop in time, killing it", sb->id);
+        kill_now(sb);
+}
+
+void sup_sandbox_stop(struct sup_sandbox *sb, uint64_t timeout_ms)
+{
+        if (!sup_state_live(sb->state))
+                return;
+        sb->stop_requested = true;
+        if (sb->state == SUP_STATE_creating || timeout_ms == 0) {
+                /* Nothing has run yet (or the caller asked for no grace): no one to ask nicely. */
+                if (sb->state == SUP_STATE_running)
+                        (void)sup_sandbox_set_state(sb, SUP_STATE_stopping);
+                kill_now(sb);
+                return;
+        }
+        if (sb->state == SUP_STATE_running)
+                (void)sup_sandbox_set_state(sb, SUP_STATE_stopping);
+        (void)sup_sandbox_signal(sb, SIGTERM);
+        uv_timer_start(&sb->timer, on_stop_timeout, timeout_ms, 0);
+}
+
+static void fail(struct sup_sandbox *sb, const struct sbx_failure *f)
+{
+        if (sb->failed)
+                return;     /* the first failure is the cause; later ones are consequences */
+        sb->failed = true;
+        sb->failure = *f;
+}
+
+static int exit_code_for_failure(const struct sbx_failure *f)
+{
+        if (strcmp(f->stage, "exec") != 0)
+                return 125;
+        return f->err == ENOENT || f->err == ENOTDIR ? 127 : 126;
+}
+
+static void reply_create_started(struct sup_sandbox *sb)
+{
+        if (!sb->create_conn)
+                return;
+        if (sb->create_waits) {
+                /* The reply comes at the end; tell the caller now which sandbox it is, so
+                 * it can signal it meanwhile. */
+                sup_conn_send(sb->create_conn, json_pack("{s:s, s:s, s:{s:O, s:s, s:i}}", "jsonrpc", "2.0", "method",
+                                                         "sandbox.started", "params", "request", sb->create_id, "id",
+                                                         sb->id, "pid", (int)sb->pid));
+                return;
+        }
+        sup_conn_reply(sb->create_conn, sb->create_id,
+                       json_pack("{s:s, s:o, s:i, s:s}", "id", sb->id, "name", nc_json_bytes(sup_sandbox_name(sb)),
+                                 "pid", (int)sb->pid, "state", sup_state_name(sb->state)));
+        json_decref(sb->create_id);
+        sb->create_id = NULL;
+        sb->create_conn = NULL;
+}
+
+static void send_claim(struct sup_sandbox *sb)
+{
+        json_t *msg = json_pack("{s:s, s:o}", "op", "claim", "spec", nc_spec_to_json(sb->spec));
+        int r = sbx_ctl_send_json(sb->ctl, msg, sb->stdio, 3);
+
+        for (int i = 0; i < 3; i++) {
+                close(sb->stdio[i]);
+                sb->stdio[i] = -1;
+        }
+        if (r < 0) {
+                struct sbx_failure f;
+
+                sbx_failure_set(&f, "claim", r, "Failed to send the claim to init");
+                fail(sb, &f);
+                kill_now(sb);
+        }
+}
+
+static void handle_ctl_message(struct sup_sandbox *sb, json_t *msg)
+{
+        const char *op = json_string_value(json_object_get(msg, "op"));
+
+        if (!op)
+                return;
+        if (strcmp(op, "ready") == 0) {
+                if (sb->stop_requested)
+                        kill_now(sb);
+                else
+                        send_claim(sb);
+        } else if (strcmp(op, "started") == 0) {
+                sb->workload_pid = (pid_t)json_integer_value(json_object_get(msg, "pid"));
+                sb->started_ns = nc_now_ns();
+                if (sb->state == SUP_STATE_creating)
+                        (void)sup_sandbox_set_state(sb, SUP_STATE_running);
+                (void)sup_state_write(sb);
+                reply_create_started(sb);
+        } else if (strcmp(op, "exit") == 0) {
+                sb->wstatus = (int)json_integer_value(json_object_get(msg, "status"));
+                sb->have_status = true;
+        } else if (strcmp(op, "failed") == 0) {
+                struct sbx_failure f;
+
+                sbx_failure_from_json(msg, &f);
+                fail(sb, &f);
+        } else
+                log_warn("Sandbox %s: unknown message '%s' from init, ignoring", sb->id, op);
+}
+
+/* Reads every queued message. Returns false at EOF. */
+static bool drain_ctl(struct sup_sandbox *sb)
+{
+        for (;;) {
+                json_t *msg = NULL;
+                int r = sbx_ctl_recv_json(sb->ctl, &msg, NULL, NULL);
+
+                if (r == -EAGAIN)
+                        return true;
+                if (r == 0 || r == -ECONNRESET)
+                        return false;
+                if (r < 0) {
+                        log_warn_errno(r, "Sandbox %s: bad message from init, ignoring", sb->id);
+                        continue;
+                }
+                handle_ctl_message(sb, msg);
+                json_decref(msg);
+        }
+}
+
+static void on_ctl(uv_poll_t *p, int status, int events)
+{
+        struct sup_sandbox *sb = p->data;
+
+        if (status < 0 || !drain_ctl(sb)) {
+                uv_poll_stop(p);
+                sb->ctl_polling = false;
+        }
+}
+
+static void on_client_gone(uv_poll_t *p, int status, int events)
+{
+        struct sup_sandbox *sb = p->data;
+
+        uv_poll_stop(p);
+        sb->client_polling = false;
+        if (sup_state_live(sb->state)) {
+                log_info("The client of foreground sandbox %s is gone; stopping it", sb->id);
+                sup_sandbox_stop(sb, SUP_STOP_TIMEOUT_MS);
+        }
+}
+
+void sup_sandbox_watch_client(struct sup_sandbox *sb, int pidfd)
+{
+        sb->client_pidfd = pidfd;
+        if (uv_poll_init(&sb->sup->loop, &sb->client_poll, pidfd) < 0)
+                return;
+        sb->client_poll.data = sb;
+        sb->open_handles++;
+        sb->client_polling = uv_poll_start(&sb->client_poll, UV_READABLE, on_client_gone) == 0;
+}
+
+void sup_sandbox_on_cloned(struct sup *s, const char *id, pid_t pid, int pidfd, int ctl)
+{
+        struct sup_sandbox *sb = find_by_id(s, id);
+
+        if (!sb || sb->state != SUP_STATE_creating || sb->pidfd >= 0) {
+                /* Nobody wants it any more: the zygote reaps it. */
+                (void)syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0);
+                close(pidfd);
+                close(ctl);
+                return;
+        }
+        sb->pid = pid;
+        sb->pidfd = pidfd;
+        sb->ctl = ctl;
+        (void)fcntl(ctl, F_SETFL, fcntl(ctl, F_GETFL) | O_NONBLOCK);
+        if (uv_poll_init(&s->loop, &sb->ctl_poll, ctl) == 0) {
+                sb->ctl_poll.data = sb;
+                sb->open_handles++;
+                sb->ctl_polling = uv_poll_start(&sb->ctl_poll, UV_READABLE, on_ctl) == 0;
+        }
+        if (sb->stop_requested)
+                kill_now(sb);
+}
+
+static void reply_waiters(struct sup_sandbox *sb, bool removal)
+{
+        struct sup_waiter **pp = &sb->waiters;
+
+        while (*pp) {
+                struct sup_waiter *w = *pp;
+
+                if ((w->kind == SUP_WAIT_REMOVE) != removal) {
+                        pp = &w->next;
+                        continue;
+                }
+                *pp = w->next;
+                sup_conn_reply(w->conn, w->id, removal ? json_pack("{s:s}", "id", sb->id) : sup_sandbox_result(sb));
+                json_decref(w->id);
+                free(w);
+        }
+}
+
+static bool has_remove_waiter(const struct sup_sandbox *sb)
+{
+        for (const struct sup_waiter *w = sb->waiters; w; w = w->next)
+                if (w->kind == SUP_WAIT_REMOVE)
+                        return true;
+        return false;
+}
+
+static void finalize(struct sup_sandbox *sb)
+{
+        if (sb->ctl_polling) {
+                uv_poll_stop(&sb->ctl_poll);
+                sb->ctl_polling = false;
+        }
+        if (sb->client_polling) {
+                uv_poll_stop(&sb->client_poll);
+                sb->client_polling = false;
+        }
+        uv_timer_stop(&sb->timer);
+        if (sb->failed)
+                sb->wstatus = W_EXITCODE(exit_code_for_failure(&sb->failure), 0);
+        else if (!sb->have_status)
+                sb->wstatus = sb->init_status;   /* init itself was killed (SIGKILL from outside) */
+        sb->finished_ns = nc_now_ns();
+        if (sb->failed && sb->started_ns == 0)
+                (void)sup_sandbox_set_state(sb, SUP_STATE_failed);
+        else {
+                if (sb->state == SUP_STATE_creating)
+                        (void)sup_sandbox_set_state(sb, SUP_STATE_stopping);
+                (void)sup_sandbox_set_state(sb, SUP_STATE_exited);
+        }
+        if (sup_state_live(sb->state)) {      /* a table bug; never leave it counted live */
+                sb->state = SUP_STATE_failed;
+                sb->sup->nlive--;
+        }
+        /* Processes are gone: release the cgroup leaf now; `rm` retries if the kernel is
+         * still tearing tasks down. */
+        (void)sbx_cgroup_leaf_remove(sb->sup->cfg, sb->id);
+        (void)sup_state_write(sb);
+
+        if (sb->create_conn) {
+                if (sb->failed) {
+                        json_t *data = sbx_failure_to_json(&sb->failure);
+
+                        json_object_set_new(data, "id", json_string(sb->id));
+                        json_object_set_new(data, "exit_code", json_integer(nc_exit_code_from_wstatus(sb->wstatus)));
+                        sup_conn_error(sb->create_conn, sb->create_id, NC_RPC_SPAWN_FAILED, data, "%s", sb->failure.msg);
+                } else
+                        sup_conn_reply(sb->create_conn, sb->create_id, sup_sandbox_result(sb));
+                json_decref(sb->create_id);
+                sb->create_id = NULL;
+                sb->create_conn = NULL;
+        }
+        reply_waiters(sb, false);
+        if (has_remove_waiter(sb))
+                sup_sandbox_remove(sb);
+        sup_idle_check(sb->sup);
+}
+
+void sup_sandbox_on_reaped(struct sup *s, const char *id, int status)
+{
+        struct sup_sandbox *sb = find_by_id(s, id);
+
+        if (!sb)
+                return;
+        sb->reaped = true;
+        sb->init_status = status;
+        if (sb->ctl >= 0)
+                (void)drain_ctl(sb);
+        if (sb->pidfd >= 0) {
+                close(sb->pidfd);
+                sb->pidfd = -1;
+        }
+        finalize(sb);
+}
+
+void sup_sandbox_on_zygote_failed(struct sup *s, const char *id, const json_t *msg)
+{
+        struct sup_sandbox *sb = find_by_id(s, id);
+        struct sbx_failure f;
+
+        if (!sb)
+                return;
+        sbx_failure_from_json(msg, &f);
+        fail(sb, &f);
+        finalize(sb);
+}
+
+static void on_handle_closed(uv_handle_t *h)
+{
+        struct sup_sandbox *sb = h->data;
+
+        if (--sb->open_handles > 0)
+                return;
+        reply_waiters(sb, true);
+        if (sb->client_pidfd >= 0)
+                close(sb->client_pidfd);
+        if (sb->ctl >= 0)
+                close(sb->ctl);
+        struct sup *s = sb->sup;
+        sup_sandbox_unlink_free(sb);
+        sup_idle_check(s);
+}
+
+static void close_handles(struct sup_sandbox *sb)
+{
+        uv_close((uv_handle_t *)&sb->timer, on_handle_closed);
+        if (sb->ctl_poll.data)
+                uv_close((uv_handle_t *)&sb->ctl_poll, on_handle_closed);
+        if (sb->client_poll.data)
+                uv_close((uv_handle_t *)&sb->client_poll, on_handle_closed);
+}
+
+static void on_remove_retry(uv_timer_t *t)
+{
+        struct sup_sandbox *sb = t->data;
+        int r = sbx_cgroup_leaf_remove(sb->sup->cfg, sb->id);
+
+        if (r == -EBUSY && ++sb->remove_tries < REMOVE_MAX_TRIES) {
+                uv_timer_start(&sb->timer, on_remove_retry, REMOVE_RETRY_MS, 0);
+                return;
+        }
+        if (r < 0)
+                log_warn_errno(r, "Failed to remove cgroup leaf of sandbox %s, ignoring", sb->id);
+        close_handles(sb);
+}
+
+void sup_sandbox_remove(struct sup_sandbox *sb)
+{
+        int r;
+
+        if (sb->removed)
+                return;
+        if (sup_sandbox_set_state(sb, SUP_STATE_removing) < 0)
+                return;
+        sb->removed = true;    /* invisible to lookups from now on */
+        r = sup_state_remove(sb->sup, sb->id);
+        if (r < 0)
+                log_warn_errno(r, "Failed to remove the state file of sandbox %s, ignoring", sb->id);
+        on_remove_retry(&sb->timer);
+}

@@ -1,0 +1,317 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* The API socket: newline-delimited JSON-RPC 2.0 frames, descriptors by SCM_RIGHTS.
+ *
+ * Connections are raw fds driven by uv_poll rather than uv_pipe_t, because libuv's IPC
+ * mode only accepts handle-typed descriptors and a terminal or a regular file is
+ * exactly what `nucleus run` passes. */
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+
+#include "log.h"
+#include "sup.h"
+
+#ifndef SO_PEERPIDFD
+#define SO_PEERPIDFD 77
+#endif
+
+static void conn_close(struct sup_conn *c);
+
+static void on_conn_closed(uv_handle_t *h)
+{
+        struct sup_conn *c = h->data;
+        struct sup *s = c->sup;
+
+        close(c->fd);
+        if (c->pidfd >= 0)
+                close(c->pidfd);
+        for (size_t i = 0; i < c->nfds; i++)
+                close(c->fds[i]);
+        nc_framer_done(&c->in);
+        free(c->out);
+        free(c);
+        sup_idle_check(s);
+}
+
+static void conn_close(struct sup_conn *c)
+{
+        struct sup *s = c->sup;
+
+        if (c->closing)
+                return;
+        c->closing = true;
+        sup_waiters_drop_conn(s, c);
+        if (c->prev)
+                c->prev->next = c->next;
+        else
+                s->conns = c->next;
+        if (c->next)
+                c->next->prev = c->prev;
+        s->nconns--;
+        uv_poll_stop(&c->poll);
+        uv_close((uv_handle_t *)&c->poll, on_conn_closed);
+}
+
+static void conn_update_poll(struct sup_conn *c);
+
+static int conn_flush(struct sup_conn *c)
+{
+        while (c->out_off < c->out_len) {
+                ssize_t n = send(c->fd, c->out + c->out_off, c->out_len - c->out_off, MSG_NOSIGNAL | MSG_DONTWAIT);
+
+                if (n < 0) {
+                        if (errno == EAGAIN || errno == EINTR)
+                                break;
+                        return -errno;
+                }
+                c->out_off += (size_t)n;
+        }
+        if (c->out_off == c->out_len)
+                c->out_off = c->out_len = 0;
+        return 0;
+}
+
+void sup_conn_send(struct sup_conn *c, json_t *msg)
+{
+        _cleanup_free_ char *line = NULL;
+        size_t n = 0;
+
+        if (!c || c->closing) {
+                json_decref(msg);
+                return;
+        }
+        line = nc_rpc_dump_line(msg, &n);
+        json_decref(msg);
+        if (!line)
+                return;
+        if (c->out_len + n > SUP_CONN_MAX_OUT) {
+                /* A client that does not read its replies must not hold our memory. */
+                log_warn("Client pid %d does not read its replies; closing its connection", (int)c->cred.pid);
+                conn_close(c);
+                return;
+        }
+        if (c->out_off > 0 && c->out_off == c->out_len)
+                c->out_off = c->out_len = 0;
+        if (c->out_len + n > c->out_cap) {
+                size_t ncap = c->out_cap ? c->out_cap : 4096;
+                char *nb;
+
+                while (ncap < c->out_len + n)
+                        ncap *= 2;
+                nb = realloc(c->out, ncap);
+                if (!nb) {
+                        conn_close(c);
+                        return;
+                }
+                c->out = nb;
+                c->out_cap = ncap;
+        }
+        memcpy(c->out + c->out_len, line, n);
+        c->out_len += n;
+        if (conn_flush(c) < 0) {
+                conn_close(c);
+                return;
+        }
+        conn_update_poll(c);
+}
+
+void sup_conn_reply(struct sup_conn *c, json_t *id, json_t *result)
+{
+        if (!id) {      /* a notification gets no reply */
+                json_decref(result);
+                return;
+        }
+        sup_conn_send(c, nc_rpc_make_result(id, result));
+}
+
+void sup_conn_error(struct sup_conn *c, json_t *id, int code, json_t *data, const char *fmt, ...)
+{
+        char msg[1024];
+        va_list ap;
+
+        va_start(ap, fmt);
+        vsnprintf(msg, sizeof(msg), fmt, ap);
+        va_end(ap);
+        /* Errors are answered even for notifications when the request could not be
+         * parsed far enough to tell (JSON-RPC: id null). */
+        sup_conn_send(c, nc_rpc_make_error(id, code, msg, data));
+}
+
+int sup_conn_take_fds(struct sup_conn *c, int *fds, size_t n)
+{
+        if (c->nfds < n)
+                return -EBADF;
+        memcpy(fds, c->fds, n * sizeof(int));
+        memmove(c->fds, c->fds + n, (c->nfds - n) * sizeof(int));
+        c->nfds -= n;
+        return 0;
+}
+
+static void conn_handle_line(struct sup_conn *c, char *line, size_t len)
+{
+        struct nc_rpc_request req = { 0 };
+        struct nc_err err = { { 0 } };
+        json_t *id = NULL;
+        int code = nc_rpc_request_parse(line, len, &req, &id, &err);
+
+        if (code != 0) {
+                sup_conn_error(c, id, code, NULL, "%s", err.msg);
+                json_decref(id);
+                return;
+        }
+        json_decref(id);
+        sup_dispatch(c, &req);
+        nc_rpc_request_done(&req);
+}
+
+static void conn_read(struct sup_conn *c)
+{
+        for (int rounds = 0; rounds < 16 && !c->closing; rounds++) {
+                int fds[NC_FDPASS_MAX];
+                size_t nfds = NC_FDPASS_MAX;
+                char *buf, *line;
+                size_t avail, len;
+                ssize_t n;
+                int r;
+
+                if (nc_framer_reserve(&c->in, 65536, &buf, &avail) < 0) {
+                        conn_close(c);
+                        return;
+                }
+                n = nc_fd_recv(c->fd, buf, avail, fds, &nfds, MSG_DONTWAIT);
+                if (n == -EAGAIN)
+                        return;
+                if (n <= 0) {
+                        conn_close(c);
+                        return;
+                }
+                if (c->nfds + nfds > SUP_CONN_MAX_FDS) {
+                        for (size_t i = 0; i < nfds; i++)
+                                close(fds[i]);
+                        sup_conn_error(c, NULL, NC_RPC_INVALID_REQUEST, NULL,
+                                       "too many descriptors passed without a request using them (at most %d)",
+                                       SUP_CONN_MAX_FDS);
+                        conn_close(c);
+                        return;
+                }
+                memcpy(c->fds + c->nfds, fds, nfds * sizeof(int));
+                c->nfds += nfds;
+                nc_framer_commit(&c->in, (size_t)n);
+                while (!c->closing && (r = nc_framer_next(&c->in, &line, &len)) != 0) {
+                        if (r == -EMSGSIZE) {
+                                sup_conn_error(c, NULL, NC_RPC_FRAME_TOO_LARGE, NULL,
+                                               "frame larger than %d bytes; it was skipped", NC_RPC_MAX_FRAME);
+                                continue;
+                        }
+                        conn_handle_line(c, line, len);
+                }
+        }
+}
+
+static void on_conn_event(uv_poll_t *p, int status, int events)
+{
+        struct sup_conn *c = p->data;
+
+        if (status < 0) {
+                conn_close(c);
+                return;
+        }
+        if (events & UV_WRITABLE) {
+                if (conn_flush(c) < 0) {
+                        conn_close(c);
+                        return;
+                }
+                conn_update_poll(c);
+        }
+        if (events & (UV_READABLE | UV_DISCONNECT))
+                conn_read(c);
+}
+
+static void conn_update_poll(struct sup_conn *c)
+{
+        bool want = c->out_len > c->out_off;
+
+        if (c->closing || want == c->writable_wanted)
+                return;
+        c->writable_wanted = want;
+        uv_poll_start(&c->poll, UV_READABLE | UV_DISCONNECT | (want ? UV_WRITABLE : 0), on_conn_event);
+}
+
+static int peer_pidfd(int fd, pid_t pid)
+{
+        int pidfd = -1;
+        socklen_t len = sizeof(pidfd);
+
+        /* SO_PEERPIDFD names the process that connected, with no pid-reuse window. */
+        if (getsockopt(fd, SOL_SOCKET, SO_PEERPIDFD, &pidfd, &len) == 0 && pidfd >= 0)
+                return pidfd;
+        return (int)syscall(SYS_pidfd_open, pid, 0);
+}
+
+static void on_accept(uv_poll_t *p, int status, int events)
+{
+        struct sup *s = p->data;
+
+        for (int i = 0; i < 64; i++) {
+                int fd = accept4(s->opt->listen_fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+                struct sup_conn *c;
+                socklen_t len;
+
+                if (fd < 0)
+                        return;
+                if (s->nconns >= SUP_MAX_CONNS || s->shutting_down) {
+                        close(fd);
+                        continue;
+                }
+                c = calloc(1, sizeof(*c));
+                if (!c) {
+                        close(fd);
+                        continue;
+                }
+                c->sup = s;
+                c->fd = fd;
+                len = sizeof(c->cred);
+                if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &c->cred, &len) < 0) {
+                        close(fd);
+                        free(c);
+                        continue;
+                }
+                c->pidfd = peer_pidfd(fd, c->cred.pid);
+                nc_framer_init(&c->in, NC_RPC_MAX_FRAME);
+                if (uv_poll_init(&s->loop, &c->poll, fd) < 0) {
+                        close(fd);
+                        if (c->pidfd >= 0)
+                                close(c->pidfd);
+                        free(c);
+                        continue;
+                }
+                c->poll.data = c;
+                c->next = s->conns;
+                if (s->conns)
+                        s->conns->prev = c;
+                s->conns = c;
+                s->nconns++;
+                uv_poll_start(&c->poll, UV_READABLE | UV_DISCONNECT, on_conn_event);
+        }
+}
+
+int sup_server_start(struct sup *s)
+{
+        int r = uv_poll_init(&s->loop, &s->listen_poll, s->opt->listen_fd);
+
+        if (r < 0)
+                return r;
+        s->listen_poll.data = s;
+        return uv_poll_start(&s->listen_poll, UV_READABLE, on_accept);
+}
+
+void sup_server_stop(struct sup *s)
+{
+        if (uv_is_active((uv_handle_t *)&s->listen_poll))
+                uv_poll_stop(&s->listen_poll);
+        while (s->conns)
+                conn_close(s->conns);
+}

@@ -1,0 +1,152 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* The loop process: the only owner of the uv_loop_t. */
+#pragma once
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/socket.h>
+#include <uv.h>
+
+#include "fdpass.h"
+#include "lifecycle.h"
+#include "paths.h"
+#include "rpc.h"
+#include "sandbox.h"
+#include "spec.h"
+#include "util.h"
+
+#define SUP_STOP_TIMEOUT_MS 10000
+#define SUP_CONN_MAX_FDS 16
+#define SUP_CONN_MAX_OUT (16u * 1024 * 1024)
+#define SUP_MAX_CONNS 4096
+
+struct sup_options {
+        struct nc_paths paths;
+        struct sbx_config cfg;
+        uint64_t idle_timeout_ms;       /* 0: never exit when idle */
+        int listen_fd;
+        int lock_fd;                    /* the autostart lock is "<socket>.lock" */
+};
+
+struct sup_conn;
+struct sup_sandbox;
+
+struct sup {
+        uv_loop_t loop;
+        const struct sup_options *opt;
+        const struct sbx_config *cfg;
+        uv_poll_t listen_poll;
+        int zyg_fd;
+        uv_poll_t zyg_poll;
+        uv_signal_t sig_term, sig_int, sig_hup;
+        uv_timer_t idle_timer;
+        struct sup_conn *conns;
+        struct sup_sandbox *sandboxes;
+        size_t nconns, nlive, nsandboxes;
+        uint64_t started_ns;
+        bool shutting_down;
+        int exit_code;
+};
+
+/* A request waiting for a sandbox to finish (sandbox.wait, create with wait, remove). */
+struct sup_waiter {
+        struct sup_waiter *next;
+        struct sup_conn *conn;
+        json_t *id;
+        enum { SUP_WAIT_RESULT, SUP_WAIT_REMOVE } kind;
+};
+
+struct sup_sandbox {
+        struct sup *sup;
+        struct sup_sandbox *next, *prev;
+        char id[NC_ID_LEN + 1];
+        struct nc_spec *spec;           /* effective spec: defaults filled in */
+        enum sup_state state;
+        uid_t owner_uid;
+        pid_t pid;                      /* init, in nucleusd's pid namespace */
+        pid_t workload_pid;             /* inside the sandbox */
+        int pidfd, ctl;
+        int stdio[3];                   /* held until the claim carries them to init */
+        uv_poll_t ctl_poll;
+        uv_timer_t timer;               /* stop escalation, removal retries */
+        int client_pidfd;               /* foreground: the CLI process */
+        uv_poll_t client_poll;
+        unsigned open_handles;
+        bool ctl_polling, client_polling, timer_started;
+        uint64_t created_ns, started_ns, finished_ns;
+        bool have_status, reaped, removed;
+        int wstatus, init_status;
+        bool failed;
+        struct sbx_failure failure;
+        bool stop_requested;
+        int remove_tries;
+        json_t *create_id;              /* pending sandbox.create reply */
+        struct sup_conn *create_conn;
+        bool create_waits;              /* reply to create only at the end */
+        struct sup_waiter *waiters;
+};
+
+struct sup_conn {
+        struct sup *sup;
+        struct sup_conn *next, *prev;
+        int fd;
+        uv_poll_t poll;
+        struct nc_framer in;
+        struct ucred cred;
+        int pidfd;
+        int fds[SUP_CONN_MAX_FDS];
+        size_t nfds;
+        char *out;
+        size_t out_len, out_off, out_cap;
+        bool closing, writable_wanted;
+};
+
+/* loop.c */
+int sup_loop_main(const struct sup_options *opt, int zygote_sock);
+void sup_idle_check(struct sup *s);
+int sup_zygote_send(struct sup *s, json_t *msg);
+
+/* server.c */
+int sup_server_start(struct sup *s);
+void sup_server_stop(struct sup *s);
+void sup_conn_send(struct sup_conn *c, json_t *msg);        /* steals msg */
+void sup_conn_reply(struct sup_conn *c, json_t *id, json_t *result);
+void sup_conn_error(struct sup_conn *c, json_t *id, int code, json_t *data, const char *fmt, ...)
+        __attribute__((format(printf, 5, 6)));
+int sup_conn_take_fds(struct sup_conn *c, int *fds, size_t n);
+
+/* methods.c */
+void sup_dispatch(struct sup_conn *c, struct nc_rpc_request *req);
+
+/* registry.c */
+struct sup_sandbox *sup_sandbox_new(struct sup *s);
+void sup_sandbox_unlink_free(struct sup_sandbox *sb);
+/* Returns 0, -ENOENT, or -ENOTUNIQ (an ambiguous prefix). */
+int sup_sandbox_find(struct sup *s, const char *ref, struct sup_sandbox **ret);
+struct sup_sandbox *sup_sandbox_by_name(struct sup *s, const char *name);
+/* A sandbox without a name is called by its id. */
+static inline const char *sup_sandbox_name(const struct sup_sandbox *sb)
+{
+        return sb->spec && sb->spec->name ? sb->spec->name : sb->id;
+}
+json_t *sup_sandbox_summary(const struct sup_sandbox *sb);
+json_t *sup_sandbox_inspect(const struct sup_sandbox *sb);
+json_t *sup_sandbox_result(const struct sup_sandbox *sb);
+void sup_waiters_drop_conn(struct sup *s, struct sup_conn *c);
+
+/* sandbox.c: the lifecycle of one sandbox */
+int sup_sandbox_set_state(struct sup_sandbox *sb, enum sup_state to);
+int sup_sandbox_start(struct sup_sandbox *sb);
+void sup_sandbox_on_cloned(struct sup *s, const char *id, pid_t pid, int pidfd, int ctl);
+void sup_sandbox_on_zygote_failed(struct sup *s, const char *id, const json_t *msg);
+void sup_sandbox_on_reaped(struct sup *s, const char *id, int status);
+int sup_sandbox_signal(struct sup_sandbox *sb, int sig);
+void sup_sandbox_stop(struct sup_sandbox *sb, uint64_t timeout_ms);
+void sup_sandbox_remove(struct sup_sandbox *sb);
+void sup_sandbox_watch_client(struct sup_sandbox *sb, int pidfd);
+
+/* state.c */
+int sup_state_write(const struct sup_sandbox *sb);
+int sup_state_remove(const struct sup *s, const char *id);
+void sup_state_sweep(struct sup *s);

@@ -1,0 +1,1007 @@
+/* nucleus-test-helper: runs as the workload inside a Nucleus sandbox and
+ * reports what it can see, so the shell-based integration tests can assert
+ * on plain "key=value" lines instead of parsing tool-specific output.
+ *
+ * Built static so it runs in sandboxes without a libc in the rootfs.
+ *
+ * Exit status: 0 success, 1 the operation failed (an "errno=NAME (text)"
+ * line goes to stdout), 2 usage error (message to stderr). The probing
+ * commands (try-syscall, write, mknod) exit 0 either way because the caller
+ * asserts on the printed result. */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <net/if.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <linux/bpf.h>
+#include <linux/if_ether.h>
+#include <linux/io_uring.h>
+#include <linux/keyctl.h>
+#include <linux/netlink.h>
+#include <linux/perf_event.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/ptrace.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/sysmacros.h>
+#include <sys/utsname.h>
+#include <sys/wait.h>
+
+#define PROG "nucleus-test-helper"
+#define UNUSED __attribute__((unused))
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+extern char **environ;
+
+/* ---- names ------------------------------------------------------------ */
+
+struct name_num {
+	const char *name;
+	int num;
+};
+
+#define E(x) { #x, x }
+/* ENOTSUP comes before anything aliasing it: tests assert on that spelling. */
+static const struct name_num errno_names[] = {
+	E(EPERM), E(ENOENT), E(EACCES), E(EINVAL), E(ENOSYS), E(EEXIST),
+	E(EROFS), E(EBADF), E(ENOTDIR), E(EISDIR), E(ENOTSUP),
+	E(EAFNOSUPPORT), E(EPROTONOSUPPORT), E(ESRCH), E(EBUSY), E(EFAULT),
+	E(ENOMEM), E(EINTR), E(EAGAIN), E(ECHILD), E(ENODEV), E(ENXIO),
+	E(ENOTTY), E(ELOOP), E(ENAMETOOLONG), E(ENOSPC), E(EMFILE), E(EXDEV),
+	E(ENOTEMPTY), E(EPIPE), E(ENOKEY), E(ESOCKTNOSUPPORT), E(EPROTOTYPE),
+};
+#undef E
+
+#define S(x) { #x, SIG##x }
+static const struct name_num signal_names[] = {
+	S(TERM), S(KILL), S(INT), S(HUP), S(QUIT), S(USR1), S(USR2), S(SEGV),
+	S(ABRT), S(PIPE), S(ALRM), S(CHLD), S(CONT), S(STOP), S(SYS),
+};
+#undef S
+
+/* Falls back to the number so an unexpected errno is still assertable. */
+static const char *errno_name(int err)
+{
+	static char buf[16];
+
+	for (size_t i = 0; i < ARRAY_SIZE(errno_names); i++)
+		if (errno_names[i].num == err)
+			return errno_names[i].name;
+	snprintf(buf, sizeof(buf), "%d", err);
+	return buf;
+}
+
+static const char *signal_name(int sig)
+{
+	static char buf[16];
+
+	for (size_t i = 0; i < ARRAY_SIZE(signal_names); i++)
+		if (signal_names[i].num == sig)
+			return signal_names[i].name;
+	snprintf(buf, sizeof(buf), "%d", sig);
+	return buf;
+}
+
+/* ---- small helpers ---------------------------------------------------- */
+
+__attribute__((format(printf, 1, 2)))
+static int usage_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs(PROG ": ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	return 2;
+}
+
+/* errno goes to stdout for the test to assert on, the context to stderr for
+ * the human reading a failed test log. */
+static int fail(const char *what)
+{
+	int err = errno;
+
+	fprintf(stderr, PROG ": %s: %s\n", what, strerror(err));
+	printf("errno=%s (%s)\n", errno_name(err), strerror(err));
+	return 1;
+}
+
+static void print_result(int err)
+{
+	if (err == 0)
+		puts("result=ok");
+	else
+		printf("result=errno errno=%s\n", errno_name(err));
+}
+
+static bool parse_long(const char *s, long min, long max, long *out)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno != 0 || end == s || *end != '\0' || v < min || v > max)
+		return false;
+	*out = v;
+	return true;
+}
+
+static int parse_signal(const char *s)
+{
+	long n;
+
+	if (parse_long(s, 1, SIGRTMAX, &n))
+		return (int)n;
+	if (strncasecmp(s, "SIG", 3) == 0)
+		s += 3;
+	for (size_t i = 0; i < ARRAY_SIZE(signal_names); i++)
+		if (strcasecmp(signal_names[i].name, s) == 0)
+			return signal_names[i].num;
+	return -1;
+}
+
+static char file_type(mode_t m)
+{
+	if (S_ISDIR(m))  return 'd';
+	if (S_ISREG(m))  return 'f';
+	if (S_ISLNK(m))  return 'l';
+	if (S_ISCHR(m))  return 'c';
+	if (S_ISBLK(m))  return 'b';
+	if (S_ISFIFO(m)) return 'p';
+	if (S_ISSOCK(m)) return 's';
+	return '?';
+}
+
+/* Returns -1 with errno set; the result is always NUL-terminated. */
+static ssize_t read_link(int dfd, const char *path, char *buf, size_t size)
+{
+	ssize_t n = readlinkat(dfd, path, buf, size - 1);
+
+	if (n >= 0)
+		buf[n] = '\0';
+	return n;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static int cmp_int(const void *a, const void *b)
+{
+	int x = *(const int *)a, y = *(const int *)b;
+
+	return (x > y) - (x < y);
+}
+
+static bool full_write(int fd, const char *buf, size_t len)
+{
+	while (len > 0) {
+		ssize_t n = write(fd, buf, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return false;
+		buf += n;
+		len -= (size_t)n;
+	}
+	return true;
+}
+
+/* Copies until EOF; returns 0 or the errno of whichever side failed. */
+static int copy_fd(int in, int out)
+{
+	char buf[65536];
+
+	for (;;) {
+		ssize_t n = read(in, buf, sizeof(buf));
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return errno;
+		if (n == 0)
+			return 0;
+		if (!full_write(out, buf, (size_t)n))
+			return errno;
+	}
+}
+
+/* ---- identity --------------------------------------------------------- */
+
+static int cmd_uid(char **argv UNUSED)
+{
+	int n = getgroups(0, NULL);
+	gid_t *groups;
+
+	if (n < 0)
+		return fail("getgroups");
+	groups = calloc((size_t)n + 1, sizeof(*groups));
+	if (!groups)
+		return fail("calloc");
+	n = getgroups(n, groups);
+	if (n < 0)
+		return fail("getgroups");
+
+	printf("uid=%u\ngid=%u\neuid=%u\negid=%u\ngroups=",
+	       getuid(), getgid(), geteuid(), getegid());
+	for (int i = 0; i < n; i++)
+		printf("%s%u", i ? "," : "", groups[i]);
+	putchar('\n');
+	free(groups);
+	return 0;
+}
+
+static int cmd_caps(char **argv UNUSED)
+{
+	static const char *const keys[] = {
+		"CapInh", "CapPrm", "CapEff", "CapBnd", "CapAmb",
+		"NoNewPrivs", "Seccomp",
+	};
+	char *values[ARRAY_SIZE(keys)] = { 0 };
+	char *line = NULL;
+	size_t cap = 0;
+	FILE *f = fopen("/proc/self/status", "re");
+
+	if (!f)
+		return fail("/proc/self/status");
+	while (getline(&line, &cap, f) > 0) {
+		char *colon = strchr(line, ':');
+
+		if (!colon)
+			continue;
+		*colon = '\0';
+		for (size_t i = 0; i < ARRAY_SIZE(keys); i++) {
+			if (strcmp(line, keys[i]) == 0 && !values[i]) {
+				char *v = colon + 1 + strspn(colon + 1, " \t");
+
+				v[strcspn(v, "\n")] = '\0';
+				values[i] = strdup(v);
+			}
+		}
+	}
+	fclose(f);
+	free(line);
+
+	/* Fixed order and "?" for fields an older kernel lacks keep the output
+	 * shape stable. */
+	for (size_t i = 0; i < ARRAY_SIZE(keys); i++) {
+		printf("%s=%s\n", keys[i], values[i] ? values[i] : "?");
+		free(values[i]);
+	}
+	return 0;
+}
+
+static int cmd_ns(char **argv UNUSED)
+{
+	static const char *const names[] = {
+		"cgroup", "ipc", "mnt", "net", "pid", "pid_for_children",
+		"time", "user", "uts",
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(names); i++) {
+		char path[64], target[256];
+
+		snprintf(path, sizeof(path), "/proc/self/ns/%s", names[i]);
+		if (read_link(AT_FDCWD, path, target, sizeof(target)) < 0)
+			printf("%s=ERR:%s\n", names[i], errno_name(errno));
+		else
+			printf("%s=%s\n", names[i], target);
+	}
+	return 0;
+}
+
+static int cmd_pid(char **argv UNUSED)
+{
+	printf("pid=%d\nppid=%d\npgid=%d\nsid=%d\n",
+	       getpid(), getppid(), getpgrp(), getsid(0));
+	return 0;
+}
+
+static int cmd_hostname(char **argv UNUSED)
+{
+	struct utsname u;
+
+	if (uname(&u) < 0)
+		return fail("uname");
+	printf("hostname=%s\ndomainname=%s\n", u.nodename, u.domainname);
+	return 0;
+}
+
+/* ---- syscall probes ----------------------------------------------------
+ * Arguments are chosen so that an unfiltered call either succeeds without
+ * side effects or fails with an errno that is not EPERM (EBADF, ENOENT, ...),
+ * letting tests tell "blocked by seccomp/caps" apart from "reached the
+ * kernel". Each probe returns 0 or an errno. */
+
+static int fd_result(long fd)
+{
+	if (fd < 0)
+		return errno;
+	close((int)fd);
+	return 0;
+}
+
+/* A child killed by a signal (seccomp SIGSYS) must look like the helper
+ * itself was killed, as it would be for the in-process probes. */
+static int wait_child(pid_t pid)
+{
+	int status;
+
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			return errno;
+	if (WIFSIGNALED(status)) {
+		int sig = WTERMSIG(status);
+
+		fflush(stdout);
+		signal(sig, SIG_DFL);
+		raise(sig);
+		/* Still here: we are a pid-namespace init, which ignores it. */
+		printf("result=killed signal=%s\n", signal_name(sig));
+		exit(0);
+	}
+	return WEXITSTATUS(status);
+}
+
+static int probe_ptrace(void)
+{
+	pid_t pid;
+
+	/* TRACEME in a throwaway child so the tracer is this process, not the
+	 * runtime or shell that launched us, which would be confused by
+	 * ptrace-stops. The child reports its errno as its exit status. */
+	fflush(stdout);
+	pid = fork();
+	if (pid < 0)
+		return errno;
+	if (pid == 0)
+		_exit(ptrace(PTRACE_TRACEME, 0, NULL, NULL) < 0 ? errno : 0);
+	return wait_child(pid);
+}
+
+static int probe_bpf(void)
+{
+	union bpf_attr attr;
+
+	/* An all-zero map type is invalid: EINVAL when bpf() is usable. */
+	memset(&attr, 0, sizeof(attr));
+	return fd_result(syscall(SYS_bpf, BPF_MAP_CREATE, &attr, sizeof(attr)));
+}
+
+static int probe_unshare(void)
+{
+	return unshare(0) < 0 ? errno : 0;
+}
+
+static int probe_setns(void)
+{
+	return setns(-1, 0) < 0 ? errno : 0;
+}
+
+/* Under /proc/self so it cannot exist by accident and never gets mounted. */
+#define NO_SUCH_PATH "/proc/self/nucleus-test-helper-nonexistent"
+
+static int probe_mount(void)
+{
+	return mount("none", NO_SUCH_PATH, "tmpfs", 0, NULL) < 0 ? errno : 0;
+}
+
+static int probe_pivot_root(void)
+{
+	return syscall(SYS_pivot_root, NO_SUCH_PATH, NO_SUCH_PATH) < 0 ? errno : 0;
+}
+
+static int probe_keyctl(void)
+{
+	long r = syscall(SYS_keyctl, KEYCTL_GET_KEYRING_ID,
+			 KEY_SPEC_SESSION_KEYRING, 0);
+
+	return r < 0 ? errno : 0;
+}
+
+static int probe_perf_event_open(void)
+{
+	struct perf_event_attr attr;
+
+	/* Disabled, user-only software counter: allowed at paranoid <= 2. */
+	memset(&attr, 0, sizeof(attr));
+	attr.type = PERF_TYPE_SOFTWARE;
+	attr.size = sizeof(attr);
+	attr.config = PERF_COUNT_SW_CPU_CLOCK;
+	attr.disabled = 1;
+	attr.exclude_kernel = 1;
+	attr.exclude_hv = 1;
+	return fd_result(syscall(SYS_perf_event_open, &attr, 0, -1, -1, 0));
+}
+
+static int probe_userfaultfd(void)
+{
+	return fd_result(syscall(SYS_userfaultfd, O_CLOEXEC | O_NONBLOCK));
+}
+
+static int probe_io_uring_setup(void)
+{
+#ifdef SYS_io_uring_setup
+	struct io_uring_params p;
+
+	memset(&p, 0, sizeof(p));
+	return fd_result(syscall(SYS_io_uring_setup, 1, &p));
+#else
+	return ENOSYS;
+#endif
+}
+
+static int probe_clone3(void)
+{
+#ifdef SYS_clone3
+	/* Own copy of the VER0 layout: <linux/sched.h> clashes with <sched.h>. */
+	struct {
+		uint64_t flags, pidfd, child_tid, parent_tid, exit_signal,
+			 stack, stack_size, tls;
+	} args = { .exit_signal = SIGCHLD };
+	long pid;
+
+	fflush(stdout);
+	pid = syscall(SYS_clone3, &args, sizeof(args));
+	if (pid < 0)
+		return errno;
+	if (pid == 0)
+		_exit(0);
+	return wait_child((pid_t)pid);
+#else
+	return ENOSYS;
+#endif
+}
+
+static int probe_socket(int domain, int type, int protocol)
+{
+	return fd_result(socket(domain, type | SOCK_CLOEXEC, protocol));
+}
+
+static int probe_socket_raw(void)
+{
+	return probe_socket(AF_INET, SOCK_RAW, IPPROTO_ICMP);
+}
+
+static int probe_socket_packet(void)
+{
+	return probe_socket(AF_PACKET, SOCK_RAW, htons(ETH_P_ALL));
+}
+
+static int probe_socket_inet(void)
+{
+	return probe_socket(AF_INET, SOCK_STREAM, 0);
+}
+
+static int probe_socket_unix(void)
+{
+	return probe_socket(AF_UNIX, SOCK_STREAM, 0);
+}
+
+static int probe_socket_netlink(void)
+{
+	return probe_socket(AF_NETLINK, SOCK_RAW, NETLINK_ROUTE);
+}
+
+static const struct {
+	const char *name;
+	int (*fn)(void);
+} probes[] = {
+	{ "ptrace", probe_ptrace },
+	{ "bpf", probe_bpf },
+	{ "unshare", probe_unshare },
+	{ "setns", probe_setns },
+	{ "mount", probe_mount },
+	{ "pivot_root", probe_pivot_root },
+	{ "keyctl", probe_keyctl },
+	{ "perf_event_open", probe_perf_event_open },
+	{ "userfaultfd", probe_userfaultfd },
+	{ "io_uring_setup", probe_io_uring_setup },
+	{ "clone3", probe_clone3 },
+	{ "socket-raw", probe_socket_raw },
+	{ "socket-packet", probe_socket_packet },
+	{ "socket-inet", probe_socket_inet },
+	{ "socket-unix", probe_socket_unix },
+	{ "socket-netlink", probe_socket_netlink },
+};
+
+static int cmd_try_syscall(char **argv)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(probes); i++) {
+		if (strcmp(probes[i].name, argv[0]) == 0) {
+			print_result(probes[i].fn());
+			return 0;
+		}
+	}
+	return usage_error("try-syscall: unknown syscall '%s'", argv[0]);
+}
+
+/* ---- filesystem ------------------------------------------------------- */
+
+static int cmd_ls(char **argv)
+{
+	DIR *d = opendir(argv[0]);
+	struct dirent *de;
+	char **names = NULL;
+	size_t count = 0, cap = 0;
+
+	if (!d)
+		return fail(argv[0]);
+	while ((errno = 0, de = readdir(d))) {
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+			continue;
+		if (count == cap) {
+			cap = cap ? cap * 2 : 64;
+			names = realloc(names, cap * sizeof(*names));
+			if (!names)
+				return fail("realloc");
+		}
+		names[count++] = strdup(de->d_name);
+	}
+	if (errno != 0)
+		return fail(argv[0]);
+	/* strcmp, not alphasort: byte order is independent of the locale. */
+	qsort(names, count, sizeof(*names), cmp_str);
+
+	for (size_t i = 0; i < count; i++) {
+		struct stat st;
+		char target[4096];
+
+		if (fstatat(dirfd(d), names[i], &st, AT_SYMLINK_NOFOLLOW) < 0) {
+			printf("? ???? ?:? %s\n", names[i]);
+		} else {
+			printf("%c %04o %u:%u %s", file_type(st.st_mode),
+			       (unsigned)(st.st_mode & 07777), st.st_uid,
+			       st.st_gid, names[i]);
+			if (S_ISLNK(st.st_mode) &&
+			    read_link(dirfd(d), names[i], target, sizeof(target)) >= 0)
+				printf(" -> %s", target);
+			putchar('\n');
+		}
+		free(names[i]);
+	}
+	free(names);
+	closedir(d);
+	return 0;
+}
+
+static int cmd_stat(char **argv)
+{
+	struct stat st;
+
+	if (lstat(argv[0], &st) < 0)
+		return fail(argv[0]);
+	printf("type=%c\nmode=%04o\nuid=%u\ngid=%u\nrdev=%u:%u\nsize=%lld\n",
+	       file_type(st.st_mode), (unsigned)(st.st_mode & 07777),
+	       st.st_uid, st.st_gid, major(st.st_rdev), minor(st.st_rdev),
+	       (long long)st.st_size);
+	return 0;
+}
+
+static int cmd_write(char **argv)
+{
+	const char *data = argv[1] ? argv[1] : "x\n";
+	int fd = open(argv[0], O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	int err = 0;
+
+	if (fd < 0) {
+		print_result(errno);
+		return 0;
+	}
+	if (!full_write(fd, data, strlen(data)))
+		err = errno;
+	/* close() can surface deferred write errors (NFS, full fuse fs). */
+	if (close(fd) < 0 && err == 0)
+		err = errno;
+	print_result(err);
+	return 0;
+}
+
+static int cmd_read(char **argv)
+{
+	int fd = open(argv[0], O_RDONLY | O_CLOEXEC);
+	int err;
+
+	if (fd < 0)
+		return fail(argv[0]);
+	err = copy_fd(fd, STDOUT_FILENO);
+	close(fd);
+	if (err) {
+		errno = err;
+		return fail(argv[0]);
+	}
+	return 0;
+}
+
+static int cmd_mounts(char **argv UNUSED)
+{
+	FILE *f = fopen("/proc/self/mountinfo", "re");
+	char *line = NULL;
+	size_t cap = 0;
+
+	if (!f)
+		return fail("/proc/self/mountinfo");
+	while (getline(&line, &cap, f) > 0) {
+		/* id parent maj:min root mountpoint opts [optional...] - fstype
+		 * source superopts; the optional fields vary in number, hence
+		 * searching for the "-" separator. */
+		char *tok[64], *save = NULL;
+		int n = 0, sep = -1;
+
+		line[strcspn(line, "\n")] = '\0';
+		for (char *t = strtok_r(line, " ", &save); t && n < 64;
+		     t = strtok_r(NULL, " ", &save)) {
+			if (sep < 0 && n >= 6 && strcmp(t, "-") == 0)
+				sep = n;
+			tok[n++] = t;
+		}
+		if (sep < 0 || n < sep + 4)
+			continue;
+		printf("%s %s %s,%s\n", tok[4], tok[sep + 1], tok[5], tok[sep + 3]);
+	}
+	free(line);
+	fclose(f);
+	return 0;
+}
+
+static int cmd_mknod(char **argv)
+{
+	print_result(mknod(argv[0], S_IFCHR | 0666, makedev(1, 3)) < 0 ? errno : 0);
+	return 0;
+}
+
+static int cmd_cwd(char **argv UNUSED)
+{
+	char *cwd = getcwd(NULL, 0);
+
+	if (!cwd)
+		return fail("getcwd");
+	printf("cwd=%s\n", cwd);
+	free(cwd);
+	return 0;
+}
+
+/* ---- process state ---------------------------------------------------- */
+
+static int cmd_fds(char **argv UNUSED)
+{
+	DIR *d = opendir("/proc/self/fd");
+	struct dirent *de;
+	int fds[1024];
+	size_t count = 0;
+
+	if (!d)
+		return fail("/proc/self/fd");
+	while ((de = readdir(d)) && count < ARRAY_SIZE(fds)) {
+		long fd;
+
+		if (parse_long(de->d_name, 0, INT32_MAX, &fd) && fd != dirfd(d))
+			fds[count++] = (int)fd;
+	}
+	qsort(fds, count, sizeof(fds[0]), cmp_int);
+	for (size_t i = 0; i < count; i++) {
+		char name[16], target[4096];
+
+		snprintf(name, sizeof(name), "%d", fds[i]);
+		if (read_link(dirfd(d), name, target, sizeof(target)) < 0)
+			snprintf(target, sizeof(target), "ERR:%s", errno_name(errno));
+		printf("fd=%d -> %s\n", fds[i], target);
+	}
+	closedir(d);
+	return 0;
+}
+
+static int cmd_env(char **argv UNUSED)
+{
+	size_t n = 0;
+	char **vars;
+
+	while (environ[n])
+		n++;
+	vars = malloc((n + 1) * sizeof(*vars));
+	if (!vars)
+		return fail("malloc");
+	memcpy(vars, environ, n * sizeof(*vars));
+	qsort(vars, n, sizeof(*vars), cmp_str);
+	for (size_t i = 0; i < n; i++)
+		puts(vars[i]);
+	free(vars);
+	return 0;
+}
+
+static int cmd_isatty(char **argv UNUSED)
+{
+	printf("stdin=%d\nstdout=%d\nstderr=%d\n",
+	       isatty(STDIN_FILENO), isatty(STDOUT_FILENO), isatty(STDERR_FILENO));
+	return 0;
+}
+
+static int cmd_dumpable(char **argv UNUSED)
+{
+	int r = prctl(PR_GET_DUMPABLE, 0, 0, 0, 0);
+
+	if (r < 0)
+		return fail("prctl(PR_GET_DUMPABLE)");
+	printf("dumpable=%d\n", r);
+	return 0;
+}
+
+static int cmd_net(char **argv UNUSED)
+{
+	struct if_nameindex *ifs = if_nameindex();
+	/* Any socket reaches the netdev ioctls; fall back to AF_UNIX in case
+	 * AF_INET is what the sandbox forbids. */
+	int sock = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
+	if (sock < 0)
+		sock = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (!ifs || sock < 0)
+		return fail(ifs ? "socket" : "if_nameindex");
+	for (struct if_nameindex *i = ifs; i->if_index != 0; i++) {
+		struct ifreq ifr;
+
+		memset(&ifr, 0, sizeof(ifr));
+		snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", i->if_name);
+		if (ioctl(sock, SIOCGIFFLAGS, &ifr) < 0)
+			printf("%s ERR:%s\n", i->if_name, errno_name(errno));
+		else
+			printf("%s %s\n", i->if_name,
+			       (ifr.ifr_flags & IFF_UP) ? "up" : "down");
+	}
+	close(sock);
+	if_freenameindex(ifs);
+	return 0;
+}
+
+/* ---- lifecycle and signals -------------------------------------------- */
+
+static int cmd_exit(char **argv)
+{
+	long n;
+
+	if (!parse_long(argv[0], 0, 255, &n))
+		return usage_error("exit: bad status '%s' (0-255)", argv[0]);
+	fflush(stdout);
+	exit((int)n);
+}
+
+static int cmd_kill_self(char **argv)
+{
+	int sig = parse_signal(argv[0]);
+	sigset_t set;
+
+	if (sig < 0)
+		return usage_error("kill-self: bad signal '%s'", argv[0]);
+	/* The runtime may have left the signal ignored or blocked; undo both
+	 * so only the kernel's own rules (e.g. pid-namespace init being immune
+	 * to SIG_DFL signals) decide whether we die. */
+	signal(sig, SIG_DFL);
+	sigemptyset(&set);
+	sigaddset(&set, sig);
+	sigprocmask(SIG_UNBLOCK, &set, NULL);
+	fflush(stdout);
+	raise(sig);
+	return 3;
+}
+
+static bool parse_seconds(const char *s, struct timespec *ts)
+{
+	char *end;
+	double secs;
+
+	errno = 0;
+	secs = strtod(s, &end);
+	if (errno != 0 || end == s || *end != '\0' || !isfinite(secs) ||
+	    secs < 0 || secs > 1e9)
+		return false;
+	ts->tv_sec = (time_t)secs;
+	ts->tv_nsec = (long)((secs - (double)ts->tv_sec) * 1e9);
+	return true;
+}
+
+/* Restarts after EINTR so a caught-and-ignored signal does not cut it short. */
+static void sleep_for(struct timespec ts)
+{
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
+}
+
+static int cmd_sleep(char **argv)
+{
+	struct timespec ts;
+
+	if (!parse_seconds(argv[0], &ts))
+		return usage_error("sleep: bad duration '%s'", argv[0]);
+	sleep_for(ts);
+	return 0;
+}
+
+static int cmd_sleep_ignore_term(char **argv)
+{
+	struct timespec ts;
+
+	if (!parse_seconds(argv[0], &ts))
+		return usage_error("sleep-ignore-term: bad duration '%s'", argv[0]);
+	signal(SIGTERM, SIG_IGN);
+	/* Lets the test send TERM only once it is known to be ignored. */
+	puts("ready");
+	fflush(stdout);
+	sleep_for(ts);
+	return 0;
+}
+
+static volatile sig_atomic_t got_signal;
+
+static void on_signal(int sig)
+{
+	got_signal = sig;
+}
+
+static int cmd_signal_wait(char **argv UNUSED)
+{
+	static const int sigs[] = { SIGTERM, SIGINT, SIGHUP, SIGUSR1, SIGUSR2 };
+	struct sigaction sa = { .sa_handler = on_signal };
+	sigset_t block, wait_mask;
+
+	/* Real handlers, not sigwait(): as pid-namespace init the kernel drops
+	 * signals whose disposition is SIG_DFL, even blocked ones. Blocking
+	 * until sigsuspend closes the window between "ready" and waiting. */
+	sigemptyset(&block);
+	for (size_t i = 0; i < ARRAY_SIZE(sigs); i++)
+		sigaddset(&block, sigs[i]);
+	sigprocmask(SIG_BLOCK, &block, &wait_mask);
+	sigemptyset(&sa.sa_mask);
+	for (size_t i = 0; i < ARRAY_SIZE(sigs); i++) {
+		sigdelset(&wait_mask, sigs[i]);
+		if (sigaction(sigs[i], &sa, NULL) < 0)
+			return fail("sigaction");
+	}
+	puts("ready");
+	fflush(stdout);
+	while (!got_signal)
+		sigsuspend(&wait_mask);
+	printf("got=%s\n", signal_name(got_signal));
+	return 0;
+}
+
+static int cmd_spawn_zombies(char **argv)
+{
+	long n;
+
+	if (!parse_long(argv[0], 0, 100000, &n))
+		return usage_error("spawn-zombies: bad count '%s'", argv[0]);
+	/* An inherited SIG_IGN for SIGCHLD would make the kernel auto-reap and
+	 * defeat the point: the zombies must be left for init to collect. */
+	signal(SIGCHLD, SIG_DFL);
+	fflush(stdout);
+	for (long i = 0; i < n; i++) {
+		pid_t pid = fork();
+
+		if (pid < 0)
+			return fail("fork");
+		if (pid == 0)
+			_exit(0);
+	}
+	printf("spawned=%ld\n", n);
+	fflush(stdout);
+	sleep_for((struct timespec){ .tv_nsec = 200000000 });
+	return 0;
+}
+
+static int cmd_echo_stdin(char **argv UNUSED)
+{
+	int err = copy_fd(STDIN_FILENO, STDOUT_FILENO);
+
+	if (err) {
+		errno = err;
+		return fail("echo-stdin");
+	}
+	return 0;
+}
+
+/* ---- dispatch --------------------------------------------------------- */
+
+static int cmd_help(char **argv);
+
+static const struct command {
+	const char *name;
+	int (*fn)(char **argv);
+	int min_args, max_args;
+	const char *usage;
+} commands[] = {
+	{ "uid", cmd_uid, 0, 0, "uid/gid/euid/egid/groups" },
+	{ "caps", cmd_caps, 0, 0, "capability sets, NoNewPrivs, Seccomp" },
+	{ "ns", cmd_ns, 0, 0, "namespace ids from /proc/self/ns" },
+	{ "pid", cmd_pid, 0, 0, "pid/ppid/pgid/sid" },
+	{ "hostname", cmd_hostname, 0, 0, "uname nodename and domainname" },
+	{ "try-syscall", cmd_try_syscall, 1, 1,
+	  "NAME  probe a syscall: ptrace bpf unshare setns mount pivot_root keyctl\n"
+	  "        perf_event_open userfaultfd io_uring_setup clone3 socket-raw\n"
+	  "        socket-packet socket-inet socket-unix socket-netlink" },
+	{ "ls", cmd_ls, 1, 1, "DIR  entries as '<type> <mode> <uid>:<gid> <name>'" },
+	{ "stat", cmd_stat, 1, 1, "PATH  lstat type/mode/uid/gid/rdev/size" },
+	{ "write", cmd_write, 1, 2, "PATH [DATA]  create/truncate and write DATA" },
+	{ "read", cmd_read, 1, 1, "PATH  print file content raw" },
+	{ "mounts", cmd_mounts, 0, 0, "'<mountpoint> <fstype> <options>' per mount" },
+	{ "fds", cmd_fds, 0, 0, "open file descriptors" },
+	{ "env", cmd_env, 0, 0, "environment, sorted" },
+	{ "cwd", cmd_cwd, 0, 0, "current directory" },
+	{ "exit", cmd_exit, 1, 1, "N  exit with status N" },
+	{ "kill-self", cmd_kill_self, 1, 1, "SIG  raise SIG with default action (exit 3 if alive)" },
+	{ "sleep", cmd_sleep, 1, 1, "SECONDS  sleep (fractions allowed)" },
+	{ "sleep-ignore-term", cmd_sleep_ignore_term, 1, 1,
+	  "SECONDS  ignore SIGTERM, print 'ready', sleep" },
+	{ "signal-wait", cmd_signal_wait, 0, 0,
+	  "print 'ready', wait for TERM/INT/HUP/USR1/USR2, print got=NAME" },
+	{ "spawn-zombies", cmd_spawn_zombies, 1, 1, "N  leave N unreaped children, sleep 0.2s" },
+	{ "echo-stdin", cmd_echo_stdin, 0, 0, "copy stdin to stdout" },
+	{ "isatty", cmd_isatty, 0, 0, "whether fds 0-2 are terminals" },
+	{ "dumpable", cmd_dumpable, 0, 0, "prctl(PR_GET_DUMPABLE)" },
+	{ "net", cmd_net, 0, 0, "'<ifname> up|down' per interface" },
+	{ "mknod", cmd_mknod, 1, 1, "PATH  try mknod of char device 1:3" },
+	{ "help", cmd_help, 0, 0, "this text" },
+};
+
+static void print_usage(FILE *out)
+{
+	fputs("usage: " PROG " COMMAND [ARGS]\n", out);
+	for (size_t i = 0; i < ARRAY_SIZE(commands); i++)
+		fprintf(out, "  %s %s\n", commands[i].name, commands[i].usage);
+}
+
+static int cmd_help(char **argv UNUSED)
+{
+	print_usage(stdout);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	const struct command *cmd = NULL;
+	int nargs, ret;
+
+	if (argc < 2) {
+		print_usage(stderr);
+		return 2;
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(commands); i++)
+		if (strcmp(commands[i].name, argv[1]) == 0)
+			cmd = &commands[i];
+	if (!cmd)
+		return usage_error("unknown command '%s' (try 'help')", argv[1]);
+
+	nargs = argc - 2;
+	if (nargs < cmd->min_args)
+		return usage_error("%s: missing argument (usage: %s %s)",
+				   cmd->name, cmd->name, cmd->usage);
+	if (nargs > cmd->max_args)
+		return usage_error("%s: unexpected argument '%s'",
+				   cmd->name, argv[2 + cmd->max_args]);
+
+	ret = cmd->fn(argv + 2);
+	/* A lost line of output would make a test assert on nothing. */
+	if (fflush(stdout) != 0 && ret == 0)
+		ret = 1;
+	return ret;
+}
