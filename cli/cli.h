@@ -46,6 +46,10 @@ void cli_disconnect(struct cli_conn *c);
 long long cli_send(struct cli_conn *c, const char *method, json_t *params, const int *fds, size_t nfds);
 /* Reads the next frame. 1 with *ret set, 0 on EOF, -errno. */
 int cli_recv(struct cli_conn *c, json_t **ret);
+/* Only what a previous read already buffered: -EAGAIN when no whole frame is there.
+ * Poll loops must drain this before they wait, or a frame that arrived together with
+ * the previous one waits forever. */
+int cli_recv_buffered(struct cli_conn *c, json_t **ret);
 /* Request and wait for its reply. Returns 0 with *ret_result, or 1 with *ret_error
  * (the JSON-RPC error object), or -errno (message printed). */
 int cli_call(struct cli_conn *c, const char *method, json_t *params, json_t **ret_result, json_t **ret_error);

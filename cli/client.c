@@ -137,6 +137,19 @@ long long cli_send(struct cli_conn *c, const char *method, json_t *params, const
         return id;
 }
 
+int cli_recv_buffered(struct cli_conn *c, json_t **ret)
+{
+        char *line;
+        size_t len;
+        int r = nc_framer_next(&c->in, &line, &len);
+        json_error_t jerr;
+
+        if (r <= 0)
+                return r == 0 ? -EAGAIN : r;
+        *ret = json_loadb(line, len, 0, &jerr);
+        return *ret ? 1 : -EBADMSG;
+}
+
 int cli_recv(struct cli_conn *c, json_t **ret)
 {
         for (;;) {

@@ -73,6 +73,30 @@ static int handle_final(const json_t *msg)
         return (int)json_integer_value(json_object_get(json_object_get(msg, "result"), "exit_code"));
 }
 
+/* Returns true when msg is the final reply to our create (code set). */
+static bool handle_message(struct run_state *st, json_t *msg, long long create_id, int *code)
+{
+        const char *method = json_string_value(json_object_get(msg, "method"));
+        const json_t *mid = json_object_get(msg, "id");
+
+        if (method && strcmp(method, "sandbox.started") == 0) {
+                const char *id = json_string_value(json_object_get(json_object_get(msg, "params"), "id"));
+
+                if (id && strlen(id) == NC_ID_LEN) {
+                        memcpy(st->sandbox_id, id, sizeof(st->sandbox_id));
+                        for (size_t i = 0; i < st->npending; i++)
+                                forward_signal(st, st->pending_sig[i]);
+                        st->npending = 0;
+                }
+                return false;
+        }
+        if (json_is_integer(mid) && json_integer_value(mid) == create_id) {
+                *code = handle_final(msg);
+                return true;
+        }
+        return false;   /* replies to our kill requests */
+}
+
 static int build_spec(int argc, char **argv, struct nc_spec *spec, bool *ret_rm)
 {
         struct nc_err err = { { 0 } };
@@ -214,40 +238,30 @@ int cli_cmd_run(const struct cli_opts *o, int argc, char **argv)
         for (;;) {
                 struct pollfd pfd[2] = { { .fd = st.conn.fd, .events = POLLIN }, { .fd = sfd, .events = POLLIN } };
                 json_t *msg = NULL;
-                const json_t *mid;
-                const char *method;
                 int r;
 
-                if (poll(pfd, sfd >= 0 ? 2 : 1, -1) < 0) {
-                        if (errno == EINTR)
+                r = cli_recv_buffered(&st.conn, &msg);
+                if (r == -EAGAIN) {
+                        if (poll(pfd, sfd >= 0 ? 2 : 1, -1) < 0) {
+                                if (errno == EINTR)
+                                        continue;
+                                break;
+                        }
+                        if (sfd >= 0 && (pfd[1].revents & POLLIN)) {
+                                struct signalfd_siginfo si;
+                                if (read(sfd, &si, sizeof(si)) == sizeof(si))
+                                        forward_signal(&st, (int)si.ssi_signo);
+                        }
+                        if (!pfd[0].revents)
                                 continue;
-                        break;
+                        r = cli_recv(&st.conn, &msg);
                 }
-                if (sfd >= 0 && (pfd[1].revents & POLLIN)) {
-                        struct signalfd_siginfo si;
-                        if (read(sfd, &si, sizeof(si)) == sizeof(si))
-                                forward_signal(&st, (int)si.ssi_signo);
-                }
-                if (!pfd[0].revents)
-                        continue;
-                r = cli_recv(&st.conn, &msg);
                 if (r <= 0) {
                         fprintf(stderr, "nucleus: lost the connection to the supervisor%s%s\n", r < 0 ? ": " : "",
                                 r < 0 ? strerror(-r) : "");
                         break;
                 }
-                method = json_string_value(json_object_get(msg, "method"));
-                mid = json_object_get(msg, "id");
-                if (method && strcmp(method, "sandbox.started") == 0) {
-                        const char *id = json_string_value(json_object_get(json_object_get(msg, "params"), "id"));
-                        if (id && strlen(id) == NC_ID_LEN) {
-                                memcpy(st.sandbox_id, id, sizeof(st.sandbox_id));
-                                for (size_t i = 0; i < st.npending; i++)
-                                        forward_signal(&st, st.pending_sig[i]);
-                                st.npending = 0;
-                        }
-                } else if (json_is_integer(mid) && json_integer_value(mid) == create_id) {
-                        code = handle_final(msg);
+                if (handle_message(&st, msg, create_id, &code)) {
                         json_decref(msg);
                         break;
                 }

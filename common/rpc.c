@@ -68,6 +68,8 @@ int nc_framer_push(struct nc_framer *f, const char *data, size_t n)
                 if (f->len - f->start > f->max + 1) {
                         char *nl = memchr(f->buf + f->start, '\n', f->len - f->start);
                         if (!nl) {
+                                if (!f->discarding)
+                                        f->report = true;
                                 f->discarding = true;
                                 f->len = f->start;
                         }
@@ -78,6 +80,10 @@ int nc_framer_push(struct nc_framer *f, const char *data, size_t n)
 
 int nc_framer_next(struct nc_framer *f, char **ret_line, size_t *ret_len)
 {
+        if (f->report) {
+                f->report = false;
+                return -EMSGSIZE;
+        }
         for (;;) {
                 char *begin = f->buf + f->start;
                 size_t avail = f->len - f->start;

@@ -33,7 +33,8 @@
 struct nc_framer {
         char *buf;
         size_t len, cap, max, start;
-        bool discarding;
+        bool discarding;        /* inside an oversized frame, up to its newline */
+        bool report;            /* an oversized frame was dropped by push, not yet reported */
 };
 
 void nc_framer_init(struct nc_framer *f, size_t max);

@@ -220,9 +220,6 @@ int nc_spec_validate(const struct nc_spec *s, struct nc_err *err)
 
         if (s->name && !nc_name_valid(s->name))
                 return nc_err_set(err, "invalid name '%.140s': use 1-128 characters from [A-Za-z0-9._-]", s->name);
-        if (s->name && nc_id_prefix_valid(s->name))
-                /* A name that looks like an id prefix would make lookups ambiguous. */
-                return nc_err_set(err, "invalid name '%s': names made only of hex digits could be taken for an id; add another character", s->name);
         if (s->hostname && !nc_hostname_valid(s->hostname))
                 return nc_err_set(err, "invalid hostname '%.80s': use letters, digits, '-' and '.', at most 64 characters, labels not starting or ending with '-'", s->hostname);
         if (s->argc == 0 || !s->argv[0] || !s->argv[0][0])

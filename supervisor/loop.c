@@ -63,13 +63,16 @@ static void on_zygote(uv_poll_t *p, int status, int events)
 
 static void finish_if_done(struct sup *s)
 {
-        if (s->shutting_down && s->nlive == 0) {
-                /* Exited records are dropped with the process: their state files too. */
-                for (struct sup_sandbox *sb = s->sandboxes; sb; sb = sb->next)
-                        if (!sb->removed)
-                                sup_sandbox_remove(sb);
-                if (s->nsandboxes == 0)
-                        uv_stop(&s->loop);
+        if (!s->shutting_down || s->nlive > 0)
+                return;
+        /* Every result has been sent to its waiters by now. Exited records go with the
+         * process, and so do their state files and cgroup leaves. */
+        for (struct sup_sandbox *sb = s->sandboxes; sb; sb = sb->next)
+                if (!sb->removed)
+                        sup_sandbox_remove(sb);
+        if (s->nsandboxes == 0) {
+                sup_server_close_all(s);
+                uv_stop(&s->loop);
         }
 }
 
@@ -79,6 +82,7 @@ static void begin_shutdown(struct sup *s, const char *why)
                 return;
         log_info("Shutting down (%s): stopping %zu sandboxes", why, s->nlive);
         s->shutting_down = true;
+        /* No new clients; the connected ones keep waiting for their sandboxes' results. */
         sup_server_stop(s);
         (void)unlink(s->opt->paths.socket);
         for (struct sup_sandbox *sb = s->sandboxes; sb; sb = sb->next)

@@ -57,15 +57,20 @@ int sup_sandbox_find(struct sup *s, const char *ref, struct sup_sandbox **ret)
         struct sup_sandbox *found = NULL;
         size_t n = strlen(ref);
 
-        /* Names made only of hex digits are refused at create, so a name and an id
-         * prefix can never be the same string. */
-        if (!nc_id_prefix_valid(ref)) {
-                found = sup_sandbox_by_name(s, ref);
-                if (!found)
-                        return -ENOENT;
+        /* As docker resolves: a full id, then an exact name, then a unique id prefix. A
+         * name that happens to be hex ("cafe") is found by its name first. */
+        for (struct sup_sandbox *sb = s->sandboxes; sb; sb = sb->next)
+                if (!sb->removed && strcmp(sb->id, ref) == 0) {
+                        *ret = sb;
+                        return 0;
+                }
+        found = sup_sandbox_by_name(s, ref);
+        if (found) {
                 *ret = found;
                 return 0;
         }
+        if (!nc_id_prefix_valid(ref))
+                return -ENOENT;
         for (struct sup_sandbox *sb = s->sandboxes; sb; sb = sb->next) {
                 if (sb->removed || strncmp(sb->id, ref, n) != 0)
                         continue;

@@ -312,6 +312,14 @@ void sup_server_stop(struct sup *s)
 {
         if (uv_is_active((uv_handle_t *)&s->listen_poll))
                 uv_poll_stop(&s->listen_poll);
-        while (s->conns)
+}
+
+void sup_server_close_all(struct sup *s)
+{
+        sup_server_stop(s);
+        while (s->conns) {
+                /* A last attempt to deliver what is queued; the loop is about to stop. */
+                (void)conn_flush(s->conns);
                 conn_close(s->conns);
+        }
 }

@@ -109,7 +109,8 @@ int sup_zygote_send(struct sup *s, json_t *msg);
 
 /* server.c */
 int sup_server_start(struct sup *s);
-void sup_server_stop(struct sup *s);
+void sup_server_stop(struct sup *s);          /* stop accepting */
+void sup_server_close_all(struct sup *s);     /* and close every connection */
 void sup_conn_send(struct sup_conn *c, json_t *msg);        /* steals msg */
 void sup_conn_reply(struct sup_conn *c, json_t *id, json_t *result);
 void sup_conn_error(struct sup_conn *c, json_t *id, int code, json_t *data, const char *fmt, ...)

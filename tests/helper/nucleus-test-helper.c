@@ -1,17 +1,16 @@
 /* nucleus-test-helper: runs as the workload inside a Nucleus sandbox and
- * reports what it can see, so the shell-based integration tests can assert
- * on plain "key=value" lines instead of parsing tool-specific output.
+ * reports what it sees as "key=value" lines, so the shell integration tests
+ * can assert on it without depending on tools present in the rootfs (it is
+ * linked statically for the same reason).
  *
- * Built static so it runs in sandboxes without a libc in the rootfs.
- *
- * Exit status: 0 success, 1 the operation failed (an "errno=NAME (text)"
- * line goes to stdout), 2 usage error (message to stderr). The probing
- * commands (try-syscall, write, mknod) exit 0 either way because the caller
- * asserts on the printed result. */
+ * Exit status: 0 success, 1 the operation failed ("errno=NAME (text)" on
+ * stdout), 2 usage error (stderr). Probes (try-syscall, write, mknod) exit 0
+ * either way: the caller asserts on the printed result. */
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <math.h>
 #include <net/if.h>
 #include <sched.h>
@@ -22,7 +21,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <time.h>
 #include <unistd.h>
 #include <arpa/inet.h>
@@ -75,28 +73,20 @@ static const struct name_num signal_names[] = {
 };
 #undef S
 
-/* Falls back to the number so an unexpected errno is still assertable. */
-static const char *errno_name(int err)
+/* Falls back to the number so an unexpected value is still assertable. */
+static const char *name_of(const struct name_num *table, size_t n, int num)
 {
 	static char buf[16];
 
-	for (size_t i = 0; i < ARRAY_SIZE(errno_names); i++)
-		if (errno_names[i].num == err)
-			return errno_names[i].name;
-	snprintf(buf, sizeof(buf), "%d", err);
+	for (size_t i = 0; i < n; i++)
+		if (table[i].num == num)
+			return table[i].name;
+	snprintf(buf, sizeof(buf), "%d", num);
 	return buf;
 }
 
-static const char *signal_name(int sig)
-{
-	static char buf[16];
-
-	for (size_t i = 0; i < ARRAY_SIZE(signal_names); i++)
-		if (signal_names[i].num == sig)
-			return signal_names[i].name;
-	snprintf(buf, sizeof(buf), "%d", sig);
-	return buf;
-}
+#define errno_name(e) name_of(errno_names, ARRAY_SIZE(errno_names), e)
+#define signal_name(s) name_of(signal_names, ARRAY_SIZE(signal_names), s)
 
 /* ---- small helpers ---------------------------------------------------- */
 
@@ -159,16 +149,10 @@ static int parse_signal(const char *s)
 	return -1;
 }
 
+/* Indexed by the S_IFMT bits: S_IFIFO is 1 << 12 ... S_IFSOCK is 12 << 12. */
 static char file_type(mode_t m)
 {
-	if (S_ISDIR(m))  return 'd';
-	if (S_ISREG(m))  return 'f';
-	if (S_ISLNK(m))  return 'l';
-	if (S_ISCHR(m))  return 'c';
-	if (S_ISBLK(m))  return 'b';
-	if (S_ISFIFO(m)) return 'p';
-	if (S_ISSOCK(m)) return 's';
-	return '?';
+	return "?pc?d?b?f?l?s???"[(m & S_IFMT) >> 12];
 }
 
 /* Returns -1 with errno set; the result is always NUL-terminated. */
@@ -184,13 +168,6 @@ static ssize_t read_link(int dfd, const char *path, char *buf, size_t size)
 static int cmp_str(const void *a, const void *b)
 {
 	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-static int cmp_int(const void *a, const void *b)
-{
-	int x = *(const int *)a, y = *(const int *)b;
-
-	return (x > y) - (x < y);
 }
 
 static bool full_write(int fd, const char *buf, size_t len)
@@ -231,24 +208,16 @@ static int copy_fd(int in, int out)
 
 static int cmd_uid(char **argv UNUSED)
 {
-	int n = getgroups(0, NULL);
-	gid_t *groups;
+	static gid_t groups[NGROUPS_MAX];
+	int n = getgroups(NGROUPS_MAX, groups);
 
 	if (n < 0)
 		return fail("getgroups");
-	groups = calloc((size_t)n + 1, sizeof(*groups));
-	if (!groups)
-		return fail("calloc");
-	n = getgroups(n, groups);
-	if (n < 0)
-		return fail("getgroups");
-
 	printf("uid=%u\ngid=%u\neuid=%u\negid=%u\ngroups=",
 	       getuid(), getgid(), geteuid(), getegid());
 	for (int i = 0; i < n; i++)
 		printf("%s%u", i ? "," : "", groups[i]);
 	putchar('\n');
-	free(groups);
 	return 0;
 }
 
@@ -258,37 +227,25 @@ static int cmd_caps(char **argv UNUSED)
 		"CapInh", "CapPrm", "CapEff", "CapBnd", "CapAmb",
 		"NoNewPrivs", "Seccomp",
 	};
-	char *values[ARRAY_SIZE(keys)] = { 0 };
+	FILE *f = fopen("/proc/self/status", "re");
 	char *line = NULL;
 	size_t cap = 0;
-	FILE *f = fopen("/proc/self/status", "re");
 
 	if (!f)
 		return fail("/proc/self/status");
+	/* Printed in file order, which the kernel keeps fixed. */
 	while (getline(&line, &cap, f) > 0) {
 		char *colon = strchr(line, ':');
 
 		if (!colon)
 			continue;
 		*colon = '\0';
-		for (size_t i = 0; i < ARRAY_SIZE(keys); i++) {
-			if (strcmp(line, keys[i]) == 0 && !values[i]) {
-				char *v = colon + 1 + strspn(colon + 1, " \t");
-
-				v[strcspn(v, "\n")] = '\0';
-				values[i] = strdup(v);
-			}
-		}
+		for (size_t i = 0; i < ARRAY_SIZE(keys); i++)
+			if (strcmp(line, keys[i]) == 0)
+				printf("%s=%s", line, colon + 1 + strspn(colon + 1, " \t"));
 	}
-	fclose(f);
 	free(line);
-
-	/* Fixed order and "?" for fields an older kernel lacks keep the output
-	 * shape stable. */
-	for (size_t i = 0; i < ARRAY_SIZE(keys); i++) {
-		printf("%s=%s\n", keys[i], values[i] ? values[i] : "?");
-		free(values[i]);
-	}
+	fclose(f);
 	return 0;
 }
 
@@ -330,97 +287,79 @@ static int cmd_hostname(char **argv UNUSED)
 
 /* ---- syscall probes ----------------------------------------------------
  * Arguments are chosen so that an unfiltered call either succeeds without
- * side effects or fails with an errno that is not EPERM (EBADF, ENOENT, ...),
- * letting tests tell "blocked by seccomp/caps" apart from "reached the
- * kernel". Each probe returns 0 or an errno. */
+ * side effects or fails with an errno other than EPERM (EBADF, ENOENT, ...),
+ * letting tests tell "blocked by seccomp/caps" from "reached the kernel".
+ * A probe returns 0, or -1 with errno set. */
 
-static int fd_result(long fd)
+/* Under /proc/self so it cannot exist by accident and never gets mounted. */
+#define NO_SUCH_PATH "/proc/self/nucleus-test-helper-nonexistent"
+
+static long closed(long fd)
 {
 	if (fd < 0)
-		return errno;
+		return -1;
 	close((int)fd);
 	return 0;
 }
 
-/* A child killed by a signal (seccomp SIGSYS) must look like the helper
- * itself was killed, as it would be for the in-process probes. */
-static int wait_child(pid_t pid)
+/* A child killed by a signal (seccomp SIGSYS) must look as if the helper
+ * itself was killed, as it would be for the in-process probes. Otherwise
+ * the child's exit status carries its errno. */
+static long wait_child(pid_t pid)
 {
 	int status;
 
 	while (waitpid(pid, &status, 0) < 0)
 		if (errno != EINTR)
-			return errno;
+			return -1;
 	if (WIFSIGNALED(status)) {
 		int sig = WTERMSIG(status);
 
-		fflush(stdout);
 		signal(sig, SIG_DFL);
 		raise(sig);
 		/* Still here: we are a pid-namespace init, which ignores it. */
 		printf("result=killed signal=%s\n", signal_name(sig));
 		exit(0);
 	}
-	return WEXITSTATUS(status);
+	errno = WEXITSTATUS(status);
+	return errno ? -1 : 0;
 }
 
-static int probe_ptrace(void)
+static long probe_ptrace(void)
 {
-	pid_t pid;
-
 	/* TRACEME in a throwaway child so the tracer is this process, not the
-	 * runtime or shell that launched us, which would be confused by
-	 * ptrace-stops. The child reports its errno as its exit status. */
-	fflush(stdout);
-	pid = fork();
-	if (pid < 0)
-		return errno;
+	 * runtime or shell that launched us, which ptrace-stops would confuse. */
+	pid_t pid = fork();
+
 	if (pid == 0)
 		_exit(ptrace(PTRACE_TRACEME, 0, NULL, NULL) < 0 ? errno : 0);
-	return wait_child(pid);
+	return pid < 0 ? -1 : wait_child(pid);
 }
 
-static int probe_bpf(void)
+static long probe_clone3(void)
+{
+	/* Own copy of the VER0 layout: <linux/sched.h> clashes with <sched.h>. */
+	struct {
+		uint64_t flags, pidfd, child_tid, parent_tid, exit_signal,
+			 stack, stack_size, tls;
+	} args = { .exit_signal = SIGCHLD };
+	long pid = syscall(SYS_clone3, &args, sizeof(args));
+
+	if (pid == 0)
+		_exit(0);
+	return pid < 0 ? -1 : wait_child((pid_t)pid);
+}
+
+static long probe_bpf(void)
 {
 	union bpf_attr attr;
 
 	/* An all-zero map type is invalid: EINVAL when bpf() is usable. */
 	memset(&attr, 0, sizeof(attr));
-	return fd_result(syscall(SYS_bpf, BPF_MAP_CREATE, &attr, sizeof(attr)));
+	return closed(syscall(SYS_bpf, BPF_MAP_CREATE, &attr, sizeof(attr)));
 }
 
-static int probe_unshare(void)
-{
-	return unshare(0) < 0 ? errno : 0;
-}
-
-static int probe_setns(void)
-{
-	return setns(-1, 0) < 0 ? errno : 0;
-}
-
-/* Under /proc/self so it cannot exist by accident and never gets mounted. */
-#define NO_SUCH_PATH "/proc/self/nucleus-test-helper-nonexistent"
-
-static int probe_mount(void)
-{
-	return mount("none", NO_SUCH_PATH, "tmpfs", 0, NULL) < 0 ? errno : 0;
-}
-
-static int probe_pivot_root(void)
-{
-	return syscall(SYS_pivot_root, NO_SUCH_PATH, NO_SUCH_PATH) < 0 ? errno : 0;
-}
-
-static int probe_keyctl(void)
-{
-	long r = syscall(SYS_keyctl, KEYCTL_GET_KEYRING_ID,
-			 KEY_SPEC_SESSION_KEYRING, 0);
-
-	return r < 0 ? errno : 0;
-}
-
-static int probe_perf_event_open(void)
+static long probe_perf_event_open(void)
 {
 	struct perf_event_attr attr;
 
@@ -429,84 +368,42 @@ static int probe_perf_event_open(void)
 	attr.type = PERF_TYPE_SOFTWARE;
 	attr.size = sizeof(attr);
 	attr.config = PERF_COUNT_SW_CPU_CLOCK;
-	attr.disabled = 1;
-	attr.exclude_kernel = 1;
-	attr.exclude_hv = 1;
-	return fd_result(syscall(SYS_perf_event_open, &attr, 0, -1, -1, 0));
+	attr.disabled = attr.exclude_kernel = attr.exclude_hv = 1;
+	return closed(syscall(SYS_perf_event_open, &attr, 0, -1, -1, 0));
 }
 
-static int probe_userfaultfd(void)
+static long probe_io_uring_setup(void)
 {
-	return fd_result(syscall(SYS_userfaultfd, O_CLOEXEC | O_NONBLOCK));
+	struct io_uring_params params;
+
+	memset(&params, 0, sizeof(params));
+	return closed(syscall(SYS_io_uring_setup, 1, &params));
 }
 
-static int probe_io_uring_setup(void)
+static long probe_keyctl(void)
 {
-#ifdef SYS_io_uring_setup
-	struct io_uring_params p;
+	long r = syscall(SYS_keyctl, KEYCTL_GET_KEYRING_ID,
+			 KEY_SPEC_SESSION_KEYRING, 0);
 
-	memset(&p, 0, sizeof(p));
-	return fd_result(syscall(SYS_io_uring_setup, 1, &p));
-#else
-	return ENOSYS;
-#endif
+	return r < 0 ? -1 : 0;
 }
 
-static int probe_clone3(void)
-{
-#ifdef SYS_clone3
-	/* Own copy of the VER0 layout: <linux/sched.h> clashes with <sched.h>. */
-	struct {
-		uint64_t flags, pidfd, child_tid, parent_tid, exit_signal,
-			 stack, stack_size, tls;
-	} args = { .exit_signal = SIGCHLD };
-	long pid;
-
-	fflush(stdout);
-	pid = syscall(SYS_clone3, &args, sizeof(args));
-	if (pid < 0)
-		return errno;
-	if (pid == 0)
-		_exit(0);
-	return wait_child((pid_t)pid);
-#else
-	return ENOSYS;
-#endif
-}
-
-static int probe_socket(int domain, int type, int protocol)
-{
-	return fd_result(socket(domain, type | SOCK_CLOEXEC, protocol));
-}
-
-static int probe_socket_raw(void)
-{
-	return probe_socket(AF_INET, SOCK_RAW, IPPROTO_ICMP);
-}
-
-static int probe_socket_packet(void)
-{
-	return probe_socket(AF_PACKET, SOCK_RAW, htons(ETH_P_ALL));
-}
-
-static int probe_socket_inet(void)
-{
-	return probe_socket(AF_INET, SOCK_STREAM, 0);
-}
-
-static int probe_socket_unix(void)
-{
-	return probe_socket(AF_UNIX, SOCK_STREAM, 0);
-}
-
-static int probe_socket_netlink(void)
-{
-	return probe_socket(AF_NETLINK, SOCK_RAW, NETLINK_ROUTE);
-}
+#define PROBE(fn, call) static long fn(void) { return call; }
+PROBE(probe_unshare, unshare(0))
+PROBE(probe_setns, setns(-1, 0))
+PROBE(probe_mount, mount("none", NO_SUCH_PATH, "tmpfs", 0, NULL))
+PROBE(probe_pivot_root, syscall(SYS_pivot_root, NO_SUCH_PATH, NO_SUCH_PATH))
+PROBE(probe_userfaultfd, closed(syscall(SYS_userfaultfd, O_CLOEXEC | O_NONBLOCK)))
+PROBE(probe_socket_raw, closed(socket(AF_INET, SOCK_RAW, IPPROTO_ICMP)))
+PROBE(probe_socket_packet, closed(socket(AF_PACKET, SOCK_RAW, htons(ETH_P_ALL))))
+PROBE(probe_socket_inet, closed(socket(AF_INET, SOCK_STREAM, 0)))
+PROBE(probe_socket_unix, closed(socket(AF_UNIX, SOCK_STREAM, 0)))
+PROBE(probe_socket_netlink, closed(socket(AF_NETLINK, SOCK_RAW, NETLINK_ROUTE)))
+#undef PROBE
 
 static const struct {
 	const char *name;
-	int (*fn)(void);
+	long (*fn)(void);
 } probes[] = {
 	{ "ptrace", probe_ptrace },
 	{ "bpf", probe_bpf },
@@ -530,7 +427,7 @@ static int cmd_try_syscall(char **argv)
 {
 	for (size_t i = 0; i < ARRAY_SIZE(probes); i++) {
 		if (strcmp(probes[i].name, argv[0]) == 0) {
-			print_result(probes[i].fn());
+			print_result(probes[i].fn() < 0 ? errno : 0);
 			return 0;
 		}
 	}
@@ -539,50 +436,41 @@ static int cmd_try_syscall(char **argv)
 
 /* ---- filesystem ------------------------------------------------------- */
 
+static int not_dot(const struct dirent *de)
+{
+	return strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0;
+}
+
 static int cmd_ls(char **argv)
 {
-	DIR *d = opendir(argv[0]);
-	struct dirent *de;
-	char **names = NULL;
-	size_t count = 0, cap = 0;
+	int dfd = open(argv[0], O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	struct dirent **ents;
+	int n;
 
-	if (!d)
+	/* alphasort() is strcoll()-based, which is byte order here because
+	 * setlocale() is never called. */
+	if (dfd < 0 || (n = scandirat(dfd, ".", &ents, not_dot, alphasort)) < 0)
 		return fail(argv[0]);
-	while ((errno = 0, de = readdir(d))) {
-		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
-			continue;
-		if (count == cap) {
-			cap = cap ? cap * 2 : 64;
-			names = realloc(names, cap * sizeof(*names));
-			if (!names)
-				return fail("realloc");
-		}
-		names[count++] = strdup(de->d_name);
-	}
-	if (errno != 0)
-		return fail(argv[0]);
-	/* strcmp, not alphasort: byte order is independent of the locale. */
-	qsort(names, count, sizeof(*names), cmp_str);
-
-	for (size_t i = 0; i < count; i++) {
+	for (int i = 0; i < n; i++) {
+		const char *name = ents[i]->d_name;
 		struct stat st;
 		char target[4096];
 
-		if (fstatat(dirfd(d), names[i], &st, AT_SYMLINK_NOFOLLOW) < 0) {
-			printf("? ???? ?:? %s\n", names[i]);
+		if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+			printf("? ???? ?:? %s\n", name);
 		} else {
 			printf("%c %04o %u:%u %s", file_type(st.st_mode),
 			       (unsigned)(st.st_mode & 07777), st.st_uid,
-			       st.st_gid, names[i]);
+			       st.st_gid, name);
 			if (S_ISLNK(st.st_mode) &&
-			    read_link(dirfd(d), names[i], target, sizeof(target)) >= 0)
+			    read_link(dfd, name, target, sizeof(target)) >= 0)
 				printf(" -> %s", target);
 			putchar('\n');
 		}
-		free(names[i]);
+		free(ents[i]);
 	}
-	free(names);
-	closedir(d);
+	free(ents);
+	close(dfd);
 	return 0;
 }
 
@@ -673,12 +561,11 @@ static int cmd_mknod(char **argv)
 
 static int cmd_cwd(char **argv UNUSED)
 {
-	char *cwd = getcwd(NULL, 0);
+	char cwd[PATH_MAX];
 
-	if (!cwd)
+	if (!getcwd(cwd, sizeof(cwd)))
 		return fail("getcwd");
 	printf("cwd=%s\n", cwd);
-	free(cwd);
 	return 0;
 }
 
@@ -686,47 +573,38 @@ static int cmd_cwd(char **argv UNUSED)
 
 static int cmd_fds(char **argv UNUSED)
 {
-	DIR *d = opendir("/proc/self/fd");
-	struct dirent *de;
-	int fds[1024];
-	size_t count = 0;
+	struct dirent **ents;
+	int n = scandir("/proc/self/fd", &ents, not_dot, versionsort);
 
-	if (!d)
+	if (n < 0)
 		return fail("/proc/self/fd");
-	while ((de = readdir(d)) && count < ARRAY_SIZE(fds)) {
-		long fd;
+	for (int i = 0; i < n; i++) {
+		char path[sizeof("/proc/self/fd/") + sizeof(ents[i]->d_name)];
+		char target[4096];
 
-		if (parse_long(de->d_name, 0, INT32_MAX, &fd) && fd != dirfd(d))
-			fds[count++] = (int)fd;
+		/* scandir() has closed its own directory fd by now, so that is
+		 * the one entry whose link is gone. */
+		snprintf(path, sizeof(path), "/proc/self/fd/%s", ents[i]->d_name);
+		if (read_link(AT_FDCWD, path, target, sizeof(target)) >= 0)
+			printf("fd=%s -> %s\n", ents[i]->d_name, target);
+		else if (errno != ENOENT)
+			printf("fd=%s -> ERR:%s\n", ents[i]->d_name, errno_name(errno));
+		free(ents[i]);
 	}
-	qsort(fds, count, sizeof(fds[0]), cmp_int);
-	for (size_t i = 0; i < count; i++) {
-		char name[16], target[4096];
-
-		snprintf(name, sizeof(name), "%d", fds[i]);
-		if (read_link(dirfd(d), name, target, sizeof(target)) < 0)
-			snprintf(target, sizeof(target), "ERR:%s", errno_name(errno));
-		printf("fd=%d -> %s\n", fds[i], target);
-	}
-	closedir(d);
+	free(ents);
 	return 0;
 }
 
 static int cmd_env(char **argv UNUSED)
 {
 	size_t n = 0;
-	char **vars;
 
+	/* Sorting environ in place is fine: nothing reads it afterwards. */
 	while (environ[n])
 		n++;
-	vars = malloc((n + 1) * sizeof(*vars));
-	if (!vars)
-		return fail("malloc");
-	memcpy(vars, environ, n * sizeof(*vars));
-	qsort(vars, n, sizeof(*vars), cmp_str);
+	qsort(environ, n, sizeof(*environ), cmp_str);
 	for (size_t i = 0; i < n; i++)
-		puts(vars[i]);
-	free(vars);
+		puts(environ[i]);
 	return 0;
 }
 
@@ -827,29 +705,24 @@ static void sleep_for(struct timespec ts)
 		;
 }
 
-static int cmd_sleep(char **argv)
+static int do_sleep(const char *arg, bool ignore_term)
 {
 	struct timespec ts;
 
-	if (!parse_seconds(argv[0], &ts))
-		return usage_error("sleep: bad duration '%s'", argv[0]);
+	if (!parse_seconds(arg, &ts))
+		return usage_error("bad duration '%s'", arg);
+	if (ignore_term) {
+		signal(SIGTERM, SIG_IGN);
+		/* Lets the test send TERM only once it is known to be ignored. */
+		puts("ready");
+		fflush(stdout);
+	}
 	sleep_for(ts);
 	return 0;
 }
 
-static int cmd_sleep_ignore_term(char **argv)
-{
-	struct timespec ts;
-
-	if (!parse_seconds(argv[0], &ts))
-		return usage_error("sleep-ignore-term: bad duration '%s'", argv[0]);
-	signal(SIGTERM, SIG_IGN);
-	/* Lets the test send TERM only once it is known to be ignored. */
-	puts("ready");
-	fflush(stdout);
-	sleep_for(ts);
-	return 0;
-}
+static int cmd_sleep(char **argv) { return do_sleep(argv[0], false); }
+static int cmd_sleep_ignore_term(char **argv) { return do_sleep(argv[0], true); }
 
 static volatile sig_atomic_t got_signal;
 
@@ -894,7 +767,6 @@ static int cmd_spawn_zombies(char **argv)
 	/* An inherited SIG_IGN for SIGCHLD would make the kernel auto-reap and
 	 * defeat the point: the zombies must be left for init to collect. */
 	signal(SIGCHLD, SIG_DFL);
-	fflush(stdout);
 	for (long i = 0; i < n; i++) {
 		pid_t pid = fork();
 
@@ -948,13 +820,13 @@ static const struct command {
 	{ "env", cmd_env, 0, 0, "environment, sorted" },
 	{ "cwd", cmd_cwd, 0, 0, "current directory" },
 	{ "exit", cmd_exit, 1, 1, "N  exit with status N" },
-	{ "kill-self", cmd_kill_self, 1, 1, "SIG  raise SIG with default action (exit 3 if alive)" },
+	{ "kill-self", cmd_kill_self, 1, 1, "SIG  raise SIG, default action; exit 3 if alive" },
 	{ "sleep", cmd_sleep, 1, 1, "SECONDS  sleep (fractions allowed)" },
 	{ "sleep-ignore-term", cmd_sleep_ignore_term, 1, 1,
 	  "SECONDS  ignore SIGTERM, print 'ready', sleep" },
 	{ "signal-wait", cmd_signal_wait, 0, 0,
 	  "print 'ready', wait for TERM/INT/HUP/USR1/USR2, print got=NAME" },
-	{ "spawn-zombies", cmd_spawn_zombies, 1, 1, "N  leave N unreaped children, sleep 0.2s" },
+	{ "spawn-zombies", cmd_spawn_zombies, 1, 1, "N  leave N unreaped children for init" },
 	{ "echo-stdin", cmd_echo_stdin, 0, 0, "copy stdin to stdout" },
 	{ "isatty", cmd_isatty, 0, 0, "whether fds 0-2 are terminals" },
 	{ "dumpable", cmd_dumpable, 0, 0, "prctl(PR_GET_DUMPABLE)" },

@@ -1,0 +1,43 @@
+#!/bin/bash
+# Malformed API input gets a JSON-RPC error that names the problem, never a crash,
+# a hang or a leaked sandbox; the supervisor keeps serving.
+. "$(dirname "$0")/lib.sh"
+command -v python3 >/dev/null || skip "python3 is needed for the raw API client"
+start_supervisor
+api() { EXPECT=${EXPECT:-1} timeout 20 python3 "$(dirname "$0")/api_client.py" "$@"; }
+
+assert_contains "$(api 'not json')" '"code": -32700' "garbage: parse error"
+assert_contains "$(api '[1,2]')" '"code": -32600' "array: invalid request"
+assert_contains "$(api '{"jsonrpc":"2.0","id":1}')" "'method' must be a non-empty string" "missing method"
+assert_contains "$(api '{"jsonrpc":"1.0","method":"x","id":1}')" "'jsonrpc' must be" "wrong version"
+assert_contains "$(api '{"jsonrpc":"2.0","method":"nope","id":1}')" "unknown method 'nope'" "unknown method: -32601"
+assert_contains "$(api '{"jsonrpc":"2.0","method":"sandbox.list","params":[1],"id":1}')" '"code": -32602' "positional params refused"
+assert_contains "$(api '{"jsonrpc":"2.0","method":"sandbox.list","params":{"al":true},"id":1}')" "unknown parameter 'al'" "unknown parameter named"
+assert_contains "$(api '{"jsonrpc":"2.0","method":"sandbox.inspect","params":{},"id":1}')" "parameter 'id' is required" "missing id"
+assert_contains "$(api '{"jsonrpc":"2.0","method":"sandbox.kill","params":{"id":"x","signal":"NOPE"},"id":1}')" "parameter 'signal' must be" "bad signal"
+assert_contains "$(api '{"jsonrpc":"2.0","method":"sandbox.create","params":{"spec":{"args":[]}},"id":1}')" "no command given" "empty argv"
+assert_contains "$(api '{"jsonrpc":"2.0","method":"sandbox.create","params":{"spec":{"args":["x"],"cwd":"rel"}},"id":1}')" "absolute path" "relative cwd"
+assert_contains "$(api '{"jsonrpc":"2.0","method":"sandbox.create","params":{"spec":{"args":["x"]},"stdio":"passed"},"id":1}')" "needs 3 descriptors" "stdio passed without descriptors"
+assert_contains "$(api '{"jsonrpc":"2.0","method":"sandbox.create","params":{"spec":{"args":["x"]},"wait":"yes"},"id":1}')" "'wait' must be true or false" "wrong type"
+deep=$(printf '[%.0s' $(seq 3000))
+assert_contains "$(api "$deep")" '"code": -32700' "deep nesting is a parse error"
+
+# An oversized frame is refused and skipped; the same connection still works.
+out=$(EXPECT=2 api '@big:1100000' '{"jsonrpc":"2.0","method":"supervisor.info","id":9}')
+assert_contains "$out" '"code": -32005' "oversized frame refused"
+assert_contains "$out" '"api_version"' "the connection survives it"
+
+# Non-UTF-8 argv travels base64-encoded, both ways.
+out=$(EXPECT=2 api '@fds:{"jsonrpc":"2.0","method":"sandbox.create","params":{"spec":{"args":["/bin/sh","-c","printf %s \"$0\" | od -An -tx1","'"$(printf '\\u00e9')"'"],"name":"utf8"},"stdio":"passed","wait":true},"id":3}')
+assert_contains "$out" '"exit_code": 0' "a create+wait through the raw API"
+out=$(EXPECT=2 api '{"jsonrpc":"2.0","method":"sandbox.create","params":{"spec":{"args":["/bin/true",{"base64":"/w=="}],"name":"bin"},"wait":true},"id":4}')
+assert_contains "$out" '"exit_code": 0' "a base64 argument is accepted"
+assert_contains "$(api '{"jsonrpc":"2.0","method":"sandbox.inspect","params":{"id":"bin"},"id":5}')" '{"base64": "/w=="}' "and reported base64-encoded"
+
+# A client that disconnects mid-frame or mid-create leaks nothing.
+printf '{"jsonrpc":"2.0","method":"sand' | timeout 2 python3 -c 'import os,socket,sys; s=socket.socket(socket.AF_UNIX); s.connect(os.environ["NUCLEUS_SOCKET"]); s.sendall(sys.stdin.buffer.read())'
+for _ in $(seq 20); do
+    assert_contains "$(api '{"jsonrpc":"2.0","method":"supervisor.info","id":1}')" '"live": 0' "no sandbox leaked" >/dev/null
+done
+kill -0 "$SUP_PID" && echo "ok - the supervisor is still running" || fail "the supervisor died"
+finish

@@ -1,0 +1,43 @@
+#!/bin/bash
+# The CLI starts a supervisor when none runs: exactly one, even when many CLIs race;
+# an idle exit racing new clients loses nobody; never inside a systemd unit.
+. "$(dirname "$0")/lib.sh"
+
+# Zygotes only: the loop process shares the command line but is named nucleusd-loop.
+count_supervisors() {
+    local p n=0
+    for p in $(pgrep -f -- "nucleusd --ready-fd 3 --socket $NUCLEUS_SOCKET " || true); do
+        [ "$(cat /proc/$p/comm 2>/dev/null)" = nucleusd ] && n=$((n + 1))
+    done
+    echo $n
+}
+
+# Inside a systemd unit: refuse, and say what to start.
+rc=0; err=$(INVOCATION_ID=0123 "$N" run -- true 2>&1) || rc=$?
+assert_eq 125 "$rc" "no autostart inside a systemd unit"
+assert_contains "$err" "nucleus.service" "the message says what to start instead"
+assert_eq 0 "$(count_supervisors)" "nothing was started"
+
+# Eight CLIs at once, no supervisor: all succeed, one nucleusd.
+export NUCLEUS_IDLE_TIMEOUT=30
+pids=()
+for i in $(seq 8); do "$N" run -- sh -c "echo run$i" >"$T/out$i" & pids+=($!); done
+ok=0
+for p in "${pids[@]}"; do wait "$p" && ok=$((ok + 1)); done
+assert_eq 8 "$ok" "eight concurrent autostarting CLIs succeed"
+assert_eq 1 "$(count_supervisors)" "exactly one supervisor was started"
+assert_eq "run5" "$(cat "$T/out5")" "each got its own output"
+assert_eq yes "$(test -s "$NUCLEUS_STATE_DIR/nucleusd.log" && echo yes)" "the autostarted supervisor logs to the state dir"
+pkill -TERM -f -- "--socket $NUCLEUS_SOCKET " || true
+for _ in $(seq 50); do [ "$(count_supervisors)" = 0 ] && break; sleep 0.1; done
+
+# Idle exit races new clients: a 20 ms idle timeout, 40 runs in 4 parallel streams.
+export NUCLEUS_IDLE_TIMEOUT=0.02
+stream() { local k; for k in $(seq 10); do "$N" run -- true || echo "FAILED $1.$k"; sleep 0.0$((RANDOM % 4)); done; }
+for s in 1 2 3 4; do stream $s >"$T/stream$s" 2>&1 & pids+=($!); done
+wait
+assert_eq "" "$(cat "$T"/stream*)" "no run failed while supervisors came and went"
+for _ in $(seq 50); do [ "$(count_supervisors)" = 0 ] && break; sleep 0.1; done
+assert_eq 0 "$(count_supervisors)" "an idle supervisor exits by itself"
+assert_eq "no" "$(test -e "$NUCLEUS_SOCKET" && echo yes || echo no)" "and removes its socket"
+finish

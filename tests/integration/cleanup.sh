@@ -1,0 +1,34 @@
+#!/bin/bash
+# Nothing is left behind after rm: processes, mounts, cgroup leaves, state files; and
+# a foreground sandbox whose CLI dies is stopped.
+. "$(dirname "$0")/lib.sh"
+start_supervisor
+mounts_before=$(wc -l </proc/self/mountinfo)
+
+for i in 1 2 3; do "$N" run --name c$i -- sh -c 'sleep 0.1 & echo x > /tmp/f'; done
+assert_eq 3 "$(ls "$NUCLEUS_STATE_DIR/sandboxes" | wc -l)" "a state file per sandbox"
+"$N" rm c1 c2 c3 >/dev/null
+assert_eq 0 "$(ls "$NUCLEUS_STATE_DIR/sandboxes" | wc -l)" "no state files after rm"
+assert_eq 0 "$(find "$NUCLEUS_CGROUP_ROOT" -mindepth 1 -type d | wc -l)" "no cgroup leaves after rm"
+assert_eq "$mounts_before" "$(wc -l </proc/self/mountinfo)" "no mounts left on the host"
+assert_eq "" "$(ps -eo uid= | awk '$1 >= 100000 && $1 < 165536' | head -1)" "no process of the sandbox uid range"
+
+# The CLI of a foreground sandbox dies: its sandbox is stopped (pidfd, not the socket).
+"$N" run --name orphan -- sleep 100 & cli=$!
+wait_state orphan
+kill -KILL $cli
+wait $cli 2>/dev/null || true
+rc=$(timeout 15 "$N" wait orphan)
+assert_eq 143 "$rc" "its sandbox was stopped with SIGTERM"
+assert_eq "" "$(pgrep -x sleep -U 100000 || true)" "no sandbox process remains"
+
+# A supervisor that stops stops its sandboxes and removes its state.
+"$N" run --name last -- sleep 100 & cli=$!
+wait_state last
+stop_supervisor
+rc=0; wait $cli || rc=$?
+assert_eq 143 "$rc" "stopping nucleusd stops its sandboxes gracefully"
+assert_eq 0 "$(ls "$NUCLEUS_STATE_DIR/sandboxes" 2>/dev/null | wc -l)" "and removes their state"
+assert_eq 0 "$(find "$NUCLEUS_CGROUP_ROOT" -mindepth 1 -type d 2>/dev/null | wc -l)" "and their cgroups"
+assert_eq "no" "$(test -e "$NUCLEUS_SOCKET" && echo yes || echo no)" "and its socket"
+finish

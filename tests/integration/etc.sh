@@ -1,0 +1,23 @@
+#!/bin/bash
+# /etc: a curated read-only set of host files plus generated ones.
+. "$(dirname "$0")/lib.sh"
+start_supervisor
+
+assert_eq "web" "$("$N" run --hostname web -- cat /etc/hostname)" "/etc/hostname"
+assert_contains "$("$N" run --hostname web -- cat /etc/hosts)" "127.0.1.1	web" "/etc/hosts names the host"
+assert_contains "$("$N" run -- cat /etc/hosts)" "127.0.0.1	localhost" "/etc/hosts has localhost"
+passwd=$("$N" run -- cat /etc/passwd)
+assert_contains "$passwd" "root:x:0:0:" "passwd has root"
+assert_contains "$passwd" "nobody:x:65534:" "passwd has nobody"
+assert_eq 2 "$(grep -c . <<<"$passwd")" "passwd has nothing of the host's users"
+assert_contains "$("$N" run -- cat /etc/group)" "tty:x:5:" "group has tty"
+assert_contains "$("$N" run -- cat /etc/resolv.conf)" "no network" "resolv.conf for a sandbox without network"
+assert_eq "root" "$("$N" run -- whoami)" "user names resolve through nsswitch"
+if [ -e /etc/ld.so.cache ]; then
+    assert_eq "yes" "$("$N" run -- sh -c 'test -s /etc/ld.so.cache && echo yes')" "ld.so.cache is there"
+fi
+if [ -d /etc/alternatives ] && [ -e /etc/alternatives/awk ]; then
+    assert_eq "3" "$("$N" run -- awk 'BEGIN { print 1 + 2 }')" "awk works through /etc/alternatives"
+fi
+assert_eq "no" "$("$N" run -- sh -c 'test -e /etc/shadow && echo yes || echo no')" "no /etc/shadow"
+finish

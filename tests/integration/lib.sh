@@ -1,0 +1,127 @@
+# shellcheck shell=bash
+# Shared by the integration tests: a private nucleusd per test (own socket, state dir
+# and cgroup root), assertions that print both values, cleanup checks.
+set -euo pipefail
+
+: "${NUCLEUS_BIN:?set by ctest: the directory with nucleus and nucleusd}"
+: "${NUCLEUS_HELPER:?set by ctest: the static test helper}"
+TEST_NAME=${NUCLEUS_TEST_NAME:-$(basename "$0" .sh)}
+N="$NUCLEUS_BIN/nucleus"
+ND="$NUCLEUS_BIN/nucleusd"
+FAILURES=0
+
+skip() {
+    if [ "${NUCLEUS_TEST_STRICT:-0}" = 1 ]; then
+        echo "FAIL (strict mode forbids skips): $*" >&2
+        exit 1
+    fi
+    echo "SKIP: $*" >&2
+    exit 77
+}
+
+fail() { echo "FAIL: $*" >&2; FAILURES=$((FAILURES + 1)); }
+die() { echo "FAIL: $*" >&2; exit 1; }
+
+assert_eq() { # expected actual what
+    if [ "$1" != "$2" ]; then fail "$3: expected '$1', got '$2'"; else echo "ok - $3"; fi
+}
+assert_ne() {
+    if [ "$1" = "$2" ]; then fail "$3: both are '$1'"; else echo "ok - $3"; fi
+}
+assert_contains() { # haystack needle what
+    if ! grep -qF -- "$2" <<<"$1"; then fail "$3: '$2' not in: $1"; else echo "ok - $3"; fi
+}
+assert_not_contains() {
+    if grep -qF -- "$2" <<<"$1"; then fail "$3: '$2' unexpectedly in: $1"; else echo "ok - $3"; fi
+}
+assert_match() { # haystack regex what
+    if ! grep -qE -- "$2" <<<"$1"; then fail "$3: /$2/ does not match: $1"; else echo "ok - $3"; fi
+}
+
+[ "$(id -u)" = 0 ] || skip "needs root"
+
+cgroup2_base() {
+    if [ "$(stat -fc %T /sys/fs/cgroup)" = cgroup2fs ]; then echo /sys/fs/cgroup
+    elif [ -d /sys/fs/cgroup/unified ] && [ "$(stat -fc %T /sys/fs/cgroup/unified)" = cgroup2fs ]; then echo /sys/fs/cgroup/unified
+    else return 1; fi
+}
+
+T=$(mktemp -d "/tmp/nucleus-test-$TEST_NAME.XXXXXX")
+chmod 755 "$T"
+export NUCLEUS_SOCKET="$T/nucleus.sock"
+export NUCLEUS_STATE_DIR="$T/state"
+CG_BASE=$(cgroup2_base) || skip "no cgroup2 mount"
+export NUCLEUS_CGROUP_ROOT="$CG_BASE/nucleus-test-$TEST_NAME-$$"
+# Never autostart by accident with a long idle period.
+export NUCLEUS_IDLE_TIMEOUT=${NUCLEUS_IDLE_TIMEOUT:-30}
+SUP_PID=
+
+start_supervisor() { # [extra nucleusd args]
+    local fifo="$T/ready"
+    mkfifo "$fifo"
+    "$ND" --ready-fd 9 --log "$T/nucleusd.log" --log-level debug "$@" 9>"$fifo" &
+    SUP_PID=$!
+    local line
+    read -r -t 10 line <"$fifo" || die "nucleusd did not become ready; log: $(cat "$T/nucleusd.log" 2>/dev/null)"
+    rm -f "$fifo"
+}
+
+stop_supervisor() {
+    if [ -n "$SUP_PID" ] && kill -0 "$SUP_PID" 2>/dev/null; then
+        kill -TERM "$SUP_PID"
+        for _ in $(seq 100); do kill -0 "$SUP_PID" 2>/dev/null || break; sleep 0.1; done
+        kill -KILL "$SUP_PID" 2>/dev/null || true
+        wait "$SUP_PID" 2>/dev/null || true
+    fi
+    SUP_PID=
+}
+
+cleanup() {
+    local rc=$?
+    stop_supervisor
+    # Supervisors started by autostart in this test use this socket.
+    pkill -TERM -f -- "--socket $NUCLEUS_SOCKET " 2>/dev/null || true
+    sleep 0.2
+    if [ -d "$NUCLEUS_CGROUP_ROOT" ]; then
+        for leaf in "$NUCLEUS_CGROUP_ROOT"/*/; do
+            [ -d "$leaf" ] || continue
+            echo 1 >"$leaf/cgroup.kill" 2>/dev/null || true
+            rmdir "$leaf" 2>/dev/null || true
+        done
+        rmdir "$NUCLEUS_CGROUP_ROOT" 2>/dev/null || true
+    fi
+    if [ $rc -ne 0 ] || [ $FAILURES -ne 0 ]; then
+        echo "--- nucleusd log ($T/nucleusd.log) ---" >&2
+        tail -n 40 "$T/nucleusd.log" 2>/dev/null >&2 || true
+    fi
+    [ -n "${KEEP_TEST_DIR:-}" ] || rm -rf "$T"
+}
+trap cleanup EXIT
+
+# Runs the static helper inside a new sandbox: it travels on stdin into the sandbox's
+# /tmp (nothing of the host's build tree is visible inside). Usage:
+#   in_sandbox [nucleus run options] -- HELPER-ARGS...
+in_sandbox() {
+    local opts=()
+    while [ $# -gt 0 ] && [ "$1" != -- ]; do opts+=("$1"); shift; done
+    shift
+    "$N" run "${opts[@]}" -- /bin/sh -c 'cat >/tmp/h && chmod 755 /tmp/h && exec /tmp/h "$@"' helper "$@" <"$NUCLEUS_HELPER"
+}
+
+# Waits until the sandbox is in STATE (default running).
+wait_state() { # name [state]
+    local want=${2:-running}
+    for _ in $(seq 200); do
+        "$N" inspect "$1" 2>/dev/null | grep -q "\"state\": \"$want\"" && return 0
+        sleep 0.025
+    done
+    die "sandbox $1 never reached state $want"
+}
+
+finish() {
+    if [ $FAILURES -ne 0 ]; then
+        echo "$FAILURES assertion(s) failed" >&2
+        exit 1
+    fi
+    echo "PASS"
+}

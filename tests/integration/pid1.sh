@@ -1,0 +1,39 @@
+#!/bin/bash
+# init as PID 1: forwards signals (a plain sleep stops on SIGTERM), reaps orphans,
+# reports the exact status; SIGKILL ends the whole sandbox.
+. "$(dirname "$0")/lib.sh"
+start_supervisor
+
+"$N" run --name s1 -- sleep 100 & cli=$!
+wait_state s1
+start=$(date +%s%N)
+"$N" kill -s TERM s1 >/dev/null
+rc=0; wait $cli || rc=$?
+ms=$(( ($(date +%s%N) - start) / 1000000 ))
+assert_eq 143 "$rc" "sleep ends on SIGTERM forwarded by init"
+[ $ms -lt 3000 ] && echo "ok - stopped in ${ms} ms" || fail "SIGTERM took ${ms} ms"
+
+"$N" run --name s2 -- sleep 100 & cli=$!
+wait_state s2
+"$N" kill s2 >/dev/null      # default signal: KILL
+rc=0; wait $cli || rc=$?
+assert_eq 137 "$rc" "kill defaults to SIGKILL: 137"
+
+"$N" run --name s3 -- sh -c 'trap "exit 7" USR1; echo ready; while :; do sleep 0.05; done' >"$T/s3.out" & cli=$!
+wait_state s3
+for _ in $(seq 50); do grep -q ready "$T/s3.out" && break; sleep 0.05; done
+"$N" kill s3 USR1 >/dev/null   # the seed's positional form
+rc=0; wait $cli || rc=$?
+assert_eq 7 "$rc" "a handled signal reaches the workload's handler"
+
+# Orphans are reparented to init and reaped: no zombie remains.
+out=$("$N" run -- sh -c '(sleep 0.1 &); sleep 0.5; ps -eo stat= | grep -c Z || true')
+assert_eq 0 "$out" "orphaned children are reaped by init"
+
+# The workload's own children die with it.
+"$N" run --name s4 -- sh -c 'sleep 1000 & sleep 1000' & cli=$!
+wait_state s4
+"$N" kill -s TERM s4 >/dev/null
+wait $cli || true
+assert_eq "" "$(pgrep -f 'sleep 1000' || true)" "no process of the sandbox survives it"
+finish

@@ -1,0 +1,130 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <string.h>
+
+#include "spec.h"
+
+static struct nc_spec *decode(const char *text, struct nc_err *err)
+{
+        json_error_t jerr;
+        json_t *j = json_loads(text, 0, &jerr);
+        struct nc_spec *s = NULL;
+
+        assert_non_null(j);
+        if (nc_spec_from_json(j, &s, err) < 0)
+                s = NULL;
+        json_decref(j);
+        return s;
+}
+
+static void expect_error(const char *text, const char *needle)
+{
+        struct nc_err err = { { 0 } };
+        struct nc_spec *s = decode(text, &err);
+
+        assert_null(s);
+        if (!strstr(err.msg, needle))
+                fail_msg("error '%s' does not mention '%s'", err.msg, needle);
+}
+
+static void test_minimal(void **state)
+{
+        struct nc_err err = { { 0 } };
+        struct nc_spec *s = decode("{\"args\":[\"true\"]}", &err);
+
+        assert_non_null(s);
+        assert_int_equal(s->argc, 1);
+        assert_string_equal(s->argv[0], "true");
+        assert_null(s->argv[1]);
+        assert_int_equal(s->envc, 0);
+        assert_null(s->name);
+        nc_spec_free(s);
+}
+
+static void test_roundtrip_binary(void **state)
+{
+        struct nc_err err = { { 0 } };
+        struct nc_spec *s = decode("{\"args\":[\"echo\",{\"base64\":\"/w==\"}],\"env\":[\"A=1\"],\"cwd\":\"/tmp\","
+                                   "\"name\":\"box\",\"hostname\":\"h\"}", &err);
+        struct nc_spec *t = NULL;
+        json_t *j;
+
+        assert_non_null(s);
+        assert_string_equal(s->argv[1], "\xff");
+        j = nc_spec_to_json(s);
+        /* Invalid UTF-8 must travel base64-encoded, in a field that says so. */
+        assert_string_equal(json_string_value(json_object_get(json_array_get(json_object_get(j, "args"), 1), "base64")), "/w==");
+        assert_int_equal(nc_spec_from_json(j, &t, &err), 0);
+        assert_string_equal(t->argv[1], "\xff");
+        assert_string_equal(t->cwd, "/tmp");
+        assert_string_equal(nc_spec_getenv(t, "A"), "1");
+        json_decref(j);
+        nc_spec_free(s);
+        nc_spec_free(t);
+}
+
+static void test_rejections(void **state)
+{
+        expect_error("[]", "must be a JSON object");
+        expect_error("{}", "'args' is required");
+        expect_error("{\"args\":[]}", "no command given");
+        expect_error("{\"args\":[\"\"]}", "no command given");
+        expect_error("{\"args\":\"true\"}", "must be an array");
+        expect_error("{\"args\":[1]}", "args[0] must be a string");
+        expect_error("{\"args\":[{\"base64\":\"YQBi\"}]}", "NUL");
+        expect_error("{\"args\":[{\"base64\":\"!!\"}]}", "invalid base64");
+        expect_error("{\"args\":[\"x\"],\"bogus\":1}", "unknown spec field 'bogus'");
+        expect_error("{\"args\":[\"x\"],\"name\":\"a/b\"}", "invalid name 'a/b'");
+        expect_error("{\"args\":[\"x\"],\"hostname\":\"-x\"}", "invalid hostname");
+        expect_error("{\"args\":[\"x\"],\"cwd\":\"rel\"}", "absolute path");
+        expect_error("{\"args\":[\"x\"],\"env\":[\"NOEQUALS\"]}", "KEY=VALUE");
+        expect_error("{\"args\":[\"x\"],\"env\":[\"=v\"]}", "KEY=VALUE");
+        expect_error("{\"args\":[\"x\"],\"env\":[\"LD_PRELOAD=/x.so\"]}", "LD_PRELOAD is refused");
+}
+
+static void test_setenv_replaces(void **state)
+{
+        struct nc_spec *s = nc_spec_new();
+        struct nc_err err = { { 0 } };
+
+        assert_int_equal(nc_spec_setenv(s, "A=1", &err), 0);
+        assert_int_equal(nc_spec_setenv(s, "AB=2", &err), 0);
+        assert_int_equal(nc_spec_setenv(s, "A=3", &err), 0);
+        assert_int_equal(s->envc, 2);
+        assert_string_equal(nc_spec_getenv(s, "A"), "3");
+        assert_string_equal(nc_spec_getenv(s, "AB"), "2");
+        assert_null(nc_spec_getenv(s, "B"));
+        assert_int_not_equal(nc_spec_setenv(s, "LD_AUDIT=x", &err), 0);
+        nc_spec_free(s);
+}
+
+static void test_size_limit(void **state)
+{
+        json_t *j = json_pack("{s:[s]}", "args", "x");
+        json_t *args = json_object_get(j, "args");
+        struct nc_err err = { { 0 } };
+        struct nc_spec *s = NULL;
+        char big[8192];
+
+        memset(big, 'a', sizeof(big) - 1);
+        big[sizeof(big) - 1] = 0;
+        for (int i = 0; i < 100; i++)
+                json_array_append_new(args, json_string(big));
+        assert_int_not_equal(nc_spec_from_json(j, &s, &err), 0);
+        assert_non_null(strstr(err.msg, "bytes"));
+        json_decref(j);
+}
+
+int main(void)
+{
+        const struct CMUnitTest tests[] = {
+                cmocka_unit_test(test_minimal),    cmocka_unit_test(test_roundtrip_binary),
+                cmocka_unit_test(test_rejections), cmocka_unit_test(test_setenv_replaces),
+                cmocka_unit_test(test_size_limit),
+        };
+        return cmocka_run_group_tests(tests, NULL, NULL);
+}
