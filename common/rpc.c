@@ -84,6 +84,8 @@ int nc_framer_next(struct nc_framer *f, char **ret_line, size_t *ret_len)
                 f->report = false;
                 return -EMSGSIZE;
         }
+        if (!f->buf)
+                return 0;
         for (;;) {
                 char *begin = f->buf + f->start;
                 size_t avail = f->len - f->start;

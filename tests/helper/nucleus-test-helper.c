@@ -6,7 +6,9 @@
  * Exit status: 0 success, 1 the operation failed ("errno=NAME (text)" on
  * stdout), 2 usage error (stderr). Probes (try-syscall, write, mknod) exit 0
  * either way: the caller asserts on the printed result. */
+#ifndef _GNU_SOURCE
 #define _GNU_SOURCE
+#endif
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -710,7 +712,8 @@ static int do_sleep(const char *arg, bool ignore_term)
 	struct timespec ts;
 
 	if (!parse_seconds(arg, &ts))
-		return usage_error("bad duration '%s'", arg);
+		return usage_error("%s: bad duration '%s'",
+				   ignore_term ? "sleep-ignore-term" : "sleep", arg);
 	if (ignore_term) {
 		signal(SIGTERM, SIG_IGN);
 		/* Lets the test send TERM only once it is known to be ignored. */

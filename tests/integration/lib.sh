@@ -66,12 +66,15 @@ start_supervisor() { # [extra nucleusd args]
     rm -f "$fifo"
 }
 
+# Stops our nucleusd with SIGTERM; it must exit 0 (under ASan, a leak makes it fail).
 stop_supervisor() {
+    local rc=0
     if [ -n "$SUP_PID" ] && kill -0 "$SUP_PID" 2>/dev/null; then
         kill -TERM "$SUP_PID"
         for _ in $(seq 100); do kill -0 "$SUP_PID" 2>/dev/null || break; sleep 0.1; done
         kill -KILL "$SUP_PID" 2>/dev/null || true
-        wait "$SUP_PID" 2>/dev/null || true
+        wait "$SUP_PID" 2>/dev/null || rc=$?
+        [ $rc -eq 0 ] || fail "nucleusd exited with status $rc"
     fi
     SUP_PID=
 }
@@ -119,6 +122,7 @@ wait_state() { # name [state]
 }
 
 finish() {
+    stop_supervisor
     if [ $FAILURES -ne 0 ]; then
         echo "$FAILURES assertion(s) failed" >&2
         exit 1

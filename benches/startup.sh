@@ -1,0 +1,288 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
+#
+# Start latency of one sandboxed /usr/bin/true: bare exec, unshare (all namespaces),
+# bubblewrap and `nucleus run --rm`, side by side in one hyperfine invocation, plus the
+# time of a first `nucleus run` that has to autostart its supervisor.
+#
+# Usage: sudo benches/startup.sh
+# Environment:
+#   RUNS        timed runs per variant (default 300; hyperfine warms up 20 runs first)
+#   OUT         directory for startup-<UTC timestamp>.json and .md (default: benches/results)
+#   NUCLEUS_BIN directory holding `nucleus` and `nucleusd` (default: build/bin of this repo)
+# The Markdown table goes to stdout; hyperfine's progress goes to stderr.
+set -euo pipefail
+
+prog=startup.sh
+here=$(cd "$(dirname "$0")" && pwd)
+repo=$(cd "$here/.." && pwd)
+RUNS=${RUNS:-300}
+OUT=${OUT:-$here/results}
+NUCLEUS_BIN=${NUCLEUS_BIN:-$here/../build/bin}
+AUTOSTART_RUNS=5
+
+die() {
+        echo "$prog: $*" >&2
+        exit 1
+}
+
+[ "$(id -u)" -eq 0 ] || die "must run as root (nucleusd and its sandboxes need root): sudo $0"
+case $RUNS in '' | *[!0-9]*) die "RUNS='$RUNS' is not a positive integer" ;; esac
+[ "$RUNS" -ge 1 ] || die "RUNS must be at least 1"
+
+# Every tool, with all that are missing named at once.
+missing=()
+for tool in hyperfine bwrap unshare python3 date; do
+        command -v "$tool" >/dev/null 2>&1 || missing+=("$tool")
+done
+[ -x /usr/bin/true ] || missing+=("/usr/bin/true")
+for b in nucleus nucleusd; do
+        [ -x "$NUCLEUS_BIN/$b" ] || missing+=("$NUCLEUS_BIN/$b (build Nucleus first, or set NUCLEUS_BIN)")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+        printf '%s: missing: %s\n' "$prog" "${missing[@]}" >&2
+        echo "$prog: hyperfine and bwrap come from: apt-get install -y hyperfine bubblewrap" >&2
+        exit 1
+fi
+NUCLEUS_BIN=$(cd "$NUCLEUS_BIN" && pwd)
+NUCLEUS=$NUCLEUS_BIN/nucleus
+NUCLEUSD=$NUCLEUS_BIN/nucleusd
+HYPERFINE=$(command -v hyperfine)
+BWRAP=$(command -v bwrap)
+UNSHARE=$(command -v unshare)
+
+if [ "$(stat -fc %T /sys/fs/cgroup 2>/dev/null)" = cgroup2fs ]; then
+        cgmount=/sys/fs/cgroup
+elif [ "$(stat -fc %T /sys/fs/cgroup/unified 2>/dev/null)" = cgroup2fs ]; then
+        cgmount=/sys/fs/cgroup/unified
+else
+        die "no cgroup2 mount at /sys/fs/cgroup or /sys/fs/cgroup/unified"
+fi
+
+D=$(mktemp -d /tmp/nucleus-bench.XXXXXX)
+sup_pid=
+cgroots=("$cgmount/nucleus-bench-$$")
+auto_pids=()
+
+# Stop a process that is not our child: SIGTERM, then SIGKILL after 10 s.
+stop_foreign() {
+        local pid=$1 i
+        kill -TERM "$pid" 2>/dev/null || return 0
+        for ((i = 0; i < 200; i++)); do
+                [ -d "/proc/$pid" ] || return 0
+                sleep 0.05
+        done
+        echo "$prog: nucleusd $pid ignored SIGTERM for 10 s; sending SIGKILL" >&2
+        kill -KILL "$pid" 2>/dev/null || true
+}
+
+stop_supervisor() {
+        local i
+        [ -n "$sup_pid" ] || return 0
+        if kill -TERM "$sup_pid" 2>/dev/null; then
+                for ((i = 0; i < 200; i++)); do
+                        [ -d "/proc/$sup_pid" ] || break
+                        sleep 0.05
+                done
+                kill -KILL "$sup_pid" 2>/dev/null || true
+        fi
+        wait "$sup_pid" 2>/dev/null || true
+        sup_pid=
+}
+
+cleanup() {
+        local rc=$? pid cg
+        set +e
+        stop_supervisor
+        for pid in "${auto_pids[@]}"; do
+                stop_foreign "$pid"
+        done
+        for cg in "${cgroots[@]}"; do
+                [ -d "$cg" ] || continue
+                # Sandbox leaves first (normally none are left), then the root itself.
+                find "$cg" -mindepth 1 -depth -type d -exec rmdir {} + 2>/dev/null
+                rmdir "$cg" 2>/dev/null || echo "$prog: could not remove cgroup $cg" >&2
+        done
+        rm -rf --one-file-system "$D"
+        exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# The command lines, as hyperfine runs them (-N: split into words, no shell).
+cmd_bare="/usr/bin/true"
+cmd_unshare="$UNSHARE --user --map-root-user --pid --fork --mount --net --uts --ipc --cgroup /usr/bin/true"
+cmd_bwrap="$BWRAP --unshare-all --ro-bind /usr /usr --symlink usr/bin /bin --symlink usr/lib /lib"
+cmd_bwrap+=" --symlink usr/lib64 /lib64 --symlink usr/sbin /sbin --proc /proc --dev /dev --tmpfs /tmp /usr/bin/true"
+cmd_nucleus="$NUCLEUS run --rm -- /usr/bin/true"
+case $NUCLEUS_BIN in *[[:space:]]*) die "NUCLEUS_BIN must not contain spaces: '$NUCLEUS_BIN'" ;; esac
+
+# The private supervisor. The variables are exported so that hyperfine's commands
+# (which inherit the environment) talk to it. NUCLEUS_NUCLEUSD points nowhere so that
+# a `nucleus run` that finds no supervisor fails loudly instead of quietly
+# autostarting one and measuring that instead.
+export NUCLEUS_SOCKET=$D/s.sock
+export NUCLEUS_STATE_DIR=$D/state
+export NUCLEUS_CGROUP_ROOT=${cgroots[0]}
+export NUCLEUS_IDLE_TIMEOUT=0
+export NUCLEUS_NUCLEUSD=$D/no-autostart-during-the-benchmark
+mkfifo "$D/ready"
+"$NUCLEUSD" --log "$D/log" --ready-fd 3 3>"$D/ready" &
+sup_pid=$!
+ready=
+read -r -t 10 ready <"$D/ready" || true
+if [ "$ready" != R ]; then
+        cat "$D/log" >&2 2>/dev/null || true
+        die "nucleusd did not become ready (log above)"
+fi
+
+# Each variant must work before it is timed (hyperfine would stop on a failure anyway,
+# but with less to go on).
+check() {
+        local name=$1 cmd=$2 err
+        # shellcheck disable=SC2086 # word splitting is what hyperfine -N does too
+        if ! err=$($cmd 2>&1 </dev/null); then
+                printf '%s: the %s variant does not work here:\n  %s\n%s\n' "$prog" "$name" "$cmd" "$err" >&2
+                exit 1
+        fi
+}
+check bare "$cmd_bare"
+check unshare "$cmd_unshare"
+check bubblewrap "$cmd_bwrap"
+check nucleus "$cmd_nucleus"
+
+echo "$prog: $RUNS runs per variant after 20 warm-up runs; hyperfine follows on stderr" >&2
+"$HYPERFINE" -N --warmup 20 --runs "$RUNS" --export-json "$D/hyperfine.json" \
+        -n bare "$cmd_bare" \
+        -n unshare "$cmd_unshare" \
+        -n bubblewrap "$cmd_bwrap" \
+        -n nucleus "$cmd_nucleus" >&2
+
+[ -d "/proc/$sup_pid" ] || die "nucleusd exited during the benchmark; see its log"
+leftover=$("$NUCLEUS" ps -a --json | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')
+stop_supervisor
+
+# First `nucleus run` that has to autostart its supervisor: a fresh socket, state dir
+# and cgroup root each time. INVOCATION_ID is dropped because nucleus refuses to
+# autostart inside a systemd unit. The autostarted nucleusd (its zygote, the process
+# named "nucleusd" whose command line holds this socket) is stopped afterwards.
+find_zygote() {
+        local sock=$1 p
+        for p in /proc/[0-9]*; do
+                [ "$(cat "$p/comm" 2>/dev/null)" = nucleusd ] || continue
+                if tr '\0' '\n' <"$p/cmdline" 2>/dev/null | grep -qxF -- "$sock"; then
+                        echo "${p#/proc/}"
+                        return 0
+                fi
+        done
+        return 1
+}
+auto_ns=()
+timer_ns=()
+for ((i = 1; i <= AUTOSTART_RUNS; i++)); do
+        A=$D/auto$i
+        mkdir "$A"
+        cg=$cgmount/nucleus-bench-$$-auto$i
+        cgroots+=("$cg")
+        t0=$(date +%s%N)
+        env -u INVOCATION_ID -u NUCLEUS_NUCLEUSD NUCLEUS_SOCKET="$A/s.sock" NUCLEUS_STATE_DIR="$A/state" \
+                NUCLEUS_CGROUP_ROOT="$cg" NUCLEUS_IDLE_TIMEOUT=30 "$NUCLEUS" run --rm -- /usr/bin/true
+        t1=$(date +%s%N)
+        auto_ns+=($((t1 - t0)))
+        pid=$(find_zygote "$A/s.sock") || die "cannot find the nucleusd that autostarted on $A/s.sock"
+        auto_pids+=("$pid")
+        stop_foreign "$pid"
+        # The same two `date` calls around a bare /usr/bin/true: the cost of the timer.
+        t0=$(date +%s%N)
+        /usr/bin/true
+        t1=$(date +%s%N)
+        timer_ns+=($((t1 - t0)))
+done
+
+ts=$(date -u +%Y%m%dT%H%M%SZ)
+commit=unknown
+if command -v git >/dev/null 2>&1 && commit=$(git -C "$repo" rev-parse --short HEAD 2>/dev/null); then
+        git -C "$repo" diff --quiet HEAD -- 2>/dev/null || commit="$commit (with uncommitted changes)"
+else
+        commit=unknown
+fi
+mkdir -p "$OUT"
+json_out=$OUT/startup-$ts.json
+md_out=$OUT/startup-$ts.md
+
+python3 - "$D/hyperfine.json" "$json_out" "$md_out" <<PY
+import json, statistics, sys
+
+hf_path, json_out, md_out = sys.argv[1:4]
+with open(hf_path) as f:
+    hf = json.load(f)
+
+def pct(xs, q):
+    # Linear interpolation between closest ranks (numpy's default method).
+    xs = sorted(xs)
+    pos = (len(xs) - 1) * q
+    lo = int(pos)
+    hi = min(lo + 1, len(xs) - 1)
+    return xs[lo] + (xs[hi] - xs[lo]) * (pos - lo)
+
+labels = {"bare": "bare /usr/bin/true", "unshare": "unshare, all namespaces",
+          "bubblewrap": "bubblewrap", "nucleus": "nucleus run --rm"}
+rows = []
+for r in hf["results"]:
+    t = [x * 1000 for x in r["times"]]
+    rows.append({"variant": r["command"], "command": labels.get(r["command"], r["command"]),
+                 "runs": len(t), "median_ms": statistics.median(t), "p99_ms": pct(t, 0.99),
+                 "mean_ms": statistics.fmean(t), "min_ms": min(t), "max_ms": max(t)})
+bw = next(r["median_ms"] for r in rows if r["variant"] == "bubblewrap")
+for r in rows:
+    r["ratio_to_bubblewrap_median"] = r["median_ms"] / bw
+
+auto = [int(x) / 1e6 for x in "${auto_ns[*]}".split()]
+timer = [int(x) / 1e6 for x in "${timer_ns[*]}".split()]
+meta = {
+    "date_utc": "$ts",
+    "command": "RUNS=$RUNS benches/startup.sh",
+    "runs": $RUNS, "warmup": 20,
+    "kernel": "$(uname -r)",
+    "cpus": $(nproc),
+    "cpu_model": """$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n1)""",
+    "nucleus_commit": "$commit",
+    "nucleus_bin": "$NUCLEUS_BIN",
+    "hyperfine": "$("$HYPERFINE" --version)",
+    "bubblewrap": "$("$BWRAP" --version)",
+    "cgroup2_mount": "$cgmount",
+    "nucleus_records_left_after_benchmark": $leftover,
+}
+
+md = []
+md.append(f"Start latency of \`/usr/bin/true\`, {meta['date_utc']}: `{meta['command']}`  ")
+md.append(f"kernel {meta['kernel']}, {meta['cpus']} CPUs ({meta['cpu_model']}), "
+          f"nucleus {meta['nucleus_commit']}, {meta['hyperfine']}, {meta['bubblewrap']}, "
+          f"{meta['runs']} runs + {meta['warmup']} warm-up per variant")
+md.append("")
+md.append("| variant | median ms | p99 ms | mean ms | ÷ bubblewrap |")
+md.append("|---|---:|---:|---:|---:|")
+for r in rows:
+    md.append(f"| {r['command']} | {r['median_ms']:.2f} | {r['p99_ms']:.2f} | {r['mean_ms']:.2f} "
+              f"| {r['ratio_to_bubblewrap_median']:.2f}× |")
+md.append("")
+md.append(f"First \`nucleus run --rm\` that autostarts nucleusd ({len(auto)} runs, fresh socket each, "
+          f"timed with \`date +%s%N\`): median {statistics.median(auto):.1f} ms "
+          f"(runs: {', '.join(f'{x:.1f}' for x in auto)}); "
+          f"the same timer around a bare \`/usr/bin/true\`: median {statistics.median(timer):.1f} ms.  ")
+md.append(f"Sandbox records left in the supervisor after the benchmark: {meta['nucleus_records_left_after_benchmark']}.")
+text = "\n".join(md) + "\n"
+
+out = {"meta": meta, "variants": rows,
+       "autostart": {"runs_ms": auto, "median_ms": statistics.median(auto),
+                     "timer_overhead_runs_ms": timer, "timer_overhead_median_ms": statistics.median(timer)},
+       "hyperfine": hf}
+with open(json_out, "w") as f:
+    json.dump(out, f, indent=2)
+    f.write("\n")
+with open(md_out, "w") as f:
+    f.write(text)
+sys.stdout.write(text)
+PY
+echo "$prog: wrote $json_out and $md_out" >&2

@@ -1,0 +1,32 @@
+#!/bin/bash
+# The whole test suite, as CI runs it (.ci/run calls exactly this):
+#   1. install the Debian dependencies
+#   2. build with gcc and run every ctest entry, strictly: a skip is a failure
+#   3. build again with clang -fsanitize=address,undefined and run the suite again
+#   4. run the libFuzzer target for a short while over its corpus
+# Run as root: integration tests start real sandboxes.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export NUCLEUS_TEST_STRICT=1
+FUZZ_SECONDS=${FUZZ_SECONDS:-30}
+JOBS=$(nproc)
+
+./scripts/install-deps.sh
+
+echo "== gcc build + ctest"
+cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+cmake --build build
+(cd build && ctest --output-on-failure -j"$JOBS")
+
+echo "== clang ASan/UBSan build + ctest"
+CC=clang cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DNUCLEUS_SANITIZE=ON -DNUCLEUS_FUZZ=ON >/dev/null
+cmake --build build-asan
+(cd build-asan && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+    ctest --output-on-failure -j"$JOBS")
+
+echo "== libFuzzer: fuzz_rpc for ${FUZZ_SECONDS}s"
+corpus=$(mktemp -d)
+cp tests/fuzz/corpus/rpc/* "$corpus"/
+build-asan/bin/fuzz_rpc -max_total_time="$FUZZ_SECONDS" -max_len=65536 -print_final_stats=1 "$corpus" 2>&1 | tail -n 15
+rm -rf "$corpus"
+echo "== all tests passed"
