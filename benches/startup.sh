@@ -40,7 +40,9 @@ for b in nucleus nucleusd; do
         [ -x "$NUCLEUS_BIN/$b" ] || missing+=("$NUCLEUS_BIN/$b (build Nucleus first, or set NUCLEUS_BIN)")
 done
 if [ ${#missing[@]} -gt 0 ]; then
-        printf '%s: missing: %s\n' "$prog" "${missing[@]}" >&2
+        for m in "${missing[@]}"; do
+                echo "$prog: missing: $m" >&2
+        done
         echo "$prog: hyperfine and bwrap come from: apt-get install -y hyperfine bubblewrap" >&2
         exit 1
 fi
@@ -211,67 +213,76 @@ mkdir -p "$OUT"
 json_out=$OUT/startup-$ts.json
 md_out=$OUT/startup-$ts.md
 
-python3 - "$D/hyperfine.json" "$json_out" "$md_out" <<PY
-import json, statistics, sys
+# Statistics in Python; everything from the shell comes in through the environment.
+BENCH_TS=$ts BENCH_RUNS=$RUNS BENCH_COMMIT=$commit BENCH_NUCLEUS_BIN=$NUCLEUS_BIN \
+BENCH_KERNEL=$(uname -r) BENCH_CPUS=$(nproc) \
+BENCH_CPU_MODEL=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n1) \
+BENCH_HYPERFINE=$("$HYPERFINE" --version) BENCH_BWRAP=$("$BWRAP" --version) \
+BENCH_CGMOUNT=$cgmount BENCH_LEFTOVER=$leftover \
+BENCH_AUTO_NS="${auto_ns[*]}" BENCH_TIMER_NS="${timer_ns[*]}" \
+python3 - "$D/hyperfine.json" "$json_out" "$md_out" <<'PY'
+import json, os, statistics, sys
 
 hf_path, json_out, md_out = sys.argv[1:4]
+env = os.environ
 with open(hf_path) as f:
     hf = json.load(f)
 
 def pct(xs, q):
-    # Linear interpolation between closest ranks (numpy's default method).
+    # Linear interpolation between the closest ranks (numpy's default method).
     xs = sorted(xs)
     pos = (len(xs) - 1) * q
     lo = int(pos)
     hi = min(lo + 1, len(xs) - 1)
     return xs[lo] + (xs[hi] - xs[lo]) * (pos - lo)
 
-labels = {"bare": "bare /usr/bin/true", "unshare": "unshare, all namespaces",
+labels = {"bare": "bare `/usr/bin/true`", "unshare": "unshare, all namespaces",
           "bubblewrap": "bubblewrap", "nucleus": "nucleus run --rm"}
 rows = []
 for r in hf["results"]:
     t = [x * 1000 for x in r["times"]]
-    rows.append({"variant": r["command"], "command": labels.get(r["command"], r["command"]),
+    rows.append({"variant": r["command"], "label": labels.get(r["command"], r["command"]),
                  "runs": len(t), "median_ms": statistics.median(t), "p99_ms": pct(t, 0.99),
                  "mean_ms": statistics.fmean(t), "min_ms": min(t), "max_ms": max(t)})
 bw = next(r["median_ms"] for r in rows if r["variant"] == "bubblewrap")
 for r in rows:
     r["ratio_to_bubblewrap_median"] = r["median_ms"] / bw
 
-auto = [int(x) / 1e6 for x in "${auto_ns[*]}".split()]
-timer = [int(x) / 1e6 for x in "${timer_ns[*]}".split()]
+auto = [int(x) / 1e6 for x in env["BENCH_AUTO_NS"].split()]
+timer = [int(x) / 1e6 for x in env["BENCH_TIMER_NS"].split()]
 meta = {
-    "date_utc": "$ts",
-    "command": "RUNS=$RUNS benches/startup.sh",
-    "runs": $RUNS, "warmup": 20,
-    "kernel": "$(uname -r)",
-    "cpus": $(nproc),
-    "cpu_model": """$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n1)""",
-    "nucleus_commit": "$commit",
-    "nucleus_bin": "$NUCLEUS_BIN",
-    "hyperfine": "$("$HYPERFINE" --version)",
-    "bubblewrap": "$("$BWRAP" --version)",
-    "cgroup2_mount": "$cgmount",
-    "nucleus_records_left_after_benchmark": $leftover,
+    "date_utc": env["BENCH_TS"],
+    "command": f"sudo RUNS={env['BENCH_RUNS']} benches/startup.sh",
+    "runs": int(env["BENCH_RUNS"]), "warmup": 20,
+    "kernel": env["BENCH_KERNEL"], "cpus": int(env["BENCH_CPUS"]), "cpu_model": env["BENCH_CPU_MODEL"],
+    "nucleus_commit": env["BENCH_COMMIT"], "nucleus_bin": env["BENCH_NUCLEUS_BIN"],
+    "hyperfine": env["BENCH_HYPERFINE"], "bubblewrap": env["BENCH_BWRAP"],
+    "cgroup2_mount": env["BENCH_CGMOUNT"],
+    "nucleus_records_left_after_benchmark": int(env["BENCH_LEFTOVER"]),
 }
 
-md = []
-md.append(f"Start latency of \`/usr/bin/true\`, {meta['date_utc']}: `{meta['command']}`  ")
-md.append(f"kernel {meta['kernel']}, {meta['cpus']} CPUs ({meta['cpu_model']}), "
-          f"nucleus {meta['nucleus_commit']}, {meta['hyperfine']}, {meta['bubblewrap']}, "
-          f"{meta['runs']} runs + {meta['warmup']} warm-up per variant")
-md.append("")
-md.append("| variant | median ms | p99 ms | mean ms | ÷ bubblewrap |")
-md.append("|---|---:|---:|---:|---:|")
+md = [
+    f"Start latency of `/usr/bin/true`, {meta['date_utc']}, `{meta['command']}`: "
+    f"kernel {meta['kernel']}, {meta['cpus']} CPUs ({meta['cpu_model'] or 'model unknown'}), "
+    f"nucleus {meta['nucleus_commit']}, {meta['hyperfine']}, {meta['bubblewrap']}; "
+    f"{meta['runs']} runs after {meta['warmup']} warm-up runs per variant.",
+    "",
+    "| variant | median ms | p99 ms | mean ms | ÷ bubblewrap |",
+    "|---|---:|---:|---:|---:|",
+]
 for r in rows:
-    md.append(f"| {r['command']} | {r['median_ms']:.2f} | {r['p99_ms']:.2f} | {r['mean_ms']:.2f} "
+    md.append(f"| {r['label']} | {r['median_ms']:.2f} | {r['p99_ms']:.2f} | {r['mean_ms']:.2f} "
               f"| {r['ratio_to_bubblewrap_median']:.2f}× |")
-md.append("")
-md.append(f"First \`nucleus run --rm\` that autostarts nucleusd ({len(auto)} runs, fresh socket each, "
-          f"timed with \`date +%s%N\`): median {statistics.median(auto):.1f} ms "
-          f"(runs: {', '.join(f'{x:.1f}' for x in auto)}); "
-          f"the same timer around a bare \`/usr/bin/true\`: median {statistics.median(timer):.1f} ms.  ")
-md.append(f"Sandbox records left in the supervisor after the benchmark: {meta['nucleus_records_left_after_benchmark']}.")
+md += [
+    "",
+    f"First `nucleus run --rm` that autostarts nucleusd ({len(auto)} runs, a fresh socket each, "
+    f"timed with `date +%s%N`): median {statistics.median(auto):.1f} ms "
+    f"(runs: {', '.join(f'{x:.1f}' for x in auto)}); "
+    f"the same timer around a bare `/usr/bin/true`: median {statistics.median(timer):.1f} ms.",
+    "",
+    f"Sandbox records left in the supervisor after the benchmark: "
+    f"{meta['nucleus_records_left_after_benchmark']}.",
+]
 text = "\n".join(md) + "\n"
 
 out = {"meta": meta, "variants": rows,

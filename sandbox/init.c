@@ -13,6 +13,7 @@
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
@@ -217,6 +218,20 @@ static _Noreturn void supervise(struct workload *w, int sfd)
         }
 }
 
+/* What the workload sees of init in /proc/1: a name, not nucleusd's command line,
+ * socket path or environment. */
+static void hide_origin(const struct sbx_config *cfg)
+{
+        static const char name[] = "nucleus-init";
+
+        if (cfg->argv_area && cfg->argv_area_len > sizeof(name)) {
+                memset(cfg->argv_area, 0, cfg->argv_area_len);
+                memcpy(cfg->argv_area, name, sizeof(name));
+        }
+        (void)clearenv();
+        (void)prctl(PR_SET_NAME, name, 0, 0, 0);
+}
+
 _Noreturn void sbx_init_main(const struct sbx_config *cfg, int ctl)
 {
         struct workload w = { .pid = -1 };
@@ -224,6 +239,7 @@ _Noreturn void sbx_init_main(const struct sbx_config *cfg, int ctl)
         int sfd;
 
         take_only_ctl(ctl);
+        hide_origin(cfg);
         signal(SIGPIPE, SIG_IGN);   /* a vanished reader must not kill init */
         /* Block before the workload exists, so no signal sent between fork and the
          * signalfd read is lost; the workload unblocks them itself. */

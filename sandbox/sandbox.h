@@ -23,6 +23,10 @@ struct sbx_config {
         char cgroup_root[PATH_MAX];     /* cgroup2 directory holding one leaf per sandbox; "" = none */
         uint32_t uid_base, uid_count;
         uint64_t root_tmpfs_size;
+        /* nucleusd's argv and environment strings (contiguous): init overwrites its copy
+         * so the sandbox's /proc/1/cmdline and environ show nothing of the host. */
+        char *argv_area;
+        size_t argv_area_len;
 };
 
 /* Where setup failed: carried as {stage, errno, message} to the API and the user. */

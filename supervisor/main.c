@@ -136,6 +136,21 @@ static int start_loop(void *userdata, pid_t *ret_pid, int *ret_sock)
         return 0;
 }
 
+extern char **environ;
+
+/* The kernel lays argv and environ strings out back to back; /proc/PID/cmdline and
+ * environ read that range. */
+static void argv_area(int argc, char **argv, struct sbx_config *cfg)
+{
+        char *end = argv[argc - 1] + strlen(argv[argc - 1]) + 1;
+
+        for (char **e = environ; e && *e; e++)
+                if (*e == end)
+                        end += strlen(*e) + 1;
+        cfg->argv_area = argv[0];
+        cfg->argv_area_len = (size_t)(end - argv[0]);
+}
+
 int main(int argc, char **argv)
 {
         static const struct option longopts[] = {
@@ -161,6 +176,7 @@ int main(int argc, char **argv)
         }
         opt.cfg = (struct sbx_config){ .uid_base = SBX_UID_BASE, .uid_count = SBX_UID_COUNT,
                                        .root_tmpfs_size = SBX_ROOT_TMPFS_DEFAULT };
+        argv_area(argc, argv, &opt.cfg);
         e = getenv("NUCLEUS_IDLE_TIMEOUT");
         if (e && *e) {
                 double secs = strtod(e, &end);

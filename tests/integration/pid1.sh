@@ -26,6 +26,9 @@ for _ in $(seq 50); do grep -q ready "$T/s3.out" && break; sleep 0.05; done
 rc=0; wait $cli || rc=$?
 assert_eq 7 "$rc" "a handled signal reaches the workload's handler"
 
+assert_eq "nucleus-init" "$("$N" run -- sh -c 'tr "\\0" " " </proc/1/cmdline | sed "s/ *$//"')" "init shows no host command line"
+assert_eq "" "$("$N" run -- sh -c 'cat /proc/1/environ 2>/dev/null | tr "\\0" "\\n" | grep NUCLEUS || true')" "nor the host's environment"
+
 # Orphans are reparented to init and reaped: no zombie remains.
 out=$("$N" run -- sh -c '(sleep 0.1 &); sleep 0.5; ps -eo stat= | grep -c Z || true')
 assert_eq 0 "$out" "orphaned children are reaped by init"
