@@ -58,6 +58,7 @@ int cli_autostart(const struct cli_opts *o)
         }
         snprintf(log, sizeof(log), "%s/nucleusd.log", o->paths.state_dir);
         /* nucleusd makes it too, but its log file lives there and opens first. */
+        (void)nc_mkdir_p(o->paths.state_dir, 0755, true);
         (void)mkdir(o->paths.state_dir, 0700);
         if (pipe2(pipefd, O_CLOEXEC) < 0)
                 return -errno;

@@ -32,17 +32,11 @@ static int try_connect(const char *path)
 
 static int open_lock(const struct cli_opts *o)
 {
-        char path[PATH_MAX], dir[PATH_MAX];
-        char *slash;
+        char path[PATH_MAX];
 
         if (nc_paths_lock(&o->paths, path, sizeof(path)) < 0)
                 return -ENAMETOOLONG;
-        snprintf(dir, sizeof(dir), "%s", o->paths.socket);
-        slash = strrchr(dir, '/');
-        if (slash && slash != dir) {
-                *slash = 0;
-                (void)mkdir(dir, 0755);
-        }
+        (void)nc_mkdir_p(path, 0755, true);
         int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
         return fd < 0 ? -errno : fd;
 }

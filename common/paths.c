@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 int nc_paths_set(char *dst, size_t cap, const char *value)
@@ -50,4 +51,25 @@ int nc_paths_lock(const struct nc_paths *p, char *buf, size_t cap)
 {
         int n = snprintf(buf, cap, "%s.lock", p->socket);
         return n < 0 || (size_t)n >= cap ? -ENAMETOOLONG : 0;
+}
+
+int nc_mkdir_p(const char *path, mode_t mode, bool parents_only)
+{
+        char buf[PATH_MAX];
+        size_t n = strlen(path);
+
+        if (n >= sizeof(buf))
+                return -ENAMETOOLONG;
+        memcpy(buf, path, n + 1);
+        for (char *p = buf + 1; *p; p++) {
+                if (*p != '/')
+                        continue;
+                *p = 0;
+                if (mkdir(buf, mode) < 0 && errno != EEXIST)
+                        return -errno;
+                *p = '/';
+        }
+        if (!parents_only && mkdir(buf, mode) < 0 && errno != EEXIST)
+                return -errno;
+        return 0;
 }

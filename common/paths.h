@@ -4,6 +4,8 @@
 #pragma once
 
 #include <limits.h>
+#include <stdbool.h>
+#include <sys/types.h>
 #include <sys/un.h>
 
 struct nc_paths {
@@ -16,5 +18,9 @@ struct nc_paths {
  * $XDG_RUNTIME_DIR/nucleus. Returns -ENAMETOOLONG if a path does not fit. */
 int nc_paths_default(struct nc_paths *p);
 int nc_paths_set(char *dst, size_t cap, const char *value);
+/* mkdir -p: creates path and its missing parents with mode. parents_only stops short
+ * of the last component (for a file's directory). */
+int nc_mkdir_p(const char *path, mode_t mode, bool parents_only);
+
 /* The autostart lock lives next to the socket: "<socket>.lock". */
 int nc_paths_lock(const struct nc_paths *p, char *buf, size_t cap);

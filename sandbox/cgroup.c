@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "macros.h"
+#include "paths.h"
 #include "sandbox.h"
 
 static bool is_cgroup2(const char *path)
@@ -20,27 +21,6 @@ static bool is_cgroup2(const char *path)
         struct statfs sfs;
 
         return statfs(path, &sfs) == 0 && sfs.f_type == CGROUP2_SUPER_MAGIC;
-}
-
-static int mkdir_p(const char *path, mode_t mode)
-{
-        char buf[PATH_MAX];
-        size_t n = strlen(path);
-
-        if (n >= sizeof(buf))
-                return -ENAMETOOLONG;
-        memcpy(buf, path, n + 1);
-        for (char *p = buf + 1; *p; p++) {
-                if (*p != '/')
-                        continue;
-                *p = 0;
-                if (mkdir(buf, mode) < 0 && errno != EEXIST)
-                        return -errno;
-                *p = '/';
-        }
-        if (mkdir(buf, mode) < 0 && errno != EEXIST)
-                return -errno;
-        return 0;
 }
 
 int sbx_cgroup_detect_root(const char *configured, char *ret, size_t cap, struct nc_err *err)
@@ -51,7 +31,7 @@ int sbx_cgroup_detect_root(const char *configured, char *ret, size_t cap, struct
         if (configured && *configured) {
                 if (configured[0] != '/')
                         return nc_err_set(err, "cgroup root '%s' must be an absolute path", configured);
-                r = mkdir_p(configured, 0755);
+                r = nc_mkdir_p(configured, 0755, false);
                 if (r < 0)
                         return nc_err_set_errno(err, r, "Failed to create cgroup root '%s'", configured);
                 if (!is_cgroup2(configured))
@@ -68,7 +48,7 @@ int sbx_cgroup_detect_root(const char *configured, char *ret, size_t cap, struct
                 return nc_err_set(err, "no cgroup2 mount at /sys/fs/cgroup or /sys/fs/cgroup/unified");
         if ((size_t)snprintf(ret, cap, "%s/nucleus", base) >= cap)
                 return -ENAMETOOLONG;
-        r = mkdir_p(ret, 0755);
+        r = nc_mkdir_p(ret, 0755, false);
         if (r < 0)
                 return nc_err_set_errno(err, r, "Failed to create cgroup root '%s'", ret);
         return 0;

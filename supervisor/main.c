@@ -66,32 +66,13 @@ static int parse_size(const char *s, uint64_t *ret)
         return 0;
 }
 
-static int mkdir_parents(const char *path, mode_t mode)
-{
-        char buf[PATH_MAX];
-        size_t n = strlen(path);
-
-        if (n >= sizeof(buf))
-                return -ENAMETOOLONG;
-        memcpy(buf, path, n + 1);
-        for (char *p = buf + 1; *p; p++) {
-                if (*p != '/')
-                        continue;
-                *p = 0;
-                if (mkdir(buf, mode) < 0 && errno != EEXIST)
-                        return -errno;
-                *p = '/';
-        }
-        return 0;
-}
-
 static int listen_socket(const char *path)
 {
         struct sockaddr_un sa = { .sun_family = AF_UNIX };
         _cleanup_close_ int fd = -1;
         int r;
 
-        if ((r = mkdir_parents(path, 0755)) < 0)
+        if ((r = nc_mkdir_p(path, 0755, true)) < 0)
                 return r;
         fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
         if (fd < 0)
@@ -233,7 +214,7 @@ int main(int argc, char **argv)
                 log_error("nucleusd must run as root in this version (a rootless supervisor is planned)");
                 return 1;
         }
-        if (mkdir_parents(opt.paths.state_dir, 0755) < 0 || (mkdir(opt.paths.state_dir, 0700) < 0 && errno != EEXIST))
+        if (nc_mkdir_p(opt.paths.state_dir, 0755, true) < 0 || (mkdir(opt.paths.state_dir, 0700) < 0 && errno != EEXIST))
                 return log_error_errno(errno, "Failed to create state dir '%s'", opt.paths.state_dir), 1;
 
         /* One nucleusd per state dir, for its whole life. */
