@@ -14,6 +14,12 @@
 set -euo pipefail
 
 prog=startup.sh
+# How this run was started, for the results: the settings given, then the script.
+invocation=
+for v in RUNS OUT NUCLEUS_BIN; do
+        [ -z "${!v+set}" ] || invocation+="$v=${!v} "
+done
+invocation+=$0
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/.." && pwd)
 RUNS=${RUNS:-300}
@@ -205,7 +211,8 @@ done
 ts=$(date -u +%Y%m%dT%H%M%SZ)
 commit=unknown
 if command -v git >/dev/null 2>&1 && commit=$(git -C "$repo" rev-parse --short HEAD 2>/dev/null); then
-        git -C "$repo" diff --quiet HEAD -- 2>/dev/null || commit="$commit (with uncommitted changes)"
+        # Changes under benches/ do not change the binaries measured.
+        git -C "$repo" diff --quiet HEAD -- . ':!benches' 2>/dev/null || commit="$commit (with uncommitted changes)"
 else
         commit=unknown
 fi
@@ -214,7 +221,7 @@ json_out=$OUT/startup-$ts.json
 md_out=$OUT/startup-$ts.md
 
 # Statistics in Python; everything from the shell comes in through the environment.
-BENCH_TS=$ts BENCH_RUNS=$RUNS BENCH_COMMIT=$commit BENCH_NUCLEUS_BIN=$NUCLEUS_BIN \
+BENCH_TS=$ts BENCH_INVOCATION=$invocation BENCH_RUNS=$RUNS BENCH_COMMIT=$commit BENCH_NUCLEUS_BIN=$NUCLEUS_BIN \
 BENCH_KERNEL=$(uname -r) BENCH_CPUS=$(nproc) \
 BENCH_CPU_MODEL=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n1) \
 BENCH_HYPERFINE=$("$HYPERFINE" --version) BENCH_BWRAP=$("$BWRAP" --version) \
@@ -252,7 +259,7 @@ auto = [int(x) / 1e6 for x in env["BENCH_AUTO_NS"].split()]
 timer = [int(x) / 1e6 for x in env["BENCH_TIMER_NS"].split()]
 meta = {
     "date_utc": env["BENCH_TS"],
-    "command": f"sudo RUNS={env['BENCH_RUNS']} benches/startup.sh",
+    "command": env["BENCH_INVOCATION"],
     "runs": int(env["BENCH_RUNS"]), "warmup": 20,
     "kernel": env["BENCH_KERNEL"], "cpus": int(env["BENCH_CPUS"]), "cpu_model": env["BENCH_CPU_MODEL"],
     "nucleus_commit": env["BENCH_COMMIT"], "nucleus_bin": env["BENCH_NUCLEUS_BIN"],
@@ -262,7 +269,7 @@ meta = {
 }
 
 md = [
-    f"Start latency of `/usr/bin/true`, {meta['date_utc']}, `{meta['command']}`: "
+    f"Start latency of `/usr/bin/true`, {meta['date_utc']}, `{meta['command']}` as root: "
     f"kernel {meta['kernel']}, {meta['cpus']} CPUs ({meta['cpu_model'] or 'model unknown'}), "
     f"nucleus {meta['nucleus_commit']}, {meta['hyperfine']}, {meta['bubblewrap']}; "
     f"{meta['runs']} runs after {meta['warmup']} warm-up runs per variant.",
