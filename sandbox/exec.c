@@ -7,10 +7,14 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <grp.h>
+#include <sys/prctl.h>
 #include <unistd.h>
 
+#include "caps.h"
 #include "ctl.h"
 #include "macros.h"
+#include "rlimits.h"
 
 /* execvpe() would search the *caller's* PATH; the workload's PATH is in its own env.
  * Like execvp: keep going after EACCES and report it only if nothing else is found. */
@@ -51,6 +55,41 @@ static int exec_search(const char *file, char *const *argv, char *const *envp, c
         return eacces ? -EACCES : -ENOENT;
 }
 
+static _Noreturn void die_failure(const struct sbx_exec *x, const struct sbx_failure *f)
+{
+        sbx_ctl_die(x->errfd, 125, f->stage, f->err, "%s", f->msg);
+}
+
+/* The order is forced by the kernel, and each step relies on the previous one:
+ *  1. the bounding set, while we still hold CAP_SETPCAP;
+ *  2. identity (groups, gid, uid), while we still hold CAP_SETUID/CAP_SETGID;
+ *  3. every other capability set, verified empty afterwards;
+ *  4. rlimits (only lowered, which needs no capability);
+ *  5. no_new_privs, which unprivileged seccomp requires and which makes setuid
+ *     binaries and file capabilities inert;
+ *  6. seccomp, last: from here on only the allowlist works, and execve is on it.
+ * Landlock is not here: init applied it once, so that every process it forks shares
+ * one domain. */
+static void lock_down(const struct sbx_exec *x)
+{
+        struct sbx_failure f = { 0 };
+        int r;
+
+        if (sbx_caps_drop_bounding(&f) < 0)
+                die_failure(x, &f);
+        /* Root of the namespace for now; --user/--group arrive with the service modes. */
+        if (setgroups(0, NULL) < 0 || setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0)
+                sbx_ctl_die(x->errfd, 125, "identity", errno, "Failed to set the workload's identity");
+        if (sbx_caps_clear(x->empty_caps, &f) < 0)
+                die_failure(x, &f);
+        if (sbx_rlimits_apply(&f) < 0)
+                die_failure(x, &f);
+        if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+                sbx_ctl_die(x->errfd, 125, "no_new_privs", errno, "PR_SET_NO_NEW_PRIVS");
+        if (x->seccomp && (r = sbx_seccomp_load(x->seccomp)) < 0)
+                sbx_ctl_die(x->errfd, 125, "seccomp", -r, "Failed to load the seccomp filter");
+}
+
 _Noreturn void sbx_exec_workload(const struct sbx_exec *x)
 {
         sigset_t none;
@@ -81,6 +120,7 @@ _Noreturn void sbx_exec_workload(const struct sbx_exec *x)
                 sbx_ctl_die(x->errfd, 125, "stdio", errno, "close_range");
         if (x->cwd && chdir(x->cwd) < 0)
                 sbx_ctl_die(x->errfd, 125, "chdir", errno, "Failed to change to working directory '%s'", x->cwd);
+        lock_down(x);
 
         r = exec_search(x->argv[0], x->argv, x->envp, x->path);
         sbx_ctl_die(x->errfd, r == -ENOENT || r == -ENOTDIR ? 127 : 126, "exec", -r,

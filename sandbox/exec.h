@@ -2,7 +2,10 @@
 /* The workload child: from fork in init to execve. */
 #pragma once
 
+#include <sys/capability.h>
+
 #include "sandbox.h"
+#include "seccomp_filter.h"
 
 struct sbx_exec {
         char *const *argv;
@@ -11,8 +14,11 @@ struct sbx_exec {
         const char *cwd;
         int stdio[3];
         int errfd;              /* O_CLOEXEC pipe: silent on success, a failure otherwise */
+        cap_t empty_caps;       /* prepared by init: libcap allocates, the child must not */
+        const struct sbx_seccomp_prog *seccomp;
 };
 
 /* Never returns. Does not allocate or log: a failure goes to errfd as
- * {stage, errno, message} and the child exits 127 (not found) or 126 (not executable). */
+ * {stage, errno, message} and the child exits 127 (not found), 126 (not executable)
+ * or 125 (a lock-down step failed: nothing runs unless every step succeeded). */
 _Noreturn void sbx_exec_workload(const struct sbx_exec *x);

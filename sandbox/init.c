@@ -22,6 +22,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "caps.h"
 #include "ctl.h"
 #include "exec.h"
 #include "macros.h"
@@ -109,7 +110,7 @@ struct workload {
         int stdio[3];
 };
 
-static void claim(struct workload *w, sigset_t *blocked)
+static void claim(const struct sbx_config *cfg, struct workload *w)
 {
         struct sbx_failure fail = { 0 };
         struct nc_err err = { { 0 } };
@@ -137,6 +138,11 @@ static void claim(struct workload *w, sigset_t *blocked)
         if (sbx_mounts_finish_etc(hostname, &fail) < 0)
                 die_failure(&fail);
 
+        cap_t empty_caps = NULL;
+        r = sbx_caps_prepare(&empty_caps);
+        if (r < 0)
+                sbx_ctl_die(CTL_FD, 125, "caps", -r, "cap_init");
+
         path = nc_spec_getenv(spec, "PATH");
         if (pipe2(errpipe, O_CLOEXEC) < 0)
                 sbx_ctl_die(CTL_FD, 125, "exec", errno, "pipe2");
@@ -144,6 +150,7 @@ static void claim(struct workload *w, sigset_t *blocked)
         struct sbx_exec x = {
                 .argv = spec->argv, .envp = spec->env, .path = path ? path : NC_SPEC_DEFAULT_PATH,
                 .cwd = spec->cwd ? spec->cwd : "/", .stdio = { fds[0], fds[1], fds[2] }, .errfd = errpipe[1],
+                .empty_caps = empty_caps, .seccomp = cfg->seccomp,
         };
         w->pid = fork();
         if (w->pid < 0)
@@ -168,7 +175,6 @@ static void claim(struct workload *w, sigset_t *blocked)
         }
         r = sbx_ctl_send_json(CTL_FD, json_pack("{s:s, s:i}", "op", "started", "pid", (int)w->pid), NULL, 0);
         (void)r;    /* if nobody listens, the workload still runs; its exit is reaped */
-        (void)blocked;
 }
 
 /* Signals init forwards to the workload. SIGKILL and SIGSTOP cannot be caught; a
@@ -254,6 +260,6 @@ _Noreturn void sbx_init_main(const struct sbx_config *cfg, int ctl)
                 sbx_ctl_die(CTL_FD, 125, "init", errno, "signalfd");
 
         prepare(cfg);
-        claim(&w, &set);
+        claim(cfg, &w);
         supervise(&w, sfd);
 }

@@ -5,7 +5,8 @@
  *   /usr /nix    the host's, read-only, nosuid,nodev (recursive)
  *   /bin /sbin /lib /lib64 ...   symlinks exactly as on a merged-/usr host, else binds
  *   /proc        a fresh procfs of the sandbox's pid namespace (mounted before
- *                pivot_root: inside a user namespace it is EPERM afterwards)
+ *                pivot_root: inside a user namespace it is EPERM afterwards), read-only,
+ *                with the files that expose the host kernel masked
  *   /dev         tmpfs 0755 with the host's null zero full random urandom tty bound in
  *                (a tmpfs mounted in a user namespace is always nodev and mknod is not
  *                allowed), a new devpts instance, /dev/shm
@@ -120,6 +121,49 @@ static int setup_usr(struct sbx_failure *fail)
                 if ((r = bind_ro("/nix", "nix", fail)) < 0)
                         return r;
         }
+        return 0;
+}
+
+/* /proc files that expose the host kernel (addresses, keys, timers, page flags) or act
+ * on it (sysrq-trigger): hidden under an empty, read-only file. Directories of host
+ * hardware: hidden under an empty read-only tmpfs. */
+static const char *const proc_masked_files[] = {
+        "kcore", "kallsyms", "keys", "sysrq-trigger", "timer_list", "timer_stats", "sched_debug",
+        "latency_stats", "kpagecount", "kpageflags", "kpagecgroup", "config.gz", "kmsg",
+};
+static const char *const proc_masked_dirs[] = { "acpi", "scsi", "asound", "driver" };
+
+static int setup_proc(struct sbx_failure *fail)
+{
+        struct mount_attr ro = { .attr_set = MOUNT_ATTR_RDONLY };
+        char path[64];
+
+        if (mkdir("proc", 0555) < 0)
+                return fail_errno(fail, "proc", "mkdir /proc");
+        if (mount("proc", "proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
+                return fail_errno(fail, "proc", "Failed to mount /proc");
+        for (size_t i = 0; i < ARRAY_SIZE(proc_masked_files); i++) {
+                snprintf(path, sizeof(path), "proc/%s", proc_masked_files[i]);
+                if (access(path, F_OK) < 0)
+                        continue;
+                if (mount("/dev/null", path, NULL, MS_BIND, NULL) < 0) {
+                        sbx_failure_set(fail, "proc", errno, "Failed to mask /%s", path);
+                        return -errno;
+                }
+        }
+        for (size_t i = 0; i < ARRAY_SIZE(proc_masked_dirs); i++) {
+                snprintf(path, sizeof(path), "proc/%s", proc_masked_dirs[i]);
+                if (access(path, F_OK) < 0)
+                        continue;
+                if (mount("tmpfs", path, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, "size=0,mode=0555") < 0) {
+                        sbx_failure_set(fail, "proc", errno, "Failed to mask /%s", path);
+                        return -errno;
+                }
+        }
+        /* Read-only as a whole, the masks included: /proc/sys and friends cannot be
+         * written even by root of the namespace. */
+        if (mount_setattr(AT_FDCWD, "proc", AT_RECURSIVE, &ro, sizeof(ro)) < 0)
+                return fail_errno(fail, "proc", "Failed to make /proc read-only");
         return 0;
 }
 
@@ -287,10 +331,8 @@ int sbx_mounts_prepare(const struct sbx_config *cfg, struct sbx_failure *fail)
 
         if ((r = setup_usr(fail)) < 0)
                 return r;
-        if (mkdir("proc", 0555) < 0)
-                return fail_errno(fail, "mount", "mkdir /proc");
-        if (mount("proc", "proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
-                return fail_errno(fail, "mount", "Failed to mount /proc");
+        if ((r = setup_proc(fail)) < 0)
+                return r;
         if ((r = setup_dev(fail)) < 0)
                 return r;
         if ((r = setup_etc(fail)) < 0)

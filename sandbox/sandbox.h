@@ -12,6 +12,8 @@
 
 #include "err.h"
 
+struct sbx_seccomp_prog;
+
 /* Root inside every sandbox maps to this unprivileged host range (documented in the
  * README). Per-sandbox ranges come with the service-modes work. */
 #define SBX_UID_BASE 100000u
@@ -27,6 +29,8 @@ struct sbx_config {
          * so the sandbox's /proc/1/cmdline and environ show nothing of the host. */
         char *argv_area;
         size_t argv_area_len;
+        /* Compiled once in the zygote (seccomp.h); loaded by every workload. */
+        const struct sbx_seccomp_prog *seccomp;
 };
 
 /* Where setup failed: carried as {stage, errno, message} to the API and the user. */

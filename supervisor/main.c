@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "seccomp_filter.h"
 #include "sup.h"
 
 #define VERSION_STRING "0.1.0"
@@ -226,6 +227,14 @@ int main(int argc, char **argv)
                 log_error("Another nucleusd already uses state dir '%s'", opt.paths.state_dir);
                 return 1;
         }
+        /* Compiled here, once, before any sandbox exists; every workload loads it. */
+        static struct sbx_seccomp_prog seccomp_default;
+        r = sbx_seccomp_compile_default(&seccomp_default, &err);
+        if (r < 0) {
+                log_error("%s", err.msg);
+                return 1;
+        }
+        opt.cfg.seccomp = &seccomp_default;
         r = sbx_cgroup_detect_root(opt.paths.cgroup_root, opt.cfg.cgroup_root, sizeof(opt.cfg.cgroup_root), &err);
         if (r < 0) {
                 log_error("%s", err.msg);

@@ -98,17 +98,26 @@ cleanup() {
         tail -n 40 "$T/nucleusd.log" 2>/dev/null >&2 || true
     fi
     [ -n "${KEEP_TEST_DIR:-}" ] || rm -rf "$T"
+    [ -z "${HELPER_DIR:-}" ] || rm -rf "$HELPER_DIR"
+    rmdir /usr/local/libexec/nucleus-tests 2>/dev/null || true
 }
 trap cleanup EXIT
 
-# Runs the static helper inside a new sandbox: it travels on stdin into the sandbox's
-# /tmp (nothing of the host's build tree is visible inside). Usage:
+# The static helper must be where a sandbox can execute it: nothing of the host's build
+# tree is visible inside, and Landlock allows execution only from /usr. So each test
+# copies it under /usr/local/libexec for its own duration (volumes will replace this).
+HELPER_DIR=/usr/local/libexec/nucleus-tests/$TEST_NAME-$$
+mkdir -p "$HELPER_DIR"
+install -m 0755 "$NUCLEUS_HELPER" "$HELPER_DIR/helper"
+H="$HELPER_DIR/helper"
+
+# Runs the helper inside a new sandbox. Usage:
 #   in_sandbox [nucleus run options] -- HELPER-ARGS...
 in_sandbox() {
     local opts=()
     while [ $# -gt 0 ] && [ "$1" != -- ]; do opts+=("$1"); shift; done
     shift
-    "$N" run "${opts[@]}" -- /bin/sh -c 'cat >/tmp/h && chmod 755 /tmp/h && exec /tmp/h "$@"' helper "$@" <"$NUCLEUS_HELPER"
+    "$N" run "${opts[@]}" -- "$H" "$@"
 }
 
 # Waits until the sandbox is in STATE (default running).

@@ -1,0 +1,292 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* The default agent-mode Landlock policy (sandbox's view, after pivot_root):
+ *
+ *   /                       read_dir (list it, nothing below unless granted below)
+ *   /usr /nix/store         read, execute   (+ /bin /sbin /lib* when real directories)
+ *   /etc /proc              read
+ *   /dev                    read
+ *   /dev/{null,zero,full,tty,ptmx} and /dev/pts   read, write, truncate, ioctl
+ *   /tmp /dev/shm           read, write, create, remove, rename; never execute
+ *   /run/secrets /context   read
+ *   everything else         nothing
+ *
+ * Handled: every file system right the kernel knows, plus (ABI >= 6) the signal and
+ * abstract-unix-socket scopes. The TCP rights are not handled: without port rules that
+ * would refuse every connect() and bind(), loopback included; the network is netns's
+ * and netpolicy/'s job.
+ *
+ * The policy degrades with the kernel (best effort, like every Landlock user must): a
+ * right the ABI does not know is neither handled nor granted. sbx_landlock_report
+ * records what is in effect. */
+#include "landlock.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/landlock.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "macros.h"
+
+/* Debian 12's <linux/landlock.h> stops at ABI 2; the rest is from the kernel UAPI. */
+#ifndef LANDLOCK_ACCESS_FS_REFER
+#define LANDLOCK_ACCESS_FS_REFER (1ULL << 13)           /* ABI 2 */
+#endif
+#ifndef LANDLOCK_ACCESS_FS_TRUNCATE
+#define LANDLOCK_ACCESS_FS_TRUNCATE (1ULL << 14)        /* ABI 3 */
+#endif
+#ifndef LANDLOCK_ACCESS_FS_IOCTL_DEV
+#define LANDLOCK_ACCESS_FS_IOCTL_DEV (1ULL << 15)       /* ABI 5 */
+#endif
+#ifndef LANDLOCK_ACCESS_NET_BIND_TCP
+#define LANDLOCK_ACCESS_NET_BIND_TCP (1ULL << 0)        /* ABI 4, deliberately unused */
+#endif
+#ifndef LANDLOCK_ACCESS_NET_CONNECT_TCP
+#define LANDLOCK_ACCESS_NET_CONNECT_TCP (1ULL << 1)     /* ABI 4, deliberately unused */
+#endif
+#ifndef LANDLOCK_SCOPE_ABSTRACT_UNIX_SOCKET
+#define LANDLOCK_SCOPE_ABSTRACT_UNIX_SOCKET (1ULL << 0) /* ABI 6 */
+#endif
+#ifndef LANDLOCK_SCOPE_SIGNAL
+#define LANDLOCK_SCOPE_SIGNAL (1ULL << 1)               /* ABI 6 */
+#endif
+/* ABI 7 added only landlock_restrict_self() flags for audit logging
+ * (LANDLOCK_RESTRICT_SELF_LOG_*); with none set, denials by init are logged and
+ * denials after the workload's execve() are not. Nothing here depends on them. */
+#define LL_ABI_KNOWN 7
+
+/* struct landlock_ruleset_attr as of ABI 6. The kernel takes a size and refuses unknown
+ * trailing fields, so an older kernel gets only the prefix it knows. */
+struct ll_ruleset_attr {
+        uint64_t handled_access_fs;     /* ABI 1 */
+        uint64_t handled_access_net;    /* ABI 4 */
+        uint64_t scoped;                /* ABI 6 */
+};
+
+#define ll_offsetofend(type, field) (offsetof(type, field) + sizeof(((type *)0)->field))
+
+#define LL_FS(x) LANDLOCK_ACCESS_FS_##x
+
+/* Rights the kernel accepts on a rule for a non-directory (else EINVAL); all others
+ * are about a directory's content. */
+#define LL_FILE_RIGHTS                                                                             \
+        (LL_FS(EXECUTE) | LL_FS(WRITE_FILE) | LL_FS(READ_FILE) | LL_FS(TRUNCATE) | LL_FS(IOCTL_DEV))
+
+#define LL_R (LL_FS(READ_FILE) | LL_FS(READ_DIR))
+#define LL_RX (LL_R | LL_FS(EXECUTE))
+#define LL_DEV_RW (LL_FS(READ_FILE) | LL_FS(WRITE_FILE) | LL_FS(TRUNCATE) | LL_FS(IOCTL_DEV))
+/* Scratch space: anything but execute and device nodes. */
+#define LL_RW_NOEXEC                                                                               \
+        (LL_R | LL_FS(WRITE_FILE) | LL_FS(TRUNCATE) | LL_FS(REMOVE_DIR) | LL_FS(REMOVE_FILE) |      \
+         LL_FS(MAKE_DIR) | LL_FS(MAKE_REG) | LL_FS(MAKE_SOCK) | LL_FS(MAKE_FIFO) | LL_FS(MAKE_SYM) |  \
+         LL_FS(REFER))
+
+enum {
+        LL_REAL_DIR = 1 << 0,   /* only when lstat() finds a directory, not a symlink */
+};
+
+struct ll_rule {
+        const char *path;
+        uint64_t access;
+        unsigned flags;
+};
+
+static const struct ll_rule default_rules[] = {
+        { "/", LL_FS(READ_DIR), 0 },
+        /* The kernel opens a dynamic binary's ELF interpreter for execution, so the
+         * library directories need execute too, not just the bin ones. */
+        { "/usr", LL_RX, 0 },
+        /* On a merged-/usr host these are symlinks into /usr: already covered. */
+        { "/bin", LL_RX, LL_REAL_DIR },
+        { "/sbin", LL_RX, LL_REAL_DIR },
+        { "/lib", LL_RX, LL_REAL_DIR },
+        { "/lib64", LL_RX, LL_REAL_DIR },
+        { "/lib32", LL_RX, LL_REAL_DIR },
+        { "/libx32", LL_RX, LL_REAL_DIR },
+        { "/nix/store", LL_RX, 0 },
+        { "/etc", LL_R, 0 },
+        { "/proc", LL_R, 0 },
+        { "/dev", LL_R, 0 },
+        { "/dev/null", LL_DEV_RW, 0 },
+        { "/dev/zero", LL_DEV_RW, 0 },
+        { "/dev/full", LL_DEV_RW, 0 },
+        { "/dev/tty", LL_DEV_RW, 0 },
+        { "/dev/ptmx", LL_DEV_RW, 0 },         /* in a sandbox, a symlink to pts/ptmx */
+        { "/dev/pts", LL_DEV_RW | LL_FS(READ_DIR), 0 },
+        /* Implied by /dev today; stated so that narrowing /dev cannot lose them. */
+        { "/dev/random", LL_FS(READ_FILE), 0 },
+        { "/dev/urandom", LL_FS(READ_FILE), 0 },
+        { "/tmp", LL_RW_NOEXEC, 0 },
+        { "/dev/shm", LL_RW_NOEXEC, 0 },
+        { "/run/secrets", LL_R, 0 },
+        { "/context", LL_R, 0 },
+};
+
+static uint64_t fs_handled_for(int abi)
+{
+        uint64_t a = LL_FS(EXECUTE) | LL_FS(WRITE_FILE) | LL_FS(READ_FILE) | LL_FS(READ_DIR) |
+                     LL_FS(REMOVE_DIR) | LL_FS(REMOVE_FILE) | LL_FS(MAKE_CHAR) | LL_FS(MAKE_DIR) |
+                     LL_FS(MAKE_REG) | LL_FS(MAKE_SOCK) | LL_FS(MAKE_FIFO) | LL_FS(MAKE_BLOCK) |
+                     LL_FS(MAKE_SYM);
+
+        if (abi >= 2)
+                a |= LL_FS(REFER);
+        if (abi >= 3)
+                a |= LL_FS(TRUNCATE);
+        if (abi >= 5)
+                a |= LL_FS(IOCTL_DEV);
+        return a;
+}
+
+/* The kernel's ABI, or -ENOSYS (not built) / -EOPNOTSUPP (built, not enabled at boot). */
+static int ll_abi_version(void)
+{
+        long v = syscall(SYS_landlock_create_ruleset, NULL, 0, LANDLOCK_CREATE_RULESET_VERSION);
+
+        return v < 0 ? nc_negerrno() : (int)v;
+}
+
+static int ll_fail(struct sbx_failure *fail, int r, const char *what, const char *path)
+{
+        sbx_failure_set(fail, "landlock", -r, "%s '%s'", what, path);
+        return r;
+}
+
+/* One path_beneath rule. `access` is cut down to what the ruleset handles and, for a
+ * non-directory, to the rights a file can carry; nothing left means no rule. */
+static int add_path_rule(int ruleset, uint64_t handled, const char *path, uint64_t access,
+                         bool optional, struct sbx_failure *fail)
+{
+        struct landlock_path_beneath_attr pb = { 0 };
+        _cleanup_close_ int fd = -1;
+        struct stat st;
+
+        fd = open(path, O_PATH | O_CLOEXEC);
+        if (fd < 0) {
+                int r = nc_negerrno();
+
+                if (optional && (r == -ENOENT || r == -ENOTDIR))
+                        return 0;
+                return ll_fail(fail, r, "Failed to open", path);
+        }
+        if (fstat(fd, &st) < 0)
+                return ll_fail(fail, nc_negerrno(), "Failed to stat", path);
+        if (!S_ISDIR(st.st_mode))
+                access &= LL_FILE_RIGHTS;
+        access &= handled;
+        if (access == 0)
+                return 0;
+        pb.allowed_access = access;
+        pb.parent_fd = fd;
+        if (syscall(SYS_landlock_add_rule, ruleset, LANDLOCK_RULE_PATH_BENEATH, &pb, 0) < 0)
+                return ll_fail(fail, nc_negerrno(), "Failed to add a Landlock rule for", path);
+        return 0;
+}
+
+static bool is_real_dir(const char *path)
+{
+        struct stat st;
+
+        return lstat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+int sbx_landlock_apply_default(const char *const *extra_rw, struct sbx_landlock_report *report,
+                               struct sbx_failure *fail)
+{
+        struct ll_ruleset_attr attr = { 0 };
+        _cleanup_close_ int ruleset = -1;
+        size_t attr_size;
+        int abi, r;
+
+        *report = (struct sbx_landlock_report){ 0 };
+
+        abi = ll_abi_version();
+        if (abi < 0) {
+                if (abi == -ENOSYS || abi == -EOPNOTSUPP) {
+                        sbx_failure_set(fail, "landlock", EOPNOTSUPP, "Landlock is unavailable: %s",
+                                        abi == -ENOSYS ? "the kernel is built without it"
+                                                       : "it is not enabled (lsm= at boot)");
+                        return -EOPNOTSUPP;
+                }
+                sbx_failure_set(fail, "landlock", -abi, "Failed to query the Landlock ABI version");
+                return abi;
+        }
+        report->abi = abi < LL_ABI_KNOWN ? abi : LL_ABI_KNOWN;
+
+        attr.handled_access_fs = fs_handled_for(abi);
+        attr_size = ll_offsetofend(struct ll_ruleset_attr, handled_access_fs);
+        if (abi >= 4)
+                attr_size = ll_offsetofend(struct ll_ruleset_attr, handled_access_net);
+        if (abi >= 6) {
+                attr.scoped = LANDLOCK_SCOPE_ABSTRACT_UNIX_SOCKET | LANDLOCK_SCOPE_SIGNAL;
+                attr_size = ll_offsetofend(struct ll_ruleset_attr, scoped);
+        }
+
+        ruleset = (int)syscall(SYS_landlock_create_ruleset, &attr, attr_size, 0);
+        if (ruleset < 0) {
+                r = nc_negerrno();
+                sbx_failure_set(fail, "landlock", -r, "Failed to create a Landlock ruleset (ABI %d)", abi);
+                return r;
+        }
+
+        for (size_t i = 0; i < ARRAY_SIZE(default_rules); i++) {
+                const struct ll_rule *rule = &default_rules[i];
+
+                if ((rule->flags & LL_REAL_DIR) && !is_real_dir(rule->path))
+                        continue;
+                r = add_path_rule(ruleset, attr.handled_access_fs, rule->path, rule->access, true, fail);
+                if (r < 0)
+                        return r;
+        }
+        for (const char *const *p = extra_rw; p && *p; p++) {
+                if ((*p)[0] != '/') {
+                        sbx_failure_set(fail, "landlock", EINVAL, "Writable path '%s' is not absolute", *p);
+                        return -EINVAL;
+                }
+                r = add_path_rule(ruleset, attr.handled_access_fs, *p, LL_RW_NOEXEC, false, fail);
+                if (r < 0)
+                        return r;
+        }
+
+        if (syscall(SYS_landlock_restrict_self, ruleset, 0) < 0) {
+                r = nc_negerrno();
+                sbx_failure_set(fail, "landlock", -r, "Failed to enforce the Landlock ruleset");
+                return r;
+        }
+
+        report->refer = abi >= 2;
+        report->truncate = abi >= 3;
+        report->ioctl_dev = abi >= 5;
+        report->scope_signal = abi >= 6;
+        report->scope_abstract_unix = abi >= 6;
+        return 0;
+}
+
+json_t *sbx_landlock_report_to_json(const struct sbx_landlock_report *r)
+{
+        const struct {
+                bool on;
+                const char *name;
+        } extras[] = {
+                { r->refer, "refer" },
+                { r->truncate, "truncate" },
+                { r->ioctl_dev, "ioctl_dev" },
+                { r->scope_signal, "scope_signal" },
+                { r->scope_abstract_unix, "scope_abstract_unix" },
+        };
+        json_t *j = json_pack("{s:i, s:[]}", "abi", r->abi, "extras");
+        json_t *list = json_object_get(j, "extras");
+
+        if (!j)
+                return NULL;
+        for (size_t i = 0; i < ARRAY_SIZE(extras); i++)
+                if (extras[i].on && json_array_append_new(list, json_string(extras[i].name)) < 0) {
+                        json_decref(j);
+                        return NULL;
+                }
+        return j;
+}

@@ -1,0 +1,241 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* The default filter (agent mode).
+ *
+ * - Calls that are never allowed kill the process (SECCOMP_RET_KILL_PROCESS): they are
+ *   how sandboxes are escaped (ptrace, bpf, keyrings, namespaces, mounts, io_uring,
+ *   kexec, modules, handles).
+ * - Listed calls are allowed; some only with certain arguments.
+ * - Everything else fails with EPERM, so a program that probes a newer call or passes an
+ *   argument we refuse fails softly instead of dying (glibc's getaddrinfo opens a
+ *   NETLINK_ROUTE socket; shells and terminals issue many ioctls). clone3 fails with
+ *   ENOSYS so that libc falls back to clone, whose flags can be checked. */
+#include "seccomp_filter.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/netlink.h>
+#include <linux/seccomp.h>
+#include <sched.h>
+#include <seccomp.h>
+#include <stdlib.h>
+#include <string.h>
+#include <linux/sockios.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <asm/termbits.h>   /* struct termios2, for TCGETS2 and friends */
+#include <unistd.h>
+
+#include "macros.h"
+
+const char *const sbx_seccomp_allowed[] = {
+        /* files and descriptors */
+        "read", "write", "readv", "writev", "pread64", "pwrite64", "preadv", "pwritev", "preadv2",
+        "pwritev2", "open", "openat", "close", "close_range", "creat", "lseek", "fstat", "stat", "lstat",
+        "newfstatat", "statx", "statfs", "fstatfs", "access", "faccessat", "faccessat2", "readlink",
+        "readlinkat", "getdents", "getdents64", "dup", "dup2", "dup3", "pipe", "pipe2", "fcntl", "flock",
+        "fsync", "fdatasync", "sync_file_range", "truncate", "ftruncate", "fallocate", "fadvise64",
+        "sendfile", "copy_file_range", "splice", "tee", "mkdir", "mkdirat", "rmdir", "unlink",
+        "unlinkat", "rename", "renameat", "renameat2", "link", "linkat", "symlink", "symlinkat",
+        "chmod", "fchmod", "fchmodat", "chown", "fchown", "fchownat", "lchown", "umask", "utimensat",
+        "getcwd", "chdir", "fchdir", "getxattr", "lgetxattr", "fgetxattr", "listxattr", "llistxattr",
+        "flistxattr",
+        /* memory */
+        "mmap", "munmap", "mremap", "brk", "madvise", "msync", "mincore", "mlock", "mlock2", "munlock",
+        "membarrier", "shmget", "shmat", "shmdt", "shmctl", "semget", "semop", "semctl", "semtimedop",
+        /* processes, threads, identity */
+        "execve", "fork", "vfork", "exit", "exit_group", "wait4", "waitid", "getpid", "gettid", "getppid", "getuid",
+        "geteuid", "getgid", "getegid", "getresuid", "getresgid", "getgroups", "setsid", "setpgid",
+        "getpgid", "getpgrp", "getsid", "set_tid_address", "set_robust_list", "get_robust_list", "rseq",
+        "futex", "futex_waitv", "arch_prctl", "uname", "getrlimit", "getrusage", "times", "getcpu",
+        "sched_yield", "sched_getaffinity", "sched_setaffinity", "sched_getparam", "sched_getscheduler",
+        "sched_get_priority_max", "sched_get_priority_min", "getpriority", "capget",
+        /* signals */
+        "rt_sigaction", "rt_sigprocmask", "rt_sigreturn", "rt_sigsuspend", "rt_sigtimedwait",
+        "rt_sigpending", "rt_sigqueueinfo", "sigaltstack", "kill", "tgkill", "tkill", "pause",
+        "restart_syscall", "alarm",
+        /* time */
+        "clock_gettime", "clock_getres", "clock_nanosleep", "gettimeofday", "nanosleep", "time",
+        "setitimer", "getitimer", "timerfd_create", "timerfd_settime", "timerfd_gettime",
+        /* waiting on descriptors */
+        "poll", "ppoll", "select", "pselect6", "epoll_create", "epoll_create1", "epoll_ctl",
+        "epoll_wait", "epoll_pwait", "epoll_pwait2", "eventfd", "eventfd2", "signalfd", "signalfd4",
+        /* sockets (the domain is checked at socket()) */
+        "socketpair", "bind", "listen", "accept", "accept4", "connect", "getsockname", "getpeername",
+        "sendto", "recvfrom", "sendmsg", "recvmsg", "sendmmsg", "recvmmsg", "shutdown", "getsockopt",
+        "setsockopt",
+        /* misc */
+        "getrandom", "landlock_create_ruleset", "landlock_add_rule", "landlock_restrict_self",
+        NULL,
+};
+
+/* Checked with arguments below; listed here for the documentation. */
+static const char *const filtered[] = { "clone", "clone3", "socket", "ioctl", "prctl", "prlimit64",
+                                        "setrlimit", "mprotect", "personality", NULL };
+
+const char *const sbx_seccomp_killed[] = {
+        "ptrace", "process_vm_readv", "process_vm_writev", "bpf", "perf_event_open", "userfaultfd",
+        "keyctl", "add_key", "request_key", "unshare", "setns", "mount", "umount2", "pivot_root",
+        "chroot", "open_tree", "move_mount", "fsopen", "fsconfig", "fsmount", "fspick", "mount_setattr",
+        "open_by_handle_at", "name_to_handle_at", "io_uring_setup", "io_uring_enter", "io_uring_register",
+        "kexec_load", "kexec_file_load", "init_module", "finit_module", "delete_module", "reboot",
+        "swapon", "swapoff", "syslog", "acct", "quotactl", "iopl", "ioperm", "lookup_dcookie",
+        "uselib", "vhangup", "pidfd_getfd", NULL,
+};
+
+size_t sbx_seccomp_allowed_count(void)
+{
+        size_t n = 0;
+
+        while (sbx_seccomp_allowed[n])
+                n++;
+        for (size_t i = 0; filtered[i]; i++)
+                n++;
+        return n;
+}
+
+size_t sbx_seccomp_killed_count(void)
+{
+        size_t n = 0;
+
+        while (sbx_seccomp_killed[n])
+                n++;
+        return n;
+}
+
+/* Terminal and descriptor ioctls a shell or an editor needs. TIOCSTI (inject input into
+ * a terminal) is never among them. */
+static const unsigned long allowed_ioctls[] = {
+        TCGETS, TCSETS, TCSETSW, TCSETSF, TCGETS2, TCSETS2, TCSETSW2, TCSETSF2, TCFLSH, TCXONC, TCSBRK,
+        TCSBRKP, TIOCGWINSZ, TIOCSWINSZ, TIOCGPGRP, TIOCSPGRP, TIOCGSID, TIOCSCTTY, TIOCNOTTY, TIOCOUTQ,
+        TIOCGPTN, TIOCSPTLCK, TIOCGPTPEER, TIOCGPTLCK, TIOCGDEV, TIOCGETD, TIOCEXCL, TIOCNXCL, TIOCGEXCL,
+        FIONREAD, FIONBIO, FIOCLEX, FIONCLEX, FIOASYNC,
+        /* read-only interface queries (ifconfig, if_nameindex) in the sandbox's own netns */
+        SIOCGIFCONF, SIOCGIFFLAGS, SIOCGIFINDEX, SIOCGIFNAME, SIOCGIFMTU, SIOCGIFADDR, SIOCGIFHWADDR,
+        SIOCGIFNETMASK, SIOCGIFBRDADDR,
+};
+
+static const int allowed_prctls[] = {
+        PR_SET_PDEATHSIG, PR_GET_PDEATHSIG, PR_GET_DUMPABLE, PR_SET_DUMPABLE, PR_SET_NAME, PR_GET_NAME,
+        PR_GET_SECCOMP, PR_CAPBSET_READ, PR_GET_SECUREBITS, PR_GET_TIMERSLACK, PR_SET_TIMERSLACK,
+        PR_SET_CHILD_SUBREAPER, PR_GET_CHILD_SUBREAPER, PR_SET_NO_NEW_PRIVS, PR_GET_NO_NEW_PRIVS,
+        PR_GET_TID_ADDRESS, PR_GET_KEEPCAPS, PR_SET_THP_DISABLE, PR_GET_THP_DISABLE, PR_SET_VMA,
+};
+
+#define NS_FLAGS (CLONE_NEWNS | CLONE_NEWCGROUP | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWUSER | \
+                  CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWTIME)
+
+static int add_rules(scmp_filter_ctx ctx, struct nc_err *err)
+{
+        int r;
+
+#define TRY(call, what)                                                                            \
+        do {                                                                                       \
+                if ((r = (call)) < 0)                                                              \
+                        return nc_err_set_errno(err, r, "seccomp: %s", what);                      \
+        } while (0)
+
+        for (size_t i = 0; sbx_seccomp_allowed[i]; i++) {
+                int nr = seccomp_syscall_resolve_name(sbx_seccomp_allowed[i]);
+                if (nr == __NR_SCMP_ERROR)
+                        return nc_err_set(err, "seccomp: unknown syscall '%s'", sbx_seccomp_allowed[i]);
+                TRY(seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 0), sbx_seccomp_allowed[i]);
+        }
+        for (size_t i = 0; sbx_seccomp_killed[i]; i++) {
+                int nr = seccomp_syscall_resolve_name(sbx_seccomp_killed[i]);
+                if (nr == __NR_SCMP_ERROR)
+                        continue;   /* not on this architecture */
+                TRY(seccomp_rule_add(ctx, SCMP_ACT_KILL_PROCESS, nr, 0), sbx_seccomp_killed[i]);
+        }
+
+        /* clone: threads and processes, never new namespaces. */
+        TRY(seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(clone), 1, SCMP_A0(SCMP_CMP_MASKED_EQ, NS_FLAGS, 0)), "clone");
+        /* clone3 passes its flags in memory, out of a filter's reach. */
+        TRY(seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(clone3), 0), "clone3");
+
+        /* socket: Unix; IPv4/IPv6 stream and datagram (loopback servers and clients);
+         * netlink route only. No raw or packet sockets. */
+        TRY(seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(socket), 1, SCMP_A0(SCMP_CMP_EQ, AF_UNIX)), "socket");
+        for (int fam = 0; fam < 2; fam++)
+                for (int type = 0; type < 2; type++)
+                        TRY(seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(socket), 2,
+                                             SCMP_A0(SCMP_CMP_EQ, fam ? AF_INET6 : AF_INET),
+                                             SCMP_A1(SCMP_CMP_MASKED_EQ, 0xf, type ? SOCK_DGRAM : SOCK_STREAM)),
+                            "socket");
+        TRY(seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(socket), 2, SCMP_A0(SCMP_CMP_EQ, AF_NETLINK),
+                             SCMP_A2(SCMP_CMP_EQ, NETLINK_ROUTE)), "socket");
+
+        for (size_t i = 0; i < ARRAY_SIZE(allowed_ioctls); i++)
+                TRY(seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 1,
+                                     SCMP_A1(SCMP_CMP_MASKED_EQ, 0xffffffffu, allowed_ioctls[i])), "ioctl");
+        for (size_t i = 0; i < ARRAY_SIZE(allowed_prctls); i++)
+                TRY(seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(prctl), 1, SCMP_A0(SCMP_CMP_EQ, allowed_prctls[i])), "prctl");
+        TRY(seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(prctl), 2, SCMP_A0(SCMP_CMP_EQ, PR_CAP_AMBIENT),
+                             SCMP_A1(SCMP_CMP_EQ, PR_CAP_AMBIENT_IS_SET)), "prctl");
+
+        /* Limits: read any; set only one's own (the kernel never lets a hard limit rise). */
+        TRY(seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(prlimit64), 1, SCMP_A2(SCMP_CMP_EQ, 0)), "prlimit64");
+        TRY(seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(prlimit64), 1, SCMP_A0(SCMP_CMP_EQ, 0)), "prlimit64");
+        TRY(seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(setrlimit), 0), "setrlimit");
+
+        /* mprotect: never writable and executable at once. */
+        TRY(seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(mprotect), 1,
+                             SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_WRITE | PROT_EXEC, 0)), "mprotect");
+        TRY(seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(mprotect), 1,
+                             SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_WRITE | PROT_EXEC, PROT_WRITE)), "mprotect");
+        TRY(seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(mprotect), 1,
+                             SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_WRITE | PROT_EXEC, PROT_EXEC)), "mprotect");
+        /* personality: only the query that glibc and uname(1) make. */
+        TRY(seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(personality), 1, SCMP_A0(SCMP_CMP_EQ, 0xffffffffu)), "personality");
+#undef TRY
+        return 0;
+}
+
+int sbx_seccomp_compile_default(struct sbx_seccomp_prog *ret, struct nc_err *err)
+{
+        scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ERRNO(EPERM));
+        _cleanup_close_ int fd = -1;
+        off_t size;
+        void *buf;
+        int r;
+
+        if (!ctx)
+                return nc_err_set(err, "seccomp_init failed");
+        /* Another architecture's syscall numbers (x32, i386 via int 0x80) would bypass an
+         * allowlist written for this one: libseccomp kills on a mismatch by default. */
+        r = seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS);
+        if (r == 0)
+                r = add_rules(ctx, err);
+        if (r < 0) {
+                seccomp_release(ctx);
+                return r;
+        }
+        fd = memfd_create("nucleus-seccomp", MFD_CLOEXEC);
+        if (fd < 0 || seccomp_export_bpf(ctx, fd) < 0) {
+                seccomp_release(ctx);
+                return nc_err_set(err, "Failed to export the seccomp filter");
+        }
+        seccomp_release(ctx);
+        size = lseek(fd, 0, SEEK_END);
+        if (size <= 0 || size % sizeof(struct sock_filter) || size / sizeof(struct sock_filter) > BPF_MAXINSNS)
+                return nc_err_set(err, "seccomp filter of unexpected size %lld", (long long)size);
+        buf = malloc((size_t)size);
+        if (!buf || pread(fd, buf, (size_t)size, 0) != size) {
+                free(buf);
+                return nc_err_set(err, "Failed to read back the seccomp filter");
+        }
+        ret->insns = buf;
+        ret->len = (unsigned short)(size / sizeof(struct sock_filter));
+        return 0;
+}
+
+int sbx_seccomp_load(const struct sbx_seccomp_prog *p)
+{
+        struct sock_fprog prog = { .len = p->len, .filter = p->insns };
+
+        if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) < 0)
+                return -errno;
+        return 0;
+}

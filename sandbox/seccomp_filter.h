@@ -1,0 +1,26 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* The seccomp filter of every workload: compiled once by libseccomp in the zygote,
+ * kept as a raw BPF program, loaded by each child with seccomp(2) just before execve.
+ * (Debian 12's libseccomp 2.5.4 has no seccomp_export_bpf_mem; the program is exported
+ * through a memfd instead.) */
+#pragma once
+
+#include <linux/filter.h>
+#include <stddef.h>
+
+#include "err.h"
+
+struct sbx_seccomp_prog {
+        struct sock_filter *insns;
+        unsigned short len;
+};
+
+int sbx_seccomp_compile_default(struct sbx_seccomp_prog *ret, struct nc_err *err);
+/* Allocation-free: safe between fork and exec. Requires no_new_privs. */
+int sbx_seccomp_load(const struct sbx_seccomp_prog *p);
+
+/* The tables, for docs/security.md and its test (the document is checked against them). */
+extern const char *const sbx_seccomp_allowed[];
+extern const char *const sbx_seccomp_killed[];
+size_t sbx_seccomp_allowed_count(void);
+size_t sbx_seccomp_killed_count(void);

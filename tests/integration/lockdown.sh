@@ -1,0 +1,57 @@
+#!/bin/bash
+# The default lock-down, seen from inside: no capabilities, no_new_privs, the seccomp
+# filter (dangerous calls kill, filtered arguments fail with EPERM), masked and
+# read-only /proc, rlimits; and ordinary programs still work.
+. "$(dirname "$0")/lib.sh"
+start_supervisor
+
+caps=$(in_sandbox -- caps)
+for set in CapInh CapPrm CapEff CapBnd CapAmb; do
+    assert_eq "$set=0000000000000000" "$(grep "^$set=" <<<"$caps")" "$set is empty"
+done
+assert_contains "$caps" "NoNewPrivs=1" "no_new_privs is set"
+assert_contains "$caps" "Seccomp=2" "a seccomp filter is loaded"
+
+# Never-allowed calls kill the process: SIGSYS, 128+31.
+for sc in ptrace unshare mount bpf keyctl io_uring_setup setns pivot_root userfaultfd perf_event_open; do
+    rc=0; in_sandbox -- try-syscall $sc >/dev/null 2>&1 || rc=$?
+    assert_eq 159 "$rc" "$sc kills the process"
+done
+assert_contains "$(in_sandbox -- try-syscall clone3)" "errno=ENOSYS" "clone3 fails with ENOSYS (libc falls back to clone)"
+assert_contains "$(in_sandbox -- try-syscall socket-raw)" "errno=EPERM" "raw sockets are denied"
+assert_contains "$(in_sandbox -- try-syscall socket-packet)" "errno=EPERM" "packet sockets are denied"
+assert_contains "$(in_sandbox -- try-syscall socket-inet)" "result=ok" "TCP sockets work (loopback)"
+assert_contains "$(in_sandbox -- try-syscall socket-unix)" "result=ok" "Unix sockets work"
+assert_contains "$(in_sandbox -- try-syscall socket-netlink)" "result=ok" "netlink route sockets work (getaddrinfo)"
+assert_contains "$("$N" run -- python3 -c 'import fcntl, termios, sys
+try:
+    fcntl.ioctl(0, termios.TIOCSTI, b"x"); print("allowed")
+except OSError as e: print("errno", e.errno)' </dev/null)" "errno 1" "TIOCSTI is denied with EPERM"
+assert_contains "$("$N" run -- python3 -c 'import mmap, ctypes
+libc = ctypes.CDLL(None)
+m = libc.mmap(None, 4096, 3, 0x22, -1, 0)
+print("rc", libc.mprotect(ctypes.c_void_p(m), 4096, 7), ctypes.get_errno())' 2>&1)" "rc -1" "mprotect to write+execute is denied"
+
+# /proc
+assert_eq "0" "$("$N" run -- sh -c 'cat /proc/kallsyms /proc/keys /proc/timer_list 2>/dev/null | wc -c')" "host-kernel files in /proc read empty"
+assert_contains "$("$N" run -- sh -c 'echo 1 > /proc/sys/kernel/ns_last_pid' 2>&1 || true)" "Read-only file system" "/proc/sys cannot be written"
+assert_match "$(in_sandbox -- mounts | awk '$1 == "/proc"')" '^/proc proc ro,' "/proc is read-only"
+
+# rlimits
+lim=$("$N" run -- cat /proc/self/limits)
+assert_match "$(grep 'Max open files' <<<"$lim")" '1024 +1024' "RLIMIT_NOFILE 1024"
+assert_match "$(grep 'Max processes' <<<"$lim")" '512 +512' "RLIMIT_NPROC 512"
+assert_match "$(grep 'Max locked memory' <<<"$lim")" '65536 +65536' "RLIMIT_MEMLOCK 64 KiB"
+assert_match "$(grep 'Max core file size' <<<"$lim")" ' 0 +0 ' "RLIMIT_CORE 0"
+
+# Ordinary programs still work.
+assert_eq "3 2 1" "$("$N" run -- sh -c 'seq 3 | sort -r | tr "\n" " " | sed "s/ $//"')" "a shell pipeline"
+assert_contains "$("$N" run -- ls -la /)" "usr" "ls -la /"
+assert_eq "hi" "$("$N" run -- sh -c 'echo hi > /tmp/f && cat /tmp/f')" "writing /tmp"
+assert_contains "$("$N" run -- python3 -c 'import socket; print(socket.getaddrinfo("localhost", 80)[0][4][0])')" "1" "getaddrinfo of localhost"
+assert_eq "b'ping'" "$("$N" run -- python3 -c 'import socket
+s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen()
+c = socket.create_connection(s.getsockname()); a, _ = s.accept()
+c.send(b"ping"); print(a.recv(4))')" "a TCP server and client on 127.0.0.1"
+assert_contains "$("$N" run -- python3 -c 'import threading, subprocess; t = threading.Thread(target=print, args=("thread",)); t.start(); t.join(); print(subprocess.run(["true"]).returncode)')" "thread" "threads and subprocesses in python3"
+finish
