@@ -25,7 +25,7 @@ static void usage(FILE *f)
                 "code, or 128+signal; 125 if nucleus failed, 126 if COMMAND cannot be executed, 127\n"
                 "if it is not found. COMMAND is looked up on the sandbox's PATH.\n"
                 "\n"
-                "  --name NAME          a unique name ([A-Za-z0-9._-], 1-128 characters, not only hex digits)\n"
+                "  --name NAME          a unique name ([A-Za-z0-9._-], 1-128 characters)\n"
                 "  --hostname NAME      the sandbox's host name (default: the name, else the short id)\n"
                 "  -e, --env K=V        set an environment variable; -e K copies K from this environment\n"
                 "  -w, --workdir DIR    working directory inside the sandbox (default /)\n"

@@ -20,7 +20,7 @@
 
 struct nc_spec {
         char *name;        /* NULL: the id is the name */
-        char *hostname;    /* NULL: the name, else "nucleus" when the name is no host name */
+        char *hostname;    /* NULL: the name, else the first 12 characters of the id */
         char **argv;       /* NULL-terminated; argv[0] is looked up on the sandbox's PATH */
         size_t argc;
         char **env;        /* NULL-terminated "K=V" */

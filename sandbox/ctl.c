@@ -67,6 +67,10 @@ int sbx_ctl_send_json(int fd, json_t *msg, const int *fds, size_t nfds)
         json_decref(msg);
         if (!s)
                 return -ENOMEM;
+        if (strlen(s) > SBX_CTL_MAX_MSG) {
+                free(s);
+                return -EMSGSIZE;   /* the receiver's buffer would truncate it */
+        }
         n = nc_fd_send(fd, s, strlen(s), fds, nfds, 0);
         free(s);
         return n < 0 ? (int)n : 0;

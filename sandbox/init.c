@@ -182,6 +182,19 @@ static void claim(const struct sbx_config *cfg, struct workload *w)
 static const int forwarded[] = { SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2, SIGWINCH,
                                  SIGCONT, SIGTSTP, SIGTTIN, SIGTTOU, SIGALRM, SIGPWR, SIGURG };
 
+bool sbx_init_forwards(int sig)
+{
+        for (size_t i = 0; i < ARRAY_SIZE(forwarded); i++)
+                if (forwarded[i] == sig)
+                        return true;
+        return false;
+}
+
+const char *sbx_init_forwarded_names(void)
+{
+        return "HUP INT QUIT TERM USR1 USR2 WINCH CONT TSTP TTIN TTOU ALRM PWR URG";
+}
+
 static _Noreturn void supervise(struct workload *w, int sfd)
 {
         struct pollfd pfd[2] = { { .fd = sfd, .events = POLLIN }, { .fd = CTL_FD, .events = POLLIN } };

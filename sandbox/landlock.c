@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* The default agent-mode Landlock policy (sandbox's view, after pivot_root):
  *
- *   /                       read_dir (list it, nothing below unless granted below)
+ *   /                       read_dir (inherited: every directory can be listed)
  *   /usr /nix/store         read, execute   (+ /bin /sbin /lib* when real directories)
  *   /etc /proc              read
  *   /dev                    read
@@ -96,6 +96,10 @@ struct ll_rule {
 };
 
 static const struct ll_rule default_rules[] = {
+        /* read_dir is inherited by every directory beneath a rule, so this lets the
+         * workload list any directory of its view (names, not contents). Tolerable
+         * because that view is a fresh root holding only what mounts.c put there; the
+         * alternative, no rule, makes `ls /` fail. */
         { "/", LL_FS(READ_DIR), 0 },
         /* The kernel opens a dynamic binary's ELF interpreter for execution, so the
          * library directories need execute too, not just the bin ones. */

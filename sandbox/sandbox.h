@@ -66,6 +66,9 @@ int sbx_spawn_prepare(const struct sbx_config *cfg, const char *id, struct sbx_s
 
 /* init.c — PID 1 of a sandbox. Never returns. */
 _Noreturn void sbx_init_main(const struct sbx_config *cfg, int ctl);
+/* The signals init forwards to the workload (others the kernel drops: init is PID 1). */
+bool sbx_init_forwards(int sig);
+const char *sbx_init_forwarded_names(void);
 
 /* zygote.c — the main process of nucleusd. `start_loop` forks the loop process and
  * returns its pid and the zygote's end of their channel (a SOCK_SEQPACKET socket). */

@@ -71,9 +71,21 @@ const char *const sbx_seccomp_allowed[] = {
         NULL,
 };
 
-/* Checked with arguments below; listed here for the documentation. */
-static const char *const filtered[] = { "clone", "clone3", "socket", "ioctl", "prctl", "prlimit64",
-                                        "setrlimit", "mprotect", "personality", NULL };
+#define NAMED(x) { (unsigned long)(x), #x }
+
+/* Checked with arguments in add_rules(); this table is what docs/security.md shows. */
+const struct sbx_seccomp_rule sbx_seccomp_filtered[] = {
+        { "clone", "allowed without any CLONE_NEW* flag; EPERM otherwise" },
+        { "clone3", "ENOSYS, so that libc falls back to clone (clone3's flags are out of a filter's reach)" },
+        { "socket", "AF_UNIX; AF_INET/AF_INET6 stream or datagram; AF_NETLINK with NETLINK_ROUTE; EPERM otherwise (no raw, no packet sockets)" },
+        { "ioctl", "the requests listed below; EPERM otherwise (TIOCSTI is never listed)" },
+        { "prctl", "the options listed below, and PR_CAP_AMBIENT with PR_CAP_AMBIENT_IS_SET; EPERM otherwise" },
+        { "prlimit64", "reading any limit, or setting the caller's own; EPERM otherwise" },
+        { "setrlimit", "allowed (the kernel never lets a hard limit rise without CAP_SYS_RESOURCE)" },
+        { "mprotect", "allowed unless PROT_WRITE and PROT_EXEC are both asked for; EPERM otherwise" },
+        { "personality", "only the query personality(0xffffffff); EPERM otherwise" },
+        { NULL, NULL },
+};
 
 const char *const sbx_seccomp_killed[] = {
         "ptrace", "process_vm_readv", "process_vm_writev", "bpf", "perf_event_open", "userfaultfd",
@@ -91,7 +103,7 @@ size_t sbx_seccomp_allowed_count(void)
 
         while (sbx_seccomp_allowed[n])
                 n++;
-        for (size_t i = 0; filtered[i]; i++)
+        for (size_t i = 0; sbx_seccomp_filtered[i].name; i++)
                 n++;
         return n;
 }
@@ -107,21 +119,28 @@ size_t sbx_seccomp_killed_count(void)
 
 /* Terminal and descriptor ioctls a shell or an editor needs. TIOCSTI (inject input into
  * a terminal) is never among them. */
-static const unsigned long allowed_ioctls[] = {
-        TCGETS, TCSETS, TCSETSW, TCSETSF, TCGETS2, TCSETS2, TCSETSW2, TCSETSF2, TCFLSH, TCXONC, TCSBRK,
-        TCSBRKP, TIOCGWINSZ, TIOCSWINSZ, TIOCGPGRP, TIOCSPGRP, TIOCGSID, TIOCSCTTY, TIOCNOTTY, TIOCOUTQ,
-        TIOCGPTN, TIOCSPTLCK, TIOCGPTPEER, TIOCGPTLCK, TIOCGDEV, TIOCGETD, TIOCEXCL, TIOCNXCL, TIOCGEXCL,
-        FIONREAD, FIONBIO, FIOCLEX, FIONCLEX, FIOASYNC,
-        /* read-only interface queries (ifconfig, if_nameindex) in the sandbox's own netns */
-        SIOCGIFCONF, SIOCGIFFLAGS, SIOCGIFINDEX, SIOCGIFNAME, SIOCGIFMTU, SIOCGIFADDR, SIOCGIFHWADDR,
-        SIOCGIFNETMASK, SIOCGIFBRDADDR,
+const struct sbx_named_value sbx_seccomp_ioctls[] = {
+        NAMED(TCGETS), NAMED(TCSETS), NAMED(TCSETSW), NAMED(TCSETSF), NAMED(TCGETS2),
+        NAMED(TCSETS2), NAMED(TCSETSW2), NAMED(TCSETSF2), NAMED(TCFLSH), NAMED(TCXONC),
+        NAMED(TCSBRK), NAMED(TCSBRKP), NAMED(TIOCGWINSZ), NAMED(TIOCSWINSZ), NAMED(TIOCGPGRP),
+        NAMED(TIOCSPGRP), NAMED(TIOCGSID), NAMED(TIOCSCTTY), NAMED(TIOCNOTTY), NAMED(TIOCOUTQ),
+        NAMED(TIOCGPTN), NAMED(TIOCSPTLCK), NAMED(TIOCGPTPEER), NAMED(TIOCGPTLCK), NAMED(TIOCGDEV),
+        NAMED(TIOCGETD), NAMED(TIOCEXCL), NAMED(TIOCNXCL), NAMED(TIOCGEXCL), NAMED(FIONREAD),
+        NAMED(FIONBIO), NAMED(FIOCLEX), NAMED(FIONCLEX), NAMED(FIOASYNC), NAMED(SIOCGIFCONF),
+        NAMED(SIOCGIFFLAGS), NAMED(SIOCGIFINDEX), NAMED(SIOCGIFNAME), NAMED(SIOCGIFMTU),
+        NAMED(SIOCGIFADDR), NAMED(SIOCGIFHWADDR), NAMED(SIOCGIFNETMASK), NAMED(SIOCGIFBRDADDR),
+        { 0, NULL },
 };
 
-static const int allowed_prctls[] = {
-        PR_SET_PDEATHSIG, PR_GET_PDEATHSIG, PR_GET_DUMPABLE, PR_SET_DUMPABLE, PR_SET_NAME, PR_GET_NAME,
-        PR_GET_SECCOMP, PR_CAPBSET_READ, PR_GET_SECUREBITS, PR_GET_TIMERSLACK, PR_SET_TIMERSLACK,
-        PR_SET_CHILD_SUBREAPER, PR_GET_CHILD_SUBREAPER, PR_SET_NO_NEW_PRIVS, PR_GET_NO_NEW_PRIVS,
-        PR_GET_TID_ADDRESS, PR_GET_KEEPCAPS, PR_SET_THP_DISABLE, PR_GET_THP_DISABLE, PR_SET_VMA,
+const struct sbx_named_value sbx_seccomp_prctls[] = {
+        NAMED(PR_SET_PDEATHSIG), NAMED(PR_GET_PDEATHSIG), NAMED(PR_GET_DUMPABLE),
+        NAMED(PR_SET_DUMPABLE), NAMED(PR_SET_NAME), NAMED(PR_GET_NAME), NAMED(PR_GET_SECCOMP),
+        NAMED(PR_CAPBSET_READ), NAMED(PR_GET_SECUREBITS), NAMED(PR_GET_TIMERSLACK),
+        NAMED(PR_SET_TIMERSLACK), NAMED(PR_SET_CHILD_SUBREAPER), NAMED(PR_GET_CHILD_SUBREAPER),
+        NAMED(PR_SET_NO_NEW_PRIVS), NAMED(PR_GET_NO_NEW_PRIVS), NAMED(PR_GET_TID_ADDRESS),
+        NAMED(PR_GET_KEEPCAPS), NAMED(PR_SET_THP_DISABLE), NAMED(PR_GET_THP_DISABLE),
+        NAMED(PR_SET_VMA),
+        { 0, NULL },
 };
 
 #define NS_FLAGS (CLONE_NEWNS | CLONE_NEWCGROUP | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWUSER | \
@@ -167,11 +186,11 @@ static int add_rules(scmp_filter_ctx ctx, struct nc_err *err)
         TRY(seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(socket), 2, SCMP_A0(SCMP_CMP_EQ, AF_NETLINK),
                              SCMP_A2(SCMP_CMP_EQ, NETLINK_ROUTE)), "socket");
 
-        for (size_t i = 0; i < ARRAY_SIZE(allowed_ioctls); i++)
+        for (size_t i = 0; sbx_seccomp_ioctls[i].name; i++)
                 TRY(seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 1,
-                                     SCMP_A1(SCMP_CMP_MASKED_EQ, 0xffffffffu, allowed_ioctls[i])), "ioctl");
-        for (size_t i = 0; i < ARRAY_SIZE(allowed_prctls); i++)
-                TRY(seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(prctl), 1, SCMP_A0(SCMP_CMP_EQ, allowed_prctls[i])), "prctl");
+                                     SCMP_A1(SCMP_CMP_MASKED_EQ, 0xffffffffu, sbx_seccomp_ioctls[i].value)), "ioctl");
+        for (size_t i = 0; sbx_seccomp_prctls[i].name; i++)
+                TRY(seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(prctl), 1, SCMP_A0(SCMP_CMP_EQ, sbx_seccomp_prctls[i].value)), "prctl");
         TRY(seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(prctl), 2, SCMP_A0(SCMP_CMP_EQ, PR_CAP_AMBIENT),
                              SCMP_A1(SCMP_CMP_EQ, PR_CAP_AMBIENT_IS_SET)), "prctl");
 

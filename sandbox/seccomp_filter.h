@@ -20,7 +20,17 @@ int sbx_seccomp_compile_default(struct sbx_seccomp_prog *ret, struct nc_err *err
 int sbx_seccomp_load(const struct sbx_seccomp_prog *p);
 
 /* The tables, for docs/security.md and its test (the document is checked against them). */
+struct sbx_named_value {
+        unsigned long value;
+        const char *name;
+};
+struct sbx_seccomp_rule {
+        const char *name, *rule;
+};
 extern const char *const sbx_seccomp_allowed[];
 extern const char *const sbx_seccomp_killed[];
+extern const struct sbx_seccomp_rule sbx_seccomp_filtered[];
+extern const struct sbx_named_value sbx_seccomp_ioctls[];
+extern const struct sbx_named_value sbx_seccomp_prctls[];
 size_t sbx_seccomp_allowed_count(void);
 size_t sbx_seccomp_killed_count(void);

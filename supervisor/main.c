@@ -21,7 +21,6 @@
 #include "seccomp_filter.h"
 #include "sup.h"
 
-#define VERSION_STRING "0.1.0"
 
 static void usage(FILE *f)
 {
@@ -190,7 +189,7 @@ int main(int argc, char **argv)
                         ready_fd = (int)strtol(optarg, &end, 10);
                         r = *end || ready_fd < 3 ? -EINVAL : 0;
                         break;
-                case 'V': printf("nucleusd %s\n", VERSION_STRING); return 0;
+                case 'V': printf("nucleusd %s\n", NUCLEUS_VERSION); return 0;
                 case 'h': usage(stdout); return 0;
                 default: usage(stderr); return 2;
                 }
@@ -247,7 +246,7 @@ int main(int argc, char **argv)
                 opt.lock_fd = open(lockpath, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
         else
                 opt.lock_fd = -1;
-        log_info("nucleusd %s: state %s, cgroups %s, sandbox root maps to host uid %u+%u", VERSION_STRING,
+        log_info("nucleusd %s: state %s, cgroups %s, sandbox root maps to host uid %u+%u", NUCLEUS_VERSION,
                  opt.paths.state_dir, opt.cfg.cgroup_root, opt.cfg.uid_base, opt.cfg.uid_count);
         if (ready_fd >= 0) {
                 (void)!write(ready_fd, "R\n", 2);

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* JSON-RPC methods. Each validates every parameter and names the bad one; docs/api.md
+/* JSON-RPC methods. Each refuses unknown parameters and names a bad one; docs/api.md
  * documents each with an example. */
 #include <fcntl.h>
 #include <string.h>
@@ -8,7 +8,6 @@
 #include "log.h"
 #include "sup.h"
 
-#define VERSION_STRING "0.1.0"
 
 struct method {
         const char *name;
@@ -18,11 +17,6 @@ struct method {
 static void bad_params(struct sup_conn *c, json_t *id, const struct nc_err *err)
 {
         sup_conn_error(c, id, NC_RPC_INVALID_PARAMS, NULL, "%s", err->msg);
-}
-
-static bool may_act(const struct sup_conn *c, const struct sup_sandbox *sb)
-{
-        return c->cred.uid == 0 || c->cred.uid == sb->owner_uid;
 }
 
 /* Resolves params.id (an id, a unique id prefix or a name) to a sandbox the caller may
@@ -38,13 +32,13 @@ static struct sup_sandbox *lookup(struct sup_conn *c, json_t *id, json_t *params
                 bad_params(c, id, &err);
                 return NULL;
         }
-        r = sup_sandbox_find(c->sup, ref, &sb);
+        r = sup_sandbox_find(c->sup, ref, c->cred.uid, &sb);
         if (r == -ENOTUNIQ) {
                 sup_conn_error(c, id, NC_RPC_CONFLICT, NULL, "id prefix '%s' matches more than one sandbox; type more characters", ref);
                 return NULL;
         }
-        if (r < 0 || !may_act(c, sb)) {
-                /* Same answer for "absent" and "not yours": existence is not disclosed. */
+        if (r < 0) {
+                /* Others' sandboxes are not looked at: "absent" and "not yours" are one answer. */
                 sup_conn_error(c, id, NC_RPC_NOT_FOUND, NULL, "no sandbox '%.128s'", ref);
                 return NULL;
         }
@@ -91,54 +85,51 @@ static void m_create(struct sup_conn *c, json_t *id, json_t *params)
         const char *stdio;
         int fds[3] = { -1, -1, -1 }, r;
 
-        if (nc_params_only(params, known, &err) < 0 || nc_param_bool(params, "wait", false, &wait, &err) < 0 ||
-            nc_param_string(params, "stdio", false, &stdio, &err) < 0 ||
-            nc_param_bool(params, "auto_remove", false, &auto_remove, &err) < 0)
-                return bad_params(c, id, &err);
+        /* Descriptors sent with this request belong to it whatever happens next: take
+         * them first, so a refused create cannot leave them for the next one. */
+        if (nc_param_string(params, "stdio", false, &stdio, &err) < 0)
+                goto bad;
         stdio = stdio ? stdio : "null";
-        if (strcmp(stdio, "null") != 0 && strcmp(stdio, "passed") != 0) {
+        if (strcmp(stdio, "passed") == 0) {
+                if (sup_conn_take_fds(c, fds, 3) < 0) {
+                        nc_err_set(&err, "stdio \"passed\" needs 3 descriptors sent with the request (SCM_RIGHTS), got %zu", c->nfds);
+                        goto bad;
+                }
+        } else if (strcmp(stdio, "null") != 0) {
                 nc_err_set(&err, "parameter 'stdio' must be \"null\" or \"passed\" (three descriptors sent with the request), not '%.32s'", stdio);
-                return bad_params(c, id, &err);
+                goto bad;
+        } else if ((r = open_null_stdio(fds)) < 0) {
+                sup_conn_error(c, id, NC_RPC_INTERNAL_ERROR, NULL, "Failed to open /dev/null: %s", strerror(-r));
+                return;
         }
-        if (nc_param_bool(params, "foreground", strcmp(stdio, "passed") == 0 && wait, &foreground, &err) < 0)
-                return bad_params(c, id, &err);
-        if (s->shutting_down)
-                return sup_conn_error(c, id, NC_RPC_BUSY, NULL, "the supervisor is shutting down");
-        if (nc_spec_from_json(json_object_get(params, "spec"), &spec, &err) < 0) {
-                nc_spec_free(spec);
-                return bad_params(c, id, &err);
+        if (nc_params_only(params, known, &err) < 0 || nc_param_bool(params, "wait", false, &wait, &err) < 0 ||
+            nc_param_bool(params, "auto_remove", false, &auto_remove, &err) < 0 ||
+            nc_param_bool(params, "foreground", strcmp(stdio, "passed") == 0 && wait, &foreground, &err) < 0 ||
+            nc_spec_from_json(json_object_get(params, "spec"), &spec, &err) < 0)
+                goto bad;
+        if (s->shutting_down) {
+                sup_conn_error(c, id, NC_RPC_BUSY, NULL, "the supervisor is shutting down");
+                goto out;
         }
         if (spec->name && sup_sandbox_by_name(s, spec->name)) {
                 sup_conn_error(c, id, NC_RPC_CONFLICT, NULL, "the name '%s' is already in use", spec->name);
-                nc_spec_free(spec);
-                return;
-        }
-        if (strcmp(stdio, "passed") == 0) {
-                if (sup_conn_take_fds(c, fds, 3) < 0) {
-                        nc_spec_free(spec);
-                        nc_err_set(&err, "stdio \"passed\" needs 3 descriptors sent with the request (SCM_RIGHTS), got %zu", c->nfds);
-                        return bad_params(c, id, &err);
-                }
-        } else if ((r = open_null_stdio(fds)) < 0) {
-                nc_spec_free(spec);
-                return sup_conn_error(c, id, NC_RPC_INTERNAL_ERROR, NULL, "Failed to open /dev/null: %s", strerror(-r));
+                goto out;
         }
 
         sb = sup_sandbox_new(s);
         if (!sb || nc_id_new(sb->id) < 0) {
-                for (int i = 0; i < 3; i++)
-                        close(fds[i]);
-                nc_spec_free(spec);
                 if (sb)
                         sup_sandbox_unlink_free(sb);
-                return sup_conn_error(c, id, NC_RPC_INTERNAL_ERROR, NULL, "out of resources");
+                sup_conn_error(c, id, NC_RPC_INTERNAL_ERROR, NULL, "out of resources");
+                goto out;
         }
         uv_timer_init(&s->loop, &sb->timer);
         sb->timer.data = sb;
         sb->open_handles = 1;
         memcpy(sb->stdio, fds, sizeof(fds));
+        fds[0] = fds[1] = fds[2] = -1;
         fill_defaults(sb, spec);
-        sb->spec = spec;
+        sb->spec = TAKE_PTR(spec);
         sb->owner_uid = c->cred.uid;
         sb->create_conn = c;
         sb->create_id = json_incref(id);
@@ -167,6 +158,14 @@ static void m_create(struct sup_conn *c, json_t *id, json_t *params)
                 sup_sandbox_on_zygote_failed(s, sb->id, m);
                 json_decref(m);
         }
+        return;
+bad:
+        bad_params(c, id, &err);
+out:
+        for (int i = 0; i < 3; i++)
+                if (fds[i] >= 0)
+                        close(fds[i]);
+        nc_spec_free(spec);
 }
 
 static void m_list(struct sup_conn *c, json_t *id, json_t *params)
@@ -180,7 +179,7 @@ static void m_list(struct sup_conn *c, json_t *id, json_t *params)
                 return bad_params(c, id, &err);
         arr = json_array();
         for (struct sup_sandbox *sb = c->sup->sandboxes; sb; sb = sb->next)
-                if (!sb->removed && may_act(c, sb) && (all || sup_state_live(sb->state)))
+                if (sup_sandbox_visible(sb, c->cred.uid) && (all || sup_state_live(sb->state)))
                         json_array_append_new(arr, sup_sandbox_summary(sb));
         sup_conn_reply(c, id, json_pack("{s:o}", "sandboxes", arr));
 }
@@ -216,6 +215,13 @@ static void m_kill(struct sup_conn *c, json_t *id, json_t *params)
                 sig = -EINVAL;
         if (sig < 0) {
                 nc_err_set(&err, "parameter 'signal' must be a signal name (\"TERM\", \"SIGTERM\") or a number from 1 to %d", NSIG - 1);
+                return bad_params(c, id, &err);
+        }
+        if (sig != SIGKILL && !sbx_init_forwards(sig)) {
+                /* init is PID 1: the kernel drops what it does not forward, and STOP would
+                 * stop init itself. Refuse rather than report a delivery that never happens. */
+                nc_err_set(&err, "signal %s cannot be sent to a sandbox; accepted: KILL and %s", nc_signal_name(sig),
+                           sbx_init_forwarded_names());
                 return bad_params(c, id, &err);
         }
         if (!(sb = lookup(c, id, params)))
@@ -289,12 +295,16 @@ static void m_remove(struct sup_conn *c, json_t *id, json_t *params)
 
 static void m_info(struct sup_conn *c, json_t *id, json_t *params)
 {
+        static const char *const known[] = { NULL };
+        struct nc_err err = { { 0 } };
         struct sup *s = c->sup;
         char started[64];
 
+        if (nc_params_only(params, known, &err) < 0)
+                return bad_params(c, id, &err);
         nc_format_rfc3339(s->started_ns, started);
         sup_conn_reply(c, id, json_pack("{s:s, s:s, s:i, s:i, s:s, s:s, s:s, s:s, s:I, s:I, s:I, s:{s:i, s:i}}",
-                "api_version", NC_API_VERSION, "version", VERSION_STRING, "pid", (int)getppid(), "loop_pid", (int)getpid(),
+                "api_version", NC_API_VERSION, "version", NUCLEUS_VERSION, "pid", (int)getppid(), "loop_pid", (int)getpid(),
                 "started_at", started, "socket", s->opt->paths.socket, "state_dir", s->opt->paths.state_dir,
                 "cgroup_root", s->cfg->cgroup_root, "sandboxes", (json_int_t)(s->nsandboxes), "live",
                 (json_int_t)s->nlive, "idle_timeout_ms", (json_int_t)s->opt->idle_timeout_ms, "uid_map",

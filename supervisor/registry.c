@@ -52,27 +52,34 @@ struct sup_sandbox *sup_sandbox_by_name(struct sup *s, const char *name)
         return NULL;
 }
 
-int sup_sandbox_find(struct sup *s, const char *ref, struct sup_sandbox **ret)
+bool sup_sandbox_visible(const struct sup_sandbox *sb, uid_t caller)
+{
+        return !sb->removed && (caller == 0 || caller == sb->owner_uid);
+}
+
+int sup_sandbox_find(struct sup *s, const char *ref, uid_t caller, struct sup_sandbox **ret)
 {
         struct sup_sandbox *found = NULL;
         size_t n = strlen(ref);
 
         /* As docker resolves: a full id, then an exact name, then a unique id prefix. A
-         * name that happens to be hex ("cafe") is found by its name first. */
+         * name that happens to be hex ("cafe") is found by its name first. Only what the
+         * caller may see takes part, so lookups reveal nothing of other users. */
         for (struct sup_sandbox *sb = s->sandboxes; sb; sb = sb->next)
-                if (!sb->removed && strcmp(sb->id, ref) == 0) {
+                if (sup_sandbox_visible(sb, caller) && strcmp(sb->id, ref) == 0) {
                         *ret = sb;
                         return 0;
                 }
         found = sup_sandbox_by_name(s, ref);
-        if (found) {
+        if (found && sup_sandbox_visible(found, caller)) {
                 *ret = found;
                 return 0;
         }
+        found = NULL;
         if (!nc_id_prefix_valid(ref))
                 return -ENOENT;
         for (struct sup_sandbox *sb = s->sandboxes; sb; sb = sb->next) {
-                if (sb->removed || strncmp(sb->id, ref, n) != 0)
+                if (!sup_sandbox_visible(sb, caller) || strncmp(sb->id, ref, n) != 0)
                         continue;
                 if (found)
                         return -ENOTUNIQ;
@@ -132,7 +139,9 @@ json_t *sup_sandbox_result(const struct sup_sandbox *sb)
         } else
                 json_object_set_new(j, "reason", json_string("exited"));
         json_object_set_new(j, "exit_code", json_integer(code));
-        json_object_set_new(j, "stopped_by_api", json_boolean(sb->stop_requested));
+        /* The typed stop reasons (stopped_by_api, timeout, …) come with the lifecycle work;
+         * until then this says only that Nucleus asked the sandbox to stop. */
+        json_object_set_new(j, "stop_requested", json_boolean(sb->stop_requested));
         json_object_set_new(j, "started_at", time_or_null(sb->started_ns));
         json_object_set_new(j, "finished_at", time_or_null(sb->finished_ns));
         return j;

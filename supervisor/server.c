@@ -132,11 +132,15 @@ void sup_conn_error(struct sup_conn *c, json_t *id, int code, json_t *data, cons
         char msg[1024];
         va_list ap;
 
+        /* A notification (no id) gets no reply, errors included (JSON-RPC 2.0). Frames
+         * that could not be read far enough to tell pass json_null() as their id. */
+        if (!id) {
+                json_decref(data);
+                return;
+        }
         va_start(ap, fmt);
         vsnprintf(msg, sizeof(msg), fmt, ap);
         va_end(ap);
-        /* Errors are answered even for notifications when the request could not be
-         * parsed far enough to tell (JSON-RPC: id null). */
         sup_conn_send(c, nc_rpc_make_error(id, code, msg, data));
 }
 
@@ -158,8 +162,9 @@ static void conn_handle_line(struct sup_conn *c, char *line, size_t len)
         int code = nc_rpc_request_parse(line, len, &req, &id, &err);
 
         if (code != 0) {
-                sup_conn_error(c, id, code, NULL, "%s", err.msg);
-                json_decref(id);
+                json_t *rid = id ? id : json_null();
+                sup_conn_error(c, rid, code, NULL, "%s", err.msg);
+                json_decref(rid);
                 return;
         }
         json_decref(id);
@@ -184,6 +189,12 @@ static void conn_read(struct sup_conn *c)
                 n = nc_fd_recv(c->fd, buf, avail, fds, &nfds, MSG_DONTWAIT);
                 if (n == -EAGAIN)
                         return;
+                if (n == -EBADMSG) {
+                        sup_conn_error(c, json_null(), NC_RPC_INVALID_REQUEST, NULL,
+                                       "more than %d descriptors in one message", NC_FDPASS_MAX);
+                        conn_close(c);
+                        return;
+                }
                 if (n <= 0) {
                         conn_close(c);
                         return;
@@ -191,7 +202,7 @@ static void conn_read(struct sup_conn *c)
                 if (c->nfds + nfds > SUP_CONN_MAX_FDS) {
                         for (size_t i = 0; i < nfds; i++)
                                 close(fds[i]);
-                        sup_conn_error(c, NULL, NC_RPC_INVALID_REQUEST, NULL,
+                        sup_conn_error(c, json_null(), NC_RPC_INVALID_REQUEST, NULL,
                                        "too many descriptors passed without a request using them (at most %d)",
                                        SUP_CONN_MAX_FDS);
                         conn_close(c);
@@ -202,7 +213,7 @@ static void conn_read(struct sup_conn *c)
                 nc_framer_commit(&c->in, (size_t)n);
                 while (!c->closing && (r = nc_framer_next(&c->in, &line, &len)) != 0) {
                         if (r == -EMSGSIZE) {
-                                sup_conn_error(c, NULL, NC_RPC_FRAME_TOO_LARGE, NULL,
+                                sup_conn_error(c, json_null(), NC_RPC_FRAME_TOO_LARGE, NULL,
                                                "frame larger than %d bytes; it was skipped", NC_RPC_MAX_FRAME);
                                 continue;
                         }

@@ -124,7 +124,9 @@ void sup_dispatch(struct sup_conn *c, struct nc_rpc_request *req);
 struct sup_sandbox *sup_sandbox_new(struct sup *s);
 void sup_sandbox_unlink_free(struct sup_sandbox *sb);
 /* Returns 0, -ENOENT, or -ENOTUNIQ (an ambiguous prefix). */
-int sup_sandbox_find(struct sup *s, const char *ref, struct sup_sandbox **ret);
+int sup_sandbox_find(struct sup *s, const char *ref, uid_t caller, struct sup_sandbox **ret);
+/* Root sees every sandbox; other users only their own. */
+bool sup_sandbox_visible(const struct sup_sandbox *sb, uid_t caller);
 struct sup_sandbox *sup_sandbox_by_name(struct sup *s, const char *name);
 /* A sandbox without a name is called by its id. */
 static inline const char *sup_sandbox_name(const struct sup_sandbox *sb)

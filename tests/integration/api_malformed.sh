@@ -27,6 +27,15 @@ out=$(EXPECT=2 api '@big:1100000' '{"jsonrpc":"2.0","method":"supervisor.info","
 assert_contains "$out" '"code": -32005' "oversized frame refused"
 assert_contains "$out" '"api_version"' "the connection survives it"
 
+# Descriptors belong to the request they came with, even a refused one.
+out=$(EXPECT=2 api '@fds:{"jsonrpc":"2.0","method":"sandbox.create","params":{"spec":{"args":[]},"stdio":"passed"},"id":1}' \
+                 '{"jsonrpc":"2.0","method":"sandbox.create","params":{"spec":{"args":["true"]},"stdio":"passed"},"id":2}')
+assert_contains "$(sed -n 2p <<<"$out")" "needs 3 descriptors" "a refused create does not leave its descriptors to the next"
+# Notifications get no reply, not even an error.
+out=$(EXPECT=1 api '{"jsonrpc":"2.0","method":"nope"}' '{"jsonrpc":"2.0","method":"supervisor.info","id":7}')
+assert_contains "$out" '"id": 7' "a notification is not answered; the next request is"
+assert_contains "$(api '{"jsonrpc":"2.0","method":"sandbox.kill","params":{"id":"x","signal":"STOP"},"id":1}')" "cannot be sent to a sandbox" "signals init cannot deliver are refused"
+
 # Non-UTF-8 argv travels base64-encoded, both ways.
 out=$(EXPECT=2 api '@fds:{"jsonrpc":"2.0","method":"sandbox.create","params":{"spec":{"args":["/bin/sh","-c","printf %s \"$0\" | od -An -tx1","'"$(printf '\\u00e9')"'"],"name":"utf8"},"stdio":"passed","wait":true},"id":3}')
 assert_contains "$out" '"exit_code": 0' "a create+wait through the raw API"
