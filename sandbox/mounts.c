@@ -127,11 +127,11 @@ static int setup_usr(struct sbx_failure *fail)
 /* /proc files that expose the host kernel (addresses, keys, timers, page flags) or act
  * on it (sysrq-trigger): hidden under an empty, read-only file. Directories of host
  * hardware: hidden under an empty read-only tmpfs. */
-static const char *const proc_masked_files[] = {
+const char *const sbx_proc_masked_files[] = {
         "kcore", "kallsyms", "keys", "sysrq-trigger", "timer_list", "timer_stats", "sched_debug",
-        "latency_stats", "kpagecount", "kpageflags", "kpagecgroup", "config.gz", "kmsg",
+        "latency_stats", "kpagecount", "kpageflags", "kpagecgroup", "config.gz", "kmsg", NULL,
 };
-static const char *const proc_masked_dirs[] = { "acpi", "scsi", "asound", "driver" };
+const char *const sbx_proc_masked_dirs[] = { "acpi", "scsi", "asound", "driver", NULL };
 
 static int setup_proc(struct sbx_failure *fail)
 {
@@ -142,8 +142,8 @@ static int setup_proc(struct sbx_failure *fail)
                 return fail_errno(fail, "proc", "mkdir /proc");
         if (mount("proc", "proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
                 return fail_errno(fail, "proc", "Failed to mount /proc");
-        for (size_t i = 0; i < ARRAY_SIZE(proc_masked_files); i++) {
-                snprintf(path, sizeof(path), "proc/%s", proc_masked_files[i]);
+        for (size_t i = 0; sbx_proc_masked_files[i]; i++) {
+                snprintf(path, sizeof(path), "proc/%s", sbx_proc_masked_files[i]);
                 if (access(path, F_OK) < 0)
                         continue;
                 if (mount("/dev/null", path, NULL, MS_BIND, NULL) < 0) {
@@ -151,8 +151,8 @@ static int setup_proc(struct sbx_failure *fail)
                         return -errno;
                 }
         }
-        for (size_t i = 0; i < ARRAY_SIZE(proc_masked_dirs); i++) {
-                snprintf(path, sizeof(path), "proc/%s", proc_masked_dirs[i]);
+        for (size_t i = 0; sbx_proc_masked_dirs[i]; i++) {
+                snprintf(path, sizeof(path), "proc/%s", sbx_proc_masked_dirs[i]);
                 if (access(path, F_OK) < 0)
                         continue;
                 if (mount("tmpfs", path, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, "size=0,mode=0555") < 0) {

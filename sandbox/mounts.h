@@ -10,3 +10,7 @@ int sbx_mounts_prepare(const struct sbx_config *cfg, struct sbx_failure *fail);
 /* Phase 2: /etc/hostname and /etc/hosts for the claimed hostname, then /etc is made
  * read-only. */
 int sbx_mounts_finish_etc(const char *hostname, struct sbx_failure *fail);
+
+/* For docs/security.md, which is checked against them. */
+extern const char *const sbx_proc_masked_files[];
+extern const char *const sbx_proc_masked_dirs[];
