@@ -25,6 +25,7 @@
 #include "caps.h"
 #include "ctl.h"
 #include "exec.h"
+#include "landlock.h"
 #include "macros.h"
 #include "mounts.h"
 #include "netns.h"
@@ -137,6 +138,12 @@ static void claim(const struct sbx_config *cfg, struct workload *w)
                 sbx_ctl_die(CTL_FD, 125, "hostname", errno, "sethostname '%s'", hostname);
         if (sbx_mounts_finish_etc(hostname, &fail) < 0)
                 die_failure(&fail);
+        /* Last of init's file system work: a Landlock domain may no longer mount. Applied
+         * here, once, so the workload and every later exec or probe (all forked by init)
+         * share one domain. A baseline step: without Landlock nothing runs. */
+        struct sbx_landlock_report ll = { 0 };
+        if (sbx_landlock_apply_default(NULL, &ll, &fail) < 0)
+                die_failure(&fail);
 
         cap_t empty_caps = NULL;
         r = sbx_caps_prepare(&empty_caps);
@@ -173,7 +180,8 @@ static void claim(const struct sbx_config *cfg, struct workload *w)
                 (void)waitpid(w->pid, &status, 0);
                 _exit(125);
         }
-        r = sbx_ctl_send_json(CTL_FD, json_pack("{s:s, s:i}", "op", "started", "pid", (int)w->pid), NULL, 0);
+        r = sbx_ctl_send_json(CTL_FD, json_pack("{s:s, s:i, s:o}", "op", "started", "pid", (int)w->pid, "landlock",
+                                                sbx_landlock_report_to_json(&ll)), NULL, 0);
         (void)r;    /* if nobody listens, the workload still runs; its exit is reaped */
 }
 

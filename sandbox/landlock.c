@@ -25,6 +25,7 @@
 #include <linux/landlock.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -129,6 +130,30 @@ static const struct ll_rule default_rules[] = {
         { "/run/secrets", LL_R, 0 },
         { "/context", LL_R, 0 },
 };
+
+/* For docs/security.md (checked against this table by ctest). */
+int sbx_landlock_rule_describe(size_t i, const char **ret_path, char *buf, size_t cap)
+{
+        static const struct { uint64_t bit; const char *name; } names[] = {
+                { LL_FS(READ_FILE), "read" },       { LL_FS(READ_DIR), "list" },
+                { LL_FS(EXECUTE), "execute" },      { LL_FS(WRITE_FILE), "write" },
+                { LL_FS(TRUNCATE), "truncate" },    { LL_FS(IOCTL_DEV), "device-ioctl" },
+                { LL_FS(MAKE_REG), "create" },      { LL_FS(REMOVE_FILE), "remove" },
+                { LL_FS(REFER), "rename/link" },
+        };
+        size_t o = 0;
+
+        if (i >= ARRAY_SIZE(default_rules))
+                return -ENOENT;
+        *ret_path = default_rules[i].path;
+        buf[0] = 0;
+        for (size_t k = 0; k < ARRAY_SIZE(names); k++)
+                if (default_rules[i].access & names[k].bit)
+                        o += (size_t)snprintf(buf + o, o < cap ? cap - o : 0, "%s%s", o ? ", " : "", names[k].name);
+        if (default_rules[i].flags & LL_REAL_DIR && o < cap)
+                snprintf(buf + o, cap - o, " (only where it is a real directory)");
+        return 0;
+}
 
 static uint64_t fs_handled_for(int abi)
 {

@@ -9,6 +9,7 @@
 #pragma once
 
 #include <stdbool.h>
+#include <stddef.h>
 
 #include "sandbox.h"
 
@@ -48,3 +49,6 @@ int sbx_landlock_apply_default(const char *const *extra_rw, struct sbx_landlock_
 /* {"abi":7,"extras":["refer","truncate","ioctl_dev","scope_signal","scope_abstract_unix"]};
  * NULL when out of memory. */
 json_t *sbx_landlock_report_to_json(const struct sbx_landlock_report *r);
+
+/* Rule i of the default policy: its path and its rights in words. -ENOENT past the end. */
+int sbx_landlock_rule_describe(size_t i, const char **ret_path, char *buf, size_t cap);

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Layout of a sandbox's root (agent-mode defaults):
  *
- *   /            tmpfs, nosuid,nodev, size-capped (root_tmpfs_size)
+ *   /            tmpfs, nosuid,nodev,noexec, size-capped (root_tmpfs_size)
  *   /usr /nix    the host's, read-only, nosuid,nodev (recursive)
  *   /bin /sbin /lib /lib64 ...   symlinks exactly as on a merged-/usr host, else binds
  *   /proc        a fresh procfs of the sandbox's pid namespace (mounted before
@@ -324,7 +324,9 @@ int sbx_mounts_prepare(const struct sbx_config *cfg, struct sbx_failure *fail)
         if (mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL) < 0)
                 return fail_errno(fail, "mount", "Failed to make / a slave mount");
         snprintf(opts, sizeof(opts), "mode=0755,size=%llu", (unsigned long long)cfg->root_tmpfs_size);
-        if (mount("nucleus-root", STAGING, "tmpfs", MS_NOSUID | MS_NODEV, opts) < 0)
+        /* noexec: nothing on the root tmpfs itself (/tmp included) may be executed or
+         * mapped executable, not even through ld.so; /usr is its own mount. */
+        if (mount("nucleus-root", STAGING, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, opts) < 0)
                 return fail_errno(fail, "mount", "Failed to mount the root tmpfs");
         if (chdir(STAGING) < 0)
                 return fail_errno(fail, "mount", "chdir to the new root");

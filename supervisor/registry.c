@@ -40,6 +40,7 @@ void sup_sandbox_unlink_free(struct sup_sandbox *sb)
                 if (sb->stdio[i] >= 0)
                         close(sb->stdio[i]);
         json_decref(sb->create_id);
+        json_decref(sb->landlock);
         nc_spec_free(sb->spec);
         free(sb);
 }
@@ -162,10 +163,11 @@ json_t *sup_sandbox_inspect(const struct sup_sandbox *sb)
                 snprintf(cg, sizeof(cg), "%s/%s", s->cfg->cgroup_root, sb->id);
                 json_object_set_new(j, "cgroup", json_string(cg));
         }
-        json_object_set_new(j, "security", json_pack("{s:s, s:s, s:i, s:i, s:[sssssss]}",
+        json_object_set_new(j, "security", json_pack("{s:s, s:s, s:i, s:i, s:[sssssss], s:s, s:b, s:s, s:O*}",
                 "mode", "agent", "root_fs", "tmpfs", "uid_map_base", (int)s->cfg->uid_base,
                 "uid_map_count", (int)s->cfg->uid_count, "namespaces", "user", "pid", "mount", "uts",
-                "ipc", "net", "cgroup"));
+                "ipc", "net", "cgroup", "capabilities", "none", "no_new_privs", 1, "seccomp", "default",
+                "landlock", sb->landlock));
         if (sb->state == SUP_STATE_exited || sb->state == SUP_STATE_failed)
                 json_object_set_new(j, "result", sup_sandbox_result(sb));
         return j;

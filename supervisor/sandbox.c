@@ -156,6 +156,8 @@ static void handle_ctl_message(struct sup_sandbox *sb, json_t *msg)
                         send_claim(sb);
         } else if (strcmp(op, "started") == 0) {
                 sb->workload_pid = (pid_t)json_integer_value(json_object_get(msg, "pid"));
+                json_decref(sb->landlock);
+                sb->landlock = json_incref(json_object_get(msg, "landlock"));
                 sb->started_ns = nc_now_ns();
                 if (sb->state == SUP_STATE_creating)
                         (void)sup_sandbox_set_state(sb, SUP_STATE_running);

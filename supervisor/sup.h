@@ -79,6 +79,7 @@ struct sup_sandbox {
         int wstatus, init_status;
         bool failed;
         struct sbx_failure failure;
+        json_t *landlock;               /* what the kernel enforces, from init */
         bool stop_requested;
         int remove_tries;
         json_t *create_id;              /* pending sandbox.create reply */

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "landlock.h"
 #include "mounts.h"
 #include "rlimits.h"
 #include "seccomp_filter.h"
@@ -57,6 +58,17 @@ static void generate(FILE *f)
         fprintf(f, "\n### seccomp: calls that kill the process (%zu)\n\n", sbx_seccomp_killed_count());
         words(f, sbx_seccomp_killed, "");
         fputs("\nAny other call fails with `EPERM`. A call made with another architecture's numbers kills.\n", f);
+        fputs("\n### Landlock (default policy; rights beyond the negotiated ABI are dropped)\n\n"
+              "| path | rights |\n|---|---|\n", f);
+        for (size_t i = 0;; i++) {
+                const char *path;
+                char rights[256];
+
+                if (sbx_landlock_rule_describe(i, &path, rights, sizeof(rights)) < 0)
+                        break;
+                fprintf(f, "| `%s` | %s |\n", path, rights);
+        }
+        fputs("| anything else | nothing |\n", f);
         fputs("\n### /proc\n\nMounted read-only. Masked by an empty read-only file:\n", f);
         words(f, sbx_proc_masked_files, "/proc/");
         fputs("\nMasked by an empty read-only tmpfs:\n", f);

@@ -44,6 +44,18 @@ assert_match "$(grep 'Max processes' <<<"$lim")" '512 +512' "RLIMIT_NPROC 512"
 assert_match "$(grep 'Max locked memory' <<<"$lim")" '65536 +65536' "RLIMIT_MEMLOCK 64 KiB"
 assert_match "$(grep 'Max core file size' <<<"$lim")" ' 0 +0 ' "RLIMIT_CORE 0"
 
+# Landlock
+assert_contains "$("$N" inspect "$("$N" run --name ll -- true; echo ll)" | tr -d ' \n')" '"landlock":{"abi":' "inspect shows the Landlock ABI in effect"
+rc=0; "$N" run -- sh -c 'cp /usr/bin/true /tmp/t && chmod +x /tmp/t && /tmp/t' 2>/dev/null || rc=$?
+assert_eq 126 "$rc" "no execution from /tmp"
+rc=0; "$N" run -- sh -c 'cp /usr/bin/true /tmp/t && /lib64/ld-linux-x86-64.so.2 /tmp/t' 2>/dev/null || rc=$?
+assert_ne 0 "$rc" "not even through the dynamic loader (noexec root)"
+assert_contains "$(in_sandbox -- write /etc/x)" "errno=E" "/etc is not writable"
+assert_contains "$(in_sandbox -- write /home/x)" "errno=EACCES" "/home is not writable"
+assert_contains "$(in_sandbox -- write /dev/null)" "result=ok" "/dev/null is writable"
+assert_contains "$(in_sandbox -- write /dev/urandom)" "errno=EACCES" "/dev/urandom is not writable"
+assert_eq "ok" "$("$N" run -- python3 -c 'import os, pty; m, s = pty.openpty(); os.write(s, b"x"); print("ok" if os.read(m, 1) == b"x" else "no")')" "a pseudo-terminal works"
+
 # Ordinary programs still work.
 assert_eq "3 2 1" "$("$N" run -- sh -c 'seq 3 | sort -r | tr "\n" " " | sed "s/ $//"')" "a shell pipeline"
 assert_contains "$("$N" run -- ls -la /)" "usr" "ls -la /"
