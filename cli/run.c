@@ -30,6 +30,8 @@ static void usage(FILE *f)
                 "  -e, --env K=V        set an environment variable; -e K copies K from this environment\n"
                 "  -w, --workdir DIR    working directory inside the sandbox (default /)\n"
                 "  --rm                 remove the sandbox when it exits\n"
+                "  --seccomp-allow NAME allow a system call from the opt-in list (docs/security.md); repeatable\n"
+                "  --memlock SIZE       RLIMIT_MEMLOCK (default 64K; K, M, G suffixes)\n"
                 "  -h, --help           this text\n"
                 "\n"
                 "The environment inside is PATH, HOME, TERM (when stdout is a terminal) and -e values.\n");
@@ -122,7 +124,8 @@ static int build_spec(int argc, char **argv, struct nc_spec *spec, bool *ret_rm)
                 }
                 if (cli_refuse_planned_flag(a))
                         return -EINVAL;
-                static const char *const with_value[] = { "--name", "--hostname", "--env", "-e", "--workdir", "-w" };
+                static const char *const with_value[] = { "--name", "--hostname", "--env", "-e", "--workdir", "-w",
+                                                          "--seccomp-allow", "--memlock" };
                 const char *opt = NULL;
                 for (size_t k = 0; k < ARRAY_SIZE(with_value) && !opt; k++) {
                         n = strlen(with_value[k]);
@@ -155,6 +158,24 @@ static int build_spec(int argc, char **argv, struct nc_spec *spec, bool *ret_rm)
                 if (slot) {
                         free(*slot);
                         *slot = strdup(val);
+                        continue;
+                }
+                if (strcmp(opt, "--seccomp-allow") == 0) {
+                        char **nv = realloc(spec->seccomp_allow, (spec->nseccomp_allow + 2) * sizeof(char *));
+                        if (!nv)
+                                return -ENOMEM;
+                        spec->seccomp_allow = nv;
+                        nv[spec->nseccomp_allow++] = strdup(val);
+                        nv[spec->nseccomp_allow] = NULL;
+                        continue;
+                }
+                if (strcmp(opt, "--memlock") == 0) {
+                        uint64_t bytes;
+                        if (nc_parse_size(val, &bytes) < 0 || bytes > (uint64_t)INT64_MAX) {
+                                fprintf(stderr, "nucleus: invalid --memlock '%s': use bytes or a K, M or G suffix (64K, 8M)\n", val);
+                                return -EINVAL;
+                        }
+                        spec->rlimits.memlock = (long long)bytes;
                         continue;
                 }
                 /* -e K: take K from our own environment, as docker does. */

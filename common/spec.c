@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include "spec.h"
 
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -22,7 +23,10 @@ struct nc_spec *nc_spec_new(void)
                 return NULL;
         s->argv = calloc(1, sizeof(char *));
         s->env = calloc(1, sizeof(char *));
-        if (!s->argv || !s->env) {
+        s->seccomp_allow = calloc(1, sizeof(char *));
+        s->rlimits = (struct nc_spec_rlimits){ NC_RLIMIT_DEFAULT, NC_RLIMIT_DEFAULT, NC_RLIMIT_DEFAULT,
+                                               NC_RLIMIT_DEFAULT };
+        if (!s->argv || !s->env || !s->seccomp_allow) {
                 nc_spec_free(s);
                 return NULL;
         }
@@ -45,6 +49,7 @@ void nc_spec_free(struct nc_spec *s)
         free(s->hostname);
         strv_free(s->argv);
         strv_free(s->env);
+        strv_free(s->seccomp_allow);
         free(s->cwd);
         free(s);
 }
@@ -144,9 +149,55 @@ static int optional_string(const json_t *j, const char *key, char **ret, struct 
         return nc_json_bytes_get(v, ret, err, key);
 }
 
+static const struct {
+        const char *name;
+        size_t offset;
+} rlimit_fields[] = {
+        { "nofile", offsetof(struct nc_spec_rlimits, nofile) },
+        { "nproc", offsetof(struct nc_spec_rlimits, nproc) },
+        { "memlock", offsetof(struct nc_spec_rlimits, memlock) },
+        { "core", offsetof(struct nc_spec_rlimits, core) },
+};
+
+static int rlimits_from_json(const json_t *v, struct nc_spec_rlimits *ret, struct nc_err *err)
+{
+        const char *key;
+        json_t *val;
+
+        if (!v || json_is_null(v))
+                return 0;
+        if (!json_is_object(v))
+                return nc_err_set(err, "'rlimits' must be an object like {\"nofile\": 1024}");
+        json_object_foreach((json_t *)v, key, val) {
+                size_t i;
+
+                for (i = 0; i < ARRAY_SIZE(rlimit_fields); i++)
+                        if (strcmp(key, rlimit_fields[i].name) == 0)
+                                break;
+                if (i == ARRAY_SIZE(rlimit_fields))
+                        return nc_err_set(err, "unknown rlimit '%.32s' (accepted: nofile, nproc, memlock, core)", key);
+                if (!json_is_integer(val) || json_integer_value(val) < 0)
+                        return nc_err_set(err, "rlimit '%s' must be a non-negative integer", key);
+                *(long long *)((char *)ret + rlimit_fields[i].offset) = json_integer_value(val);
+        }
+        return 0;
+}
+
+static json_t *rlimits_to_json(const struct nc_spec_rlimits *r)
+{
+        json_t *j = json_object();
+
+        for (size_t i = 0; j && i < ARRAY_SIZE(rlimit_fields); i++) {
+                long long v = *(const long long *)((const char *)r + rlimit_fields[i].offset);
+                if (v != NC_RLIMIT_DEFAULT)
+                        json_object_set_new(j, rlimit_fields[i].name, json_integer(v));
+        }
+        return j;
+}
+
 int nc_spec_from_json(const json_t *j, struct nc_spec **ret, struct nc_err *err)
 {
-        static const char *const known[] = { "name", "hostname", "args", "env", "cwd" };
+        static const char *const known[] = { "name", "hostname", "args", "env", "cwd", "seccomp_allow", "rlimits" };
         _cleanup_spec_ struct nc_spec *s = NULL;
         const char *key;
         json_t *v;
@@ -160,7 +211,7 @@ int nc_spec_from_json(const json_t *j, struct nc_spec **ret, struct nc_err *err)
                 for (size_t i = 0; i < ARRAY_SIZE(known) && !ok; i++)
                         ok = strcmp(key, known[i]) == 0;
                 if (!ok)
-                        return nc_err_set(err, "unknown spec field '%.64s' (accepted: name, hostname, args, env, cwd)", key);
+                        return nc_err_set(err, "unknown spec field '%.64s' (accepted: name, hostname, args, env, cwd, seccomp_allow, rlimits)", key);
         }
         s = nc_spec_new();
         if (!s)
@@ -176,6 +227,11 @@ int nc_spec_from_json(const json_t *j, struct nc_spec **ret, struct nc_err *err)
                 return r;
         v = json_object_get(j, "env");
         if (v && (r = strv_from_json(v, &s->env, &s->envc, NC_SPEC_MAX_ENV, err, "env")) < 0)
+                return r;
+        v = json_object_get(j, "seccomp_allow");
+        if (v && (r = strv_from_json(v, &s->seccomp_allow, &s->nseccomp_allow, 256, err, "seccomp_allow")) < 0)
+                return r;
+        if ((r = rlimits_from_json(json_object_get(j, "rlimits"), &s->rlimits, err)) < 0)
                 return r;
         if ((r = nc_spec_validate(s, err)) < 0)
                 return r;
@@ -197,6 +253,13 @@ json_t *nc_spec_to_json(const struct nc_spec *s)
         json_object_set_new(j, "env", strv_to_json(s->env));
         if (s->cwd)
                 json_object_set_new(j, "cwd", nc_json_bytes(s->cwd));
+        if (s->nseccomp_allow)
+                json_object_set_new(j, "seccomp_allow", strv_to_json(s->seccomp_allow));
+        json_t *rl = rlimits_to_json(&s->rlimits);
+        if (json_object_size(rl))
+                json_object_set_new(j, "rlimits", rl);
+        else
+                json_decref(rl);
         return j;
 }
 
@@ -235,6 +298,13 @@ int nc_spec_validate(const struct nc_spec *s, struct nc_err *err)
         }
         for (size_t i = 0; i < s->argc; i++)
                 total += strlen(s->argv[i]) + 1;
+        for (size_t i = 0; i < s->nseccomp_allow; i++) {
+                const char *n = s->seccomp_allow[i];
+                size_t k = strspn(n, "abcdefghijklmnopqrstuvwxyz0123456789_");
+
+                if (k == 0 || n[k] || k > 64)
+                        return nc_err_set(err, "seccomp_allow: '%.64s' is not a system call name", n);
+        }
         if (total > NC_SPEC_MAX_BYTES)
                 return nc_err_set(err, "arguments and environment take %zu bytes; at most %d are accepted", total, NC_SPEC_MAX_BYTES);
         return 0;

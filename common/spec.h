@@ -18,6 +18,13 @@
 #define NC_SPEC_DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 #define NC_SPEC_DEFAULT_HOME "/root"
 
+/* Per-sandbox rlimits; NC_RLIMIT_DEFAULT keeps the default of the mode. They can only
+ * lower what the supervisor itself runs with. */
+#define NC_RLIMIT_DEFAULT (-1LL)
+struct nc_spec_rlimits {
+        long long nofile, nproc, memlock, core;
+};
+
 struct nc_spec {
         char *name;        /* NULL: the id is the name */
         char *hostname;    /* NULL: the name, else the first 12 characters of the id */
@@ -26,6 +33,10 @@ struct nc_spec {
         char **env;        /* NULL-terminated "K=V" */
         size_t envc;
         char *cwd;         /* absolute; NULL: "/" */
+        char **seccomp_allow;   /* NULL-terminated syscall names opted in (the supervisor
+                                 * checks them against the opt-in list) */
+        size_t nseccomp_allow;
+        struct nc_spec_rlimits rlimits;
 };
 
 struct nc_spec *nc_spec_new(void);

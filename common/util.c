@@ -198,6 +198,31 @@ ssize_t nc_b64_decode(const char *in, size_t n, uint8_t *out, size_t cap)
         return (ssize_t)o;
 }
 
+int nc_parse_size(const char *s, uint64_t *ret)
+{
+        unsigned long long v;
+        unsigned shift = 0;
+        char *end;
+
+        if (!s || !isdigit((unsigned char)*s))
+                return -EINVAL;
+        errno = 0;
+        v = strtoull(s, &end, 10);
+        if (errno)
+                return -EINVAL;
+        switch (*end) {
+        case 0: break;
+        case 'k': case 'K': shift = 10; end++; break;
+        case 'm': case 'M': shift = 20; end++; break;
+        case 'g': case 'G': shift = 30; end++; break;
+        default: return -EINVAL;
+        }
+        if (*end || (shift && v > (~0ull >> shift)))
+                return -EINVAL;
+        *ret = v << shift;
+        return 0;
+}
+
 uint64_t nc_now_ns(void)
 {
         struct timespec ts;

@@ -33,6 +33,9 @@ size_t nc_b64_encoded_len(size_t n);
 void nc_b64_encode(const uint8_t *in, size_t n, char *out);
 ssize_t nc_b64_decode(const char *in, size_t n, uint8_t *out, size_t cap);
 
+/* "512", "64K", "16M", "1G" (binary units) -> bytes. -EINVAL for anything else. */
+int nc_parse_size(const char *s, uint64_t *ret);
+
 uint64_t nc_now_ns(void);          /* CLOCK_REALTIME */
 uint64_t nc_monotonic_ns(void);    /* CLOCK_MONOTONIC */
 /* RFC 3339 with nanoseconds, UTC: 2026-11-22T22:38:55.123456789Z */

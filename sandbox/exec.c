@@ -82,7 +82,7 @@ static void lock_down(const struct sbx_exec *x)
                 sbx_ctl_die(x->errfd, 125, "identity", errno, "Failed to set the workload's identity");
         if (sbx_caps_clear(x->empty_caps, &f) < 0)
                 die_failure(x, &f);
-        if (sbx_rlimits_apply(&f) < 0)
+        if (sbx_rlimits_apply(x->rlimits, &f) < 0)
                 die_failure(x, &f);
         if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
                 sbx_ctl_die(x->errfd, 125, "no_new_privs", errno, "PR_SET_NO_NEW_PRIVS");

@@ -6,6 +6,7 @@
 
 #include "sandbox.h"
 #include "seccomp_filter.h"
+#include "spec.h"
 
 struct sbx_exec {
         char *const *argv;
@@ -16,6 +17,7 @@ struct sbx_exec {
         int errfd;              /* O_CLOEXEC pipe: silent on success, a failure otherwise */
         cap_t empty_caps;       /* prepared by init: libcap allocates, the child must not */
         const struct sbx_seccomp_prog *seccomp;
+        const struct nc_spec_rlimits *rlimits;
 };
 
 /* Never returns. Does not allocate or log: a failure goes to errfd as

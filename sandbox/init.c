@@ -150,6 +150,16 @@ static void claim(const struct sbx_config *cfg, struct workload *w)
         if (r < 0)
                 sbx_ctl_die(CTL_FD, 125, "caps", -r, "cap_init");
 
+        /* Opt-ins make a filter of their own, compiled here (it allocates: not after
+         * fork); everyone else shares the one the zygote compiled. */
+        struct sbx_seccomp_prog variant = { 0 };
+        const struct sbx_seccomp_prog *seccomp = cfg->seccomp;
+        if (spec->nseccomp_allow > 0) {
+                if (sbx_seccomp_compile((const char *const *)spec->seccomp_allow, &variant, &err) < 0)
+                        sbx_ctl_die(CTL_FD, 125, "seccomp", EINVAL, "%s", err.msg);
+                seccomp = &variant;
+        }
+
         path = nc_spec_getenv(spec, "PATH");
         if (pipe2(errpipe, O_CLOEXEC) < 0)
                 sbx_ctl_die(CTL_FD, 125, "exec", errno, "pipe2");
@@ -157,7 +167,7 @@ static void claim(const struct sbx_config *cfg, struct workload *w)
         struct sbx_exec x = {
                 .argv = spec->argv, .envp = spec->env, .path = path ? path : NC_SPEC_DEFAULT_PATH,
                 .cwd = spec->cwd ? spec->cwd : "/", .stdio = { fds[0], fds[1], fds[2] }, .errfd = errpipe[1],
-                .empty_caps = empty_caps, .seccomp = cfg->seccomp,
+                .empty_caps = empty_caps, .seccomp = seccomp, .rlimits = &spec->rlimits,
         };
         w->pid = fork();
         if (w->pid < 0)

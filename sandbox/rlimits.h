@@ -8,6 +8,11 @@
 #define SBX_RLIMIT_NPROC 512
 #define SBX_RLIMIT_MEMLOCK (64 * 1024)
 
-/* In the child, before exec: lowers NOFILE, NPROC, MEMLOCK and CORE (never raises a
- * hard limit the supervisor itself runs under). */
-int sbx_rlimits_apply(struct sbx_failure *fail);
+#include "spec.h"
+
+/* In the child, before exec: sets NOFILE, NPROC, MEMLOCK and CORE to the spec's values
+ * or the defaults. Never above the hard limit the supervisor itself runs under (the
+ * supervisor refuses such a spec before anything starts). */
+int sbx_rlimits_apply(const struct nc_spec_rlimits *want, struct sbx_failure *fail);
+/* The value that applies: the spec's, else the default. */
+long long sbx_rlimit_effective(const struct nc_spec_rlimits *want, int resource);

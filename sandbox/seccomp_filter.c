@@ -97,6 +97,41 @@ const char *const sbx_seccomp_killed[] = {
         "uselib", "vhangup", "pidfd_getfd", NULL,
 };
 
+/* What --seccomp-allow may add: calls with a legitimate use that the default leaves out
+ * because most workloads do not need them (io_uring for databases, SysV/POSIX message
+ * queues, POSIX timers, inotify, identity changes for programs that drop privileges
+ * themselves). Never: ptrace, bpf, keyrings, namespaces, mounts, modules, kexec. */
+const char *const sbx_seccomp_optin[] = {
+        "io_uring_setup", "io_uring_enter", "io_uring_register", "msgget", "msgsnd", "msgrcv", "msgctl",
+        "mq_open", "mq_unlink", "mq_timedsend", "mq_timedreceive", "mq_notify", "mq_getsetattr",
+        "timer_create", "timer_settime", "timer_gettime", "timer_getoverrun", "timer_delete",
+        "inotify_init", "inotify_init1", "inotify_add_watch", "inotify_rm_watch", "fanotify_init",
+        "fanotify_mark", "setxattr", "lsetxattr", "fsetxattr", "removexattr", "lremovexattr",
+        "fremovexattr", "setuid", "setgid", "setreuid", "setregid", "setresuid", "setresgid",
+        "setgroups", "setfsuid", "setfsgid", "capset", "sysinfo", "pidfd_open", "pidfd_send_signal",
+        "mknod", "mknodat", "openat2", "execveat", "memfd_create", "sync", "syncfs", "ioprio_get",
+        "ioprio_set", "sched_setparam", "sched_setscheduler", "sched_setattr", "sched_getattr",
+        "setpriority", "mbind", "get_mempolicy", "set_mempolicy", "migrate_pages", "move_pages",
+        "pkey_alloc", "pkey_free", "pkey_mprotect", "vmsplice", "readahead", "utime", "utimes",
+        "futimesat", "seccomp", "modify_ldt", "name_to_handle_at", "process_madvise", NULL,
+};
+
+bool sbx_seccomp_optin_valid(const char *name)
+{
+        for (size_t i = 0; sbx_seccomp_optin[i]; i++)
+                if (strcmp(sbx_seccomp_optin[i], name) == 0)
+                        return seccomp_syscall_resolve_name(name) != __NR_SCMP_ERROR;
+        return false;
+}
+
+static bool opted_in(const char *const *optin, const char *name)
+{
+        for (; optin && *optin; optin++)
+                if (strcmp(*optin, name) == 0)
+                        return true;
+        return false;
+}
+
 size_t sbx_seccomp_allowed_count(void)
 {
         size_t n = 0;
@@ -146,7 +181,7 @@ const struct sbx_named_value sbx_seccomp_prctls[] = {
 #define NS_FLAGS (CLONE_NEWNS | CLONE_NEWCGROUP | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWUSER | \
                   CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWTIME)
 
-static int add_rules(scmp_filter_ctx ctx, struct nc_err *err)
+static int add_rules(scmp_filter_ctx ctx, const char *const *optin, struct nc_err *err)
 {
         int r;
 
@@ -164,9 +199,14 @@ static int add_rules(scmp_filter_ctx ctx, struct nc_err *err)
         }
         for (size_t i = 0; sbx_seccomp_killed[i]; i++) {
                 int nr = seccomp_syscall_resolve_name(sbx_seccomp_killed[i]);
-                if (nr == __NR_SCMP_ERROR)
-                        continue;   /* not on this architecture */
+                if (nr == __NR_SCMP_ERROR || opted_in(optin, sbx_seccomp_killed[i]))
+                        continue;   /* not on this architecture, or opted in below */
                 TRY(seccomp_rule_add(ctx, SCMP_ACT_KILL_PROCESS, nr, 0), sbx_seccomp_killed[i]);
+        }
+        for (; optin && *optin; optin++) {
+                if (!sbx_seccomp_optin_valid(*optin))
+                        return nc_err_set(err, "seccomp: '%s' is not on the opt-in list", *optin);
+                TRY(seccomp_rule_add(ctx, SCMP_ACT_ALLOW, seccomp_syscall_resolve_name(*optin), 0), *optin);
         }
 
         /* clone: threads and processes, never new namespaces. */
@@ -214,6 +254,11 @@ static int add_rules(scmp_filter_ctx ctx, struct nc_err *err)
 
 int sbx_seccomp_compile_default(struct sbx_seccomp_prog *ret, struct nc_err *err)
 {
+        return sbx_seccomp_compile(NULL, ret, err);
+}
+
+int sbx_seccomp_compile(const char *const *optin, struct sbx_seccomp_prog *ret, struct nc_err *err)
+{
         scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ERRNO(EPERM));
         _cleanup_close_ int fd = -1;
         off_t size;
@@ -226,7 +271,7 @@ int sbx_seccomp_compile_default(struct sbx_seccomp_prog *ret, struct nc_err *err
          * allowlist written for this one: libseccomp kills on a mismatch by default. */
         r = seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS);
         if (r == 0)
-                r = add_rules(ctx, err);
+                r = add_rules(ctx, optin, err);
         if (r < 0) {
                 seccomp_release(ctx);
                 return r;

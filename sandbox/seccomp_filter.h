@@ -6,6 +6,7 @@
 #pragma once
 
 #include <linux/filter.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "err.h"
@@ -16,6 +17,10 @@ struct sbx_seccomp_prog {
 };
 
 int sbx_seccomp_compile_default(struct sbx_seccomp_prog *ret, struct nc_err *err);
+/* The default plus the opted-in calls (each must pass sbx_seccomp_optin_valid). Runs in
+ * init for a sandbox that asked for opt-ins: it allocates, so never after fork. */
+int sbx_seccomp_compile(const char *const *optin, struct sbx_seccomp_prog *ret, struct nc_err *err);
+bool sbx_seccomp_optin_valid(const char *name);
 /* Allocation-free: safe between fork and exec. Requires no_new_privs. */
 int sbx_seccomp_load(const struct sbx_seccomp_prog *p);
 
@@ -29,6 +34,7 @@ struct sbx_seccomp_rule {
 };
 extern const char *const sbx_seccomp_allowed[];
 extern const char *const sbx_seccomp_killed[];
+extern const char *const sbx_seccomp_optin[];
 extern const struct sbx_seccomp_rule sbx_seccomp_filtered[];
 extern const struct sbx_named_value sbx_seccomp_ioctls[];
 extern const struct sbx_named_value sbx_seccomp_prctls[];

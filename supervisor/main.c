@@ -44,28 +44,6 @@ static void usage(FILE *f)
                 "  -h, --help            this text\n");
 }
 
-static int parse_size(const char *s, uint64_t *ret)
-{
-        char *end;
-        unsigned long long v;
-
-        errno = 0;
-        v = strtoull(s, &end, 10);
-        if (errno || end == s)
-                return -EINVAL;
-        switch (*end) {
-        case 0: break;
-        case 'k': case 'K': v <<= 10; end++; break;
-        case 'm': case 'M': v <<= 20; end++; break;
-        case 'g': case 'G': v <<= 30; end++; break;
-        default: return -EINVAL;
-        }
-        if (*end || v < (1u << 20))
-                return -EINVAL;
-        *ret = v;
-        return 0;
-}
-
 static int listen_socket(const char *path)
 {
         struct sockaddr_un sa = { .sun_family = AF_UNIX };
@@ -178,7 +156,10 @@ int main(int argc, char **argv)
                         opt.idle_timeout_ms = (uint64_t)(secs * 1000);
                         break;
                 }
-                case 'R': r = parse_size(optarg, &opt.cfg.root_tmpfs_size); break;
+                case 'R':
+                        r = nc_parse_size(optarg, &opt.cfg.root_tmpfs_size);
+                        r = r < 0 || opt.cfg.root_tmpfs_size < (1u << 20) ? -EINVAL : 0;
+                        break;
                 case 'l': log_path = optarg; r = 0; break;
                 case 'f':
                         r = strcmp(optarg, "json") == 0 || strcmp(optarg, "text") == 0 ? 0 : -EINVAL;

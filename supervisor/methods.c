@@ -2,10 +2,13 @@
 /* JSON-RPC methods. Each refuses unknown parameters and names a bad one; docs/api.md
  * documents each with an example. */
 #include <fcntl.h>
+#include <sys/resource.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "log.h"
+#include "rlimits.h"
+#include "seccomp_filter.h"
 #include "sup.h"
 
 
@@ -58,6 +61,30 @@ static void fill_defaults(struct sup_sandbox *sb, struct nc_spec *spec)
                 else
                         spec->hostname = strndup(sb->id, 12);
         }
+}
+
+/* What the spec asks of the lock-down, checked before anything starts. */
+static int check_policy(const struct nc_spec *spec, struct nc_err *err)
+{
+        static const struct { int resource; const char *name; } limits[] = {
+                { RLIMIT_NOFILE, "nofile" }, { RLIMIT_NPROC, "nproc" }, { RLIMIT_MEMLOCK, "memlock" },
+                { RLIMIT_CORE, "core" },
+        };
+
+        for (size_t i = 0; i < spec->nseccomp_allow; i++)
+                if (!sbx_seccomp_optin_valid(spec->seccomp_allow[i]))
+                        return nc_err_set(err, "seccomp_allow: '%.64s' cannot be allowed: it is not on the opt-in list "
+                                          "(docs/security.md lists it)", spec->seccomp_allow[i]);
+        for (size_t i = 0; i < ARRAY_SIZE(limits); i++) {
+                long long want = sbx_rlimit_effective(&spec->rlimits, limits[i].resource);
+                struct rlimit have;
+
+                if (getrlimit(limits[i].resource, &have) == 0 && have.rlim_max != RLIM_INFINITY &&
+                    (unsigned long long)want > have.rlim_max)
+                        return nc_err_set(err, "rlimit %s=%lld is above the supervisor's own hard limit %llu", limits[i].name,
+                                          want, (unsigned long long)have.rlim_max);
+        }
+        return 0;
 }
 
 static int open_null_stdio(int fds[3])
@@ -115,6 +142,8 @@ static void m_create(struct sup_conn *c, json_t *id, json_t *params)
                 sup_conn_error(c, id, NC_RPC_CONFLICT, NULL, "the name '%s' is already in use", spec->name);
                 goto out;
         }
+        if (check_policy(spec, &err) < 0)
+                goto bad;
 
         sb = sup_sandbox_new(s);
         if (!sb || nc_id_new(sb->id) < 0) {

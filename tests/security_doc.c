@@ -58,6 +58,8 @@ static void generate(FILE *f)
         fprintf(f, "\n### seccomp: calls that kill the process (%zu)\n\n", sbx_seccomp_killed_count());
         words(f, sbx_seccomp_killed, "");
         fputs("\nAny other call fails with `EPERM`. A call made with another architecture's numbers kills.\n", f);
+        fputs("\n### seccomp: the opt-in list (`--seccomp-allow NAME`)\n\n", f);
+        words(f, sbx_seccomp_optin, "");
         fputs("\n### Landlock (default policy; rights beyond the negotiated ABI are dropped)\n\n"
               "| path | rights |\n|---|---|\n", f);
         for (size_t i = 0;; i++) {

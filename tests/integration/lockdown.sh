@@ -56,6 +56,22 @@ assert_contains "$(in_sandbox -- write /dev/null)" "result=ok" "/dev/null is wri
 assert_contains "$(in_sandbox -- write /dev/urandom)" "errno=EACCES" "/dev/urandom is not writable"
 assert_eq "ok" "$("$N" run -- python3 -c 'import os, pty; m, s = pty.openpty(); os.write(s, b"x"); print("ok" if os.read(m, 1) == b"x" else "no")')" "a pseudo-terminal works"
 
+# Opt-ins and per-sandbox limits
+sysinfo='import ctypes; b = ctypes.create_string_buffer(256); print("rc", ctypes.CDLL(None, use_errno=True).sysinfo(b), ctypes.get_errno())'
+assert_contains "$("$N" run -- python3 -c "$sysinfo")" "rc -1 1" "sysinfo is denied (EPERM) by default"
+assert_contains "$("$N" run --seccomp-allow sysinfo -- python3 -c "$sysinfo")" "rc 0 0" "--seccomp-allow sysinfo allows it"
+rc=0; err=$("$N" run --seccomp-allow ptrace -- true 2>&1) || rc=$?
+assert_eq 125 "$rc" "a call off the opt-in list is refused"
+assert_contains "$err" "'ptrace' cannot be allowed: it is not on the opt-in list" "and the error says why"
+rc=0; in_sandbox --seccomp-allow io_uring_setup -- try-syscall io_uring_setup >"$T/uring" 2>&1 || rc=$?
+assert_ne 159 "$rc" "an opted-in call that kills by default no longer kills"
+assert_match "$("$N" run --memlock 1M -- cat /proc/self/limits | grep 'Max locked memory')" '1048576 +1048576' "--memlock sets RLIMIT_MEMLOCK"
+assert_contains "$("$N" run --memlock 1X -- true 2>&1 || true)" "invalid --memlock '1X'" "a bad size is refused"
+rc=0; err=$("$N" run --memlock 1000G -- true 2>&1) || rc=$?
+if [ "$(ulimit -H -l)" != unlimited ]; then
+    assert_contains "$err" "above the supervisor's own hard limit" "a limit above the supervisor's is refused"
+fi
+
 # Ordinary programs still work.
 assert_eq "3 2 1" "$("$N" run -- sh -c 'seq 3 | sort -r | tr "\n" " " | sed "s/ $//"')" "a shell pipeline"
 assert_contains "$("$N" run -- ls -la /)" "usr" "ls -la /"
