@@ -41,7 +41,7 @@ static const struct planned_flag flags[] = {
         { "--require-kernel-lockdown", 4, NULL }, { "--workspace", 4, NULL }, { "--workspace-mode", 4, NULL },
         { "--workspace-exec", 4, NULL }, { "--home", 4, NULL }, { "--provider-config-ro", 4, NULL },
         { "--provider-config-rw", 4, NULL },
-        { "--seccomp-profile", 3, NULL }, { "--seccomp-profile-sha256", 3, NULL },
+
         { "--seccomp-log-denied", 3, NULL }, { "--seccomp-mode", 4, NULL }, { "--seccomp-log", 4, NULL },
         { "--caps-policy", 3, NULL }, { "--caps-policy-sha256", 3, NULL }, { "--landlock-policy", 3, NULL },
         { "--landlock-policy-sha256", 3, NULL },

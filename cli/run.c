@@ -2,6 +2,7 @@
 /* nucleus run: one sandbox in the foreground. Our own stdin/stdout/stderr go to the
  * supervisor with SCM_RIGHTS, so the workload reads and writes them directly (no proxy
  * hop); signals we receive are forwarded; our exit status is the workload's. */
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -32,6 +33,8 @@ static void usage(FILE *f)
                 "  --rm                 remove the sandbox when it exits\n"
                 "  --seccomp-allow NAME allow a system call from the opt-in list (docs/security.md); repeatable\n"
                 "  --memlock SIZE       RLIMIT_MEMLOCK (default 64K; K, M, G suffixes)\n"
+                "  --seccomp-profile FILE         an OCI seccomp profile instead of the default filter\n"
+                "  --seccomp-profile-sha256 HEX   refuse the profile unless its SHA-256 is HEX\n"
                 "  -h, --help           this text\n"
                 "\n"
                 "The environment inside is PATH, HOME, TERM (when stdout is a terminal) and -e values.\n");
@@ -99,7 +102,13 @@ static bool handle_message(struct run_state *st, json_t *msg, long long create_i
         return false;   /* replies to our kill requests */
 }
 
-static int build_spec(int argc, char **argv, struct nc_spec *spec, bool *ret_rm)
+struct run_opts {
+        bool rm;
+        int profile_fd;                 /* --seccomp-profile, opened here: our access, not nucleusd's */
+        const char *profile_sha256;
+};
+
+static int build_spec(int argc, char **argv, struct nc_spec *spec, struct run_opts *ro)
 {
         struct nc_err err = { { 0 } };
         int i;
@@ -119,13 +128,14 @@ static int build_spec(int argc, char **argv, struct nc_spec *spec, bool *ret_rm)
                         exit(0);
                 }
                 if (strcmp(a, "--rm") == 0) {
-                        *ret_rm = true;
+                        ro->rm = true;
                         continue;
                 }
                 if (cli_refuse_planned_flag(a))
                         return -EINVAL;
                 static const char *const with_value[] = { "--name", "--hostname", "--env", "-e", "--workdir", "-w",
-                                                          "--seccomp-allow", "--memlock" };
+                                                          "--seccomp-allow", "--memlock", "--seccomp-profile-sha256",
+                                                          "--seccomp-profile" };
                 const char *opt = NULL;
                 for (size_t k = 0; k < ARRAY_SIZE(with_value) && !opt; k++) {
                         n = strlen(with_value[k]);
@@ -169,6 +179,27 @@ static int build_spec(int argc, char **argv, struct nc_spec *spec, bool *ret_rm)
                         nv[spec->nseccomp_allow] = NULL;
                         continue;
                 }
+                if (strcmp(opt, "--seccomp-profile") == 0) {
+                        if (ro->profile_fd >= 0)
+                                close(ro->profile_fd);
+                        ro->profile_fd = open(val, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+                        if (ro->profile_fd < 0) {
+                                fprintf(stderr, "nucleus: Failed to open seccomp profile '%s': %s\n", val, strerror(errno));
+                                return -EINVAL;
+                        }
+                        continue;
+                }
+                if (strcmp(opt, "--seccomp-profile-sha256") == 0) {
+                        if (strlen(val) != 64 || strspn(val, "0123456789abcdefABCDEF") != 64) {
+                                fprintf(stderr, "nucleus: invalid --seccomp-profile-sha256 '%s': 64 hex characters expected\n", val);
+                                return -EINVAL;
+                        }
+                        char *lower = strdup(val);
+                        for (char *p = lower; p && *p; p++)
+                                *p = (char)tolower((unsigned char)*p);
+                        ro->profile_sha256 = lower;
+                        continue;
+                }
                 if (strcmp(opt, "--memlock") == 0) {
                         uint64_t bytes;
                         if (nc_parse_size(val, &bytes) < 0 || bytes > (uint64_t)INT64_MAX) {
@@ -209,6 +240,10 @@ static int build_spec(int argc, char **argv, struct nc_spec *spec, bool *ret_rm)
                 if (asprintf(&kv, "TERM=%s", term && *term ? term : "xterm") >= 0)
                         (void)nc_spec_setenv(spec, kv, NULL);
         }
+        if (ro->profile_sha256 && ro->profile_fd < 0) {
+                fprintf(stderr, "nucleus: --seccomp-profile-sha256 needs --seccomp-profile\n");
+                return -EINVAL;
+        }
         if (nc_spec_validate(spec, &err) < 0)
                 goto bad;
         return 0;
@@ -221,14 +256,15 @@ int cli_cmd_run(const struct cli_opts *o, int argc, char **argv)
 {
         _cleanup_spec_ struct nc_spec *spec = nc_spec_new();
         struct run_state st = { 0 };
-        int stdio[3], sfd, code = CLI_EXIT_NUCLEUS;
+        struct run_opts ro = { .profile_fd = -1 };
+        int stdio[4], sfd, code = CLI_EXIT_NUCLEUS;
         long long create_id;
-        bool rm = false;
+        json_t *params;
         sigset_t set;
 
         if (!spec)
                 return CLI_EXIT_NUCLEUS;
-        if (build_spec(argc, argv, spec, &rm) < 0)
+        if (build_spec(argc, argv, spec, &ro) < 0)
                 return CLI_EXIT_NUCLEUS;
 
         /* A closed stdio fd of ours becomes /dev/null for the workload. */
@@ -248,10 +284,13 @@ int cli_cmd_run(const struct cli_opts *o, int argc, char **argv)
         signal(SIGPIPE, SIG_IGN);
         sfd = signalfd(-1, &set, SFD_CLOEXEC);
 
-        create_id = cli_send(&st.conn, "sandbox.create",
-                             json_pack("{s:o, s:b, s:s, s:b}", "spec", nc_spec_to_json(spec), "wait", 1, "stdio", "passed",
-                                       "auto_remove", rm),
-                             stdio, 3);
+        params = json_pack("{s:o, s:b, s:s, s:b}", "spec", nc_spec_to_json(spec), "wait", 1, "stdio", "passed",
+                           "auto_remove", ro.rm);
+        stdio[3] = ro.profile_fd;
+        if (ro.profile_fd >= 0)
+                json_object_set_new(params, "seccomp_profile",
+                                    ro.profile_sha256 ? json_pack("{s:s}", "sha256", ro.profile_sha256) : json_object());
+        create_id = cli_send(&st.conn, "sandbox.create", params, stdio, ro.profile_fd >= 0 ? 4 : 3);
         if (create_id < 0) {
                 fprintf(stderr, "nucleus: Failed to send the request: %s\n", strerror((int)-create_id));
                 goto out;

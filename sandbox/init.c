@@ -28,6 +28,7 @@
 #include "landlock.h"
 #include "macros.h"
 #include "mounts.h"
+#include "seccomp_profile.h"
 #include "netns.h"
 #include "spec.h"
 
@@ -131,6 +132,7 @@ static void claim(const struct sbx_config *cfg, struct workload *w)
                 sbx_ctl_die(CTL_FD, 125, "claim", EPROTO, "a claim carries 3 stdio descriptors, got %zu", nfds);
         if (nc_spec_from_json(json_object_get(msg, "spec"), &spec, &err) < 0)
                 sbx_ctl_die(CTL_FD, 125, "claim", EINVAL, "%s", err.msg);
+        json_t *profile = json_incref(json_object_get(msg, "seccomp_profile"));
         json_decref(msg);
 
         const char *hostname = spec->hostname ? spec->hostname : "nucleus";
@@ -154,11 +156,16 @@ static void claim(const struct sbx_config *cfg, struct workload *w)
          * fork); everyone else shares the one the zygote compiled. */
         struct sbx_seccomp_prog variant = { 0 };
         const struct sbx_seccomp_prog *seccomp = cfg->seccomp;
-        if (spec->nseccomp_allow > 0) {
+        if (profile) {
+                if (sbx_seccomp_profile_compile(profile, (const char *const *)spec->seccomp_allow, &variant, &err) < 0)
+                        sbx_ctl_die(CTL_FD, 125, "seccomp", EINVAL, "%s", err.msg);
+                seccomp = &variant;
+        } else if (spec->nseccomp_allow > 0) {
                 if (sbx_seccomp_compile((const char *const *)spec->seccomp_allow, &variant, &err) < 0)
                         sbx_ctl_die(CTL_FD, 125, "seccomp", EINVAL, "%s", err.msg);
                 seccomp = &variant;
         }
+        json_decref(profile);
 
         path = nc_spec_getenv(spec, "PATH");
         if (pipe2(errpipe, O_CLOEXEC) < 0)

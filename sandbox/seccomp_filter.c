@@ -181,6 +181,93 @@ const struct sbx_named_value sbx_seccomp_prctls[] = {
 #define NS_FLAGS (CLONE_NEWNS | CLONE_NEWCGROUP | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWUSER | \
                   CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWTIME)
 
+bool sbx_seccomp_is_filtered(const char *name)
+{
+        for (size_t i = 0; sbx_seccomp_filtered[i].name; i++)
+                if (strcmp(sbx_seccomp_filtered[i].name, name) == 0)
+                        return true;
+        return false;
+}
+
+bool sbx_seccomp_is_allowed(const char *name)
+{
+        for (size_t i = 0; sbx_seccomp_allowed[i]; i++)
+                if (strcmp(sbx_seccomp_allowed[i], name) == 0)
+                        return true;
+        return false;
+}
+
+bool sbx_seccomp_is_killed(const char *name)
+{
+        for (size_t i = 0; sbx_seccomp_killed[i]; i++)
+                if (strcmp(sbx_seccomp_killed[i], name) == 0)
+                        return true;
+        return false;
+}
+
+#define IS(n) (strcmp(name, n) == 0)
+
+int sbx_seccomp_add_filtered(scmp_filter_ctx ctx, const char *name, struct nc_err *err)
+{
+        int r;
+
+#define TRY(call, what)                                                                            \
+        do {                                                                                       \
+                if ((r = (call)) < 0)                                                              \
+                        return nc_err_set_errno(err, r, "seccomp: %s", what);                      \
+        } while (0)
+
+        if (IS("clone")) {
+                /* threads and processes, never new namespaces */
+                TRY(seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(clone), 1, SCMP_A0(SCMP_CMP_MASKED_EQ, NS_FLAGS, 0)), "clone");
+        } else if (IS("clone3")) {
+                /* clone3 passes its flags in memory, out of a filter's reach */
+                TRY(seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(clone3), 0), "clone3");
+        } else if (IS("socket")) {
+                /* socket: Unix; IPv4/IPv6 stream and datagram (loopback servers and clients);
+                 * netlink route only. No raw or packet sockets. */
+                TRY(seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(socket), 1, SCMP_A0(SCMP_CMP_EQ, AF_UNIX)), "socket");
+                for (int fam = 0; fam < 2; fam++)
+                        for (int type = 0; type < 2; type++)
+                                TRY(seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(socket), 2,
+                                                     SCMP_A0(SCMP_CMP_EQ, fam ? AF_INET6 : AF_INET),
+                                                     SCMP_A1(SCMP_CMP_MASKED_EQ, 0xf, type ? SOCK_DGRAM : SOCK_STREAM)),
+                                    "socket");
+                TRY(seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(socket), 2, SCMP_A0(SCMP_CMP_EQ, AF_NETLINK),
+                                     SCMP_A2(SCMP_CMP_EQ, NETLINK_ROUTE)), "socket");
+        } else if (IS("ioctl")) {
+                for (size_t i = 0; sbx_seccomp_ioctls[i].name; i++)
+                        TRY(seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 1,
+                                             SCMP_A1(SCMP_CMP_MASKED_EQ, 0xffffffffu, sbx_seccomp_ioctls[i].value)), "ioctl");
+        } else if (IS("prctl")) {
+                for (size_t i = 0; sbx_seccomp_prctls[i].name; i++)
+                        TRY(seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(prctl), 1, SCMP_A0(SCMP_CMP_EQ, sbx_seccomp_prctls[i].value)), "prctl");
+                TRY(seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(prctl), 2, SCMP_A0(SCMP_CMP_EQ, PR_CAP_AMBIENT),
+                                     SCMP_A1(SCMP_CMP_EQ, PR_CAP_AMBIENT_IS_SET)), "prctl");
+        } else if (IS("prlimit64")) {
+                /* Limits: read any; set only one's own (the kernel never lets a hard limit rise). */
+                TRY(seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(prlimit64), 1, SCMP_A2(SCMP_CMP_EQ, 0)), "prlimit64");
+                TRY(seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(prlimit64), 1, SCMP_A0(SCMP_CMP_EQ, 0)), "prlimit64");
+        } else if (IS("setrlimit")) {
+                TRY(seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(setrlimit), 0), "setrlimit");
+        } else if (IS("mprotect")) {
+                /* mprotect: never writable and executable at once. */
+                TRY(seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(mprotect), 1,
+                                     SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_WRITE | PROT_EXEC, 0)), "mprotect");
+                TRY(seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(mprotect), 1,
+                                     SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_WRITE | PROT_EXEC, PROT_WRITE)), "mprotect");
+                TRY(seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(mprotect), 1,
+                                     SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_WRITE | PROT_EXEC, PROT_EXEC)), "mprotect");
+        } else if (IS("personality")) {
+                /* personality: only the query that glibc and uname(1) make. */
+                TRY(seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(personality), 1, SCMP_A0(SCMP_CMP_EQ, 0xffffffffu)), "personality");
+        } else
+                return nc_err_set(err, "seccomp: '%s' has no argument rule", name);
+#undef TRY
+        return 0;
+}
+#undef IS
+
 static int add_rules(scmp_filter_ctx ctx, const char *const *optin, struct nc_err *err)
 {
         int r;
@@ -209,45 +296,9 @@ static int add_rules(scmp_filter_ctx ctx, const char *const *optin, struct nc_er
                 TRY(seccomp_rule_add(ctx, SCMP_ACT_ALLOW, seccomp_syscall_resolve_name(*optin), 0), *optin);
         }
 
-        /* clone: threads and processes, never new namespaces. */
-        TRY(seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(clone), 1, SCMP_A0(SCMP_CMP_MASKED_EQ, NS_FLAGS, 0)), "clone");
-        /* clone3 passes its flags in memory, out of a filter's reach. */
-        TRY(seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(clone3), 0), "clone3");
-
-        /* socket: Unix; IPv4/IPv6 stream and datagram (loopback servers and clients);
-         * netlink route only. No raw or packet sockets. */
-        TRY(seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(socket), 1, SCMP_A0(SCMP_CMP_EQ, AF_UNIX)), "socket");
-        for (int fam = 0; fam < 2; fam++)
-                for (int type = 0; type < 2; type++)
-                        TRY(seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(socket), 2,
-                                             SCMP_A0(SCMP_CMP_EQ, fam ? AF_INET6 : AF_INET),
-                                             SCMP_A1(SCMP_CMP_MASKED_EQ, 0xf, type ? SOCK_DGRAM : SOCK_STREAM)),
-                            "socket");
-        TRY(seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(socket), 2, SCMP_A0(SCMP_CMP_EQ, AF_NETLINK),
-                             SCMP_A2(SCMP_CMP_EQ, NETLINK_ROUTE)), "socket");
-
-        for (size_t i = 0; sbx_seccomp_ioctls[i].name; i++)
-                TRY(seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 1,
-                                     SCMP_A1(SCMP_CMP_MASKED_EQ, 0xffffffffu, sbx_seccomp_ioctls[i].value)), "ioctl");
-        for (size_t i = 0; sbx_seccomp_prctls[i].name; i++)
-                TRY(seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(prctl), 1, SCMP_A0(SCMP_CMP_EQ, sbx_seccomp_prctls[i].value)), "prctl");
-        TRY(seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(prctl), 2, SCMP_A0(SCMP_CMP_EQ, PR_CAP_AMBIENT),
-                             SCMP_A1(SCMP_CMP_EQ, PR_CAP_AMBIENT_IS_SET)), "prctl");
-
-        /* Limits: read any; set only one's own (the kernel never lets a hard limit rise). */
-        TRY(seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(prlimit64), 1, SCMP_A2(SCMP_CMP_EQ, 0)), "prlimit64");
-        TRY(seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(prlimit64), 1, SCMP_A0(SCMP_CMP_EQ, 0)), "prlimit64");
-        TRY(seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(setrlimit), 0), "setrlimit");
-
-        /* mprotect: never writable and executable at once. */
-        TRY(seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(mprotect), 1,
-                             SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_WRITE | PROT_EXEC, 0)), "mprotect");
-        TRY(seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(mprotect), 1,
-                             SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_WRITE | PROT_EXEC, PROT_WRITE)), "mprotect");
-        TRY(seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(mprotect), 1,
-                             SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_WRITE | PROT_EXEC, PROT_EXEC)), "mprotect");
-        /* personality: only the query that glibc and uname(1) make. */
-        TRY(seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(personality), 1, SCMP_A0(SCMP_CMP_EQ, 0xffffffffu)), "personality");
+        for (size_t i = 0; sbx_seccomp_filtered[i].name; i++)
+                if ((r = sbx_seccomp_add_filtered(ctx, sbx_seccomp_filtered[i].name, err)) < 0)
+                        return r;
 #undef TRY
         return 0;
 }
@@ -260,21 +311,29 @@ int sbx_seccomp_compile_default(struct sbx_seccomp_prog *ret, struct nc_err *err
 int sbx_seccomp_compile(const char *const *optin, struct sbx_seccomp_prog *ret, struct nc_err *err)
 {
         scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ERRNO(EPERM));
-        _cleanup_close_ int fd = -1;
-        off_t size;
-        void *buf;
         int r;
 
         if (!ctx)
                 return nc_err_set(err, "seccomp_init failed");
-        /* Another architecture's syscall numbers (x32, i386 via int 0x80) would bypass an
-         * allowlist written for this one: libseccomp kills on a mismatch by default. */
-        r = seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS);
-        if (r == 0)
-                r = add_rules(ctx, optin, err);
+        r = add_rules(ctx, optin, err);
         if (r < 0) {
                 seccomp_release(ctx);
                 return r;
+        }
+        return sbx_seccomp_export(ctx, ret, err);
+}
+
+int sbx_seccomp_export(scmp_filter_ctx ctx, struct sbx_seccomp_prog *ret, struct nc_err *err)
+{
+        _cleanup_close_ int fd = -1;
+        off_t size;
+        void *buf;
+
+        /* Another architecture's syscall numbers (x32, i386 via int 0x80) would bypass an
+         * allowlist written for this one. */
+        if (seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS) < 0) {
+                seccomp_release(ctx);
+                return nc_err_set(err, "seccomp: cannot set the bad-architecture action");
         }
         fd = memfd_create("nucleus-seccomp", MFD_CLOEXEC);
         if (fd < 0 || seccomp_export_bpf(ctx, fd) < 0) {

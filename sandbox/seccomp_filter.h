@@ -6,6 +6,7 @@
 #pragma once
 
 #include <linux/filter.h>
+#include <seccomp.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -40,3 +41,12 @@ extern const struct sbx_named_value sbx_seccomp_ioctls[];
 extern const struct sbx_named_value sbx_seccomp_prctls[];
 size_t sbx_seccomp_allowed_count(void);
 size_t sbx_seccomp_killed_count(void);
+
+/* Building blocks shared with seccomp_profile.c. */
+bool sbx_seccomp_is_allowed(const char *name);     /* on the default allowlist */
+bool sbx_seccomp_is_filtered(const char *name);    /* allowed with argument checks */
+bool sbx_seccomp_is_killed(const char *name);      /* kills by default */
+/* Adds the allow rules with Nucleus's argument checks for one filtered call. */
+int sbx_seccomp_add_filtered(scmp_filter_ctx ctx, const char *name, struct nc_err *err);
+/* Sets the bad-architecture action, exports to BPF and releases ctx (always). */
+int sbx_seccomp_export(scmp_filter_ctx ctx, struct sbx_seccomp_prog *ret, struct nc_err *err);

@@ -24,9 +24,12 @@ cmake --build build-asan
 (cd build-asan && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
     ctest --output-on-failure -j"$JOBS")
 
-echo "== libFuzzer: fuzz_rpc for ${FUZZ_SECONDS}s"
-corpus=$(mktemp -d)
-cp tests/fuzz/corpus/rpc/* "$corpus"/
-build-asan/bin/fuzz_rpc -max_total_time="$FUZZ_SECONDS" -max_len=65536 -print_final_stats=1 "$corpus" 2>&1 | tail -n 15
-rm -rf "$corpus"
+for target in rpc seccomp_profile; do
+    corpus_src=tests/fuzz/corpus/${target%_profile}
+    echo "== libFuzzer: fuzz_$target for ${FUZZ_SECONDS}s"
+    corpus=$(mktemp -d)
+    cp "$corpus_src"/* "$corpus"/
+    build-asan/bin/fuzz_$target -max_total_time="$FUZZ_SECONDS" -max_len=65536 -print_final_stats=1 "$corpus" 2>&1 | tail -n 8
+    rm -rf "$corpus"
+done
 echo "== all tests passed"

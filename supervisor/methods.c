@@ -9,6 +9,7 @@
 #include "log.h"
 #include "rlimits.h"
 #include "seccomp_filter.h"
+#include "seccomp_profile.h"
 #include "sup.h"
 
 
@@ -103,25 +104,34 @@ static int open_null_stdio(int fds[3])
 
 static void m_create(struct sup_conn *c, json_t *id, json_t *params)
 {
-        static const char *const known[] = { "spec", "wait", "stdio", "foreground", "auto_remove", NULL };
+        static const char *const known[] = { "spec", "wait", "stdio", "foreground", "auto_remove", "seccomp_profile", NULL };
         struct nc_err err = { { 0 } };
         struct nc_spec *spec = NULL;
         struct sup *s = c->sup;
         struct sup_sandbox *sb;
         bool wait, foreground, auto_remove;
         const char *stdio;
-        int fds[3] = { -1, -1, -1 }, r;
+        int fds[4] = { -1, -1, -1, -1 }, r;
+        const json_t *profile = json_object_get(params, "seccomp_profile");
+        json_t *profile_json = NULL;
+        char profile_sha[65] = "";
+        size_t nfds;
 
         /* Descriptors sent with this request belong to it whatever happens next: take
          * them first, so a refused create cannot leave them for the next one. */
         if (nc_param_string(params, "stdio", false, &stdio, &err) < 0)
                 goto bad;
         stdio = stdio ? stdio : "null";
+        /* The descriptors, in order: stdin, stdout, stderr (stdio "passed"), then the
+         * seccomp profile (seccomp_profile given). */
+        nfds = (strcmp(stdio, "passed") == 0 ? 3 : 0) + (profile && !json_is_null(profile) ? 1 : 0);
+        if (nfds > 0 && sup_conn_take_fds(c, strcmp(stdio, "passed") == 0 ? fds : fds + 3, nfds) < 0) {
+                nc_err_set(&err, "this request needs %zu descriptors sent with it (SCM_RIGHTS: stdio \"passed\" takes 3, "
+                           "seccomp_profile 1), got %zu", nfds, c->nfds);
+                goto bad;
+        }
         if (strcmp(stdio, "passed") == 0) {
-                if (sup_conn_take_fds(c, fds, 3) < 0) {
-                        nc_err_set(&err, "stdio \"passed\" needs 3 descriptors sent with the request (SCM_RIGHTS), got %zu", c->nfds);
-                        goto bad;
-                }
+                /* taken above */
         } else if (strcmp(stdio, "null") != 0) {
                 nc_err_set(&err, "parameter 'stdio' must be \"null\" or \"passed\" (three descriptors sent with the request), not '%.32s'", stdio);
                 goto bad;
@@ -144,6 +154,21 @@ static void m_create(struct sup_conn *c, json_t *id, json_t *params)
         }
         if (check_policy(spec, &err) < 0)
                 goto bad;
+        if (profile && !json_is_null(profile)) {
+                static const char *const pknown[] = { "sha256", NULL };
+                const char *pin = NULL;
+
+                if (!json_is_object(profile) || nc_params_only(profile, pknown, &err) < 0 ||
+                    nc_param_string(profile, "sha256", false, &pin, &err) < 0)
+                        goto bad;
+                if (pin && !sup_sha256_hex_valid(pin)) {
+                        nc_err_set(&err, "seccomp_profile.sha256 must be 64 lowercase hex characters");
+                        goto bad;
+                }
+                if (sup_policy_load(fds[3], "seccomp profile", SBX_SECCOMP_PROFILE_MAX, pin, &profile_json, profile_sha, &err) < 0 ||
+                    sbx_seccomp_profile_validate(profile_json, &err) < 0)
+                        goto bad;
+        }
 
         sb = sup_sandbox_new(s);
         if (!sb || nc_id_new(sb->id) < 0) {
@@ -155,8 +180,10 @@ static void m_create(struct sup_conn *c, json_t *id, json_t *params)
         uv_timer_init(&s->loop, &sb->timer);
         sb->timer.data = sb;
         sb->open_handles = 1;
-        memcpy(sb->stdio, fds, sizeof(fds));
+        memcpy(sb->stdio, fds, sizeof(sb->stdio));
         fds[0] = fds[1] = fds[2] = -1;
+        sb->seccomp_profile = TAKE_PTR(profile_json);
+        memcpy(sb->seccomp_profile_sha256, profile_sha, sizeof(profile_sha));
         fill_defaults(sb, spec);
         sb->spec = TAKE_PTR(spec);
         sb->owner_uid = c->cred.uid;
@@ -187,13 +214,16 @@ static void m_create(struct sup_conn *c, json_t *id, json_t *params)
                 sup_sandbox_on_zygote_failed(s, sb->id, m);
                 json_decref(m);
         }
+        if (fds[3] >= 0)
+                close(fds[3]);   /* read already; the parsed profile goes with the claim */
         return;
 bad:
         bad_params(c, id, &err);
 out:
-        for (int i = 0; i < 3; i++)
+        for (int i = 0; i < 4; i++)
                 if (fds[i] >= 0)
                         close(fds[i]);
+        json_decref(profile_json);
         nc_spec_free(spec);
 }
 

@@ -41,6 +41,7 @@ void sup_sandbox_unlink_free(struct sup_sandbox *sb)
                         close(sb->stdio[i]);
         json_decref(sb->create_id);
         json_decref(sb->landlock);
+        json_decref(sb->seccomp_profile);
         nc_spec_free(sb->spec);
         free(sb);
 }
@@ -166,8 +167,12 @@ json_t *sup_sandbox_inspect(const struct sup_sandbox *sb)
         json_object_set_new(j, "security", json_pack("{s:s, s:s, s:i, s:i, s:[sssssss], s:s, s:b, s:s, s:O*}",
                 "mode", "agent", "root_fs", "tmpfs", "uid_map_base", (int)s->cfg->uid_base,
                 "uid_map_count", (int)s->cfg->uid_count, "namespaces", "user", "pid", "mount", "uts",
-                "ipc", "net", "cgroup", "capabilities", "none", "no_new_privs", 1, "seccomp", "default",
+                "ipc", "net", "cgroup", "capabilities", "none", "no_new_privs", 1, "seccomp",
+                sb->seccomp_profile ? "profile" : "default",
                 "landlock", sb->landlock));
+        if (sb->seccomp_profile)
+                json_object_set_new(json_object_get(j, "security"), "seccomp_profile_sha256",
+                                    json_string(sb->seccomp_profile_sha256));
         if (sb->state == SUP_STATE_exited || sb->state == SUP_STATE_failed)
                 json_object_set_new(j, "result", sup_sandbox_result(sb));
         return j;

@@ -127,7 +127,8 @@ static void reply_create_started(struct sup_sandbox *sb)
 
 static void send_claim(struct sup_sandbox *sb)
 {
-        json_t *msg = json_pack("{s:s, s:o}", "op", "claim", "spec", nc_spec_to_json(sb->spec));
+        json_t *msg = json_pack("{s:s, s:o, s:O*}", "op", "claim", "spec", nc_spec_to_json(sb->spec),
+                                "seccomp_profile", sb->seccomp_profile);
         int r = sbx_ctl_send_json(sb->ctl, msg, sb->stdio, 3);
 
         for (int i = 0; i < 3; i++) {

@@ -80,6 +80,8 @@ struct sup_sandbox {
         bool failed;
         struct sbx_failure failure;
         json_t *landlock;               /* what the kernel enforces, from init */
+        json_t *seccomp_profile;        /* a validated --seccomp-profile, for the claim */
+        char seccomp_profile_sha256[65];
         bool stop_requested;
         int remove_tries;
         json_t *create_id;              /* pending sandbox.create reply */
@@ -149,6 +151,13 @@ int sup_sandbox_signal(struct sup_sandbox *sb, int sig);
 void sup_sandbox_stop(struct sup_sandbox *sb, uint64_t timeout_ms);
 void sup_sandbox_remove(struct sup_sandbox *sb);
 void sup_sandbox_watch_client(struct sup_sandbox *sb, int pidfd);
+
+/* policy.c */
+bool sup_sha256_hex_valid(const char *s);
+/* Reads a policy file from a caller's descriptor (at most max bytes), checks its
+ * SHA-256 against pin (lowercase hex, or NULL), parses it as JSON. */
+int sup_policy_load(int fd, const char *what, size_t max, const char *pin, json_t **ret, char ret_sha256[65],
+                    struct nc_err *err);
 
 /* state.c */
 int sup_state_write(const struct sup_sandbox *sb);

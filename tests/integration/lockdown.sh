@@ -72,6 +72,30 @@ if [ "$(ulimit -H -l)" != unlimited ]; then
     assert_contains "$err" "above the supervisor's own hard limit" "a limit above the supervisor's is refused"
 fi
 
+# A seccomp profile (OCI format) passed as a descriptor, pinned by SHA-256.
+cat >"$T/profile.json" <<'JSON'
+{"defaultAction": "SCMP_ACT_ERRNO", "defaultErrnoRet": 38, "architectures": ["SCMP_ARCH_X86_64"],
+ "syscalls": [{"names": ["read", "write", "close", "mprotect", "brk", "ioctl", "execve", "readlink", "arch_prctl",
+                         "set_tid_address", "newfstatat", "set_robust_list", "prlimit64", "getrandom", "rseq",
+                         "exit_group", "mmap", "munmap", "uname"], "action": "SCMP_ACT_ALLOW"}]}
+JSON
+sum=$(sha256sum "$T/profile.json" | cut -c1-64)
+assert_contains "$(in_sandbox --seccomp-profile "$T/profile.json" --seccomp-profile-sha256 "$sum" -- try-syscall socket-unix)" "errno=ENOSYS" \
+    "the profile's defaultAction (ERRNO 38) applies to an unlisted call"
+rc=0; in_sandbox --seccomp-profile "$T/profile.json" -- try-syscall bpf >/dev/null 2>&1 || rc=$?
+assert_eq 159 "$rc" "what Nucleus never allows still kills under a profile"
+assert_contains "$("$N" inspect "$("$N" run --name prof --seccomp-profile "$T/profile.json" -- true >/dev/null 2>&1; echo prof)")" "\"seccomp_profile_sha256\": \"$sum\"" "inspect shows the profile's hash"
+rc=0; err=$("$N" run --seccomp-profile "$T/profile.json" --seccomp-profile-sha256 "$(printf 'a%.0s' $(seq 64))" -- true 2>&1) || rc=$?
+assert_eq 125 "$rc" "a wrong pin is refused"
+assert_contains "$err" "SHA-256 mismatch" "and says so"
+echo '{"defaultAction": "SCMP_ACT_ERRNO", "syscalls": [{"names": ["bpf"], "action": "SCMP_ACT_ALLOW"}]}' >"$T/wide.json"
+assert_contains "$("$N" run --seccomp-profile "$T/wide.json" -- true 2>&1 || true)" "'bpf' cannot be allowed" "a profile cannot allow what Nucleus never allows"
+echo '{"defaultAction": "SCMP_ACT_ALLOW", "syscalls": []}' >"$T/allow.json"
+assert_contains "$("$N" run --seccomp-profile "$T/allow.json" -- true 2>&1 || true)" "defaultAction must deny" "a profile must deny by default"
+printf '{"defaultAction":\n' >"$T/broken.json"
+assert_contains "$("$N" run --seccomp-profile "$T/broken.json" -- true 2>&1 || true)" "line 2" "a syntax error names the line"
+assert_contains "$("$N" run --seccomp-profile /nonexistent.json -- true 2>&1 || true)" "Failed to open seccomp profile '/nonexistent.json'" "a missing file is named"
+
 # Ordinary programs still work.
 assert_eq "3 2 1" "$("$N" run -- sh -c 'seq 3 | sort -r | tr "\n" " " | sed "s/ $//"')" "a shell pipeline"
 assert_contains "$("$N" run -- ls -la /)" "usr" "ls -la /"
