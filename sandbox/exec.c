@@ -75,12 +75,12 @@ static void lock_down(const struct sbx_exec *x)
         struct sbx_failure f = { 0 };
         int r;
 
-        if (sbx_caps_drop_bounding(&f) < 0)
+        if (sbx_caps_drop_bounding(x->caps_policy, &f) < 0)
                 die_failure(x, &f);
         /* Root of the namespace for now; --user/--group arrive with the service modes. */
         if (setgroups(0, NULL) < 0 || setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0)
                 sbx_ctl_die(x->errfd, 125, "identity", errno, "Failed to set the workload's identity");
-        if (sbx_caps_clear(x->empty_caps, &f) < 0)
+        if (sbx_caps_clear(x->caps, x->caps_policy, &f) < 0)
                 die_failure(x, &f);
         if (sbx_rlimits_apply(x->rlimits, &f) < 0)
                 die_failure(x, &f);

@@ -4,6 +4,8 @@
 
 #include <sys/capability.h>
 
+#include "caps.h"
+
 #include "sandbox.h"
 #include "seccomp_filter.h"
 #include "spec.h"
@@ -15,7 +17,8 @@ struct sbx_exec {
         const char *cwd;
         int stdio[3];
         int errfd;              /* O_CLOEXEC pipe: silent on success, a failure otherwise */
-        cap_t empty_caps;       /* prepared by init: libcap allocates, the child must not */
+        cap_t caps;             /* prepared by init: libcap allocates, the child must not */
+        const struct sbx_caps_policy *caps_policy;      /* NULL: drop everything */
         const struct sbx_seccomp_prog *seccomp;
         const struct nc_spec_rlimits *rlimits;
 };

@@ -133,6 +133,8 @@ static void claim(const struct sbx_config *cfg, struct workload *w)
         if (nc_spec_from_json(json_object_get(msg, "spec"), &spec, &err) < 0)
                 sbx_ctl_die(CTL_FD, 125, "claim", EINVAL, "%s", err.msg);
         json_t *profile = json_incref(json_object_get(msg, "seccomp_profile"));
+        json_t *caps_json = json_incref(json_object_get(msg, "caps_policy"));
+        json_t *landlock_json = json_incref(json_object_get(msg, "landlock_policy"));
         json_decref(msg);
 
         const char *hostname = spec->hostname ? spec->hostname : "nucleus";
@@ -144,13 +146,23 @@ static void claim(const struct sbx_config *cfg, struct workload *w)
          * here, once, so the workload and every later exec or probe (all forked by init)
          * share one domain. A baseline step: without Landlock nothing runs. */
         struct sbx_landlock_report ll = { 0 };
-        if (sbx_landlock_apply_default(NULL, &ll, &fail) < 0)
+        struct sbx_landlock_policy llp = { 0 };
+        if (landlock_json && sbx_landlock_policy_from_json(landlock_json, &llp, &err) < 0)
+                sbx_ctl_die(CTL_FD, 125, "landlock", EINVAL, "%s", err.msg);
+        json_decref(landlock_json);
+        if (sbx_landlock_apply(llp.rules ? &llp : NULL, NULL, &ll, &fail) < 0)
                 die_failure(&fail);
+        sbx_landlock_policy_done(&llp);
 
-        cap_t empty_caps = NULL;
-        r = sbx_caps_prepare(&empty_caps);
+        static struct sbx_caps_policy caps_policy;
+        bool have_caps_policy = caps_json != NULL;
+        if (sbx_caps_policy_from_json(caps_json, &caps_policy, &err) < 0)
+                sbx_ctl_die(CTL_FD, 125, "caps", EINVAL, "%s", err.msg);
+        json_decref(caps_json);
+        cap_t caps = NULL;
+        r = sbx_caps_prepare(&caps_policy, &caps);
         if (r < 0)
-                sbx_ctl_die(CTL_FD, 125, "caps", -r, "cap_init");
+                sbx_ctl_die(CTL_FD, 125, "caps", -r, "Failed to prepare the capability sets");
 
         /* Opt-ins make a filter of their own, compiled here (it allocates: not after
          * fork); everyone else shares the one the zygote compiled. */
@@ -174,7 +186,8 @@ static void claim(const struct sbx_config *cfg, struct workload *w)
         struct sbx_exec x = {
                 .argv = spec->argv, .envp = spec->env, .path = path ? path : NC_SPEC_DEFAULT_PATH,
                 .cwd = spec->cwd ? spec->cwd : "/", .stdio = { fds[0], fds[1], fds[2] }, .errfd = errpipe[1],
-                .empty_caps = empty_caps, .seccomp = seccomp, .rlimits = &spec->rlimits,
+                .caps = caps, .caps_policy = have_caps_policy ? &caps_policy : NULL, .seccomp = seccomp,
+                .rlimits = &spec->rlimits,
         };
         w->pid = fork();
         if (w->pid < 0)

@@ -26,6 +26,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -223,8 +224,99 @@ static bool is_real_dir(const char *path)
         return lstat(path, &st) == 0 && S_ISDIR(st.st_mode);
 }
 
+static const struct {
+        const char *name;
+        uint64_t access;
+} policy_access[] = {
+        { "read", LL_R },
+        { "readdir", LL_FS(READ_DIR) },
+        { "write", LL_FS(WRITE_FILE) | LL_FS(TRUNCATE) },
+        { "execute", LL_FS(EXECUTE) },
+        { "create", LL_FS(MAKE_REG) | LL_FS(MAKE_DIR) | LL_FS(MAKE_SYM) | LL_FS(MAKE_SOCK) | LL_FS(MAKE_FIFO) | LL_FS(REFER) },
+        { "remove", LL_FS(REMOVE_FILE) | LL_FS(REMOVE_DIR) },
+        { "all_except_execute", LL_RW_NOEXEC },
+        { "all", LL_RW_NOEXEC | LL_FS(EXECUTE) },
+};
+
+int sbx_landlock_policy_from_json(const json_t *j, struct sbx_landlock_policy *ret, struct nc_err *err)
+{
+        const json_t *rules = json_object_get(j, "rules"), *rule, *min = json_object_get(j, "min_abi");
+        const char *key;
+        json_t *v;
+        size_t i;
+
+        *ret = (struct sbx_landlock_policy){ .min_abi = 1 };
+        if (!json_is_object(j))
+                return nc_err_set(err, "a Landlock policy is a table: min_abi = N and [[rules]] path/access");
+        json_object_foreach((json_t *)j, key, v)
+                if (strcmp(key, "min_abi") && strcmp(key, "rules"))
+                        return nc_err_set(err, "unknown key '%.32s' (accepted: min_abi, rules)", key);
+        if (min && (!json_is_integer(min) || json_integer_value(min) < 1 || json_integer_value(min) > LL_ABI_KNOWN))
+                return nc_err_set(err, "min_abi must be an integer from 1 to %d", LL_ABI_KNOWN);
+        if (min)
+                ret->min_abi = (int)json_integer_value(min);
+        if (!json_is_array(rules) || json_array_size(rules) > 256)
+                return nc_err_set(err, "rules must be an array ([[rules]]) of at most 256 entries");
+        ret->rules = calloc(json_array_size(rules) + 1, sizeof(*ret->rules));
+        if (!ret->rules)
+                return -ENOMEM;
+        json_array_foreach(rules, i, rule) {
+                const char *path = json_string_value(json_object_get(rule, "path"));
+                const json_t *access = json_object_get(rule, "access"), *a;
+                size_t k;
+
+                json_object_foreach((json_t *)rule, key, v)
+                        if (strcmp(key, "path") && strcmp(key, "access")) {
+                                sbx_landlock_policy_done(ret);
+                                return nc_err_set(err, "rules[%zu]: unknown key '%.32s' (accepted: path, access)", i, key);
+                        }
+                if (!path || path[0] != '/' || strlen(path) >= 4096 || strstr(path, "/../") || strstr(path, "/./")) {
+                        sbx_landlock_policy_done(ret);
+                        return nc_err_set(err, "rules[%zu].path must be an absolute path without . or .. components", i);
+                }
+                if (!json_is_array(access) || json_array_size(access) == 0) {
+                        sbx_landlock_policy_done(ret);
+                        return nc_err_set(err, "rules[%zu].access must be a non-empty array", i);
+                }
+                ret->rules[i].path = strdup(path);
+                ret->nrules = i + 1;
+                if (!ret->rules[i].path) {
+                        sbx_landlock_policy_done(ret);
+                        return -ENOMEM;
+                }
+                json_array_foreach(access, k, a) {
+                        size_t n;
+
+                        for (n = 0; n < ARRAY_SIZE(policy_access); n++)
+                                if (json_is_string(a) && strcmp(json_string_value(a), policy_access[n].name) == 0)
+                                        break;
+                        if (n == ARRAY_SIZE(policy_access)) {
+                                sbx_landlock_policy_done(ret);
+                                return nc_err_set(err, "rules[%zu].access[%zu]: use read, write, execute, create, remove, "
+                                                  "readdir, all or all_except_execute", i, k);
+                        }
+                        ret->rules[i].access |= policy_access[n].access;
+                }
+        }
+        return 0;
+}
+
+void sbx_landlock_policy_done(struct sbx_landlock_policy *p)
+{
+        for (size_t i = 0; p->rules && i < p->nrules; i++)
+                free(p->rules[i].path);
+        free(p->rules);
+        *p = (struct sbx_landlock_policy){ 0 };
+}
+
 int sbx_landlock_apply_default(const char *const *extra_rw, struct sbx_landlock_report *report,
                                struct sbx_failure *fail)
+{
+        return sbx_landlock_apply(NULL, extra_rw, report, fail);
+}
+
+int sbx_landlock_apply(const struct sbx_landlock_policy *policy, const char *const *extra_rw,
+                       struct sbx_landlock_report *report, struct sbx_failure *fail)
 {
         struct ll_ruleset_attr attr = { 0 };
         _cleanup_close_ int ruleset = -1;
@@ -245,6 +337,11 @@ int sbx_landlock_apply_default(const char *const *extra_rw, struct sbx_landlock_
                 return abi;
         }
         report->abi = abi < LL_ABI_KNOWN ? abi : LL_ABI_KNOWN;
+        if (policy && abi < policy->min_abi) {
+                sbx_failure_set(fail, "landlock", EOPNOTSUPP, "the kernel offers Landlock ABI %d; the policy needs min_abi %d",
+                                abi, policy->min_abi);
+                return -EOPNOTSUPP;
+        }
 
         attr.handled_access_fs = fs_handled_for(abi);
         attr_size = ll_offsetofend(struct ll_ruleset_attr, handled_access_fs);
@@ -262,7 +359,14 @@ int sbx_landlock_apply_default(const char *const *extra_rw, struct sbx_landlock_
                 return r;
         }
 
-        for (size_t i = 0; i < ARRAY_SIZE(default_rules); i++) {
+        /* A policy file replaces the default rules; its paths must exist (the operator
+         * named them), while the defaults skip what this sandbox does not have. */
+        for (size_t i = 0; policy && i < policy->nrules; i++) {
+                r = add_path_rule(ruleset, attr.handled_access_fs, policy->rules[i].path, policy->rules[i].access, false, fail);
+                if (r < 0)
+                        return r;
+        }
+        for (size_t i = 0; !policy && i < ARRAY_SIZE(default_rules); i++) {
                 const struct ll_rule *rule = &default_rules[i];
 
                 if ((rule->flags & LL_REAL_DIR) && !is_real_dir(rule->path))

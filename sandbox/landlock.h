@@ -10,6 +10,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "sandbox.h"
 
@@ -45,6 +46,24 @@ struct sbx_landlock_report {
  * failure the report says what the kernel offers, but no extras are in effect. */
 int sbx_landlock_apply_default(const char *const *extra_rw, struct sbx_landlock_report *report,
                                struct sbx_failure *fail);
+
+/* A Landlock policy (the seed's TOML, as JSON): {"min_abi": 3, "rules": [{"path": "/bin",
+ * "access": ["read", "execute"]}, ...]}. Access words: read, readdir, write, execute,
+ * create, remove, all, all_except_execute. The rules replace the default ones. */
+struct sbx_landlock_policy {
+        int min_abi;
+        size_t nrules;
+        struct sbx_landlock_rule {
+                char *path;
+                uint64_t access;
+        } *rules;
+};
+int sbx_landlock_policy_from_json(const json_t *j, struct sbx_landlock_policy *ret, struct nc_err *err);
+void sbx_landlock_policy_done(struct sbx_landlock_policy *p);
+/* As sbx_landlock_apply_default, with the policy's rules (NULL: the default); fails
+ * with -EOPNOTSUPP when the kernel's ABI is below the policy's min_abi. */
+int sbx_landlock_apply(const struct sbx_landlock_policy *policy, const char *const *extra_rw,
+                       struct sbx_landlock_report *report, struct sbx_failure *fail);
 
 /* {"abi":7,"extras":["refer","truncate","ioctl_dev","scope_signal","scope_abstract_unix"]};
  * NULL when out of memory. */

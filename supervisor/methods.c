@@ -104,31 +104,47 @@ static int open_null_stdio(int fds[3])
 
 static void m_create(struct sup_conn *c, json_t *id, json_t *params)
 {
-        static const char *const known[] = { "spec", "wait", "stdio", "foreground", "auto_remove", "seccomp_profile", NULL };
+        static const char *const known[] = { "spec", "wait", "stdio", "foreground", "auto_remove", "seccomp_profile",
+                                             "caps_policy", "landlock_policy", NULL };
         struct nc_err err = { { 0 } };
         struct nc_spec *spec = NULL;
         struct sup *s = c->sup;
         struct sup_sandbox *sb;
         bool wait, foreground, auto_remove;
         const char *stdio;
-        int fds[4] = { -1, -1, -1, -1 }, r;
-        const json_t *profile = json_object_get(params, "seccomp_profile");
-        json_t *profile_json = NULL;
-        char profile_sha[65] = "";
-        size_t nfds;
+        int fds[3 + SUP_POLICY_MAX] = { -1, -1, -1, -1, -1, -1 }, r;
+        struct sup_policy pol[SUP_POLICY_MAX] = { 0 };
+        bool has[SUP_POLICY_MAX];
+        size_t nfds, k;
 
         /* Descriptors sent with this request belong to it whatever happens next: take
          * them first, so a refused create cannot leave them for the next one. */
         if (nc_param_string(params, "stdio", false, &stdio, &err) < 0)
                 goto bad;
         stdio = stdio ? stdio : "null";
-        /* The descriptors, in order: stdin, stdout, stderr (stdio "passed"), then the
-         * seccomp profile (seccomp_profile given). */
-        nfds = (strcmp(stdio, "passed") == 0 ? 3 : 0) + (profile && !json_is_null(profile) ? 1 : 0);
-        if (nfds > 0 && sup_conn_take_fds(c, strcmp(stdio, "passed") == 0 ? fds : fds + 3, nfds) < 0) {
-                nc_err_set(&err, "this request needs %zu descriptors sent with it (SCM_RIGHTS: stdio \"passed\" takes 3, "
-                           "seccomp_profile 1), got %zu", nfds, c->nfds);
-                goto bad;
+        /* The descriptors, in order: stdin, stdout, stderr (stdio "passed"), then one per
+         * policy given: seccomp_profile, caps_policy, landlock_policy. */
+        nfds = strcmp(stdio, "passed") == 0 ? 3 : 0;
+        for (k = 0; k < SUP_POLICY_MAX; k++) {
+                const json_t *p = json_object_get(params, sup_policy_kinds[k].param);
+                has[k] = p && !json_is_null(p);
+                nfds += has[k];
+        }
+        if (nfds > 0) {
+                int taken[3 + SUP_POLICY_MAX];
+                size_t n = 0;
+
+                if (sup_conn_take_fds(c, taken, nfds) < 0) {
+                        nc_err_set(&err, "this request needs %zu descriptors sent with it (SCM_RIGHTS: stdio \"passed\" "
+                                   "takes 3, each policy 1), got %zu", nfds, c->nfds);
+                        goto bad;
+                }
+                if (strcmp(stdio, "passed") == 0)
+                        for (; n < 3; n++)
+                                fds[n] = taken[n];
+                for (k = 0; k < SUP_POLICY_MAX; k++)
+                        if (has[k])
+                                fds[3 + k] = taken[n++];
         }
         if (strcmp(stdio, "passed") == 0) {
                 /* taken above */
@@ -154,19 +170,33 @@ static void m_create(struct sup_conn *c, json_t *id, json_t *params)
         }
         if (check_policy(spec, &err) < 0)
                 goto bad;
-        if (profile && !json_is_null(profile)) {
-                static const char *const pknown[] = { "sha256", NULL };
+        for (k = 0; k < SUP_POLICY_MAX; k++) {
+                static const char *const pknown[] = { "sha256", "policy", NULL };
+                const json_t *p = json_object_get(params, sup_policy_kinds[k].param);
                 const char *pin = NULL;
 
-                if (!json_is_object(profile) || nc_params_only(profile, pknown, &err) < 0 ||
-                    nc_param_string(profile, "sha256", false, &pin, &err) < 0)
+                if (!has[k])
+                        continue;
+                if (!json_is_object(p) || nc_params_only(p, pknown, &err) < 0 ||
+                    nc_param_string(p, "sha256", false, &pin, &err) < 0)
                         goto bad;
                 if (pin && !sup_sha256_hex_valid(pin)) {
-                        nc_err_set(&err, "seccomp_profile.sha256 must be 64 lowercase hex characters");
+                        nc_err_set(&err, "%s.sha256 must be 64 lowercase hex characters", sup_policy_kinds[k].param);
                         goto bad;
                 }
-                if (sup_policy_load(fds[3], "seccomp profile", SBX_SECCOMP_PROFILE_MAX, pin, &profile_json, profile_sha, &err) < 0 ||
-                    sbx_seccomp_profile_validate(profile_json, &err) < 0)
+                if (sup_policy_load(fds[3 + k], sup_policy_kinds[k].what, sup_policy_kinds[k].max, pin,
+                                    sup_policy_kinds[k].json_in_file ? &pol[k].json : NULL, pol[k].sha256, &err) < 0)
+                        goto bad;
+                if (!sup_policy_kinds[k].json_in_file) {
+                        /* TOML read by the client (nucleusd never parses TOML); the pin
+                         * still covers the raw file it opened. */
+                        pol[k].json = json_incref(json_object_get(p, "policy"));
+                        if (!pol[k].json) {
+                                nc_err_set(&err, "%s.policy is required: the policy as JSON", sup_policy_kinds[k].param);
+                                goto bad;
+                        }
+                }
+                if (sup_policy_validate((int)k, pol[k].json, &err) < 0)
                         goto bad;
         }
 
@@ -182,8 +212,8 @@ static void m_create(struct sup_conn *c, json_t *id, json_t *params)
         sb->open_handles = 1;
         memcpy(sb->stdio, fds, sizeof(sb->stdio));
         fds[0] = fds[1] = fds[2] = -1;
-        sb->seccomp_profile = TAKE_PTR(profile_json);
-        memcpy(sb->seccomp_profile_sha256, profile_sha, sizeof(profile_sha));
+        memcpy(sb->policies, pol, sizeof(pol));
+        memset(pol, 0, sizeof(pol));
         fill_defaults(sb, spec);
         sb->spec = TAKE_PTR(spec);
         sb->owner_uid = c->cred.uid;
@@ -214,16 +244,18 @@ static void m_create(struct sup_conn *c, json_t *id, json_t *params)
                 sup_sandbox_on_zygote_failed(s, sb->id, m);
                 json_decref(m);
         }
-        if (fds[3] >= 0)
-                close(fds[3]);   /* read already; the parsed profile goes with the claim */
+        for (k = 3; k < ARRAY_SIZE(fds); k++)
+                if (fds[k] >= 0)
+                        close(fds[k]);   /* read already; the policies go with the claim */
         return;
 bad:
         bad_params(c, id, &err);
 out:
-        for (int i = 0; i < 4; i++)
-                if (fds[i] >= 0)
-                        close(fds[i]);
-        json_decref(profile_json);
+        for (k = 0; k < ARRAY_SIZE(fds); k++)
+                if (fds[k] >= 0)
+                        close(fds[k]);
+        for (k = 0; k < SUP_POLICY_MAX; k++)
+                json_decref(pol[k].json);
         nc_spec_free(spec);
 }
 

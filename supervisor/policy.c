@@ -9,6 +9,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "caps.h"
+#include "landlock.h"
+#include "seccomp_profile.h"
 #include "sup.h"
 
 static int sha256_hex(const void *buf, size_t len, char out[65])
@@ -60,8 +63,43 @@ int sup_policy_load(int fd, const char *what, size_t max, const char *pin, json_
         if (pin && strcmp(pin, ret_sha256) != 0)
                 return nc_err_set(err, "%s: SHA-256 mismatch: the file has %s, the pin says %s; nothing was started", what,
                                   ret_sha256, pin);
+        if (!ret)
+                return 0;       /* hashed only: the client converted it (TOML) */
         *ret = json_loadb(buf, off, JSON_REJECT_DUPLICATES, &jerr);
         if (!*ret)
                 return nc_err_set(err, "%s: line %d, column %d: %s", what, jerr.line, jerr.column, jerr.text);
+        return 0;
+}
+
+const struct sup_policy_kind sup_policy_kinds[SUP_POLICY_MAX] = {
+        [SUP_POLICY_SECCOMP] = { "seccomp_profile", "seccomp_profile", "seccomp profile", SBX_SECCOMP_PROFILE_MAX, true },
+        [SUP_POLICY_CAPS] = { "caps_policy", "caps_policy", "capability policy", 64 * 1024, false },
+        [SUP_POLICY_LANDLOCK] = { "landlock_policy", "landlock_policy", "Landlock policy", 256 * 1024, false },
+};
+
+int sup_policy_validate(int kind, const json_t *policy, struct nc_err *err)
+{
+        struct nc_err inner = { { 0 } };
+        int r = 0;
+
+        switch (kind) {
+        case SUP_POLICY_SECCOMP:
+                r = sbx_seccomp_profile_validate(policy, &inner);
+                break;
+        case SUP_POLICY_CAPS: {
+                struct sbx_caps_policy c;
+                r = sbx_caps_policy_from_json(policy, &c, &inner);
+                break;
+        }
+        case SUP_POLICY_LANDLOCK: {
+                struct sbx_landlock_policy l;
+                r = sbx_landlock_policy_from_json(policy, &l, &inner);
+                if (r == 0)
+                        sbx_landlock_policy_done(&l);
+                break;
+        }
+        }
+        if (r < 0)
+                return nc_err_set(err, "%s: %s", sup_policy_kinds[kind].what, inner.msg);
         return 0;
 }

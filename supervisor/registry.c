@@ -41,7 +41,8 @@ void sup_sandbox_unlink_free(struct sup_sandbox *sb)
                         close(sb->stdio[i]);
         json_decref(sb->create_id);
         json_decref(sb->landlock);
-        json_decref(sb->seccomp_profile);
+        for (int k = 0; k < SUP_POLICY_MAX; k++)
+                json_decref(sb->policies[k].json);
         nc_spec_free(sb->spec);
         free(sb);
 }
@@ -167,12 +168,15 @@ json_t *sup_sandbox_inspect(const struct sup_sandbox *sb)
         json_object_set_new(j, "security", json_pack("{s:s, s:s, s:i, s:i, s:[sssssss], s:s, s:b, s:s, s:O*}",
                 "mode", "agent", "root_fs", "tmpfs", "uid_map_base", (int)s->cfg->uid_base,
                 "uid_map_count", (int)s->cfg->uid_count, "namespaces", "user", "pid", "mount", "uts",
-                "ipc", "net", "cgroup", "capabilities", "none", "no_new_privs", 1, "seccomp",
-                sb->seccomp_profile ? "profile" : "default",
+                "ipc", "net", "cgroup", "capabilities", sb->policies[SUP_POLICY_CAPS].json ? "policy" : "none", "no_new_privs", 1, "seccomp",
+                sb->policies[SUP_POLICY_SECCOMP].json ? "profile" : "default",
                 "landlock", sb->landlock));
-        if (sb->seccomp_profile)
-                json_object_set_new(json_object_get(j, "security"), "seccomp_profile_sha256",
-                                    json_string(sb->seccomp_profile_sha256));
+        for (int k = 0; k < SUP_POLICY_MAX; k++)
+                if (sb->policies[k].json) {
+                        char key[48];
+                        snprintf(key, sizeof(key), "%s_sha256", sup_policy_kinds[k].param);
+                        json_object_set_new(json_object_get(j, "security"), key, json_string(sb->policies[k].sha256));
+                }
         if (sb->state == SUP_STATE_exited || sb->state == SUP_STATE_failed)
                 json_object_set_new(j, "result", sup_sandbox_result(sb));
         return j;

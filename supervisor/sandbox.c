@@ -127,8 +127,11 @@ static void reply_create_started(struct sup_sandbox *sb)
 
 static void send_claim(struct sup_sandbox *sb)
 {
-        json_t *msg = json_pack("{s:s, s:o, s:O*}", "op", "claim", "spec", nc_spec_to_json(sb->spec),
-                                "seccomp_profile", sb->seccomp_profile);
+        json_t *msg = json_pack("{s:s, s:o}", "op", "claim", "spec", nc_spec_to_json(sb->spec));
+
+        for (int k = 0; k < SUP_POLICY_MAX; k++)
+                if (sb->policies[k].json)
+                        json_object_set(msg, sup_policy_kinds[k].claim, sb->policies[k].json);
         int r = sbx_ctl_send_json(sb->ctl, msg, sb->stdio, 3);
 
         for (int i = 0; i < 3; i++) {

@@ -49,6 +49,15 @@ struct sup {
         int exit_code;
 };
 
+/* Policy files a create can carry, in the order of their descriptors (after stdio). */
+enum { SUP_POLICY_SECCOMP, SUP_POLICY_CAPS, SUP_POLICY_LANDLOCK, SUP_POLICY_MAX };
+/* The create parameter, the claim member, and the name in messages, per policy. */
+extern const struct sup_policy_kind {
+        const char *param, *claim, *what;
+        size_t max;
+        bool json_in_file;      /* seccomp: the file is JSON; caps/landlock: TOML converted by the client */
+} sup_policy_kinds[SUP_POLICY_MAX];
+
 /* A request waiting for a sandbox to finish (sandbox.wait, create with wait, remove). */
 struct sup_waiter {
         struct sup_waiter *next;
@@ -80,8 +89,10 @@ struct sup_sandbox {
         bool failed;
         struct sbx_failure failure;
         json_t *landlock;               /* what the kernel enforces, from init */
-        json_t *seccomp_profile;        /* a validated --seccomp-profile, for the claim */
-        char seccomp_profile_sha256[65];
+        struct sup_policy {
+                json_t *json;           /* validated, sent with the claim; NULL: the default */
+                char sha256[65];        /* of the caller's file, raw bytes */
+        } policies[SUP_POLICY_MAX];
         bool stop_requested;
         int remove_tries;
         json_t *create_id;              /* pending sandbox.create reply */
@@ -158,6 +169,8 @@ bool sup_sha256_hex_valid(const char *s);
  * SHA-256 against pin (lowercase hex, or NULL), parses it as JSON. */
 int sup_policy_load(int fd, const char *what, size_t max, const char *pin, json_t **ret, char ret_sha256[65],
                     struct nc_err *err);
+/* Validates a policy of the given kind (SUP_POLICY_*). */
+int sup_policy_validate(int kind, const json_t *policy, struct nc_err *err);
 
 /* state.c */
 int sup_state_write(const struct sup_sandbox *sb);
