@@ -16,11 +16,9 @@
 
 #define DEFAULT_IDLE_TIMEOUT "60"
 
-/* nucleusd next to this binary (build tree or install prefix), else the configured
- * install path. NUCLEUS_NUCLEUSD overrides both. */
-static int find_nucleusd(char *buf, size_t cap)
+int cli_find_binary(const char *name, const char *env, const char *installed, char *buf, size_t cap)
 {
-        const char *e = getenv("NUCLEUS_NUCLEUSD");
+        const char *e = getenv(env);
         ssize_t n;
         char *slash;
 
@@ -32,13 +30,13 @@ static int find_nucleusd(char *buf, size_t cap)
         if (n > 0) {
                 buf[n] = 0;
                 slash = strrchr(buf, '/');
-                if (slash && (size_t)(slash - buf) + sizeof("/nucleusd") <= cap) {
-                        strcpy(slash, "/nucleusd");
+                if (slash && (size_t)(slash - buf) + strlen(name) + 2 <= cap) {
+                        snprintf(slash + 1, cap - (size_t)(slash + 1 - buf), "%s", name);
                         if (access(buf, X_OK) == 0)
                                 return 0;
                 }
         }
-        snprintf(buf, cap, "%s", NUCLEUS_NUCLEUSD_PATH);
+        snprintf(buf, cap, "%s", installed);
         return access(buf, X_OK) == 0 ? 0 : -ENOENT;
 }
 
@@ -51,7 +49,7 @@ int cli_autostart(const struct cli_opts *o)
         pid_t pid;
         ssize_t n;
 
-        if (find_nucleusd(exe, sizeof(exe)) < 0) {
+        if (cli_find_binary("nucleusd", "NUCLEUS_NUCLEUSD", NUCLEUS_NUCLEUSD_PATH, exe, sizeof(exe)) < 0) {
                 fprintf(stderr, "nucleus: no supervisor is running and nucleusd was not found (looked next to this "
                                 "binary and at %s; set NUCLEUS_NUCLEUSD)\n", NUCLEUS_NUCLEUSD_PATH);
                 return -ENOENT;

@@ -58,6 +58,25 @@ int cli_print_error(const json_t *error);
 
 /* autostart.c */
 int cli_autostart(const struct cli_opts *o);
+/* A helper binary: $env, else next to this binary (build tree or install prefix), else
+ * the install path. */
+int cli_find_binary(const char *name, const char *env, const char *installed, char *buf, size_t cap);
+
+/* policy.c: policy files given to `run`. The CLI opens each (its access, not
+ * nucleusd's) and sends the descriptor, so nucleusd can hash exactly what was opened. */
+struct cli_policy {
+        const char *flag;       /* "--caps-policy" */
+        const char *param;      /* "caps_policy" */
+        const char *what;       /* "capability policy", for messages */
+        bool toml;              /* the seed's format: converted by nucleus-toml2json */
+        int fd;
+        char *sha256;
+        json_t *json;           /* the converted policy (toml); NULL for the seccomp profile */
+};
+int cli_policy_open(struct cli_policy *p, const char *path);
+int cli_policy_pin(struct cli_policy *p, const char *flag, const char *hex);
+/* {"sha256": ..., "policy": ...} for sandbox.create. */
+json_t *cli_policy_param(const struct cli_policy *p);
 
 /* planned.c: every seed flag that is recognised but not (yet) available. */
 /* Returns true (after printing the refusal) when `arg` names such a flag. */

@@ -43,8 +43,7 @@ static const struct planned_flag flags[] = {
         { "--provider-config-rw", 4, NULL },
 
         { "--seccomp-log-denied", 3, NULL }, { "--seccomp-mode", 4, NULL }, { "--seccomp-log", 4, NULL },
-        { "--caps-policy", 3, NULL }, { "--caps-policy-sha256", 3, NULL }, { "--landlock-policy", 3, NULL },
-        { "--landlock-policy-sha256", 3, NULL },
+
         { "--health-cmd", 9, NULL }, { "--health-interval", 9, NULL }, { "--health-retries", 9, NULL },
         { "--health-start-period", 9, NULL }, { "--health-timeout", 9, NULL }, { "--health-tcp", 9, NULL },
         { "--health-http", 9, NULL }, { "--readiness-exec", 9, NULL }, { "--readiness-tcp", 9, NULL },

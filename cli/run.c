@@ -34,7 +34,10 @@ static void usage(FILE *f)
                 "  --seccomp-allow NAME allow a system call from the opt-in list (docs/security.md); repeatable\n"
                 "  --memlock SIZE       RLIMIT_MEMLOCK (default 64K; K, M, G suffixes)\n"
                 "  --seccomp-profile FILE         an OCI seccomp profile instead of the default filter\n"
-                "  --seccomp-profile-sha256 HEX   refuse the profile unless its SHA-256 is HEX\n"
+                "  --caps-policy FILE             capabilities to keep (TOML: [bounding] keep = [...])\n"
+                "  --landlock-policy FILE         Landlock rules replacing the default (TOML: min_abi, [[rules]])\n"
+                "  --seccomp-profile-sha256 HEX, --caps-policy-sha256 HEX, --landlock-policy-sha256 HEX\n"
+                "                                 refuse the file unless its SHA-256 is HEX\n"
                 "  -h, --help           this text\n"
                 "\n"
                 "The environment inside is PATH, HOME, TERM (when stdout is a terminal) and -e values.\n");
@@ -102,10 +105,12 @@ static bool handle_message(struct run_state *st, json_t *msg, long long create_i
         return false;   /* replies to our kill requests */
 }
 
+/* In the order nucleusd expects their descriptors (after stdio). */
+enum { POLICY_SECCOMP, POLICY_CAPS, POLICY_LANDLOCK, POLICY_MAX };
+
 struct run_opts {
         bool rm;
-        int profile_fd;                 /* --seccomp-profile, opened here: our access, not nucleusd's */
-        const char *profile_sha256;
+        struct cli_policy policy[POLICY_MAX];
 };
 
 static int build_spec(int argc, char **argv, struct nc_spec *spec, struct run_opts *ro)
@@ -135,7 +140,8 @@ static int build_spec(int argc, char **argv, struct nc_spec *spec, struct run_op
                         return -EINVAL;
                 static const char *const with_value[] = { "--name", "--hostname", "--env", "-e", "--workdir", "-w",
                                                           "--seccomp-allow", "--memlock", "--seccomp-profile-sha256",
-                                                          "--seccomp-profile" };
+                                                          "--seccomp-profile", "--caps-policy-sha256", "--caps-policy",
+                                                          "--landlock-policy-sha256", "--landlock-policy" };
                 const char *opt = NULL;
                 for (size_t k = 0; k < ARRAY_SIZE(with_value) && !opt; k++) {
                         n = strlen(with_value[k]);
@@ -179,27 +185,24 @@ static int build_spec(int argc, char **argv, struct nc_spec *spec, struct run_op
                         nv[spec->nseccomp_allow] = NULL;
                         continue;
                 }
-                if (strcmp(opt, "--seccomp-profile") == 0) {
-                        if (ro->profile_fd >= 0)
-                                close(ro->profile_fd);
-                        ro->profile_fd = open(val, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-                        if (ro->profile_fd < 0) {
-                                fprintf(stderr, "nucleus: Failed to open seccomp profile '%s': %s\n", val, strerror(errno));
-                                return -EINVAL;
+                bool matched = false;
+                for (int k = 0; k < POLICY_MAX && !matched; k++) {
+                        struct cli_policy *p = &ro->policy[k];
+                        char pin[48];
+
+                        snprintf(pin, sizeof(pin), "%s-sha256", p->flag);
+                        if (strcmp(opt, p->flag) == 0) {
+                                if (cli_policy_open(p, val) < 0)
+                                        return -EINVAL;
+                                matched = true;
+                        } else if (strcmp(opt, pin) == 0) {
+                                if (cli_policy_pin(p, pin, val) < 0)
+                                        return -EINVAL;
+                                matched = true;
                         }
-                        continue;
                 }
-                if (strcmp(opt, "--seccomp-profile-sha256") == 0) {
-                        if (strlen(val) != 64 || strspn(val, "0123456789abcdefABCDEF") != 64) {
-                                fprintf(stderr, "nucleus: invalid --seccomp-profile-sha256 '%s': 64 hex characters expected\n", val);
-                                return -EINVAL;
-                        }
-                        char *lower = strdup(val);
-                        for (char *p = lower; p && *p; p++)
-                                *p = (char)tolower((unsigned char)*p);
-                        ro->profile_sha256 = lower;
+                if (matched)
                         continue;
-                }
                 if (strcmp(opt, "--memlock") == 0) {
                         uint64_t bytes;
                         if (nc_parse_size(val, &bytes) < 0 || bytes > (uint64_t)INT64_MAX) {
@@ -240,10 +243,11 @@ static int build_spec(int argc, char **argv, struct nc_spec *spec, struct run_op
                 if (asprintf(&kv, "TERM=%s", term && *term ? term : "xterm") >= 0)
                         (void)nc_spec_setenv(spec, kv, NULL);
         }
-        if (ro->profile_sha256 && ro->profile_fd < 0) {
-                fprintf(stderr, "nucleus: --seccomp-profile-sha256 needs --seccomp-profile\n");
-                return -EINVAL;
-        }
+        for (int k = 0; k < POLICY_MAX; k++)
+                if (ro->policy[k].sha256 && ro->policy[k].fd < 0) {
+                        fprintf(stderr, "nucleus: %s-sha256 needs %s\n", ro->policy[k].flag, ro->policy[k].flag);
+                        return -EINVAL;
+                }
         if (nc_spec_validate(spec, &err) < 0)
                 goto bad;
         return 0;
@@ -256,8 +260,13 @@ int cli_cmd_run(const struct cli_opts *o, int argc, char **argv)
 {
         _cleanup_spec_ struct nc_spec *spec = nc_spec_new();
         struct run_state st = { 0 };
-        struct run_opts ro = { .profile_fd = -1 };
-        int stdio[4], sfd, code = CLI_EXIT_NUCLEUS;
+        struct run_opts ro = { .policy = {
+                [POLICY_SECCOMP] = { "--seccomp-profile", "seccomp_profile", "seccomp profile", false, -1, NULL, NULL },
+                [POLICY_CAPS] = { "--caps-policy", "caps_policy", "capability policy", true, -1, NULL, NULL },
+                [POLICY_LANDLOCK] = { "--landlock-policy", "landlock_policy", "Landlock policy", true, -1, NULL, NULL },
+        } };
+        int stdio[3 + POLICY_MAX], sfd, code = CLI_EXIT_NUCLEUS;
+        size_t nfds = 3;
         long long create_id;
         json_t *params;
         sigset_t set;
@@ -286,11 +295,12 @@ int cli_cmd_run(const struct cli_opts *o, int argc, char **argv)
 
         params = json_pack("{s:o, s:b, s:s, s:b}", "spec", nc_spec_to_json(spec), "wait", 1, "stdio", "passed",
                            "auto_remove", ro.rm);
-        stdio[3] = ro.profile_fd;
-        if (ro.profile_fd >= 0)
-                json_object_set_new(params, "seccomp_profile",
-                                    ro.profile_sha256 ? json_pack("{s:s}", "sha256", ro.profile_sha256) : json_object());
-        create_id = cli_send(&st.conn, "sandbox.create", params, stdio, ro.profile_fd >= 0 ? 4 : 3);
+        for (int k = 0; k < POLICY_MAX; k++)
+                if (ro.policy[k].fd >= 0) {
+                        stdio[nfds++] = ro.policy[k].fd;
+                        json_object_set_new(params, ro.policy[k].param, cli_policy_param(&ro.policy[k]));
+                }
+        create_id = cli_send(&st.conn, "sandbox.create", params, stdio, nfds);
         if (create_id < 0) {
                 fprintf(stderr, "nucleus: Failed to send the request: %s\n", strerror((int)-create_id));
                 goto out;

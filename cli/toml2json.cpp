@@ -1,17 +1,14 @@
 // SPDX-License-Identifier: Apache-2.0
-//
 // nucleus-toml2json: converts a TOML policy file to one line of JSON.
-//
 // The nucleus CLI is C and links only jansson so that it starts fast; it runs this
-// helper only when it is given a TOML policy, so libstdc++ and toml++ never load on
-// its normal path. The CLI passes the open policy file as standard input.
-//
+// helper only when it is given a TOML policy (as standard input), so libstdc++ and
+// toml++ never load on its normal path.
 // Keys come out sorted: toml::table is an ordered map and keeps no insertion order.
-#include <charconv>
 #include <cerrno>
+#include <charconv>
 #include <cmath>
+#include <csignal>
 #include <cstdio>
-#include <cstdlib>
 #include <cstring>
 #include <sstream>
 #include <stdexcept>
@@ -23,33 +20,36 @@
 
 namespace {
 
-// Policies are a few hundred bytes; the cap keeps a wrong file (or /dev/zero) from
-// eating memory.
+// Policies are a few hundred bytes: refuse a wrong file (or /dev/zero) early.
 constexpr size_t max_input = 1 << 20;
 
-// toml++ limits nesting of arrays and inline tables, but not the length of dotted
-// keys (a.b.c...), which nest tables too; the walk below recurses, so cap it here
-// rather than run out of stack.
+// toml++ recurses once per level while it parses and frees a document and does not
+// limit dotted keys (a.b.c...): 1 MiB of them overflows an 8 MiB stack (it needs
+// ~150 MiB, ~300 MiB under ASan). The work runs on a thread whose stack fits the
+// largest accepted input; only such an input touches that memory.
+constexpr size_t stack_size = size_t(512) << 20;
+
+// No policy nests this deep; a clear error beats a JSON document jansson refuses.
 constexpr int max_depth = 512;
 
-struct error : std::runtime_error {
-        using std::runtime_error::runtime_error;
-};
+using error = std::runtime_error;
 
-std::string read_all(std::FILE *f)
+std::string_view read_input(const char *file)
 {
-        std::string buf;
-        char chunk[65536];
-        size_t n;
-
-        while ((n = std::fread(chunk, 1, sizeof(chunk), f)) > 0) {
-                if (buf.size() + n > max_input)
-                        throw error("input is larger than 1 MiB");
-                buf.append(chunk, n);
-        }
-        if (std::ferror(f))
-                throw error(std::string("read: ") + std::strerror(errno));
-        return buf;
+        static char buf[max_input + 1];  // the extra byte tells a too-large input
+        std::FILE *f = file ? std::fopen(file, "rb") : stdin;
+        if (!f)
+                throw error(std::string(file) + ": " + std::strerror(errno));
+        size_t n = std::fread(buf, 1, sizeof(buf), f);
+        int err = errno;
+        bool failed = std::ferror(f);
+        if (file)
+                std::fclose(f);
+        if (failed)
+                throw error(std::string("read: ") + std::strerror(err));
+        if (n > max_input)
+                throw error("input is larger than 1 MiB");
+        return std::string_view(buf, n);
 }
 
 void put_string(std::string &out, std::string_view s)
@@ -74,22 +74,11 @@ void put_double(std::string &out, double d)
 {
         if (!std::isfinite(d))
                 throw error("inf and nan cannot be represented in JSON");
-        // to_chars gives the shortest text that reads back as the same double.
-        char buf[64];
-        auto r = std::to_chars(buf, buf + sizeof(buf), d);
-        std::string_view s(buf, static_cast<size_t>(r.ptr - buf));
+        char buf[64];  // to_chars: the shortest text that reads back as the same double
+        std::string_view s(buf, static_cast<size_t>(std::to_chars(buf, buf + sizeof(buf), d).ptr - buf));
         out += s;
-        // jansson reads "1" as an integer: keep a TOML float a JSON real.
         if (s.find_first_of(".eE") == std::string_view::npos)
-                out += ".0";
-}
-
-// Dates and times print in RFC 3339 form through toml++'s own operator<<.
-template <typename T> void put_streamed(std::string &out, const T &v)
-{
-        std::ostringstream ss;
-        ss << v;
-        put_string(out, ss.str());
+                out += ".0";  // jansson reads "1" as an integer: keep a TOML float a JSON real
 }
 
 void put_node(std::string &out, const toml::node &node, int depth)
@@ -100,11 +89,9 @@ void put_node(std::string &out, const toml::node &node, int depth)
                 using T = std::decay_t<decltype(n)>;
                 if constexpr (std::is_same_v<T, toml::table>) {
                         out += '{';
-                        bool first = true;
                         for (auto &&[k, v] : n) {
-                                if (!first)
+                                if (out.back() != '{')
                                         out += ',';
-                                first = false;
                                 put_string(out, k.str());
                                 out += ':';
                                 put_node(out, v, depth + 1);
@@ -112,10 +99,10 @@ void put_node(std::string &out, const toml::node &node, int depth)
                         out += '}';
                 } else if constexpr (std::is_same_v<T, toml::array>) {
                         out += '[';
-                        for (size_t i = 0; i < n.size(); i++) {
-                                if (i)
+                        for (auto &&v : n) {
+                                if (out.back() != '[')
                                         out += ',';
-                                put_node(out, n[i], depth + 1);
+                                put_node(out, v, depth + 1);
                         }
                         out += ']';
                 } else if constexpr (std::is_same_v<T, toml::value<std::string>>) {
@@ -127,7 +114,9 @@ void put_node(std::string &out, const toml::node &node, int depth)
                 } else if constexpr (std::is_same_v<T, toml::value<bool>>) {
                         out += n.get() ? "true" : "false";
                 } else {
-                        put_streamed(out, n.get());  // date, time, date_time
+                        std::ostringstream ss;  // date, time, date-time: toml++ prints RFC 3339
+                        ss << n.get();
+                        put_string(out, ss.str());
                 }
         });
 }
@@ -135,47 +124,33 @@ void put_node(std::string &out, const toml::node &node, int depth)
 int usage(std::FILE *f, int code)
 {
         std::fputs("Usage: nucleus-toml2json [--name DISPLAYNAME] [FILE]\n"
-                   "Converts TOML (FILE, or standard input if absent or -) to one line of JSON.\n",
-                   f);
+                   "Converts TOML (FILE, or standard input if absent or -) to one line of JSON.\n", f);
         return code;
 }
 
-int run(int argc, char **argv)
+int run(char **argv)
 {
         const char *name = nullptr, *file = nullptr;
 
-        for (int i = 1; i < argc; i++) {
+        for (int i = 1; argv[i]; i++) {
                 std::string_view a = argv[i];
                 if (a == "-h" || a == "--help")
                         return usage(stdout, 0);
-                if (a == "--name" && i + 1 < argc)
+                if (a == "--name" && argv[i + 1])
                         name = argv[++i];
                 else if (a.rfind("--name=", 0) == 0)
                         name = argv[i] + 7;
                 else if ((a.size() > 1 && a[0] == '-') || file)
-                        return usage(stderr, 2);  // also catches a --name without value
+                        return usage(stderr, 2);  // also a --name without its value
                 else
                         file = argv[i];
         }
-        if (file && std::strcmp(file, "-") == 0)
+        if (file && std::string_view(file) == "-")
                 file = nullptr;
         if (!name)
                 name = file ? file : "stdin";
 
-        std::FILE *f = file ? std::fopen(file, "rb") : stdin;
-        if (!f)
-                throw error(std::string(file) + ": " + std::strerror(errno));
-        std::string text;
-        try {
-                text = read_all(f);
-        } catch (...) {
-                if (file)
-                        std::fclose(f);
-                throw;
-        }
-        if (file)
-                std::fclose(f);
-
+        std::string_view text = read_input(file);
         toml::table doc;
         try {
                 doc = toml::parse(text, std::string_view(name));
@@ -193,18 +168,12 @@ int run(int argc, char **argv)
         return 0;
 }
 
-struct job {
-        int argc;
-        char **argv;
-        int code;
-};
+int exit_code = 1;
 
-void *run_job(void *arg)
+void *run_job(void *argv)
 {
-        auto *j = static_cast<job *>(arg);
-        j->code = 1;
         try {
-                j->code = run(j->argc, j->argv);
+                exit_code = run(static_cast<char **>(argv));
         } catch (const std::exception &e) {
                 std::fprintf(stderr, "nucleus-toml2json: %s\n", e.what());
         } catch (...) {
@@ -215,21 +184,16 @@ void *run_job(void *arg)
 
 } // namespace
 
-// toml++ recurses once per level while it parses and frees a document and does not
-// limit dotted keys (a.b.c...), so 1 MiB of them overflows an 8 MiB stack. The work
-// runs on a thread whose stack is large enough for the largest accepted input; the
-// memory is only touched by such an input.
-int main(int argc, char **argv)
+int main(int, char **argv)
 {
-        job j{ argc, argv, 1 };
         pthread_attr_t attr;
         pthread_t t;
-        size_t mib = getenv("STK") ? atoi(getenv("STK")) : 512;
 
-        if (pthread_attr_init(&attr) == 0 && pthread_attr_setstacksize(&attr, mib << 20) == 0 &&
-            pthread_create(&t, &attr, run_job, &j) == 0)
+        std::signal(SIGPIPE, SIG_IGN);  // a reader that went away is a write error, not a kill
+        if (pthread_attr_init(&attr) == 0 && pthread_attr_setstacksize(&attr, stack_size) == 0 &&
+            pthread_create(&t, &attr, run_job, argv) == 0)
                 pthread_join(t, nullptr);
         else
-                run_job(&j);  // no room for the big stack: ordinary input still fits
-        return j.code;
+                run_job(argv);  // no room for the big stack: ordinary input still fits
+        return exit_code;
 }

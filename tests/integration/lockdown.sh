@@ -96,6 +96,35 @@ printf '{"defaultAction":\n' >"$T/broken.json"
 assert_contains "$("$N" run --seccomp-profile "$T/broken.json" -- true 2>&1 || true)" "line 2" "a syntax error names the line"
 assert_contains "$("$N" run --seccomp-profile /nonexistent.json -- true 2>&1 || true)" "Failed to open seccomp profile '/nonexistent.json'" "a missing file is named"
 
+# Capability and Landlock policies in the seed's TOML.
+cat >"$T/caps.toml" <<'TOML'
+[bounding]
+keep = ["NET_BIND_SERVICE"]
+TOML
+out=$("$N" run --caps-policy "$T/caps.toml" --caps-policy-sha256 "$(sha256sum "$T/caps.toml" | cut -c1-64)" -- \
+      python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 80)); print(open("/proc/self/status").read())')
+assert_contains "$out" "CapEff:	0000000000000400" "a caps policy keeps exactly NET_BIND_SERVICE"
+assert_contains "$out" "CapBnd:	0000000000000400" "and the bounding set holds only it"
+assert_contains "$(in_sandbox -- caps)" "CapEff=0000000000000000" "without a policy, nothing is kept"
+printf '[bounding]\nkeep = ["NOT_A_CAP"]\n' >"$T/badcaps.toml"
+assert_contains "$("$N" run --caps-policy "$T/badcaps.toml" -- true 2>&1 || true)" "unknown capability 'NOT_A_CAP'" "an unknown capability is refused"
+printf '[bounding]\nkeep = [\n' >"$T/broken.toml"
+assert_contains "$("$N" run --caps-policy "$T/broken.toml" -- true 2>&1 || true)" "broken.toml:" "a TOML syntax error names the file and position"
+cat >"$T/ll.toml" <<'TOML'
+min_abi = 3
+[[rules]]
+path = "/usr"
+access = ["read", "execute"]
+[[rules]]
+path = "/etc"
+access = ["read"]
+TOML
+assert_contains "$("$N" run --landlock-policy "$T/ll.toml" -- sh -c 'cat /etc/hosts && echo ok')" "ok" "a Landlock policy allows what it lists"
+assert_contains "$("$N" run --landlock-policy "$T/ll.toml" -- sh -c 'ls /tmp' 2>&1 || true)" "Permission denied" "and denies what it leaves out"
+printf 'min_abi = 3\n[[rules]]\npath = "/nonexistent"\naccess = ["read"]\n' >"$T/ll-missing.toml"
+assert_contains "$("$N" run --landlock-policy "$T/ll-missing.toml" -- true 2>&1 || true)" "/nonexistent" "a rule for a missing path names it"
+assert_contains "$("$N" run --landlock-policy "$T/ll.toml" --landlock-policy-sha256 "$(printf 'b%.0s' $(seq 64))" -- true 2>&1 || true)" "SHA-256 mismatch" "a Landlock policy pin is checked"
+
 # Ordinary programs still work.
 assert_eq "3 2 1" "$("$N" run -- sh -c 'seq 3 | sort -r | tr "\n" " " | sed "s/ $//"')" "a shell pipeline"
 assert_contains "$("$N" run -- ls -la /)" "usr" "ls -la /"
