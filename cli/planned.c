@@ -32,7 +32,7 @@ static const struct planned_flag flags[] = {
         { "--credential-broker", 7, NULL }, { "--credential-broker-no-proxy-env", 7, NULL },
         { "--no-broker-proxy-env", 7, NULL },
         { "--service-mode", 4, NULL }, { "--strict-agent", 4, NULL }, { "--trust-level", 4, NULL },
-        { "--allow-degraded-security", 3, NULL }, { "--allow-chroot-fallback", 4, NULL },
+ { "--allow-chroot-fallback", 4, NULL },
         { "--proc-rw", 3, NULL }, { "--time-namespace", 3, NULL }, { "--disable-cgroup-namespace", 3, NULL },
         { "--context", 4, NULL }, { "--context-mode", 4, NULL }, { "--verify-context-integrity", 4, NULL },
         { "--secret", 4, NULL }, { "--systemd-credential", 4, NULL }, { "--volume", 4, NULL }, { "-v", 4, NULL },

@@ -31,6 +31,7 @@ static void usage(FILE *f)
                 "  -e, --env K=V        set an environment variable; -e K copies K from this environment\n"
                 "  -w, --workdir DIR    working directory inside the sandbox (default /)\n"
                 "  --rm                 remove the sandbox when it exits\n"
+                "  --allow-degraded-security  run without Landlock on a kernel that has none (warned, marked in inspect)\n"
                 "  --seccomp-allow NAME allow a system call from the opt-in list (docs/security.md); repeatable\n"
                 "  --memlock SIZE       RLIMIT_MEMLOCK (default 64K; K, M, G suffixes)\n"
                 "  --seccomp-profile FILE         an OCI seccomp profile instead of the default filter\n"
@@ -90,6 +91,12 @@ static bool handle_message(struct run_state *st, json_t *msg, long long create_i
         if (method && strcmp(method, "sandbox.started") == 0) {
                 const char *id = json_string_value(json_object_get(json_object_get(msg, "params"), "id"));
 
+                const json_t *deg = json_object_get(json_object_get(msg, "params"), "degraded"), *d;
+                size_t k;
+
+                json_array_foreach(deg, k, d)
+                        fprintf(stderr, "nucleus: warning: security degraded: %s skipped (%s)\n",
+                                json_string_value(json_object_get(d, "step")), json_string_value(json_object_get(d, "reason")));
                 if (id && strlen(id) == NC_ID_LEN) {
                         memcpy(st->sandbox_id, id, sizeof(st->sandbox_id));
                         for (size_t i = 0; i < st->npending; i++)
@@ -134,6 +141,10 @@ static int build_spec(int argc, char **argv, struct nc_spec *spec, struct run_op
                 }
                 if (strcmp(a, "--rm") == 0) {
                         ro->rm = true;
+                        continue;
+                }
+                if (strcmp(a, "--allow-degraded-security") == 0) {
+                        spec->allow_degraded_security = true;
                         continue;
                 }
                 if (cli_refuse_planned_flag(a))

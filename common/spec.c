@@ -197,7 +197,8 @@ static json_t *rlimits_to_json(const struct nc_spec_rlimits *r)
 
 int nc_spec_from_json(const json_t *j, struct nc_spec **ret, struct nc_err *err)
 {
-        static const char *const known[] = { "name", "hostname", "args", "env", "cwd", "seccomp_allow", "rlimits" };
+        static const char *const known[] = { "name", "hostname", "args", "env", "cwd", "seccomp_allow", "rlimits",
+                                             "allow_degraded_security" };
         _cleanup_spec_ struct nc_spec *s = NULL;
         const char *key;
         json_t *v;
@@ -211,7 +212,7 @@ int nc_spec_from_json(const json_t *j, struct nc_spec **ret, struct nc_err *err)
                 for (size_t i = 0; i < ARRAY_SIZE(known) && !ok; i++)
                         ok = strcmp(key, known[i]) == 0;
                 if (!ok)
-                        return nc_err_set(err, "unknown spec field '%.64s' (accepted: name, hostname, args, env, cwd, seccomp_allow, rlimits)", key);
+                        return nc_err_set(err, "unknown spec field '%.64s' (accepted: name, hostname, args, env, cwd, seccomp_allow, rlimits, allow_degraded_security)", key);
         }
         s = nc_spec_new();
         if (!s)
@@ -233,6 +234,10 @@ int nc_spec_from_json(const json_t *j, struct nc_spec **ret, struct nc_err *err)
                 return r;
         if ((r = rlimits_from_json(json_object_get(j, "rlimits"), &s->rlimits, err)) < 0)
                 return r;
+        v = json_object_get(j, "allow_degraded_security");
+        if (v && !json_is_boolean(v))
+                return nc_err_set(err, "'allow_degraded_security' must be true or false");
+        s->allow_degraded_security = json_is_true(v);
         if ((r = nc_spec_validate(s, err)) < 0)
                 return r;
         *ret = TAKE_PTR(s);
@@ -255,6 +260,8 @@ json_t *nc_spec_to_json(const struct nc_spec *s)
                 json_object_set_new(j, "cwd", nc_json_bytes(s->cwd));
         if (s->nseccomp_allow)
                 json_object_set_new(j, "seccomp_allow", strv_to_json(s->seccomp_allow));
+        if (s->allow_degraded_security)
+                json_object_set_new(j, "allow_degraded_security", json_true());
         json_t *rl = rlimits_to_json(&s->rlimits);
         if (json_object_size(rl))
                 json_object_set_new(j, "rlimits", rl);

@@ -37,6 +37,9 @@ struct nc_spec {
                                  * checks them against the opt-in list) */
         size_t nseccomp_allow;
         struct nc_spec_rlimits rlimits;
+        /* Agent mode: run without Landlock on a kernel that has none, with a warning and
+         * a mark in inspect. Every other lock-down step stays fatal. */
+        bool allow_degraded_security;
 };
 
 struct nc_spec *nc_spec_new(void);

@@ -150,8 +150,14 @@ static void claim(const struct sbx_config *cfg, struct workload *w)
         if (landlock_json && sbx_landlock_policy_from_json(landlock_json, &llp, &err) < 0)
                 sbx_ctl_die(CTL_FD, 125, "landlock", EINVAL, "%s", err.msg);
         json_decref(landlock_json);
-        if (sbx_landlock_apply(llp.rules ? &llp : NULL, NULL, &ll, &fail) < 0)
-                die_failure(&fail);
+        json_t *degraded = json_array();
+        if (sbx_landlock_apply(llp.rules ? &llp : NULL, NULL, &ll, &fail) < 0) {
+                /* Only a kernel without Landlock at all may be tolerated, and only when
+                 * asked; a policy's unmet min_abi is a requirement, never degraded. */
+                if (!(spec->allow_degraded_security && ll.abi == 0 && fail.err == EOPNOTSUPP))
+                        die_failure(&fail);
+                json_array_append_new(degraded, json_pack("{s:s, s:s}", "step", "landlock", "reason", fail.msg));
+        }
         sbx_landlock_policy_done(&llp);
 
         static struct sbx_caps_policy caps_policy;
@@ -210,8 +216,8 @@ static void claim(const struct sbx_config *cfg, struct workload *w)
                 (void)waitpid(w->pid, &status, 0);
                 _exit(125);
         }
-        r = sbx_ctl_send_json(CTL_FD, json_pack("{s:s, s:i, s:o}", "op", "started", "pid", (int)w->pid, "landlock",
-                                                sbx_landlock_report_to_json(&ll)), NULL, 0);
+        r = sbx_ctl_send_json(CTL_FD, json_pack("{s:s, s:i, s:o, s:o}", "op", "started", "pid", (int)w->pid, "landlock",
+                                                sbx_landlock_report_to_json(&ll), "degraded", degraded), NULL, 0);
         (void)r;    /* if nobody listens, the workload still runs; its exit is reaped */
 }
 

@@ -19,13 +19,13 @@ cmake --build build
 (cd build && ctest --output-on-failure -j"$JOBS")
 
 echo "== clang ASan/UBSan build + ctest"
-CC=clang cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DNUCLEUS_SANITIZE=ON -DNUCLEUS_FUZZ=ON >/dev/null
+CC=clang CXX=clang++ cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DNUCLEUS_SANITIZE=ON -DNUCLEUS_FUZZ=ON >/dev/null
 cmake --build build-asan
 (cd build-asan && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
     ctest --output-on-failure -j"$JOBS")
 
-for target in rpc seccomp_profile; do
-    corpus_src=tests/fuzz/corpus/${target%_profile}
+for target in rpc policy; do
+    corpus_src=tests/fuzz/corpus/$target
     echo "== libFuzzer: fuzz_$target for ${FUZZ_SECONDS}s"
     corpus=$(mktemp -d)
     cp "$corpus_src"/* "$corpus"/

@@ -41,6 +41,7 @@ void sup_sandbox_unlink_free(struct sup_sandbox *sb)
                         close(sb->stdio[i]);
         json_decref(sb->create_id);
         json_decref(sb->landlock);
+        json_decref(sb->degraded);
         for (int k = 0; k < SUP_POLICY_MAX; k++)
                 json_decref(sb->policies[k].json);
         nc_spec_free(sb->spec);
@@ -171,6 +172,7 @@ json_t *sup_sandbox_inspect(const struct sup_sandbox *sb)
                 "ipc", "net", "cgroup", "capabilities", sb->policies[SUP_POLICY_CAPS].json ? "policy" : "none", "no_new_privs", 1, "seccomp",
                 sb->policies[SUP_POLICY_SECCOMP].json ? "profile" : "default",
                 "landlock", sb->landlock));
+        json_object_set(json_object_get(j, "security"), "degraded", sb->degraded ? sb->degraded : json_array());
         for (int k = 0; k < SUP_POLICY_MAX; k++)
                 if (sb->policies[k].json) {
                         char key[48];

@@ -112,9 +112,9 @@ static void reply_create_started(struct sup_sandbox *sb)
         if (sb->create_waits) {
                 /* The reply comes at the end; tell the caller now which sandbox it is, so
                  * it can signal it meanwhile. */
-                sup_conn_send(sb->create_conn, json_pack("{s:s, s:s, s:{s:O, s:s, s:i}}", "jsonrpc", "2.0", "method",
+                sup_conn_send(sb->create_conn, json_pack("{s:s, s:s, s:{s:O, s:s, s:i, s:O*}}", "jsonrpc", "2.0", "method",
                                                          "sandbox.started", "params", "request", sb->create_id, "id",
-                                                         sb->id, "pid", (int)sb->pid));
+                                                         sb->id, "pid", (int)sb->pid, "degraded", sb->degraded));
                 return;
         }
         sup_conn_reply(sb->create_conn, sb->create_id,
@@ -162,6 +162,11 @@ static void handle_ctl_message(struct sup_sandbox *sb, json_t *msg)
                 sb->workload_pid = (pid_t)json_integer_value(json_object_get(msg, "pid"));
                 json_decref(sb->landlock);
                 sb->landlock = json_incref(json_object_get(msg, "landlock"));
+                json_decref(sb->degraded);
+                sb->degraded = json_incref(json_object_get(msg, "degraded"));
+                if (json_array_size(sb->degraded) > 0)
+                        log_warn("Sandbox %s runs with degraded security (%zu steps skipped, as asked)", sb->id,
+                                 json_array_size(sb->degraded));
                 sb->started_ns = nc_now_ns();
                 if (sb->state == SUP_STATE_creating)
                         (void)sup_sandbox_set_state(sb, SUP_STATE_running);

@@ -89,6 +89,7 @@ struct sup_sandbox {
         bool failed;
         struct sbx_failure failure;
         json_t *landlock;               /* what the kernel enforces, from init */
+        json_t *degraded;               /* lock-down steps skipped (--allow-degraded-security) */
         struct sup_policy {
                 json_t *json;           /* validated, sent with the claim; NULL: the default */
                 char sha256[65];        /* of the caller's file, raw bytes */

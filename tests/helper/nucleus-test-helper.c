@@ -9,6 +9,10 @@
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <linux/audit.h>
+#include <stddef.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -795,6 +799,30 @@ static int cmd_echo_stdin(char **argv UNUSED)
 	return 0;
 }
 
+/* ---- exec-without-landlock -------------------------------------------- */
+
+/* Runs a program as on a kernel without Landlock: a seccomp filter makes
+ * landlock_create_ruleset fail with ENOSYS, for the program and everything it spawns
+ * (a nucleusd and its sandboxes). Tests of degraded mode use it. */
+static int cmd_exec_without_landlock(char **argv)
+{
+	struct sock_filter filter[] = {
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_X86_64, 1, 0),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_landlock_create_ruleset, 0, 1),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | ENOSYS),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+	};
+	struct sock_fprog prog = { .len = ARRAY_SIZE(filter), .filter = filter };
+
+	if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) < 0)
+		return fail("seccomp");
+	execv(argv[0], argv);
+	return fail(argv[0]);
+}
+
 /* ---- dispatch --------------------------------------------------------- */
 
 static int cmd_help(char **argv);
@@ -835,6 +863,8 @@ static const struct command {
 	{ "dumpable", cmd_dumpable, 0, 0, "prctl(PR_GET_DUMPABLE)" },
 	{ "net", cmd_net, 0, 0, "'<ifname> up|down' per interface" },
 	{ "mknod", cmd_mknod, 1, 1, "PATH  try mknod of char device 1:3" },
+	{ "exec-without-landlock", cmd_exec_without_landlock, 1, 64,
+	  "PROGRAM [ARGS...]  run it as if the kernel had no Landlock" },
 	{ "help", cmd_help, 0, 0, "this text" },
 };
 
