@@ -77,6 +77,7 @@ int cli_policy_open(struct cli_policy *p, const char *path);
 int cli_policy_pin(struct cli_policy *p, const char *flag, const char *hex);
 /* {"sha256": ..., "policy": ...} for sandbox.create. */
 json_t *cli_policy_param(const struct cli_policy *p);
+void cli_policy_done(struct cli_policy *p);
 
 /* planned.c: every seed flag that is recognised but not (yet) available. */
 /* Returns true (after printing the refusal) when `arg` names such a flag. */

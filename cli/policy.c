@@ -129,3 +129,14 @@ json_t *cli_policy_param(const struct cli_policy *p)
                 json_object_set(j, "policy", p->json);
         return j;
 }
+
+void cli_policy_done(struct cli_policy *p)
+{
+        if (p->fd >= 0)
+                close(p->fd);
+        free(p->sha256);
+        json_decref(p->json);
+        p->fd = -1;
+        p->sha256 = NULL;
+        p->json = NULL;
+}

@@ -120,6 +120,12 @@ struct run_opts {
         struct cli_policy policy[POLICY_MAX];
 };
 
+static void run_opts_done(struct run_opts *ro)
+{
+        for (int k = 0; k < POLICY_MAX; k++)
+                cli_policy_done(&ro->policy[k]);
+}
+
 static int build_spec(int argc, char **argv, struct nc_spec *spec, struct run_opts *ro)
 {
         struct nc_err err = { { 0 } };
@@ -271,7 +277,7 @@ int cli_cmd_run(const struct cli_opts *o, int argc, char **argv)
 {
         _cleanup_spec_ struct nc_spec *spec = nc_spec_new();
         struct run_state st = { 0 };
-        struct run_opts ro = { .policy = {
+        _cleanup_(run_opts_done) struct run_opts ro = { .policy = {
                 [POLICY_SECCOMP] = { "--seccomp-profile", "seccomp_profile", "seccomp profile", false, -1, NULL, NULL },
                 [POLICY_CAPS] = { "--caps-policy", "caps_policy", "capability policy", true, -1, NULL, NULL },
                 [POLICY_LANDLOCK] = { "--landlock-policy", "landlock_policy", "Landlock policy", true, -1, NULL, NULL },
