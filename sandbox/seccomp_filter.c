@@ -206,16 +206,18 @@ bool sbx_seccomp_is_killed(const char *name)
 }
 
 #define IS(n) (strcmp(name, n) == 0)
-
-int sbx_seccomp_add_filtered(scmp_filter_ctx ctx, const char *name, struct nc_err *err)
-{
-        int r;
-
+/* Both rule builders below: a libseccomp call, or return its error naming the call. */
 #define TRY(call, what)                                                                            \
         do {                                                                                       \
                 if ((r = (call)) < 0)                                                              \
                         return nc_err_set_errno(err, r, "seccomp: %s", what);                      \
         } while (0)
+
+
+int sbx_seccomp_add_filtered(scmp_filter_ctx ctx, const char *name, struct nc_err *err)
+{
+        int r;
+
 
         if (IS("clone")) {
                 /* threads and processes, never new namespaces */
@@ -263,7 +265,6 @@ int sbx_seccomp_add_filtered(scmp_filter_ctx ctx, const char *name, struct nc_er
                 TRY(seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(personality), 1, SCMP_A0(SCMP_CMP_EQ, 0xffffffffu)), "personality");
         } else
                 return nc_err_set(err, "seccomp: '%s' has no argument rule", name);
-#undef TRY
         return 0;
 }
 #undef IS
@@ -272,11 +273,6 @@ static int add_rules(scmp_filter_ctx ctx, const char *const *optin, struct nc_er
 {
         int r;
 
-#define TRY(call, what)                                                                            \
-        do {                                                                                       \
-                if ((r = (call)) < 0)                                                              \
-                        return nc_err_set_errno(err, r, "seccomp: %s", what);                      \
-        } while (0)
 
         for (size_t i = 0; sbx_seccomp_allowed[i]; i++) {
                 int nr = seccomp_syscall_resolve_name(sbx_seccomp_allowed[i]);
@@ -299,9 +295,9 @@ static int add_rules(scmp_filter_ctx ctx, const char *const *optin, struct nc_er
         for (size_t i = 0; sbx_seccomp_filtered[i].name; i++)
                 if ((r = sbx_seccomp_add_filtered(ctx, sbx_seccomp_filtered[i].name, err)) < 0)
                         return r;
-#undef TRY
         return 0;
 }
+#undef TRY
 
 int sbx_seccomp_compile_default(struct sbx_seccomp_prog *ret, struct nc_err *err)
 {
