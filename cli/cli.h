@@ -92,6 +92,7 @@ int cli_cmd_rm(const struct cli_opts *o, int argc, char **argv);
 int cli_cmd_wait(const struct cli_opts *o, int argc, char **argv);
 int cli_cmd_version(const struct cli_opts *o, int argc, char **argv);
 int cli_cmd_info(const struct cli_opts *o, int argc, char **argv);
+int cli_cmd_stats(const struct cli_opts *o, int argc, char **argv);
 int cli_cmd_planned(const struct cli_opts *o, int argc, char **argv);
 
 /* Helpers for verbs that act on one sandbox reference. */

@@ -19,8 +19,7 @@ struct planned_flag {
 
 static const struct planned_flag flags[] = {
         { "-d", 5, NULL }, { "--detach", 5, NULL },
-        { "--memory", 6, NULL }, { "--cpus", 6, NULL }, { "--cpu-weight", 6, NULL },
-        { "--io-limit", 6, NULL }, { "--pids", 6, NULL }, { "--swap", 6, NULL },
+        { "--io-limit", 6, NULL },
         { "--runtime", NO_ISSUE, NULL }, { "--gvisor-platform", NO_ISSUE, NULL }, { "--bundle", NO_ISSUE, NULL },
         { "--rootless", NO_ISSUE, NULL },
         { "--userns", 4, NULL }, { "--uidmap", 4, NULL }, { "--gidmap", 4, NULL },
@@ -88,7 +87,7 @@ int cli_cmd_planned(const struct cli_opts *o, int argc, char **argv)
 {
         static const struct { const char *cmd; int issue; } cmds[] = {
                 { "stop", 5 },   { "logs", 5 },    { "attach", 5 },  { "exec", 5 },   { "pause", 5 },
-                { "resume", 5 }, { "events", 5 },  { "stats", 6 },   { "seccomp", 4 }, { "checkpoint", NO_ISSUE },
+                { "resume", 5 }, { "events", 5 },  { "seccomp", 4 }, { "checkpoint", NO_ISSUE },
                 { "restore", NO_ISSUE }, { "compose", NO_ISSUE }, { "image", NO_ISSUE },
         };
 

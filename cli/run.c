@@ -8,6 +8,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/signalfd.h>
 #include <unistd.h>
@@ -32,6 +33,11 @@ static void usage(FILE *f)
                 "  -w, --workdir DIR    working directory inside the sandbox (default /)\n"
                 "  --rm                 remove the sandbox when it exits\n"
                 "  --allow-degraded-security  run without Landlock on a kernel that has none (warned, marked in inspect)\n"
+                "  --memory SIZE        memory limit (512M, 2G); the sandbox is killed as a whole when it runs out\n"
+                "  --swap               allow swap (none by default when --memory is set)\n"
+                "  --cpus N             CPU limit in CPUs (0.5, 2)\n"
+                "  --cpu-weight N       CPU share, 1-10000 (default 100)\n"
+                "  --pids N             process limit (default 512; 0 = unlimited)\n"
                 "  --seccomp-allow NAME allow a system call from the opt-in list (docs/security.md); repeatable\n"
                 "  --memlock SIZE       RLIMIT_MEMLOCK (default 64K; K, M, G suffixes)\n"
                 "  --seccomp-profile FILE         an OCI seccomp profile instead of the default filter\n"
@@ -97,6 +103,9 @@ static bool handle_message(struct run_state *st, json_t *msg, long long create_i
                 json_array_foreach(deg, k, d)
                         fprintf(stderr, "nucleus: warning: security degraded: %s skipped (%s)\n",
                                 json_string_value(json_object_get(d, "step")), json_string_value(json_object_get(d, "reason")));
+                json_array_foreach(json_object_get(json_object_get(msg, "params"), "limits_not_applied"), k, d)
+                        fprintf(stderr, "nucleus: warning: limit %s not applied: %s\n",
+                                json_string_value(json_object_get(d, "limit")), json_string_value(json_object_get(d, "reason")));
                 if (id && strlen(id) == NC_ID_LEN) {
                         memcpy(st->sandbox_id, id, sizeof(st->sandbox_id));
                         for (size_t i = 0; i < st->npending; i++)
@@ -149,6 +158,10 @@ static int build_spec(int argc, char **argv, struct nc_spec *spec, struct run_op
                         ro->rm = true;
                         continue;
                 }
+                if (strcmp(a, "--swap") == 0) {
+                        spec->limits.swap = true;
+                        continue;
+                }
                 if (strcmp(a, "--allow-degraded-security") == 0) {
                         spec->allow_degraded_security = true;
                         continue;
@@ -158,7 +171,8 @@ static int build_spec(int argc, char **argv, struct nc_spec *spec, struct run_op
                 static const char *const with_value[] = { "--name", "--hostname", "--env", "-e", "--workdir", "-w",
                                                           "--seccomp-allow", "--memlock", "--seccomp-profile-sha256",
                                                           "--seccomp-profile", "--caps-policy-sha256", "--caps-policy",
-                                                          "--landlock-policy-sha256", "--landlock-policy" };
+                                                          "--landlock-policy-sha256", "--landlock-policy",
+                                                          "--memory", "--cpus", "--cpu-weight", "--pids" };
                 const char *opt = NULL;
                 for (size_t k = 0; k < ARRAY_SIZE(with_value) && !opt; k++) {
                         n = strlen(with_value[k]);
@@ -220,6 +234,41 @@ static int build_spec(int argc, char **argv, struct nc_spec *spec, struct run_op
                 }
                 if (matched)
                         continue;
+                if (strcmp(opt, "--memory") == 0) {
+                        uint64_t bytes;
+                        if (nc_parse_size(val, &bytes) < 0 || bytes > (uint64_t)INT64_MAX || bytes < 4 * 1024 * 1024) {
+                                fprintf(stderr, "nucleus: invalid --memory '%s': use bytes or a K, M or G suffix, at least 4M (512M, 2G)\n", val);
+                                return -EINVAL;
+                        }
+                        spec->limits.memory = (long long)bytes;
+                        continue;
+                }
+                if (strcmp(opt, "--cpus") == 0) {
+                        char *end;
+                        double cpus = strtod(val, &end);
+                        if (*end || end == val || !(cpus >= 0.01 && cpus <= 1000)) {
+                                fprintf(stderr, "nucleus: invalid --cpus '%s': a number of CPUs from 0.01 to 1000 (0.5, 2)\n", val);
+                                return -EINVAL;
+                        }
+                        spec->limits.cpu_millis = (long long)(cpus * 1000 + 0.5);
+                        continue;
+                }
+                if (strcmp(opt, "--cpu-weight") == 0 || strcmp(opt, "--pids") == 0) {
+                        char *end;
+                        long long v = strtoll(val, &end, 10);
+                        bool weight = strcmp(opt, "--cpu-weight") == 0;
+                        if (*end || end == val || v < (weight ? 1 : 0) || v > (weight ? 10000 : 4194304)) {
+                                fprintf(stderr, "nucleus: invalid %s '%s': %s\n", opt, val,
+                                        weight ? "an integer from 1 to 10000 (100 is the default share)"
+                                               : "an integer from 0 (unlimited) to 4194304");
+                                return -EINVAL;
+                        }
+                        if (weight)
+                                spec->limits.cpu_weight = v;
+                        else
+                                spec->limits.pids = v;
+                        continue;
+                }
                 if (strcmp(opt, "--memlock") == 0) {
                         uint64_t bytes;
                         if (nc_parse_size(val, &bytes) < 0 || bytes > (uint64_t)INT64_MAX) {

@@ -41,4 +41,11 @@ static inline void nc_closep(int *fd)
                 _tf;                                                                               \
         })
 
+#include <stdio.h>
+static inline void nc_fclosep(FILE **f)
+{
+        if (*f)
+                fclose(*f);
+}
+
 static inline int nc_negerrno(void) { return errno > 0 ? -errno : -EIO; }

@@ -26,6 +26,7 @@ struct nc_spec *nc_spec_new(void)
         s->seccomp_allow = calloc(1, sizeof(char *));
         s->rlimits = (struct nc_spec_rlimits){ NC_RLIMIT_DEFAULT, NC_RLIMIT_DEFAULT, NC_RLIMIT_DEFAULT,
                                                NC_RLIMIT_DEFAULT };
+        s->limits = (struct nc_spec_limits){ .pids = NC_LIMIT_DEFAULT, .cpu_weight = NC_LIMIT_DEFAULT };
         if (!s->argv || !s->env || !s->seccomp_allow) {
                 nc_spec_free(s);
                 return NULL;
@@ -195,10 +196,51 @@ static json_t *rlimits_to_json(const struct nc_spec_rlimits *r)
         return j;
 }
 
+static int limits_from_json(const json_t *v, struct nc_spec_limits *l, struct nc_err *err)
+{
+        const char *key;
+        json_t *val;
+
+        if (!v || json_is_null(v))
+                return 0;
+        if (!json_is_object(v))
+                return nc_err_set(err, "'limits' must be an object like {\"memory\": 536870912, \"pids\": 256}");
+        json_object_foreach((json_t *)v, key, val) {
+                if (strcmp(key, "swap") == 0) {
+                        if (!json_is_boolean(val))
+                                return nc_err_set(err, "limits.swap must be true or false");
+                        l->swap = json_is_true(val);
+                        continue;
+                }
+                if (!json_is_integer(val) || json_integer_value(val) < 0)
+                        return nc_err_set(err, "limits.%.32s must be a non-negative integer", key);
+                long long x = json_integer_value(val);
+                if (strcmp(key, "memory") == 0) {
+                        if (x != 0 && x < 4 * 1024 * 1024)
+                                return nc_err_set(err, "limits.memory=%lld is below 4 MiB, too little to start a sandbox", x);
+                        l->memory = x;
+                } else if (strcmp(key, "cpu_millis") == 0) {
+                        if (x != 0 && (x < 10 || x > 1000000))
+                                return nc_err_set(err, "limits.cpu_millis must be from 10 (0.01 CPU) to 1000000, or 0 for none");
+                        l->cpu_millis = x;
+                } else if (strcmp(key, "cpu_weight") == 0) {
+                        if (x < 1 || x > 10000)
+                                return nc_err_set(err, "limits.cpu_weight must be from 1 to 10000");
+                        l->cpu_weight = x;
+                } else if (strcmp(key, "pids") == 0) {
+                        if (x > 4194304)
+                                return nc_err_set(err, "limits.pids must be at most 4194304 (0 = unlimited)");
+                        l->pids = x;
+                } else
+                        return nc_err_set(err, "unknown limit '%.32s' (accepted: memory, swap, cpu_millis, cpu_weight, pids)", key);
+        }
+        return 0;
+}
+
 int nc_spec_from_json(const json_t *j, struct nc_spec **ret, struct nc_err *err)
 {
         static const char *const known[] = { "name", "hostname", "args", "env", "cwd", "seccomp_allow", "rlimits",
-                                             "allow_degraded_security" };
+                                             "allow_degraded_security", "limits" };
         _cleanup_spec_ struct nc_spec *s = NULL;
         const char *key;
         json_t *v;
@@ -212,7 +254,7 @@ int nc_spec_from_json(const json_t *j, struct nc_spec **ret, struct nc_err *err)
                 for (size_t i = 0; i < ARRAY_SIZE(known) && !ok; i++)
                         ok = strcmp(key, known[i]) == 0;
                 if (!ok)
-                        return nc_err_set(err, "unknown spec field '%.64s' (accepted: name, hostname, args, env, cwd, seccomp_allow, rlimits, allow_degraded_security)", key);
+                        return nc_err_set(err, "unknown spec field '%.64s' (accepted: name, hostname, args, env, cwd, seccomp_allow, rlimits, allow_degraded_security, limits)", key);
         }
         s = nc_spec_new();
         if (!s)
@@ -233,6 +275,8 @@ int nc_spec_from_json(const json_t *j, struct nc_spec **ret, struct nc_err *err)
         if (v && (r = strv_from_json(v, &s->seccomp_allow, &s->nseccomp_allow, 256, err, "seccomp_allow")) < 0)
                 return r;
         if ((r = rlimits_from_json(json_object_get(j, "rlimits"), &s->rlimits, err)) < 0)
+                return r;
+        if ((r = limits_from_json(json_object_get(j, "limits"), &s->limits, err)) < 0)
                 return r;
         v = json_object_get(j, "allow_degraded_security");
         if (v && !json_is_boolean(v))
@@ -262,6 +306,21 @@ json_t *nc_spec_to_json(const struct nc_spec *s)
                 json_object_set_new(j, "seccomp_allow", strv_to_json(s->seccomp_allow));
         if (s->allow_degraded_security)
                 json_object_set_new(j, "allow_degraded_security", json_true());
+        json_t *lim = json_object();
+        if (s->limits.memory)
+                json_object_set_new(lim, "memory", json_integer(s->limits.memory));
+        if (s->limits.swap)
+                json_object_set_new(lim, "swap", json_true());
+        if (s->limits.cpu_millis)
+                json_object_set_new(lim, "cpu_millis", json_integer(s->limits.cpu_millis));
+        if (s->limits.cpu_weight != NC_LIMIT_DEFAULT)
+                json_object_set_new(lim, "cpu_weight", json_integer(s->limits.cpu_weight));
+        if (s->limits.pids != NC_LIMIT_DEFAULT)
+                json_object_set_new(lim, "pids", json_integer(s->limits.pids));
+        if (json_object_size(lim))
+                json_object_set_new(j, "limits", lim);
+        else
+                json_decref(lim);
         json_t *rl = rlimits_to_json(&s->rlimits);
         if (json_object_size(rl))
                 json_object_set_new(j, "rlimits", rl);

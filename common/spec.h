@@ -25,6 +25,18 @@ struct nc_spec_rlimits {
         long long nofile, nproc, memlock, core;
 };
 
+/* Resource limits (cgroups). 0 means "no limit" for memory and cpus; pids 0 means
+ * unlimited, NC_LIMIT_DEFAULT the default (512). */
+#define NC_LIMIT_DEFAULT (-1LL)
+#define NC_PIDS_DEFAULT 512
+struct nc_spec_limits {
+        long long memory;       /* bytes; memory.max (memory.high at 90 %) */
+        bool swap;              /* allow swap; otherwise none when memory is limited */
+        long long cpu_millis;   /* 250 = a quarter of a CPU; cpu.max */
+        long long cpu_weight;   /* 1..10000; cpu.weight */
+        long long pids;         /* pids.max */
+};
+
 struct nc_spec {
         char *name;        /* NULL: the id is the name */
         char *hostname;    /* NULL: the name, else the first 12 characters of the id */
@@ -40,6 +52,7 @@ struct nc_spec {
         /* Agent mode: run without Landlock on a kernel that has none, with a warning and
          * a mark in inspect. Every other lock-down step stays fatal. */
         bool allow_degraded_security;
+        struct nc_spec_limits limits;
 };
 
 struct nc_spec *nc_spec_new(void);

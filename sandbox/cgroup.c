@@ -10,8 +10,10 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
+#include <stdlib.h>
 #include <unistd.h>
 
+#include "cgroup.h"
 #include "macros.h"
 #include "paths.h"
 #include "sandbox.h"
@@ -97,6 +99,10 @@ int sbx_cgroup_leaf_remove(const struct sbx_config *cfg, const char *id)
         char path[PATH_MAX];
         int r;
 
+        if (cfg->cg && (r = cfg->cg->remove(cfg, id)) == -EBUSY) {
+                (void)sbx_cgroup_leaf_kill(cfg, id);
+                return -EBUSY;
+        }
         if (!cfg->cgroup_root[0])
                 return 0;
         if ((size_t)snprintf(path, sizeof(path), "%s/%s", cfg->cgroup_root, id) >= sizeof(path))
@@ -109,4 +115,208 @@ int sbx_cgroup_leaf_remove(const struct sbx_config *cfg, const char *id)
          * retries once the kernel has finished tearing the tasks down. */
         r = sbx_cgroup_leaf_kill(cfg, id);
         return r < 0 ? r : -EBUSY;
+}
+
+/* ---- file helpers --------------------------------------------------------- */
+
+static void cg_path(char *buf, size_t cap, const char *dir, const char *id, const char *file)
+{
+        if (id)
+                snprintf(buf, cap, "%s/%s/%s", dir, id, file);
+        else
+                snprintf(buf, cap, "%s/%s", dir, file);
+}
+
+int sbx_cg_write(const char *dir, const char *id, const char *file, const char *value)
+{
+        char path[PATH_MAX + 128];
+        _cleanup_close_ int fd = -1;
+        size_t n = strlen(value);
+
+        cg_path(path, sizeof(path), dir, id, file);
+        fd = open(path, O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
+        if (fd < 0)
+                return -errno;
+        if (write(fd, value, n) != (ssize_t)n)
+                return errno ? -errno : -EIO;
+        return 0;
+}
+
+static ssize_t cg_read(const char *dir, const char *id, const char *file, char *buf, size_t cap)
+{
+        char path[PATH_MAX + 128];
+        _cleanup_close_ int fd = -1;
+        ssize_t n;
+
+        cg_path(path, sizeof(path), dir, id, file);
+        fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+        if (fd < 0)
+                return -errno;
+        n = read(fd, buf, cap - 1);
+        if (n < 0)
+                return -errno;
+        buf[n] = 0;
+        return n;
+}
+
+int sbx_cg_read_u64(const char *dir, const char *id, const char *file, uint64_t *ret)
+{
+        char buf[64];
+        ssize_t n = cg_read(dir, id, file, buf, sizeof(buf));
+
+        if (n < 0)
+                return (int)n;
+        if (strncmp(buf, "max", 3) == 0) {
+                *ret = 0;       /* no limit */
+                return 0;
+        }
+        *ret = strtoull(buf, NULL, 10);
+        return 0;
+}
+
+int sbx_cg_read_key(const char *dir, const char *id, const char *file, const char *key, uint64_t *ret)
+{
+        char buf[4096];
+        size_t k = strlen(key);
+        ssize_t n = cg_read(dir, id, file, buf, sizeof(buf));
+
+        if (n < 0)
+                return (int)n;
+        for (char *line = buf; line && *line; line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL)
+                if (strncmp(line, key, k) == 0 && line[k] == ' ') {
+                        *ret = strtoull(line + k + 1, NULL, 10);
+                        return 0;
+                }
+        return -ENOENT;
+}
+
+/* ---- choosing the backend ------------------------------------------------- */
+
+static const char *const controller_names[_SBX_CG_MAX] = { "memory", "pids", "cpu", "cpuacct" };
+
+static bool has_word(const char *list, const char *word)
+{
+        size_t n = strlen(word);
+
+        for (const char *p = list; (p = strstr(p, word)); p += n)
+                if ((p == list || p[-1] == ' ' || p[-1] == ',') && (p[n] == 0 || p[n] == ' ' || p[n] == ',' || p[n] == '\n'))
+                        return true;
+        return false;
+}
+
+/* v2: the controllers must be enabled in the leaves' parent (our root), and so in its
+ * parent. Works where our root sits directly under the mount (as /sys/fs/cgroup/nucleus
+ * does); a delegated subtree (systemd Delegate=yes) comes with the systemd work. */
+static bool setup_v2(struct sbx_config *cfg)
+{
+        static const char enable[] = "+memory +pids +cpu";
+        char have[512], parent[PATH_MAX];
+        char *slash;
+
+        if (cg_read(cfg->cgroup_root, NULL, "cgroup.controllers", have, sizeof(have)) < 0)
+                return false;
+        if (!(has_word(have, "memory") && has_word(have, "pids") && has_word(have, "cpu"))) {
+                snprintf(parent, sizeof(parent), "%s", cfg->cgroup_root);
+                slash = strrchr(parent, '/');
+                if (!slash)
+                        return false;
+                *slash = 0;
+                if (sbx_cg_write(parent, NULL, "cgroup.subtree_control", enable) < 0 ||
+                    cg_read(cfg->cgroup_root, NULL, "cgroup.controllers", have, sizeof(have)) < 0 ||
+                    !(has_word(have, "memory") && has_word(have, "pids") && has_word(have, "cpu")))
+                        return false;
+        }
+        if (sbx_cg_write(cfg->cgroup_root, NULL, "cgroup.subtree_control", enable) < 0)
+                return false;
+        cfg->cg = &sbx_cgroup_v2;
+        cfg->cg_controllers = 1u << SBX_CG_MEMORY | 1u << SBX_CG_PIDS | 1u << SBX_CG_CPU | 1u << SBX_CG_CPUACCT;
+        return true;
+}
+
+/* v1: <mount of the controller>/<our own cgroup in it>/<basename of the v2 root>. */
+static bool setup_v1(struct sbx_config *cfg)
+{
+        _cleanup_(nc_fclosep) FILE *mi = fopen("/proc/self/mountinfo", "re");
+        _cleanup_(nc_fclosep) FILE *cg = NULL;
+        char line[4096], mounts[_SBX_CG_MAX][PATH_MAX] = { { 0 } }, own[_SBX_CG_MAX][PATH_MAX] = { { 0 } };
+        const char *base = strrchr(cfg->cgroup_root, '/');
+
+        base = base ? base + 1 : "nucleus";
+        while (mi && fgets(line, sizeof(line), mi)) {
+                char mnt[PATH_MAX], fstype[64], super[1024];
+                char *sep = strstr(line, " - ");
+
+                /* "... <mount point> <options> ... - <fstype> <source> <super options>" */
+                if (!sep || sscanf(line, "%*s %*s %*s %*s %4095s", mnt) != 1 ||
+                    sscanf(sep + 3, "%63s %*s %1023s", fstype, super) != 2 || strcmp(fstype, "cgroup") != 0)
+                        continue;
+                for (int c = 0; c < _SBX_CG_MAX; c++)
+                        if (has_word(super, controller_names[c]))
+                                snprintf(mounts[c], sizeof(mounts[c]), "%s", mnt);
+        }
+        cg = fopen("/proc/self/cgroup", "re");
+        while (cg && fgets(line, sizeof(line), cg)) {
+                char *a = strchr(line, ':'), *b = a ? strchr(a + 1, ':') : NULL;
+
+                if (!b)
+                        continue;
+                *b = 0;
+                b[strcspn(b + 1, "\n") + 1] = 0;
+                for (int c = 0; c < _SBX_CG_MAX; c++)
+                        if (has_word(a + 1, controller_names[c]))
+                                snprintf(own[c], sizeof(own[c]), "%s", strcmp(b + 1, "/") == 0 ? "" : b + 1);
+        }
+        for (int c = 0; c < _SBX_CG_MAX; c++) {
+                if (!mounts[c][0])
+                        continue;
+                if ((size_t)snprintf(cfg->cg_v1[c], sizeof(cfg->cg_v1[c]), "%s%s/%s", mounts[c], own[c], base) >=
+                    sizeof(cfg->cg_v1[c]) || nc_mkdir_p(cfg->cg_v1[c], 0755, false) < 0) {
+                        cfg->cg_v1[c][0] = 0;
+                        continue;
+                }
+                cfg->cg_controllers |= 1u << c;
+        }
+        if (!cfg->cg_controllers)
+                return false;
+        cfg->cg = &sbx_cgroup_v1;
+        return true;
+}
+
+int sbx_cgroup_setup(struct sbx_config *cfg, struct nc_err *err)
+{
+        if (cfg->cgroup_root[0] && setup_v2(cfg))
+                return 0;
+        if (setup_v1(cfg))
+                return 0;
+        return nc_err_set(err, "no cgroup controllers available (neither v2 controllers nor v1 hierarchies)");
+}
+
+json_t *sbx_cgroup_info(const struct sbx_config *cfg)
+{
+        json_t *ctl = json_array();
+
+        for (int c = 0; c < _SBX_CG_MAX; c++)
+                if (cfg->cg_controllers & (1u << c))
+                        json_array_append_new(ctl, json_string(controller_names[c]));
+        return json_pack("{s:s, s:s, s:o}", "leaves", cfg->cgroup_root, "limits_backend", cfg->cg ? cfg->cg->name : "none",
+                         "controllers", ctl);
+}
+
+json_t *sbx_cgroup_stats_to_json(const struct sbx_cgroup_stats *st)
+{
+        json_t *j = json_object();
+
+        if (st->have_cpu)
+                json_object_set_new(j, "cpu_usec", json_integer((json_int_t)st->cpu_usec));
+        if (st->have_memory) {
+                json_object_set_new(j, "memory_bytes", json_integer((json_int_t)st->memory_current));
+                json_object_set_new(j, "memory_peak_bytes", json_integer((json_int_t)st->memory_peak));
+                json_object_set_new(j, "memory_limit_bytes", st->memory_limit ? json_integer((json_int_t)st->memory_limit) : json_null());
+                json_object_set_new(j, "oom_kills", json_integer((json_int_t)st->oom_kills));
+        }
+        if (st->have_pids) {
+                json_object_set_new(j, "pids", json_integer((json_int_t)st->pids_current));
+                json_object_set_new(j, "pids_limit", st->pids_limit ? json_integer((json_int_t)st->pids_limit) : json_null());
+        }
+        return j;
 }

@@ -13,6 +13,7 @@
 #include "err.h"
 
 struct sbx_seccomp_prog;
+struct sbx_cgroup_backend;
 
 /* Root inside every sandbox maps to this unprivileged host range (documented in the
  * README). Per-sandbox ranges come with the service-modes work. */
@@ -31,6 +32,10 @@ struct sbx_config {
         size_t argv_area_len;
         /* Compiled once in the zygote (seccomp.h); loaded by every workload. */
         const struct sbx_seccomp_prog *seccomp;
+        /* Limits backend (cgroup.h), NULL without one; v1 hierarchy directories. */
+        const struct sbx_cgroup_backend *cg;
+        char cg_v1[4][PATH_MAX];        /* indexed by SBX_CG_*; "" when unavailable */
+        unsigned cg_controllers;        /* 1 << SBX_CG_* that work */
 };
 
 /* Where setup failed: carried as {stage, errno, message} to the API and the user. */

@@ -12,6 +12,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "cgroup.h"
 #include "ctl.h"
 #include "macros.h"
 #include "sandbox.h"
@@ -70,6 +71,11 @@ int sbx_spawn_prepare(const struct sbx_config *cfg, const char *id, struct sbx_s
         r = sbx_idmap_write(pid, cfg->uid_base, cfg->uid_count);
         if (r < 0) {
                 sbx_failure_set(fail, "idmap", r, "Failed to write uid/gid map of pid %d", (int)pid);
+                goto kill;
+        }
+        /* v1 hierarchies: join them while init still waits, so everything it forks is in. */
+        if (cfg->cg && (r = cfg->cg->attach(cfg, id, pid)) < 0) {
+                sbx_failure_set(fail, "cgroup", r, "Failed to attach pid %d to the %s cgroups", (int)pid, cfg->cg->name);
                 goto kill;
         }
         r = sbx_ctl_send_json(ours, json_pack("{s:s}", "op", "go"), NULL, 0);

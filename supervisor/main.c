@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "cgroup.h"
 #include "seccomp_filter.h"
 #include "sup.h"
 
@@ -220,6 +221,11 @@ int main(int argc, char **argv)
                 log_error("%s", err.msg);
                 return 1;
         }
+        /* Limits: v2 controllers, else the v1 hierarchies of a hybrid host. */
+        if (sbx_cgroup_setup(&opt.cfg, &err) < 0)
+                log_warn("%s: sandboxes will run without resource limits", err.msg);
+        else
+                log_info("Resource limits through cgroup %s", opt.cfg.cg->name);
         opt.listen_fd = listen_socket(opt.paths.socket);
         if (opt.listen_fd < 0)
                 return log_error_errno(opt.listen_fd, "Failed to listen on '%s'", opt.paths.socket), 1;

@@ -394,17 +394,55 @@ static void m_info(struct sup_conn *c, json_t *id, json_t *params)
         if (nc_params_only(params, known, &err) < 0)
                 return bad_params(c, id, &err);
         nc_format_rfc3339(s->started_ns, started);
-        sup_conn_reply(c, id, json_pack("{s:s, s:s, s:i, s:i, s:s, s:s, s:s, s:s, s:I, s:I, s:I, s:{s:i, s:i}}",
+        sup_conn_reply(c, id, json_pack("{s:s, s:s, s:i, s:i, s:s, s:s, s:s, s:s, s:I, s:I, s:I, s:{s:i, s:i}, s:o}",
                 "api_version", NC_API_VERSION, "version", NUCLEUS_VERSION, "pid", (int)getppid(), "loop_pid", (int)getpid(),
                 "started_at", started, "socket", s->opt->paths.socket, "state_dir", s->opt->paths.state_dir,
                 "cgroup_root", s->cfg->cgroup_root, "sandboxes", (json_int_t)(s->nsandboxes), "live",
                 (json_int_t)s->nlive, "idle_timeout_ms", (json_int_t)s->opt->idle_timeout_ms, "uid_map",
-                "base", (int)s->cfg->uid_base, "count", (int)s->cfg->uid_count));
+                "base", (int)s->cfg->uid_base, "count", (int)s->cfg->uid_count, "cgroups", sbx_cgroup_info(s->cfg)));
+}
+
+static json_t *stats_of(const struct sup_sandbox *sb)
+{
+        const struct sbx_config *cfg = sb->sup->cfg;
+        struct sbx_cgroup_stats st;
+        json_t *usage;
+
+        if (!sup_state_live(sb->state) && sb->have_final_stats)
+                usage = sbx_cgroup_stats_to_json(&sb->final_stats);
+        else if (cfg->cg && cfg->cg->stats(cfg, sb->id, &st) == 0)
+                usage = sbx_cgroup_stats_to_json(&st);
+        else
+                usage = json_object();
+        return json_pack("{s:s, s:o, s:s, s:I, s:o}", "id", sb->id, "name", nc_json_bytes(sup_sandbox_name(sb)), "state",
+                         sup_state_name(sb->state), "sampled_at_ns", (json_int_t)nc_now_ns(), "usage", usage);
+}
+
+static void m_stats(struct sup_conn *c, json_t *id, json_t *params)
+{
+        static const char *const known[] = { "id", NULL };
+        struct nc_err err = { { 0 } };
+        struct sup_sandbox *sb;
+        json_t *arr;
+
+        if (nc_params_only(params, known, &err) < 0)
+                return bad_params(c, id, &err);
+        if (json_object_get(params, "id")) {
+                if ((sb = lookup(c, id, params)))
+                        sup_conn_reply(c, id, stats_of(sb));
+                return;
+        }
+        arr = json_array();
+        for (sb = c->sup->sandboxes; sb; sb = sb->next)
+                if (sup_sandbox_visible(sb, c->cred.uid) && sup_state_live(sb->state))
+                        json_array_append_new(arr, stats_of(sb));
+        sup_conn_reply(c, id, json_pack("{s:o}", "sandboxes", arr));
 }
 
 static const struct method methods[] = {
         { "sandbox.create", m_create },   { "sandbox.list", m_list }, { "sandbox.inspect", m_inspect },
         { "sandbox.kill", m_kill },       { "sandbox.wait", m_wait }, { "sandbox.remove", m_remove },
+        { "sandbox.stats", m_stats },
         { "supervisor.info", m_info },
 };
 

@@ -11,7 +11,7 @@ struct sup_sandbox *sup_sandbox_new(struct sup *s)
         if (!sb)
                 return NULL;
         sb->sup = s;
-        sb->pidfd = sb->ctl = sb->client_pidfd = -1;
+        sb->pidfd = sb->ctl = sb->client_pidfd = sb->oom_efd = -1;
         sb->stdio[0] = sb->stdio[1] = sb->stdio[2] = -1;
         sb->pid = -1;
         sb->state = SUP_STATE_creating;
@@ -42,6 +42,9 @@ void sup_sandbox_unlink_free(struct sup_sandbox *sb)
         json_decref(sb->create_id);
         json_decref(sb->landlock);
         json_decref(sb->degraded);
+        json_decref(sb->limits_not_applied);
+        if (sb->oom_efd >= 0)
+                close(sb->oom_efd);
         for (int k = 0; k < SUP_POLICY_MAX; k++)
                 json_decref(sb->policies[k].json);
         nc_spec_free(sb->spec);
@@ -136,6 +139,11 @@ json_t *sup_sandbox_result(const struct sup_sandbox *sb)
         if (sb->failed) {
                 json_object_set_new(j, "reason", json_string("setup_failed"));
                 json_object_set_new(j, "failure", sbx_failure_to_json(&sb->failure));
+        } else if (sb->oom_event || (sb->have_final_stats && sb->final_stats.oom_kills > 0)) {
+                /* Killed for memory: the kernel's SIGKILL alone says too little. */
+                json_object_set_new(j, "reason", json_string("oom_killed"));
+                if (WIFSIGNALED(sb->wstatus))
+                        json_object_set_new(j, "signal", json_string(nc_signal_name(WTERMSIG(sb->wstatus))));
         } else if (WIFSIGNALED(sb->wstatus)) {
                 json_object_set_new(j, "reason", json_string("signaled"));
                 json_object_set_new(j, "signal", json_string(nc_signal_name(WTERMSIG(sb->wstatus))));
@@ -148,6 +156,8 @@ json_t *sup_sandbox_result(const struct sup_sandbox *sb)
         json_object_set_new(j, "stop_requested", json_boolean(sb->stop_requested));
         json_object_set_new(j, "started_at", time_or_null(sb->started_ns));
         json_object_set_new(j, "finished_at", time_or_null(sb->finished_ns));
+        if (sb->have_final_stats)
+                json_object_set_new(j, "usage", sbx_cgroup_stats_to_json(&sb->final_stats));
         return j;
 }
 
@@ -173,6 +183,8 @@ json_t *sup_sandbox_inspect(const struct sup_sandbox *sb)
                 sb->policies[SUP_POLICY_SECCOMP].json ? "profile" : "default",
                 "landlock", sb->landlock));
         json_object_set(json_object_get(j, "security"), "degraded", sb->degraded ? sb->degraded : json_array());
+        json_object_set_new(j, "limits", json_pack("{s:s, s:O}", "backend", s->cfg->cg ? s->cfg->cg->name : "none",
+                                                   "not_applied", sb->limits_not_applied ? sb->limits_not_applied : json_array()));
         for (int k = 0; k < SUP_POLICY_MAX; k++)
                 if (sb->policies[k].json) {
                         char key[48];

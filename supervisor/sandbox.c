@@ -112,9 +112,10 @@ static void reply_create_started(struct sup_sandbox *sb)
         if (sb->create_waits) {
                 /* The reply comes at the end; tell the caller now which sandbox it is, so
                  * it can signal it meanwhile. */
-                sup_conn_send(sb->create_conn, json_pack("{s:s, s:s, s:{s:O, s:s, s:i, s:O*}}", "jsonrpc", "2.0", "method",
+                sup_conn_send(sb->create_conn, json_pack("{s:s, s:s, s:{s:O, s:s, s:i, s:O*, s:O*}}", "jsonrpc", "2.0", "method",
                                                          "sandbox.started", "params", "request", sb->create_id, "id",
-                                                         sb->id, "pid", (int)sb->pid, "degraded", sb->degraded));
+                                                         sb->id, "pid", (int)sb->pid, "degraded", sb->degraded,
+                                                         "limits_not_applied", sb->limits_not_applied));
                 return;
         }
         sup_conn_reply(sb->create_conn, sb->create_id,
@@ -236,6 +237,58 @@ void sup_sandbox_watch_client(struct sup_sandbox *sb, int pidfd)
         sb->client_polling = uv_poll_start(&sb->client_poll, UV_READABLE, on_client_gone) == 0;
 }
 
+static void on_oom(uv_poll_t *p, int status, int events)
+{
+        struct sup_sandbox *sb = p->data;
+        uint64_t n;
+
+        if (read(sb->oom_efd, &n, sizeof(n)) != sizeof(n))
+                return;
+        /* cgroup v1 kills one process on an OOM; a sandbox is killed as a whole, as
+         * memory.oom.group does on v2. */
+        log_info("Sandbox %s ran out of memory; killing it", sb->id);
+        sb->oom_event = true;
+        kill_now(sb);
+}
+
+/* Limits go in before the claim, so they are in force before the workload exists. */
+static int apply_limits(struct sup_sandbox *sb)
+{
+        const struct sbx_config *cfg = sb->sup->cfg;
+        const struct nc_spec_limits *l = &sb->spec->limits;
+        struct nc_err err = { { 0 } };
+        struct sbx_failure f;
+        int efd, r;
+
+        json_decref(sb->limits_not_applied);
+        sb->limits_not_applied = json_array();
+        if (!cfg->cg) {
+                if (l->memory || l->cpu_millis || l->cpu_weight != NC_LIMIT_DEFAULT || l->pids != NC_LIMIT_DEFAULT)
+                        json_array_append_new(sb->limits_not_applied,
+                                              json_pack("{s:s, s:s}", "limit", "all", "reason", "no cgroup controllers on this host"));
+                return 0;
+        }
+        r = cfg->cg->apply(cfg, sb->id, l, sb->limits_not_applied, &err);
+        if (r < 0) {
+                sbx_failure_set(&f, "cgroup", r, "%s", err.msg);
+                fail(sb, &f);
+                return r;
+        }
+        if (l->memory > 0 && (efd = cfg->cg->oom_eventfd(cfg, sb->id)) >= 0) {
+                sb->oom_efd = efd;
+                if (uv_poll_init(&sb->sup->loop, &sb->oom_poll, efd) == 0) {
+                        sb->oom_poll.data = sb;
+                        sb->open_handles++;
+                        sb->oom_polling = uv_poll_start(&sb->oom_poll, UV_READABLE, on_oom) == 0;
+                }
+        }
+        for (size_t i = 0; i < json_array_size(sb->limits_not_applied); i++)
+                log_warn("Sandbox %s: limit %s not applied: %s, ignoring", sb->id,
+                         json_string_value(json_object_get(json_array_get(sb->limits_not_applied, i), "limit")),
+                         json_string_value(json_object_get(json_array_get(sb->limits_not_applied, i), "reason")));
+        return 0;
+}
+
 void sup_sandbox_on_cloned(struct sup *s, const char *id, pid_t pid, int pidfd, int ctl)
 {
         struct sup_sandbox *sb = find_by_id(s, id);
@@ -256,7 +309,7 @@ void sup_sandbox_on_cloned(struct sup *s, const char *id, pid_t pid, int pidfd, 
                 sb->open_handles++;
                 sb->ctl_polling = uv_poll_start(&sb->ctl_poll, UV_READABLE, on_ctl) == 0;
         }
-        if (sb->stop_requested)
+        if (sb->stop_requested || apply_limits(sb) < 0)
                 kill_now(sb);
 }
 
@@ -296,7 +349,18 @@ static void finalize(struct sup_sandbox *sb)
                 uv_poll_stop(&sb->client_poll);
                 sb->client_polling = false;
         }
+        if (sb->oom_polling) {
+                /* An OOM reported at the very end is still in the eventfd. */
+                uint64_t n;
+                if (read(sb->oom_efd, &n, sizeof(n)) == sizeof(n))
+                        sb->oom_event = true;
+                uv_poll_stop(&sb->oom_poll);
+                sb->oom_polling = false;
+        }
         uv_timer_stop(&sb->timer);
+        /* Usage at the end (peak memory, CPU time, OOM kills), read before the cgroup goes. */
+        if (sb->sup->cfg->cg && sb->sup->cfg->cg->stats(sb->sup->cfg, sb->id, &sb->final_stats) == 0)
+                sb->have_final_stats = true;
         if (sb->failed)
                 sb->wstatus = W_EXITCODE(exit_code_for_failure(&sb->failure), 0);
         else if (!sb->have_status)
@@ -389,6 +453,8 @@ static void close_handles(struct sup_sandbox *sb)
                 uv_close((uv_handle_t *)&sb->ctl_poll, on_handle_closed);
         if (sb->client_poll.data)
                 uv_close((uv_handle_t *)&sb->client_poll, on_handle_closed);
+        if (sb->oom_poll.data)
+                uv_close((uv_handle_t *)&sb->oom_poll, on_handle_closed);
 }
 
 static void on_remove_retry(uv_timer_t *t)

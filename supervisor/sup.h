@@ -12,6 +12,7 @@
 #include "lifecycle.h"
 #include "paths.h"
 #include "rpc.h"
+#include "cgroup.h"
 #include "sandbox.h"
 #include "spec.h"
 #include "util.h"
@@ -90,6 +91,12 @@ struct sup_sandbox {
         struct sbx_failure failure;
         json_t *landlock;               /* what the kernel enforces, from init */
         json_t *degraded;               /* lock-down steps skipped (--allow-degraded-security) */
+        json_t *limits_not_applied;     /* [{limit, reason}] the backend could not express */
+        int oom_efd;                    /* v1: memory.oom_control eventfd */
+        uv_poll_t oom_poll;
+        bool oom_polling, oom_event;
+        bool have_final_stats;
+        struct sbx_cgroup_stats final_stats;
         struct sup_policy {
                 json_t *json;           /* validated, sent with the claim; NULL: the default */
                 char sha256[65];        /* of the caller's file, raw bytes */

@@ -93,6 +93,12 @@ cleanup() {
         done
         rmdir "$NUCLEUS_CGROUP_ROOT" 2>/dev/null || true
     fi
+    # The v1 hierarchies of a hybrid host: directories named like our v2 root.
+    local base=${NUCLEUS_CGROUP_ROOT##*/} d
+    for d in $(find /sys/fs/cgroup -maxdepth 6 -type d -name "$base" 2>/dev/null); do
+        find "$d" -mindepth 1 -maxdepth 1 -type d -exec rmdir {} \; 2>/dev/null || true
+        rmdir "$d" 2>/dev/null || true
+    done
     if [ $rc -ne 0 ] || [ $FAILURES -ne 0 ]; then
         echo "--- nucleusd log ($T/nucleusd.log) ---" >&2
         tail -n 40 "$T/nucleusd.log" 2>/dev/null >&2 || true
