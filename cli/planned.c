@@ -19,7 +19,6 @@ struct planned_flag {
 
 static const struct planned_flag flags[] = {
         { "-d", 5, NULL }, { "--detach", 5, NULL },
-        { "--io-limit", 6, NULL },
         { "--runtime", NO_ISSUE, NULL }, { "--gvisor-platform", NO_ISSUE, NULL }, { "--bundle", NO_ISSUE, NULL },
         { "--rootless", NO_ISSUE, NULL },
         { "--userns", 4, NULL }, { "--uidmap", 4, NULL }, { "--gidmap", 4, NULL },

@@ -38,6 +38,7 @@ static void usage(FILE *f)
                 "  --cpus N             CPU limit in CPUs (0.5, 2)\n"
                 "  --cpu-weight N       CPU share, 1-10000 (default 100)\n"
                 "  --pids N             process limit (default 512; 0 = unlimited)\n"
+                "  --io-limit \"MAJ:MIN riops=N wiops=N rbps=N wbps=N\"   block I/O limit of a device; repeatable\n"
                 "  --seccomp-allow NAME allow a system call from the opt-in list (docs/security.md); repeatable\n"
                 "  --memlock SIZE       RLIMIT_MEMLOCK (default 64K; K, M, G suffixes)\n"
                 "  --seccomp-profile FILE         an OCI seccomp profile instead of the default filter\n"
@@ -172,7 +173,7 @@ static int build_spec(int argc, char **argv, struct nc_spec *spec, struct run_op
                                                           "--seccomp-allow", "--memlock", "--seccomp-profile-sha256",
                                                           "--seccomp-profile", "--caps-policy-sha256", "--caps-policy",
                                                           "--landlock-policy-sha256", "--landlock-policy",
-                                                          "--memory", "--cpus", "--cpu-weight", "--pids" };
+                                                          "--memory", "--cpus", "--cpu-weight", "--pids", "--io-limit" };
                 const char *opt = NULL;
                 for (size_t k = 0; k < ARRAY_SIZE(with_value) && !opt; k++) {
                         n = strlen(with_value[k]);
@@ -241,6 +242,16 @@ static int build_spec(int argc, char **argv, struct nc_spec *spec, struct run_op
                                 return -EINVAL;
                         }
                         spec->limits.memory = (long long)bytes;
+                        continue;
+                }
+                if (strcmp(opt, "--io-limit") == 0) {
+                        if (spec->limits.nio >= NC_IO_MAX_DEVICES) {
+                                fprintf(stderr, "nucleus: at most %d --io-limit devices\n", NC_IO_MAX_DEVICES);
+                                return -EINVAL;
+                        }
+                        if (nc_spec_io_parse(val, &spec->limits.io[spec->limits.nio], &err) < 0)
+                                goto bad;
+                        spec->limits.nio++;
                         continue;
                 }
                 if (strcmp(opt, "--cpus") == 0) {

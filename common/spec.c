@@ -196,6 +196,48 @@ static json_t *rlimits_to_json(const struct nc_spec_rlimits *r)
         return j;
 }
 
+static const struct {
+        const char *key;
+        size_t offset;
+} io_keys[] = {
+        { "riops", offsetof(struct nc_spec_io, riops) }, { "wiops", offsetof(struct nc_spec_io, wiops) },
+        { "rbps", offsetof(struct nc_spec_io, rbps) },   { "wbps", offsetof(struct nc_spec_io, wbps) },
+};
+
+int nc_spec_io_parse(const char *str, struct nc_spec_io *ret, struct nc_err *err)
+{
+        char buf[256], *save = NULL, *tok;
+        unsigned maj, min;
+        int n = 0;
+        bool any = false;
+
+        *ret = (struct nc_spec_io){ 0 };
+        if (!str || strlen(str) >= sizeof(buf) || sscanf(str, "%u:%u%n", &maj, &min, &n) != 2 || (str[n] && str[n] != ' '))
+                return nc_err_set(err, "invalid io limit '%.64s': use \"MAJ:MIN riops=N wiops=N rbps=N wbps=N\" (e.g. \"8:0 riops=1000 wbps=10485760\")", str ? str : "");
+        ret->major = maj;
+        ret->minor = min;
+        snprintf(buf, sizeof(buf), "%s", str + n);
+        for (tok = strtok_r(buf, " ", &save); tok; tok = strtok_r(NULL, " ", &save)) {
+                char *eq = strchr(tok, '='), *end;
+                size_t k;
+                long long v;
+
+                for (k = 0; eq && k < ARRAY_SIZE(io_keys); k++)
+                        if ((size_t)(eq - tok) == strlen(io_keys[k].key) && strncmp(tok, io_keys[k].key, (size_t)(eq - tok)) == 0)
+                                break;
+                if (!eq || k == ARRAY_SIZE(io_keys))
+                        return nc_err_set(err, "invalid io limit '%.64s': '%.32s' is not riops=, wiops=, rbps= or wbps=", str, tok);
+                v = strtoll(eq + 1, &end, 10);
+                if (*end || end == eq + 1 || v <= 0)
+                        return nc_err_set(err, "invalid io limit '%.64s': '%.32s' needs a positive integer", str, tok);
+                *(long long *)((char *)ret + io_keys[k].offset) = v;
+                any = true;
+        }
+        if (!any)
+                return nc_err_set(err, "invalid io limit '%.64s': name at least one of riops=, wiops=, rbps=, wbps=", str);
+        return 0;
+}
+
 static int limits_from_json(const json_t *v, struct nc_spec_limits *l, struct nc_err *err)
 {
         const char *key;
@@ -210,6 +252,20 @@ static int limits_from_json(const json_t *v, struct nc_spec_limits *l, struct nc
                         if (!json_is_boolean(val))
                                 return nc_err_set(err, "limits.swap must be true or false");
                         l->swap = json_is_true(val);
+                        continue;
+                }
+                if (strcmp(key, "io") == 0) {
+                        size_t i;
+                        json_t *e;
+
+                        if (!json_is_array(val) || json_array_size(val) > NC_IO_MAX_DEVICES)
+                                return nc_err_set(err, "limits.io must be an array of at most %d strings \"MAJ:MIN riops=N ...\"", NC_IO_MAX_DEVICES);
+                        json_array_foreach(val, i, e) {
+                                int r = nc_spec_io_parse(json_string_value(e), &l->io[i], err);
+                                if (r < 0)
+                                        return r;
+                        }
+                        l->nio = json_array_size(val);
                         continue;
                 }
                 if (!json_is_integer(val) || json_integer_value(val) < 0)
@@ -232,7 +288,7 @@ static int limits_from_json(const json_t *v, struct nc_spec_limits *l, struct nc
                                 return nc_err_set(err, "limits.pids must be at most 4194304 (0 = unlimited)");
                         l->pids = x;
                 } else
-                        return nc_err_set(err, "unknown limit '%.32s' (accepted: memory, swap, cpu_millis, cpu_weight, pids)", key);
+                        return nc_err_set(err, "unknown limit '%.32s' (accepted: memory, swap, cpu_millis, cpu_weight, pids, io)", key);
         }
         return 0;
 }
@@ -317,6 +373,20 @@ json_t *nc_spec_to_json(const struct nc_spec *s)
                 json_object_set_new(lim, "cpu_weight", json_integer(s->limits.cpu_weight));
         if (s->limits.pids != NC_LIMIT_DEFAULT)
                 json_object_set_new(lim, "pids", json_integer(s->limits.pids));
+        if (s->limits.nio) {
+                json_t *io = json_array();
+                for (size_t i = 0; i < s->limits.nio; i++) {
+                        char line[160];
+                        int n = snprintf(line, sizeof(line), "%u:%u", s->limits.io[i].major, s->limits.io[i].minor);
+                        for (size_t k = 0; k < ARRAY_SIZE(io_keys); k++) {
+                                long long v = *(const long long *)((const char *)&s->limits.io[i] + io_keys[k].offset);
+                                if (v)
+                                        n += snprintf(line + n, sizeof(line) - (size_t)n, " %s=%lld", io_keys[k].key, v);
+                        }
+                        json_array_append_new(io, json_string(line));
+                }
+                json_object_set_new(lim, "io", io);
+        }
         if (json_object_size(lim))
                 json_object_set_new(j, "limits", lim);
         else

@@ -29,13 +29,24 @@ struct nc_spec_rlimits {
  * unlimited, NC_LIMIT_DEFAULT the default (512). */
 #define NC_LIMIT_DEFAULT (-1LL)
 #define NC_PIDS_DEFAULT 512
+#define NC_IO_MAX_DEVICES 16
+struct nc_spec_io {
+        unsigned major, minor;
+        long long riops, wiops, rbps, wbps;     /* 0: not limited */
+};
+
 struct nc_spec_limits {
         long long memory;       /* bytes; memory.max (memory.high at 90 %) */
         bool swap;              /* allow swap; otherwise none when memory is limited */
         long long cpu_millis;   /* 250 = a quarter of a CPU; cpu.max */
         long long cpu_weight;   /* 1..10000; cpu.weight */
         long long pids;         /* pids.max */
+        struct nc_spec_io io[NC_IO_MAX_DEVICES];        /* io.max / blkio.throttle.* */
+        size_t nio;
 };
+
+/* "MAJ:MIN riops=N wiops=N rbps=N wbps=N" (any subset of the keys, at least one). */
+int nc_spec_io_parse(const char *s, struct nc_spec_io *ret, struct nc_err *err);
 
 struct nc_spec {
         char *name;        /* NULL: the id is the name */

@@ -192,7 +192,8 @@ int sbx_cg_read_key(const char *dir, const char *id, const char *file, const cha
 
 /* ---- choosing the backend ------------------------------------------------- */
 
-static const char *const controller_names[_SBX_CG_MAX] = { "memory", "pids", "cpu", "cpuacct" };
+/* v1 calls the io controller blkio. */
+static const char *const controller_names[_SBX_CG_MAX] = { "memory", "pids", "cpu", "cpuacct", "blkio" };
 
 static bool has_word(const char *list, const char *word)
 {
@@ -221,6 +222,7 @@ static bool setup_v2(struct sbx_config *cfg)
                 if (!slash)
                         return false;
                 *slash = 0;
+                (void)sbx_cg_write(parent, NULL, "cgroup.subtree_control", "+io");
                 if (sbx_cg_write(parent, NULL, "cgroup.subtree_control", enable) < 0 ||
                     cg_read(cfg->cgroup_root, NULL, "cgroup.controllers", have, sizeof(have)) < 0 ||
                     !(has_word(have, "memory") && has_word(have, "pids") && has_word(have, "cpu")))
@@ -230,6 +232,9 @@ static bool setup_v2(struct sbx_config *cfg)
                 return false;
         cfg->cg = &sbx_cgroup_v2;
         cfg->cg_controllers = 1u << SBX_CG_MEMORY | 1u << SBX_CG_PIDS | 1u << SBX_CG_CPU | 1u << SBX_CG_CPUACCT;
+        /* io is optional: limits on it are reported as not applied without it. */
+        if (has_word(have, "io") && sbx_cg_write(cfg->cgroup_root, NULL, "cgroup.subtree_control", "+io") == 0)
+                cfg->cg_controllers |= 1u << SBX_CG_IO;
         return true;
 }
 
@@ -297,7 +302,7 @@ json_t *sbx_cgroup_info(const struct sbx_config *cfg)
 
         for (int c = 0; c < _SBX_CG_MAX; c++)
                 if (cfg->cg_controllers & (1u << c))
-                        json_array_append_new(ctl, json_string(controller_names[c]));
+                        json_array_append_new(ctl, json_string(c == SBX_CG_IO && cfg->cg == &sbx_cgroup_v2 ? "io" : controller_names[c]));
         return json_pack("{s:s, s:s, s:o}", "leaves", cfg->cgroup_root, "limits_backend", cfg->cg ? cfg->cg->name : "none",
                          "controllers", ctl);
 }

@@ -13,7 +13,7 @@
 #include "sandbox.h"
 #include "spec.h"
 
-enum { SBX_CG_MEMORY, SBX_CG_PIDS, SBX_CG_CPU, SBX_CG_CPUACCT, _SBX_CG_MAX };
+enum { SBX_CG_MEMORY, SBX_CG_PIDS, SBX_CG_CPU, SBX_CG_CPUACCT, SBX_CG_IO, _SBX_CG_MAX };
 
 struct sbx_cgroup_stats {
         bool have_cpu, have_memory, have_pids;

@@ -8,6 +8,7 @@
  * hard limit applies) and memory.oom.group (the v1 OOM killer picks one process; the
  * supervisor emulates the group kill from the memory.oom_control eventfd). */
 #include <errno.h>
+#include <stddef.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
@@ -86,6 +87,27 @@ static int v1_apply(const struct sbx_config *cfg, const char *id, const struct n
                 else {
                         snprintf(buf, sizeof(buf), "%lld", p);
                         W(pids, "pids.max", buf);
+                }
+        }
+        for (size_t i = 0; i < l->nio; i++) {
+                static const struct { const char *file; size_t off; } files[] = {
+                        { "blkio.throttle.read_iops_device", offsetof(struct nc_spec_io, riops) },
+                        { "blkio.throttle.write_iops_device", offsetof(struct nc_spec_io, wiops) },
+                        { "blkio.throttle.read_bps_device", offsetof(struct nc_spec_io, rbps) },
+                        { "blkio.throttle.write_bps_device", offsetof(struct nc_spec_io, wbps) },
+                };
+                const char *blk = cfg->cg_v1[SBX_CG_IO];
+
+                if (!blk[0]) {
+                        NOT_APPLIED("io", "no v1 blkio hierarchy");
+                        break;
+                }
+                for (size_t k = 0; k < ARRAY_SIZE(files); k++) {
+                        long long v = *(const long long *)((const char *)&l->io[i] + files[k].off);
+                        if (!v)
+                                continue;
+                        snprintf(buf, sizeof(buf), "%u:%u %lld", l->io[i].major, l->io[i].minor, v);
+                        W(blk, files[k].file, buf);
                 }
         }
 #undef W

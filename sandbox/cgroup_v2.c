@@ -50,6 +50,26 @@ static int v2_apply(const struct sbx_config *cfg, const char *id, const struct n
                 snprintf(buf, sizeof(buf), "%lld", pids);
                 W("pids.max", buf);
         }
+        for (size_t i = 0; i < l->nio; i++) {
+                const struct nc_spec_io *io = &l->io[i];
+                char line[160];
+                int n;
+
+                if (!(cfg->cg_controllers & (1u << SBX_CG_IO))) {
+                        json_array_append_new(not_applied, json_pack("{s:s, s:s}", "limit", "io", "reason", "no io controller"));
+                        break;
+                }
+                n = snprintf(line, sizeof(line), "%u:%u", io->major, io->minor);
+                if (io->riops)
+                        n += snprintf(line + n, sizeof(line) - (size_t)n, " riops=%lld", io->riops);
+                if (io->wiops)
+                        n += snprintf(line + n, sizeof(line) - (size_t)n, " wiops=%lld", io->wiops);
+                if (io->rbps)
+                        n += snprintf(line + n, sizeof(line) - (size_t)n, " rbps=%lld", io->rbps);
+                if (io->wbps)
+                        snprintf(line + n, sizeof(line) - (size_t)n, " wbps=%lld", io->wbps);
+                W("io.max", line);
+        }
 #undef W
         return 0;
 }

@@ -34,7 +34,7 @@ struct sbx_config {
         const struct sbx_seccomp_prog *seccomp;
         /* Limits backend (cgroup.h), NULL without one; v1 hierarchy directories. */
         const struct sbx_cgroup_backend *cg;
-        char cg_v1[4][PATH_MAX];        /* indexed by SBX_CG_*; "" when unavailable */
+        char cg_v1[5][PATH_MAX];        /* indexed by SBX_CG_*; "" when unavailable */
         unsigned cg_controllers;        /* 1 << SBX_CG_* that work */
 };
 

@@ -64,6 +64,33 @@ assert_contains "$s2" "\"memory_limit_bytes\":$((256 * 1024 * 1024))" "and the l
 assert_contains "$("$N" stats --no-stream)" "busy" "the table lists the sandbox"
 wait $cli
 
+# I/O limits land in the device's throttle settings (enforcement is the kernel's).
+dev=
+for f in /sys/block/*/dev; do
+    dev=$(cat "$f")
+    case $f in */loop*|*/zram*) ;; *) break ;; esac   # prefer a real disk
+done
+if [ -n "$dev" ]; then
+    "$N" run --name io --io-limit "$dev riops=100 wbps=1048576" -- sleep 2 & cli=$!
+    wait_state io
+    id=$("$N" inspect io | sed -n 's/^  "id": "\(.*\)",$/\1/p')
+    if [ "$backend" = v2 ]; then
+        got=$(cat "$NUCLEUS_CGROUP_ROOT/$id/io.max")
+        assert_contains "$got" "$dev" "io.max names the device"
+        assert_contains "$got" "riops=100" "with its read IOPS limit"
+        assert_contains "$got" "wbps=1048576" "and its write bandwidth limit"
+    else
+        dir=$(find /sys/fs/cgroup/blkio -maxdepth 6 -type d -path "*/${NUCLEUS_CGROUP_ROOT##*/}/$id" | head -1)
+        assert_contains "$(cat "$dir/blkio.throttle.read_iops_device")" "$dev 100" "blkio read IOPS limit applied"
+        assert_contains "$(cat "$dir/blkio.throttle.write_bps_device")" "$dev 1048576" "blkio write bandwidth limit applied"
+    fi
+    wait $cli
+    "$N" rm io >/dev/null
+else
+    fail "no block device found for the io limit check"
+fi
+assert_contains "$("$N" run --io-limit "8:0 fast=1" -- true 2>&1 || true)" "'fast=1' is not riops=" "a bad io key is refused"
+
 for n in hog group spin busy; do "$N" rm "$n" >/dev/null; done
 base=${NUCLEUS_CGROUP_ROOT##*/}
 left=$(find /sys/fs/cgroup -maxdepth 6 -path "*/$base/*" -type d 2>/dev/null | wc -l)
