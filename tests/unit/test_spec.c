@@ -119,12 +119,46 @@ static void test_size_limit(void **state)
         json_decref(j);
 }
 
+static void test_limits(void **state)
+{
+        struct nc_err err = { { 0 } };
+        struct nc_spec *s = decode("{\"args\":[\"x\"],\"limits\":{\"memory\":67108864,\"cpu_millis\":250,"
+                                   "\"pids\":0,\"io\":[\"8:0 riops=10 wbps=1048576\"]}}", &err);
+        struct nc_spec_io io;
+        json_t *j;
+
+        assert_non_null(s);
+        assert_int_equal(s->limits.memory, 67108864);
+        assert_int_equal(s->limits.cpu_millis, 250);
+        assert_int_equal(s->limits.pids, 0);
+        assert_int_equal(s->limits.cpu_weight, NC_LIMIT_DEFAULT);
+        assert_int_equal(s->limits.nio, 1);
+        assert_int_equal(s->limits.io[0].major, 8);
+        assert_int_equal(s->limits.io[0].riops, 10);
+        assert_int_equal(s->limits.io[0].wbps, 1048576);
+        j = nc_spec_to_json(s);
+        assert_string_equal(json_string_value(json_array_get(json_object_get(json_object_get(j, "limits"), "io"), 0)),
+                            "8:0 riops=10 wbps=1048576");
+        json_decref(j);
+        nc_spec_free(s);
+
+        assert_int_equal(nc_spec_io_parse("253:1 rbps=5", &io, &err), 0);
+        assert_int_equal(io.minor, 1);
+        assert_int_equal(io.rbps, 5);
+        assert_int_not_equal(nc_spec_io_parse("8:0", &io, &err), 0);
+        assert_int_not_equal(nc_spec_io_parse("8:0 riops=-1", &io, &err), 0);
+        assert_int_not_equal(nc_spec_io_parse("sda riops=1", &io, &err), 0);
+        expect_error("{\"args\":[\"x\"],\"limits\":{\"memory\":1024}}", "below 4 MiB");
+        expect_error("{\"args\":[\"x\"],\"limits\":{\"cpu_weight\":0}}", "from 1 to 10000");
+        expect_error("{\"args\":[\"x\"],\"limits\":{\"disk\":1}}", "unknown limit 'disk'");
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_minimal),    cmocka_unit_test(test_roundtrip_binary),
                 cmocka_unit_test(test_rejections), cmocka_unit_test(test_setenv_replaces),
-                cmocka_unit_test(test_size_limit),
+                cmocka_unit_test(test_size_limit), cmocka_unit_test(test_limits),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
