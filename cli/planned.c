@@ -18,7 +18,6 @@ struct planned_flag {
 };
 
 static const struct planned_flag flags[] = {
-        { "-d", 5, NULL }, { "--detach", 5, NULL },
         { "--runtime", NO_ISSUE, NULL }, { "--gvisor-platform", NO_ISSUE, NULL }, { "--bundle", NO_ISSUE, NULL },
         { "--rootless", NO_ISSUE, NULL },
         { "--userns", 4, NULL }, { "--uidmap", 4, NULL }, { "--gidmap", 4, NULL },
@@ -46,7 +45,6 @@ static const struct planned_flag flags[] = {
         { "--health-start-period", 9, NULL }, { "--health-timeout", 9, NULL }, { "--health-tcp", 9, NULL },
         { "--health-http", 9, NULL }, { "--readiness-exec", 9, NULL }, { "--readiness-tcp", 9, NULL },
         { "--readiness-sd-notify", 9, NULL }, { "--sd-notify", 9, NULL }, { "--restart", 9, NULL },
-        { "--timeout", 5, NULL },
         { "--hooks", NO_ISSUE, NULL }, { "--gpu", NO_ISSUE, NULL }, { "--gpu-device", NO_ISSUE, NULL },
         { "--gpu-driver-capabilities", NO_ISSUE, NULL }, { "--gpu-visible-devices", NO_ISSUE, NULL },
         { "--no-gpu-driver-libs", NO_ISSUE, NULL }, { "--config", NO_ISSUE, NULL }, { "--config-fd", NO_ISSUE, NULL },
@@ -85,8 +83,7 @@ bool cli_refuse_planned_flag(const char *arg)
 int cli_cmd_planned(const struct cli_opts *o, int argc, char **argv)
 {
         static const struct { const char *cmd; int issue; } cmds[] = {
-                { "stop", 5 },   { "logs", 5 },    { "attach", 5 },  { "exec", 5 },   { "pause", 5 },
-                { "resume", 5 }, { "events", 5 },  { "seccomp", 4 }, { "checkpoint", NO_ISSUE },
+                { "attach", 5 },  { "exec", 5 },   { "events", 5 },  { "seccomp", 4 }, { "checkpoint", NO_ISSUE },
                 { "restore", NO_ISSUE }, { "compose", NO_ISSUE }, { "image", NO_ISSUE },
         };
 

@@ -61,7 +61,7 @@ int cli_cmd_ps(const struct cli_opts *o, int argc, char **argv)
                 if (json)
                         printf("[]\n");
                 else
-                        printf("%-12s  %-20s  %-8s  %-8s  %-10s  %s\n", "ID", "NAME", "STATE", "PID", "CREATED", "COMMAND");
+                        printf("%-12s  %-20s  %-8s  %-8s  %-10s  %s\n", "ID", "NAME", "STATE", "PID", "AGE", "COMMAND");
                 return 0;
         }
         if (r < 0)
@@ -82,7 +82,7 @@ int cli_cmd_ps(const struct cli_opts *o, int argc, char **argv)
                 json_decref(res);
                 return 0;
         }
-        printf("%-12s  %-20s  %-8s  %-8s  %-10s  %s\n", "ID", "NAME", "STATE", "PID", "CREATED", "COMMAND");
+        printf("%-12s  %-20s  %-8s  %-8s  %-10s  %s\n", "ID", "NAME", "STATE", "PID", "AGE", "COMMAND");
         json_array_foreach(arr, i, sb) {
                 char when[32], cmd[64] = "", pid[16] = "-";
                 json_t *a;
@@ -94,6 +94,10 @@ int cli_cmd_ps(const struct cli_opts *o, int argc, char **argv)
                                 strncat(cmd, " ", sizeof(cmd) - strlen(cmd) - 1);
                         strncat(cmd, str_or_b64(a), sizeof(cmd) - strlen(cmd) - 1);
                 }
+                /* One line per sandbox, whatever the command contains. */
+                for (char *p = cmd; *p; p++)
+                        if ((unsigned char)*p < 0x20 || *p == 0x7f)
+                                *p = ' ';
                 if (json_integer_value(json_object_get(sb, "pid")) > 0)
                         snprintf(pid, sizeof(pid), "%lld", (long long)json_integer_value(json_object_get(sb, "pid")));
                 printf("%-12.12s  %-20.20s  %-8s  %-8s  %-10s  %s\n", json_string_value(json_object_get(sb, "id")),

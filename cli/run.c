@@ -31,6 +31,9 @@ static void usage(FILE *f)
                 "  --hostname NAME      the sandbox's host name (default: the name, else the short id)\n"
                 "  -e, --env K=V        set an environment variable; -e K copies K from this environment\n"
                 "  -w, --workdir DIR    working directory inside the sandbox (default /)\n"
+                "  -d, --detach         run in the background: print the id and return; output goes to\n"
+                "                       nucleusd's log store (nucleus logs ID)\n"
+                "  --timeout SECONDS    kill the sandbox when its time is up (final reason: timeout)\n"
                 "  --rm                 remove the sandbox when it exits\n"
                 "  --allow-degraded-security  run without Landlock on a kernel that has none (warned, marked in inspect)\n"
                 "  --memory SIZE        memory limit (512M, 2G); the sandbox is killed as a whole when it runs out\n"
@@ -70,7 +73,7 @@ static void forward_signal(struct run_state *st, int sig)
         (void)cli_send(&st->conn, "sandbox.kill", json_pack("{s:s, s:i}", "id", st->sandbox_id, "signal", sig), NULL, 0);
 }
 
-static int handle_final(const json_t *msg)
+static int handle_final(const json_t *msg, bool detach)
 {
         const json_t *err = json_object_get(msg, "error");
 
@@ -86,11 +89,15 @@ static int handle_final(const json_t *msg)
                         fprintf(stderr, "nucleus: %s\n", m ? m : "failed");
                 return code > 0 ? code : CLI_EXIT_NUCLEUS;
         }
+        if (detach) {
+                printf("%s\n", json_string_value(json_object_get(json_object_get(msg, "result"), "id")));
+                return 0;
+        }
         return (int)json_integer_value(json_object_get(json_object_get(msg, "result"), "exit_code"));
 }
 
 /* Returns true when msg is the final reply to our create (code set). */
-static bool handle_message(struct run_state *st, json_t *msg, long long create_id, int *code)
+static bool handle_message(struct run_state *st, json_t *msg, long long create_id, bool detach, int *code)
 {
         const char *method = json_string_value(json_object_get(msg, "method"));
         const json_t *mid = json_object_get(msg, "id");
@@ -116,7 +123,7 @@ static bool handle_message(struct run_state *st, json_t *msg, long long create_i
                 return false;
         }
         if (json_is_integer(mid) && json_integer_value(mid) == create_id) {
-                *code = handle_final(msg);
+                *code = handle_final(msg, detach);
                 return true;
         }
         return false;   /* replies to our kill requests */
@@ -126,7 +133,8 @@ static bool handle_message(struct run_state *st, json_t *msg, long long create_i
 enum { POLICY_SECCOMP, POLICY_CAPS, POLICY_LANDLOCK, POLICY_MAX };
 
 struct run_opts {
-        bool rm;
+        bool rm, detach;
+        long long timeout_s;
         struct cli_policy policy[POLICY_MAX];
 };
 
@@ -159,6 +167,10 @@ static int build_spec(int argc, char **argv, struct nc_spec *spec, struct run_op
                         ro->rm = true;
                         continue;
                 }
+                if (strcmp(a, "-d") == 0 || strcmp(a, "--detach") == 0) {
+                        ro->detach = true;
+                        continue;
+                }
                 if (strcmp(a, "--swap") == 0) {
                         spec->limits.swap = true;
                         continue;
@@ -173,7 +185,8 @@ static int build_spec(int argc, char **argv, struct nc_spec *spec, struct run_op
                                                           "--seccomp-allow", "--memlock", "--seccomp-profile-sha256",
                                                           "--seccomp-profile", "--caps-policy-sha256", "--caps-policy",
                                                           "--landlock-policy-sha256", "--landlock-policy",
-                                                          "--memory", "--cpus", "--cpu-weight", "--pids", "--io-limit" };
+                                                          "--memory", "--cpus", "--cpu-weight", "--pids", "--io-limit",
+                                                          "--timeout" };
                 const char *opt = NULL;
                 for (size_t k = 0; k < ARRAY_SIZE(with_value) && !opt; k++) {
                         n = strlen(with_value[k]);
@@ -242,6 +255,16 @@ static int build_spec(int argc, char **argv, struct nc_spec *spec, struct run_op
                                 return -EINVAL;
                         }
                         spec->limits.memory = (long long)bytes;
+                        continue;
+                }
+                if (strcmp(opt, "--timeout") == 0) {
+                        char *end;
+                        long long t = strtoll(val, &end, 10);
+                        if (*end || end == val || t <= 0 || t > 365LL * 24 * 3600) {
+                                fprintf(stderr, "nucleus: invalid --timeout '%s': a number of seconds, at least 1\n", val);
+                                return -EINVAL;
+                        }
+                        ro->timeout_s = t;
                         continue;
                 }
                 if (strcmp(opt, "--io-limit") == 0) {
@@ -370,14 +393,25 @@ int cli_cmd_run(const struct cli_opts *o, int argc, char **argv)
         signal(SIGPIPE, SIG_IGN);
         sfd = signalfd(-1, &set, SFD_CLOEXEC);
 
-        params = json_pack("{s:o, s:b, s:s, s:b}", "spec", nc_spec_to_json(spec), "wait", 1, "stdio", "passed",
-                           "auto_remove", ro.rm);
+        params = json_pack("{s:o, s:b, s:s, s:b}", "spec", nc_spec_to_json(spec), "wait", !ro.detach, "stdio",
+                           ro.detach ? "logs" : "passed", "auto_remove", ro.rm);
+        if (ro.timeout_s)
+                json_object_set_new(params, "timeout", json_integer(ro.timeout_s));
+        if (ro.detach)
+                nfds = 0;       /* nucleusd keeps the output: no descriptors of ours */
         for (int k = 0; k < POLICY_MAX; k++)
                 if (ro.policy[k].fd >= 0) {
-                        stdio[nfds++] = ro.policy[k].fd;
+                        if (!ro.detach)
+                                stdio[nfds++] = ro.policy[k].fd;
                         json_object_set_new(params, ro.policy[k].param, cli_policy_param(&ro.policy[k]));
                 }
-        create_id = cli_send(&st.conn, "sandbox.create", params, stdio, nfds);
+        if (ro.detach) {
+                /* Policy descriptors still go along, after no stdio. */
+                for (int k = 0; k < POLICY_MAX; k++)
+                        if (ro.policy[k].fd >= 0)
+                                stdio[nfds++] = ro.policy[k].fd;
+        }
+        create_id = cli_send(&st.conn, "sandbox.create", params, nfds ? stdio : NULL, nfds);
         if (create_id < 0) {
                 fprintf(stderr, "nucleus: Failed to send the request: %s\n", strerror((int)-create_id));
                 goto out;
@@ -408,7 +442,7 @@ int cli_cmd_run(const struct cli_opts *o, int argc, char **argv)
                                 r < 0 ? strerror(-r) : "");
                         break;
                 }
-                if (handle_message(&st, msg, create_id, &code)) {
+                if (handle_message(&st, msg, create_id, ro.detach, &code)) {
                         json_decref(msg);
                         break;
                 }

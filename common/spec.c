@@ -55,18 +55,23 @@ void nc_spec_free(struct nc_spec *s)
         free(s);
 }
 
-json_t *nc_json_bytes(const char *s)
+json_t *nc_json_bytesn(const char *s, size_t n)
 {
-        json_t *v = json_string(s);     /* NULL when not valid UTF-8 */
+        json_t *v = memchr(s, 0, n) ? NULL : json_stringn(s, n);     /* NULL when not valid UTF-8 */
         _cleanup_free_ char *b64 = NULL;
 
         if (v)
                 return v;
-        b64 = malloc(nc_b64_encoded_len(strlen(s)));
+        b64 = malloc(nc_b64_encoded_len(n));
         if (!b64)
                 return NULL;
-        nc_b64_encode((const uint8_t *)s, strlen(s), b64);
+        nc_b64_encode((const uint8_t *)s, n, b64);
         return json_pack("{s:s}", "base64", b64);
+}
+
+json_t *nc_json_bytes(const char *s)
+{
+        return nc_json_bytesn(s, strlen(s));
 }
 
 int nc_json_bytes_get(const json_t *v, char **ret, struct nc_err *err, const char *what)

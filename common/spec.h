@@ -84,4 +84,6 @@ const char *nc_spec_getenv(const struct nc_spec *s, const char *key);
 /* Byte strings in JSON: plain strings when valid UTF-8, else {"base64": "..."} — the
  * field says which. Decoded strings never contain NUL. */
 json_t *nc_json_bytes(const char *s);
+/* The same for n bytes that may contain NUL (log data). */
+json_t *nc_json_bytesn(const char *s, size_t n);
 int nc_json_bytes_get(const json_t *v, char **ret, struct nc_err *err, const char *what);

@@ -17,5 +17,5 @@ bool sup_state_can(enum sup_state from, enum sup_state to);
 /* Live: has (or will have) processes. */
 static inline bool sup_state_live(enum sup_state s)
 {
-        return s == SUP_STATE_creating || s == SUP_STATE_running || s == SUP_STATE_stopping;
+        return s == SUP_STATE_creating || s == SUP_STATE_running || s == SUP_STATE_paused || s == SUP_STATE_stopping;
 }

@@ -105,7 +105,7 @@ static int open_null_stdio(int fds[3])
 static void m_create(struct sup_conn *c, json_t *id, json_t *params)
 {
         static const char *const known[] = { "spec", "wait", "stdio", "foreground", "auto_remove", "seccomp_profile",
-                                             "caps_policy", "landlock_policy", NULL };
+                                             "caps_policy", "landlock_policy", "timeout", NULL };
         struct nc_err err = { { 0 } };
         struct nc_spec *spec = NULL;
         struct sup *s = c->sup;
@@ -148,14 +148,18 @@ static void m_create(struct sup_conn *c, json_t *id, json_t *params)
         }
         if (strcmp(stdio, "passed") == 0) {
                 /* taken above */
-        } else if (strcmp(stdio, "null") != 0) {
-                nc_err_set(&err, "parameter 'stdio' must be \"null\" or \"passed\" (three descriptors sent with the request), not '%.32s'", stdio);
+        } else if (strcmp(stdio, "null") != 0 && strcmp(stdio, "logs") != 0) {
+                nc_err_set(&err, "parameter 'stdio' must be \"null\", \"passed\" (three descriptors sent with the request) "
+                           "or \"logs\" (detached: output kept by nucleusd), not '%.32s'", stdio);
                 goto bad;
-        } else if ((r = open_null_stdio(fds)) < 0) {
+        } else if ((r = open_null_stdio(fds)) < 0) {   /* also "logs": stdin is /dev/null */
                 sup_conn_error(c, id, NC_RPC_INTERNAL_ERROR, NULL, "Failed to open /dev/null: %s", strerror(-r));
                 return;
         }
+        long long timeout_s;
+
         if (nc_params_only(params, known, &err) < 0 || nc_param_bool(params, "wait", false, &wait, &err) < 0 ||
+            nc_param_int(params, "timeout", 0, 0, 365LL * 24 * 3600, &timeout_s, &err) < 0 ||
             nc_param_bool(params, "auto_remove", false, &auto_remove, &err) < 0 ||
             nc_param_bool(params, "foreground", strcmp(stdio, "passed") == 0 && wait, &foreground, &err) < 0 ||
             nc_spec_from_json(json_object_get(params, "spec"), &spec, &err) < 0)
@@ -208,8 +212,10 @@ static void m_create(struct sup_conn *c, json_t *id, json_t *params)
                 goto out;
         }
         uv_timer_init(&s->loop, &sb->timer);
-        sb->timer.data = sb;
-        sb->open_handles = 1;
+        uv_timer_init(&s->loop, &sb->deadline);
+        sb->timer.data = sb->deadline.data = sb;
+        sb->open_handles = 2;
+        sb->timeout_ms = (uint64_t)timeout_s * 1000;
         memcpy(sb->stdio, fds, sizeof(sb->stdio));
         fds[0] = fds[1] = fds[2] = -1;
         memcpy(sb->policies, pol, sizeof(pol));
@@ -233,6 +239,28 @@ static void m_create(struct sup_conn *c, json_t *id, json_t *params)
                 int dup = fcntl(c->pidfd, F_DUPFD_CLOEXEC, 3);
                 if (dup >= 0)
                         sup_sandbox_watch_client(sb, dup);
+        }
+        r = 0;
+        if (strcmp(stdio, "logs") == 0) {
+                char logdir[PATH_MAX + 16];
+
+                snprintf(logdir, sizeof(logdir), "%s/logs", s->opt->paths.state_dir);
+                (void)mkdir(logdir, 0700);
+                /* stdin stays /dev/null; stdout and stderr go to the log store */
+                close(sb->stdio[1]);
+                close(sb->stdio[2]);
+                sb->stdio[1] = sb->stdio[2] = -1;
+                r = sup_sandbox_detach_stdio(sb, logdir);
+        }
+        if (r < 0) {
+                struct sbx_failure f;
+                json_t *m;
+
+                sbx_failure_set(&f, "logs", r, "Failed to set up the log pipes");
+                m = sbx_failure_to_json(&f);
+                sup_sandbox_on_zygote_failed(s, sb->id, m);
+                json_decref(m);
+                goto out;
         }
         r = sup_sandbox_start(sb);
         if (r < 0) {
@@ -378,8 +406,11 @@ static void m_remove(struct sup_conn *c, json_t *id, json_t *params)
                                       sup_state_name(sb->state));
         /* The reply comes when the removal is complete: processes, cgroup, state file. */
         add_waiter(sb, c, id, SUP_WAIT_REMOVE);
-        if (sup_state_live(sb->state))
+        if (sup_state_live(sb->state)) {
+                if (sb->stop_reason == SUP_STOP_NONE)
+                        sb->stop_reason = SUP_STOP_API;
                 sup_sandbox_stop(sb, 0);
+        }
         else
                 sup_sandbox_remove(sb);
 }
@@ -439,10 +470,111 @@ static void m_stats(struct sup_conn *c, json_t *id, json_t *params)
         sup_conn_reply(c, id, json_pack("{s:o}", "sandboxes", arr));
 }
 
+static void m_logs(struct sup_conn *c, json_t *id, json_t *params)
+{
+        static const char *const known[] = { "id", "follow", "since_seq", "tail", NULL };
+        struct nc_err err = { { 0 } };
+        struct sup_sandbox *sb;
+        struct sup_log_sub *sub;
+        long long since, tail;
+        bool follow;
+
+        if (nc_params_only(params, known, &err) < 0 || nc_param_bool(params, "follow", false, &follow, &err) < 0 ||
+            nc_param_int(params, "since_seq", 0, 1, INT64_MAX, &since, &err) < 0 ||
+            nc_param_int(params, "tail", -1, 0, INT64_MAX, &tail, &err) < 0)
+                return bad_params(c, id, &err);
+        if (!id)
+                return;         /* records are tagged with the request id: a notification cannot have any */
+        if (!(sb = lookup(c, id, params)))
+                return;
+        if (!sb->logs)
+                return sup_conn_error(c, id, NC_RPC_BAD_STATE, NULL, "sandbox %s was not created detached: its output went "
+                                      "to the descriptors of its caller", sb->id);
+        sub = calloc(1, sizeof(*sub));
+        if (!sub)
+                return sup_conn_error(c, id, NC_RPC_INTERNAL_ERROR, NULL, "out of memory");
+        sub->conn = c;
+        sub->id = json_incref(id);
+        sub->follow = follow;
+        if (since > 0)
+                sub->next_seq = (uint64_t)since;
+        else if (tail >= 0)
+                /* the last N records still held */
+                sub->next_seq = sb->logs->next_seq > (uint64_t)tail ? sb->logs->next_seq - (uint64_t)tail : 1;
+        else
+                sub->next_seq = 1;      /* everything: what the ring dropped is reported as a gap */
+        if (since <= 0 && tail >= 0 && sub->next_seq < sup_logs_first_seq(sb->logs))
+                sub->next_seq = sup_logs_first_seq(sb->logs);
+        sub->next = sb->subs;
+        sb->subs = sub;
+        sup_logs_pump(sb);
+}
+
+static void add_waiter(struct sup_sandbox *sb, struct sup_conn *c, json_t *id, int kind);
+
+static void m_stop(struct sup_conn *c, json_t *id, json_t *params)
+{
+        static const char *const known[] = { "id", "timeout", NULL };
+        struct nc_err err = { { 0 } };
+        struct sup_sandbox *sb;
+        long long timeout_s;
+
+        if (nc_params_only(params, known, &err) < 0 ||
+            nc_param_int(params, "timeout", SUP_STOP_TIMEOUT_MS / 1000, 0, 24 * 3600, &timeout_s, &err) < 0)
+                return bad_params(c, id, &err);
+        if (!(sb = lookup(c, id, params)))
+                return;
+        if (!sup_state_live(sb->state))
+                /* Already ended: stop has nothing to do, and says how it ended. */
+                return sup_conn_reply(c, id, sup_sandbox_result(sb));
+        /* The reply is the final result, once the sandbox has stopped. */
+        add_waiter(sb, c, id, SUP_WAIT_RESULT);
+        if (sb->stop_reason == SUP_STOP_NONE)
+                sb->stop_reason = SUP_STOP_API;
+        sup_sandbox_stop(sb, (uint64_t)timeout_s * 1000);
+}
+
+static void pause_resume(struct sup_conn *c, json_t *id, json_t *params, bool pause)
+{
+        static const char *const known[] = { "id", NULL };
+        struct nc_err err = { { 0 } };
+        struct sup_sandbox *sb;
+        int r;
+
+        if (nc_params_only(params, known, &err) < 0)
+                return bad_params(c, id, &err);
+        if (!(sb = lookup(c, id, params)))
+                return;
+        if (sb->state != (pause ? SUP_STATE_running : SUP_STATE_paused))
+                return sup_conn_error(c, id, NC_RPC_BAD_STATE, NULL, "sandbox %s is %s; %s needs a %s sandbox", sb->id,
+                                      sup_state_name(sb->state), pause ? "pause" : "resume", pause ? "running" : "paused");
+        if (!c->sup->cfg->cgroup_root[0])
+                return sup_conn_error(c, id, NC_RPC_BAD_STATE, NULL, "pause needs the cgroup v2 freezer, and this host has no cgroup2 mount");
+        /* cgroup.freeze of the sandbox's v2 leaf: every process in it, on hybrid hosts too. */
+        r = sbx_cg_write(c->sup->cfg->cgroup_root, sb->id, "cgroup.freeze", pause ? "1" : "0");
+        if (r < 0)
+                return sup_conn_error(c, id, NC_RPC_INTERNAL_ERROR, NULL, "Failed to %s sandbox %s: %s", pause ? "freeze" : "thaw",
+                                      sb->id, strerror(-r));
+        (void)sup_sandbox_set_state(sb, pause ? SUP_STATE_paused : SUP_STATE_running);
+        (void)sup_state_write(sb);
+        sup_conn_reply(c, id, json_pack("{s:s, s:s}", "id", sb->id, "state", sup_state_name(sb->state)));
+}
+
+static void m_pause(struct sup_conn *c, json_t *id, json_t *params)
+{
+        pause_resume(c, id, params, true);
+}
+
+static void m_resume(struct sup_conn *c, json_t *id, json_t *params)
+{
+        pause_resume(c, id, params, false);
+}
+
 static const struct method methods[] = {
         { "sandbox.create", m_create },   { "sandbox.list", m_list }, { "sandbox.inspect", m_inspect },
         { "sandbox.kill", m_kill },       { "sandbox.wait", m_wait }, { "sandbox.remove", m_remove },
-        { "sandbox.stats", m_stats },
+        { "sandbox.stats", m_stats },     { "sandbox.logs", m_logs }, { "sandbox.stop", m_stop },
+        { "sandbox.pause", m_pause },     { "sandbox.resume", m_resume },
         { "supervisor.info", m_info },
 };
 

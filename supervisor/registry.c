@@ -12,6 +12,7 @@ struct sup_sandbox *sup_sandbox_new(struct sup *s)
                 return NULL;
         sb->sup = s;
         sb->pidfd = sb->ctl = sb->client_pidfd = sb->oom_efd = -1;
+        sb->log_fd[0] = sb->log_fd[1] = -1;
         sb->stdio[0] = sb->stdio[1] = sb->stdio[2] = -1;
         sb->pid = -1;
         sb->state = SUP_STATE_creating;
@@ -43,6 +44,16 @@ void sup_sandbox_unlink_free(struct sup_sandbox *sb)
         json_decref(sb->landlock);
         json_decref(sb->degraded);
         json_decref(sb->limits_not_applied);
+        sup_logs_free(sb->logs);
+        for (int i = 0; i < 2; i++)
+                if (sb->log_fd[i] >= 0)
+                        close(sb->log_fd[i]);
+        while (sb->subs) {
+                struct sup_log_sub *sub = sb->subs;
+                sb->subs = sub->next;
+                json_decref(sub->id);
+                free(sub);
+        }
         if (sb->oom_efd >= 0)
                 close(sb->oom_efd);
         for (int k = 0; k < SUP_POLICY_MAX; k++)
@@ -144,6 +155,12 @@ json_t *sup_sandbox_result(const struct sup_sandbox *sb)
                 json_object_set_new(j, "reason", json_string("oom_killed"));
                 if (WIFSIGNALED(sb->wstatus))
                         json_object_set_new(j, "signal", json_string(nc_signal_name(WTERMSIG(sb->wstatus))));
+        } else if (sb->stop_reason != SUP_STOP_NONE) {
+                static const char *const reasons[] = { [SUP_STOP_API] = "stopped_by_api", [SUP_STOP_TIMEOUT] = "timeout",
+                                                       [SUP_STOP_SUPERVISOR] = "stopped_by_supervisor" };
+                json_object_set_new(j, "reason", json_string(reasons[sb->stop_reason]));
+                if (WIFSIGNALED(sb->wstatus))
+                        json_object_set_new(j, "signal", json_string(nc_signal_name(WTERMSIG(sb->wstatus))));
         } else if (WIFSIGNALED(sb->wstatus)) {
                 json_object_set_new(j, "reason", json_string("signaled"));
                 json_object_set_new(j, "signal", json_string(nc_signal_name(WTERMSIG(sb->wstatus))));
@@ -151,9 +168,6 @@ json_t *sup_sandbox_result(const struct sup_sandbox *sb)
         } else
                 json_object_set_new(j, "reason", json_string("exited"));
         json_object_set_new(j, "exit_code", json_integer(code));
-        /* The typed stop reasons (stopped_by_api, timeout, …) come with the lifecycle work;
-         * until then this says only that Nucleus asked the sandbox to stop. */
-        json_object_set_new(j, "stop_requested", json_boolean(sb->stop_requested));
         json_object_set_new(j, "started_at", time_or_null(sb->started_ns));
         json_object_set_new(j, "finished_at", time_or_null(sb->finished_ns));
         if (sb->have_final_stats)
@@ -172,6 +186,11 @@ json_t *sup_sandbox_inspect(const struct sup_sandbox *sb)
         json_object_set_new(j, "started_at", time_or_null(sb->started_ns));
         json_object_set_new(j, "finished_at", time_or_null(sb->finished_ns));
         json_object_set_new(j, "foreground", json_boolean(sb->client_pidfd >= 0));
+        json_object_set_new(j, "detached", json_boolean(sb->detached));
+        if (sb->logs)
+                json_object_set_new(j, "logs", json_pack("{s:s, s:I, s:I}", "file", sb->logs->path, "first_seq",
+                                                         (json_int_t)sup_logs_first_seq(sb->logs), "next_seq",
+                                                         (json_int_t)sb->logs->next_seq));
         if (s->cfg->cgroup_root[0]) {
                 snprintf(cg, sizeof(cg), "%s/%s", s->cfg->cgroup_root, sb->id);
                 json_object_set_new(j, "cgroup", json_string(cg));
@@ -209,6 +228,16 @@ void sup_waiters_drop_conn(struct sup *s, struct sup_conn *c)
                                 free(w);
                         } else
                                 pp = &w->next;
+                }
+                struct sup_log_sub **sp = &sb->subs;
+                while (*sp) {
+                        struct sup_log_sub *sub = *sp;
+                        if (sub->conn == c) {
+                                *sp = sub->next;
+                                json_decref(sub->id);
+                                free(sub);
+                        } else
+                                sp = &sub->next;
                 }
                 if (sb->create_conn == c) {
                         sb->create_conn = NULL;

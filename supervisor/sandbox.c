@@ -7,6 +7,8 @@
  * The workload's status comes from init over ctl; the zygote's reaped message says init
  * is gone, so every message init sent is already queued on ctl and can be drained. */
 #include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -77,17 +79,35 @@ void sup_sandbox_stop(struct sup_sandbox *sb, uint64_t timeout_ms)
         if (!sup_state_live(sb->state))
                 return;
         sb->stop_requested = true;
+        if (sb->stop_reason == SUP_STOP_NONE)
+                sb->stop_reason = SUP_STOP_SUPERVISOR;
+        if (sb->state == SUP_STATE_paused) {
+                /* A frozen sandbox cannot act on SIGTERM: thaw it first. */
+                (void)sbx_cg_write(sb->sup->cfg->cgroup_root, sb->id, "cgroup.freeze", "0");
+        }
         if (sb->state == SUP_STATE_creating || timeout_ms == 0) {
                 /* Nothing has run yet (or the caller asked for no grace): no one to ask nicely. */
-                if (sb->state == SUP_STATE_running)
+                if (sb->state == SUP_STATE_running || sb->state == SUP_STATE_paused)
                         (void)sup_sandbox_set_state(sb, SUP_STATE_stopping);
                 kill_now(sb);
                 return;
         }
-        if (sb->state == SUP_STATE_running)
+        if (sb->state == SUP_STATE_running || sb->state == SUP_STATE_paused)
                 (void)sup_sandbox_set_state(sb, SUP_STATE_stopping);
         (void)sup_sandbox_signal(sb, SIGTERM);
         uv_timer_start(&sb->timer, on_stop_timeout, timeout_ms, 0);
+}
+
+static void on_deadline(uv_timer_t *t)
+{
+        struct sup_sandbox *sb = t->data;
+
+        if (!sup_state_live(sb->state))
+                return;
+        log_info("Sandbox %s reached its timeout; killing it", sb->id);
+        sb->stop_reason = SUP_STOP_TIMEOUT;
+        sb->stop_requested = true;
+        kill_now(sb);
 }
 
 static void fail(struct sup_sandbox *sb, const struct sbx_failure *f)
@@ -171,6 +191,8 @@ static void handle_ctl_message(struct sup_sandbox *sb, json_t *msg)
                 sb->started_ns = nc_now_ns();
                 if (sb->state == SUP_STATE_creating)
                         (void)sup_sandbox_set_state(sb, SUP_STATE_running);
+                if (sb->timeout_ms)
+                        uv_timer_start(&sb->deadline, on_deadline, sb->timeout_ms, 0);
                 (void)sup_state_write(sb);
                 reply_create_started(sb);
         } else if (strcmp(op, "exit") == 0) {
@@ -213,6 +235,87 @@ static void on_ctl(uv_poll_t *p, int status, int events)
                 uv_poll_stop(p);
                 sb->ctl_polling = false;
         }
+}
+
+/* ---- logs of detached sandboxes ------------------------------------------ */
+
+static void maybe_finalize(struct sup_sandbox *sb);
+
+static void log_close(struct sup_sandbox *sb, int stream)
+{
+        if (sb->log_polling[stream]) {
+                uv_poll_stop(&sb->log_poll[stream]);
+                sb->log_polling[stream] = false;
+        }
+        if (sb->log_fd[stream] >= 0) {
+                sup_logs_eof(sb->logs, stream);
+                close(sb->log_fd[stream]);
+                sb->log_fd[stream] = -1;
+        }
+}
+
+/* Reads what one stream has, at most a few chunks per wakeup so that a chatty sandbox
+ * cannot starve the others. Returns false at EOF. */
+static bool log_read(struct sup_sandbox *sb, int stream, int rounds)
+{
+        char buf[65536];
+
+        while (rounds-- > 0) {
+                ssize_t n = read(sb->log_fd[stream], buf, sizeof(buf));
+
+                if (n > 0) {
+                        sup_logs_feed(sb->logs, stream, buf, (size_t)n);
+                        continue;
+                }
+                if (n < 0 && (errno == EAGAIN || errno == EINTR))
+                        return true;
+                log_close(sb, stream);
+                return false;
+        }
+        return true;
+}
+
+static void on_log(uv_poll_t *p, int status, int events)
+{
+        struct sup_sandbox *sb = p->data;
+        int stream = p == &sb->log_poll[SUP_LOG_STDOUT] ? SUP_LOG_STDOUT : SUP_LOG_STDERR;
+
+        if (!log_read(sb, stream, 4) || status < 0)
+                log_close(sb, stream);
+        sup_logs_pump(sb);
+        if (sb->log_fd[stream] < 0)
+                maybe_finalize(sb);
+}
+
+int sup_sandbox_detach_stdio(struct sup_sandbox *sb, const char *logdir)
+{
+        char path[PATH_MAX + 64];
+        int out[2], err[2];
+
+        if (pipe2(out, O_CLOEXEC) < 0)
+                return -errno;
+        if (pipe2(err, O_CLOEXEC) < 0) {
+                int e = -errno;
+                close(out[0]);
+                close(out[1]);
+                return e;
+        }
+        snprintf(path, sizeof(path), "%s/%s.log", logdir, sb->id);
+        sb->logs = sup_logs_new(path);
+        sb->stdio[1] = out[1];
+        sb->stdio[2] = err[1];
+        sb->log_fd[SUP_LOG_STDOUT] = out[0];
+        sb->log_fd[SUP_LOG_STDERR] = err[0];
+        sb->detached = true;
+        for (int i = 0; i < 2; i++) {
+                (void)fcntl(sb->log_fd[i], F_SETFL, O_NONBLOCK);
+                if (uv_poll_init(&sb->sup->loop, &sb->log_poll[i], sb->log_fd[i]) == 0) {
+                        sb->log_poll[i].data = sb;
+                        sb->open_handles++;
+                        sb->log_polling[i] = uv_poll_start(&sb->log_poll[i], UV_READABLE, on_log) == 0;
+                }
+        }
+        return sb->logs ? 0 : -ENOMEM;
 }
 
 static void on_client_gone(uv_poll_t *p, int status, int events)
@@ -358,6 +461,7 @@ static void finalize(struct sup_sandbox *sb)
                 sb->oom_polling = false;
         }
         uv_timer_stop(&sb->timer);
+        uv_timer_stop(&sb->deadline);
         /* Usage at the end (peak memory, CPU time, OOM kills), read before the cgroup goes. */
         if (sb->sup->cfg->cg && sb->sup->cfg->cg->stats(sb->sup->cfg, sb->id, &sb->final_stats) == 0)
                 sb->have_final_stats = true;
@@ -399,9 +503,18 @@ static void finalize(struct sup_sandbox *sb)
                 sb->create_conn = NULL;
         }
         reply_waiters(sb, false);
+        sup_logs_pump(sb);      /* followers get their last records and the end */
         if (has_remove_waiter(sb))
                 sup_sandbox_remove(sb);
         sup_idle_check(sb->sup);
+}
+
+/* The final event goes out only once stdout and stderr are drained to the end. */
+static void maybe_finalize(struct sup_sandbox *sb)
+{
+        if (!sb->reaped || sb->finished_ns || sb->log_fd[0] >= 0 || sb->log_fd[1] >= 0)
+                return;
+        finalize(sb);
 }
 
 void sup_sandbox_on_reaped(struct sup *s, const char *id, int status)
@@ -418,7 +531,16 @@ void sup_sandbox_on_reaped(struct sup *s, const char *id, int status)
                 close(sb->pidfd);
                 sb->pidfd = -1;
         }
-        finalize(sb);
+        if (sb->detached) {
+                /* init is gone, so its namespace is; whatever escaped it dies with the
+                 * cgroup. Then the pipes reach EOF. */
+                (void)sbx_cgroup_leaf_kill(sb->sup->cfg, sb->id);
+                for (int i = 0; i < 2; i++)
+                        if (sb->log_fd[i] >= 0)
+                                (void)log_read(sb, i, 1 << 20);
+                sup_logs_pump(sb);
+        }
+        maybe_finalize(sb);
 }
 
 void sup_sandbox_on_zygote_failed(struct sup *s, const char *id, const json_t *msg)
@@ -430,7 +552,12 @@ void sup_sandbox_on_zygote_failed(struct sup *s, const char *id, const json_t *m
                 return;
         sbx_failure_from_json(msg, &f);
         fail(sb, &f);
-        finalize(sb);
+        /* Nothing ever ran: nothing can write to the pipes (we hold their write ends). */
+        for (int i = 0; i < 2; i++)
+                if (sb->log_fd[i] >= 0)
+                        log_close(sb, i);
+        sb->reaped = true;
+        maybe_finalize(sb);
 }
 
 static void on_handle_closed(uv_handle_t *h)
@@ -452,6 +579,10 @@ static void on_handle_closed(uv_handle_t *h)
 static void close_handles(struct sup_sandbox *sb)
 {
         uv_close((uv_handle_t *)&sb->timer, on_handle_closed);
+        uv_close((uv_handle_t *)&sb->deadline, on_handle_closed);
+        for (int i = 0; i < 2; i++)
+                if (sb->log_poll[i].data)
+                        uv_close((uv_handle_t *)&sb->log_poll[i], on_handle_closed);
         if (sb->ctl_poll.data)
                 uv_close((uv_handle_t *)&sb->ctl_poll, on_handle_closed);
         if (sb->client_poll.data)
@@ -486,5 +617,14 @@ void sup_sandbox_remove(struct sup_sandbox *sb)
         r = sup_state_remove(sb->sup, sb->id);
         if (r < 0)
                 log_warn_errno(r, "Failed to remove the state file of sandbox %s, ignoring", sb->id);
+        if (sb->logs) {
+                char rotated[sizeof(sb->logs->path) + 8];
+
+                (void)unlink(sb->logs->path);
+                for (int i = 1; i <= SUP_LOG_FILE_KEEP; i++) {
+                        snprintf(rotated, sizeof(rotated), "%s.%d", sb->logs->path, i);
+                        (void)unlink(rotated);
+                }
+        }
         on_remove_retry(&sb->timer);
 }

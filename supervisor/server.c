@@ -231,11 +231,15 @@ static void on_conn_event(uv_poll_t *p, int status, int events)
                 return;
         }
         if (events & UV_WRITABLE) {
+                bool was_congested = sup_conn_congested(c);
+
                 if (conn_flush(c) < 0) {
                         conn_close(c);
                         return;
                 }
                 conn_update_poll(c);
+                if (was_congested && !sup_conn_congested(c))
+                        sup_conn_drained(c->sup, c);    /* log readers waiting for room */
         }
         if (events & (UV_READABLE | UV_DISCONNECT))
                 conn_read(c);

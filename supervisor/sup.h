@@ -10,6 +10,7 @@
 
 #include "fdpass.h"
 #include "lifecycle.h"
+#include "logs.h"
 #include "paths.h"
 #include "rpc.h"
 #include "cgroup.h"
@@ -59,6 +60,18 @@ extern const struct sup_policy_kind {
         bool json_in_file;      /* seccomp: the file is JSON; caps/landlock: TOML converted by the client */
 } sup_policy_kinds[SUP_POLICY_MAX];
 
+/* A reader of a sandbox's logs (sandbox.logs), fed as records arrive when following. */
+struct sup_log_sub {
+        struct sup_log_sub *next;
+        struct sup_conn *conn;
+        json_t *id;                     /* the request's id: the subscription's tag */
+        uint64_t next_seq;
+        bool follow;
+};
+
+/* Why Nucleus ended a sandbox itself; decides the final reason. */
+enum sup_stop_reason { SUP_STOP_NONE, SUP_STOP_API, SUP_STOP_TIMEOUT, SUP_STOP_SUPERVISOR };
+
 /* A request waiting for a sandbox to finish (sandbox.wait, create with wait, remove). */
 struct sup_waiter {
         struct sup_waiter *next;
@@ -97,6 +110,16 @@ struct sup_sandbox {
         bool oom_polling, oom_event;
         bool have_final_stats;
         struct sbx_cgroup_stats final_stats;
+        /* detached: stdout/stderr pipes read into the log store */
+        bool detached;
+        struct sup_logs *logs;
+        int log_fd[2];
+        uv_poll_t log_poll[2];
+        bool log_polling[2];
+        struct sup_log_sub *subs;
+        enum sup_stop_reason stop_reason;
+        uint64_t timeout_ms;            /* --timeout; 0: none */
+        uv_timer_t deadline;
         struct sup_policy {
                 json_t *json;           /* validated, sent with the claim; NULL: the default */
                 char sha256[65];        /* of the caller's file, raw bytes */
@@ -170,6 +193,8 @@ int sup_sandbox_signal(struct sup_sandbox *sb, int sig);
 void sup_sandbox_stop(struct sup_sandbox *sb, uint64_t timeout_ms);
 void sup_sandbox_remove(struct sup_sandbox *sb);
 void sup_sandbox_watch_client(struct sup_sandbox *sb, int pidfd);
+/* Detached: stdout/stderr become pipes into the sandbox's log store in logdir. */
+int sup_sandbox_detach_stdio(struct sup_sandbox *sb, const char *logdir);
 
 /* policy.c */
 bool sup_sha256_hex_valid(const char *s);
@@ -179,6 +204,11 @@ int sup_policy_load(int fd, const char *what, size_t max, const char *pin, json_
                     struct nc_err *err);
 /* Validates a policy of the given kind (SUP_POLICY_*). */
 int sup_policy_validate(int kind, const json_t *policy, struct nc_err *err);
+
+/* logs: sandbox.c feeds, methods.c subscribes */
+void sup_logs_pump(struct sup_sandbox *sb);
+void sup_conn_drained(struct sup *s, struct sup_conn *c);
+bool sup_conn_congested(const struct sup_conn *c);
 
 /* state.c */
 int sup_state_write(const struct sup_sandbox *sb);

@@ -116,12 +116,12 @@ if [ -s "$RUN/rc" ]; then
 elif [ $QRC = 124 ] || [ $QRC = 137 ]; then
     RC=124
     echo "vmrun: timeout: the guest did not finish in ${TIMEOUT}s; console tail:" >&2
-    tail -n 20 "$RUN/console.log" >&2
+    tail -n 20 "$RUN/console.log" >&2 2>/dev/null
 else
     RC=125
     echo "vmrun: the VM failed (qemu status $QRC); qemu log and console tail:" >&2
     cat "$RUN/qemu.log" >&2
-    tail -n 30 "$RUN/console.log" >&2
+    tail -n 30 "$RUN/console.log" >&2 2>/dev/null
 fi
 if [ $CONSOLE = 1 ]; then
     echo "----- guest console -----" >&2

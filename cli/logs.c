@@ -1,0 +1,123 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* nucleus logs [-f] [-n N] [--since-seq S] [--timestamps] [--json] ID
+ *
+ * stdout records go to stdout and stderr records to stderr, as the workload wrote them.
+ * Records the supervisor no longer holds are reported on stderr with their count, never
+ * skipped silently. The last line of a follow says the sequence number to resume from
+ * (--since-seq) after a disconnect. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "spec.h"
+#include "util.h"
+
+static void print_record(const json_t *p, bool timestamps, bool json)
+{
+        const char *stream = json_string_value(json_object_get(p, "stream"));
+        FILE *out = stream && strcmp(stream, "stderr") == 0 ? stderr : stdout;
+        struct nc_err err = { { 0 } };
+        char *line = NULL;
+
+        if (json) {
+                json_dumpf(p, stdout, JSON_COMPACT);
+                fputc('\n', stdout);
+                return;
+        }
+        if (nc_json_bytes_get(json_object_get(p, "line"), &line, &err, "line") < 0) {
+                /* bytes with a NUL: print the base64 form rather than drop the record */
+                line = strdup("<binary record>");
+        }
+        if (timestamps)
+                fprintf(out, "%s ", json_string_value(json_object_get(p, "time")));
+        fputs(line ? line : "", out);
+        if (!json_is_true(json_object_get(p, "partial")))
+                fputc('\n', out);
+        free(line);
+}
+
+int cli_cmd_logs(const struct cli_opts *o, int argc, char **argv)
+{
+        bool follow = false, timestamps = false, json = o->json;
+        long long tail = -1, since = 0;
+        const char *ref = NULL;
+        struct cli_conn c;
+        long long req;
+        int rc = 0;
+
+        for (int i = 1; i < argc; i++) {
+                const char *a = argv[i];
+                char *end;
+
+                if (strcmp(a, "-f") == 0 || strcmp(a, "--follow") == 0)
+                        follow = true;
+                else if (strcmp(a, "--timestamps") == 0 || strcmp(a, "-t") == 0)
+                        timestamps = true;
+                else if (strcmp(a, "--json") == 0)
+                        json = true;
+                else if ((strcmp(a, "-n") == 0 || strcmp(a, "--tail") == 0 || strcmp(a, "--since-seq") == 0) && i + 1 < argc) {
+                        long long v = strtoll(argv[i + 1], &end, 10);
+                        if (*end || end == argv[i + 1] || v < 0) {
+                                fprintf(stderr, "nucleus: invalid %s '%s': a non-negative integer\n", a, argv[i + 1]);
+                                return CLI_EXIT_USAGE;
+                        }
+                        if (strcmp(a, "--since-seq") == 0)
+                                since = v;
+                        else
+                                tail = v;
+                        i++;
+                } else if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+                        printf("Usage: nucleus logs [-f] [-n N] [--since-seq S] [--timestamps] [--json] ID\n\n"
+                               "Print the output of a detached sandbox; -f follows until it ends. Records carry\n"
+                               "sequence numbers: --since-seq resumes exactly where an earlier reader stopped.\n");
+                        return 0;
+                } else if (a[0] != '-' && !ref)
+                        ref = a;
+                else {
+                        fprintf(stderr, "nucleus: unexpected argument '%s' for logs\n", a);
+                        return CLI_EXIT_USAGE;
+                }
+        }
+        if (!ref) {
+                fprintf(stderr, "nucleus: usage: nucleus logs [-f] [-n N] [--since-seq S] ID\n");
+                return CLI_EXIT_USAGE;
+        }
+        if (cli_connect_or_report(o, &c, ref) < 0)
+                return CLI_EXIT_FAIL;
+        json_t *params = json_pack("{s:s, s:b}", "id", ref, "follow", follow);
+        if (since > 0)
+                json_object_set_new(params, "since_seq", json_integer(since));
+        else if (tail >= 0)
+                json_object_set_new(params, "tail", json_integer(tail));
+        req = cli_send(&c, "sandbox.logs", params, NULL, 0);
+        for (;;) {
+                json_t *msg = NULL;
+                const char *method;
+                int r = cli_recv(&c, &msg);
+
+                if (r <= 0) {
+                        fprintf(stderr, "nucleus: lost the connection to the supervisor\n");
+                        rc = CLI_EXIT_NUCLEUS;
+                        break;
+                }
+                method = json_string_value(json_object_get(msg, "method"));
+                if (method && strcmp(method, "sandbox.log") == 0)
+                        print_record(json_object_get(msg, "params"), timestamps, json);
+                else if (method && strcmp(method, "sandbox.log_gap") == 0)
+                        fprintf(stderr, "nucleus: %lld lines from #%lld were lost: the supervisor keeps only the newest "
+                                        "(the log file has them)\n",
+                                (long long)json_integer_value(json_object_get(json_object_get(msg, "params"), "missed")),
+                                (long long)json_integer_value(json_object_get(json_object_get(msg, "params"), "from_seq")));
+                else if (json_integer_value(json_object_get(msg, "id")) == req) {
+                        if (json_object_get(msg, "error"))
+                                rc = cli_print_error(json_object_get(msg, "error"));
+                        json_decref(msg);
+                        break;
+                }
+                json_decref(msg);
+        }
+        fflush(stdout);
+        cli_disconnect(&c);
+        return rc;
+}
