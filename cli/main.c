@@ -11,6 +11,7 @@ static const struct cli_command commands[] = {
         { "ps", "state", cli_cmd_ps, "list sandboxes" },
         { "inspect", NULL, cli_cmd_inspect, "show a sandbox as JSON" },
         { "kill", NULL, cli_cmd_kill, "send a signal to a sandbox" },
+        { "exec", "attach", cli_cmd_exec, "run another command inside a running sandbox (attach ID -- CMD too)" },
         { "stop", NULL, cli_cmd_stop, "stop sandboxes: SIGTERM, then SIGKILL after a timeout" },
         { "logs", NULL, cli_cmd_logs, "print (or follow) the output of a detached sandbox" },
         { "pause", NULL, cli_cmd_pause, "freeze every process of a sandbox" },
@@ -21,7 +22,6 @@ static const struct cli_command commands[] = {
         { "info", NULL, cli_cmd_info, "show the supervisor's status" },
         { "version", NULL, cli_cmd_version, "show client and supervisor versions" },
         /* Seed commands that are recognised and refused with the issue that brings them. */
-        { "attach", NULL, cli_cmd_planned, NULL }, { "exec", NULL, cli_cmd_planned, NULL },
         { "events", NULL, cli_cmd_planned, NULL },
         { "seccomp", NULL, cli_cmd_planned, NULL }, { "checkpoint", NULL, cli_cmd_planned, NULL },
         { "restore", NULL, cli_cmd_planned, NULL }, { "compose", NULL, cli_cmd_planned, NULL },

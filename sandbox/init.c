@@ -107,22 +107,80 @@ static void prepare(const struct sbx_config *cfg)
                 _exit(125);
 }
 
+/* What every process init starts shares: the claimed spec and the lock-down prepared
+ * from it (capabilities, seccomp program, rlimits). Kept for the sandbox's lifetime so
+ * that exec requests get exactly what the workload got. */
 struct workload {
         pid_t pid;
-        int stdio[3];
+        struct nc_spec *spec;
+        cap_t caps;
+        struct sbx_caps_policy caps_policy;
+        bool have_caps_policy;
+        struct sbx_seccomp_prog variant;
+        const struct sbx_seccomp_prog *seccomp;
+        struct {
+                pid_t pid;
+                long long id;
+        } execs[64];
+        size_t nexecs;
 };
+
+/* Forks and execs argv with the sandbox's lock-down. Returns the pid, or -1 with the
+ * child's {stage, errno, message} in errbuf (NUL-terminated). Closes the stdio fds. */
+static pid_t spawn(struct workload *w, char *const *argv, char *const *envp, const char *cwd, const int fds[3],
+                   char *errbuf, size_t errcap)
+{
+        const char *path = nc_spec_getenv(w->spec, "PATH");
+        int errpipe[2];
+        ssize_t n;
+        pid_t pid;
+
+        for (char *const *e = envp; e && *e; e++)
+                if (strncmp(*e, "PATH=", 5) == 0)
+                        path = *e + 5;
+        if (pipe2(errpipe, O_CLOEXEC) < 0) {
+                snprintf(errbuf, errcap, "{\"op\":\"failed\",\"stage\":\"exec\",\"errno\":%d,\"message\":\"pipe2\"}", errno);
+                return -1;
+        }
+        struct sbx_exec x = {
+                .argv = argv, .envp = envp, .path = path ? path : NC_SPEC_DEFAULT_PATH, .cwd = cwd,
+                .stdio = { fds[0], fds[1], fds[2] }, .errfd = errpipe[1], .caps = w->caps,
+                .caps_policy = w->have_caps_policy ? &w->caps_policy : NULL, .seccomp = w->seccomp,
+                .rlimits = &w->spec->rlimits,
+        };
+        pid = fork();
+        if (pid == 0)
+                sbx_exec_workload(&x);
+        close(errpipe[1]);
+        for (int i = 0; i < 3; i++)
+                close(fds[i]);   /* the child has them; init must not keep pipes open */
+        if (pid < 0) {
+                close(errpipe[0]);
+                snprintf(errbuf, errcap, "{\"op\":\"failed\",\"stage\":\"fork\",\"errno\":%d,\"message\":\"fork\"}", errno);
+                return -1;
+        }
+        /* EOF: execve succeeded. Anything else is the child's {stage, errno, message}. */
+        do
+                n = read(errpipe[0], errbuf, errcap - 1);
+        while (n < 0 && errno == EINTR);
+        close(errpipe[0]);
+        if (n > 0) {
+                errbuf[n] = 0;
+                (void)waitpid(pid, NULL, 0);
+                return -1;
+        }
+        return pid;
+}
 
 static void claim(const struct sbx_config *cfg, struct workload *w)
 {
         struct sbx_failure fail = { 0 };
         struct nc_err err = { { 0 } };
-        int fds[3] = { -1, -1, -1 }, errpipe[2], r;
+        int fds[3] = { -1, -1, -1 }, r;
         size_t nfds = 3;
-        _cleanup_spec_ struct nc_spec *spec = NULL;
+        struct nc_spec *spec = NULL;
         json_t *msg = NULL;
-        const char *path;
         char buf[1024];
-        ssize_t n;
 
         r = sbx_ctl_recv_json(CTL_FD, &msg, fds, &nfds);
         if (r <= 0)
@@ -160,60 +218,32 @@ static void claim(const struct sbx_config *cfg, struct workload *w)
         }
         sbx_landlock_policy_done(&llp);
 
-        static struct sbx_caps_policy caps_policy;
-        bool have_caps_policy = caps_json != NULL;
-        if (sbx_caps_policy_from_json(caps_json, &caps_policy, &err) < 0)
+        w->spec = spec;
+        w->have_caps_policy = caps_json != NULL;
+        if (sbx_caps_policy_from_json(caps_json, &w->caps_policy, &err) < 0)
                 sbx_ctl_die(CTL_FD, 125, "caps", EINVAL, "%s", err.msg);
         json_decref(caps_json);
-        cap_t caps = NULL;
-        r = sbx_caps_prepare(&caps_policy, &caps);
+        r = sbx_caps_prepare(&w->caps_policy, &w->caps);
         if (r < 0)
                 sbx_ctl_die(CTL_FD, 125, "caps", -r, "Failed to prepare the capability sets");
 
         /* Opt-ins make a filter of their own, compiled here (it allocates: not after
          * fork); everyone else shares the one the zygote compiled. */
-        struct sbx_seccomp_prog variant = { 0 };
-        const struct sbx_seccomp_prog *seccomp = cfg->seccomp;
+        w->seccomp = cfg->seccomp;
         if (profile) {
-                if (sbx_seccomp_profile_compile(profile, (const char *const *)spec->seccomp_allow, &variant, &err) < 0)
+                if (sbx_seccomp_profile_compile(profile, (const char *const *)spec->seccomp_allow, &w->variant, &err) < 0)
                         sbx_ctl_die(CTL_FD, 125, "seccomp", EINVAL, "%s", err.msg);
-                seccomp = &variant;
+                w->seccomp = &w->variant;
         } else if (spec->nseccomp_allow > 0) {
-                if (sbx_seccomp_compile((const char *const *)spec->seccomp_allow, &variant, &err) < 0)
+                if (sbx_seccomp_compile((const char *const *)spec->seccomp_allow, &w->variant, &err) < 0)
                         sbx_ctl_die(CTL_FD, 125, "seccomp", EINVAL, "%s", err.msg);
-                seccomp = &variant;
+                w->seccomp = &w->variant;
         }
         json_decref(profile);
 
-        path = nc_spec_getenv(spec, "PATH");
-        if (pipe2(errpipe, O_CLOEXEC) < 0)
-                sbx_ctl_die(CTL_FD, 125, "exec", errno, "pipe2");
-
-        struct sbx_exec x = {
-                .argv = spec->argv, .envp = spec->env, .path = path ? path : NC_SPEC_DEFAULT_PATH,
-                .cwd = spec->cwd ? spec->cwd : "/", .stdio = { fds[0], fds[1], fds[2] }, .errfd = errpipe[1],
-                .caps = caps, .caps_policy = have_caps_policy ? &caps_policy : NULL, .seccomp = seccomp,
-                .rlimits = &spec->rlimits,
-        };
-        w->pid = fork();
-        if (w->pid < 0)
-                sbx_ctl_die(CTL_FD, 125, "fork", errno, "Failed to fork the workload");
-        if (w->pid == 0)
-                sbx_exec_workload(&x);
-        close(errpipe[1]);
-        for (int i = 0; i < 3; i++)
-                close(fds[i]);   /* the workload has them; init must not keep pipes open */
-
-        /* EOF: execve succeeded. Anything else is the child's {stage, errno, message}. */
-        do
-                n = read(errpipe[0], buf, sizeof(buf) - 1);
-        while (n < 0 && errno == EINTR);
-        close(errpipe[0]);
-        if (n > 0) {
-                int status;
-
-                (void)!send(CTL_FD, buf, (size_t)n, MSG_NOSIGNAL);
-                (void)waitpid(w->pid, &status, 0);
+        w->pid = spawn(w, spec->argv, spec->env, spec->cwd ? spec->cwd : "/", fds, buf, sizeof(buf));
+        if (w->pid < 0) {
+                (void)!write(CTL_FD, buf, strlen(buf));
                 _exit(125);
         }
         r = sbx_ctl_send_json(CTL_FD, json_pack("{s:s, s:i, s:o, s:o}", "op", "started", "pid", (int)w->pid, "landlock",
@@ -239,6 +269,45 @@ const char *sbx_init_forwarded_names(void)
         return "HUP INT QUIT TERM USR1 USR2 WINCH CONT TSTP TTIN TTOU ALRM PWR URG";
 }
 
+/* {"op":"exec","exec":N,"args":[..],"env":[..],"cwd":".."} + stdio: another process in
+ * the sandbox, forked by init so that it shares everything the workload has. */
+static void handle_request(struct workload *w, json_t *msg, int fds[3], size_t nfds)
+{
+        const char *op = json_string_value(json_object_get(msg, "op"));
+        json_int_t exec_id = json_integer_value(json_object_get(msg, "exec"));
+        struct nc_err err = { { 0 } };
+        struct nc_spec *x = NULL;
+        char buf[1024];
+        pid_t pid;
+
+        if (!op || strcmp(op, "exec") != 0 || nfds != 3 || w->nexecs == ARRAY_SIZE(w->execs) ||
+            nc_spec_from_json(json_object_get(msg, "spec"), &x, &err) < 0) {
+                for (size_t i = 0; i < nfds; i++)
+                        close(fds[i]);
+                (void)sbx_ctl_send_json(CTL_FD, json_pack("{s:s, s:I, s:s, s:i, s:s}", "op", "exec_failed", "exec", exec_id,
+                                                          "stage", "exec", "errno", EINVAL, "message",
+                                                          err.msg[0] ? err.msg : "bad exec request"), NULL, 0);
+                return;
+        }
+        pid = spawn(w, x->argv, x->env, x->cwd ? x->cwd : (w->spec->cwd ? w->spec->cwd : "/"), fds, buf, sizeof(buf));
+        if (pid < 0) {
+                json_error_t jerr;
+                json_t *f = json_loads(buf, 0, &jerr);
+
+                if (!f)
+                        f = json_pack("{s:s, s:i, s:s}", "stage", "exec", "errno", EIO, "message", "exec failed");
+                json_object_set_new(f, "op", json_string("exec_failed"));
+                json_object_set_new(f, "exec", json_integer(exec_id));
+                (void)sbx_ctl_send_json(CTL_FD, f, NULL, 0);
+        } else {
+                w->execs[w->nexecs].pid = pid;
+                w->execs[w->nexecs++].id = exec_id;
+                (void)sbx_ctl_send_json(CTL_FD, json_pack("{s:s, s:I, s:i}", "op", "exec_started", "exec", exec_id, "pid", (int)pid),
+                                        NULL, 0);
+        }
+        nc_spec_free(x);
+}
+
 static _Noreturn void supervise(struct workload *w, int sfd)
 {
         struct pollfd pfd[2] = { { .fd = sfd, .events = POLLIN }, { .fd = CTL_FD, .events = POLLIN } };
@@ -254,12 +323,15 @@ static _Noreturn void supervise(struct workload *w, int sfd)
                         _exit(125);
                 }
                 if (pfd[1].fd >= 0 && pfd[1].revents) {
+                        int fds[3] = { -1, -1, -1 };
+                        size_t nfds = 3;
                         json_t *msg = NULL;
-                        int r = sbx_ctl_recv_json(CTL_FD, &msg, NULL, NULL);
+                        int r = sbx_ctl_recv_json(CTL_FD, &msg, fds, &nfds);
 
-                        /* Requests to a running init (exec, probes) arrive here; none is
-                         * defined yet, and a closed socket just means nobody listens. */
+                        if (r > 0)
+                                handle_request(w, msg, fds, nfds);
                         json_decref(msg);
+                        /* A closed socket just means nobody listens any more. */
                         if (r == 0 || (pfd[1].revents & (POLLHUP | POLLERR)))
                                 pfd[1].fd = -1;
                 }
@@ -273,6 +345,13 @@ static _Noreturn void supervise(struct workload *w, int sfd)
                 }
                 /* Reap everything: orphans reparent to us, and zombies must not pile up. */
                 while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+                        for (size_t i = 0; i < w->nexecs; i++)
+                                if (w->execs[i].pid == pid) {
+                                        (void)sbx_ctl_send_json(CTL_FD, json_pack("{s:s, s:I, s:i}", "op", "exec_exit", "exec",
+                                                                                  (json_int_t)w->execs[i].id, "status", status), NULL, 0);
+                                        w->execs[i] = w->execs[--w->nexecs];
+                                        break;
+                                }
                         if (pid != w->pid)
                                 continue;
                         (void)sbx_ctl_send_json(CTL_FD, json_pack("{s:s, s:i}", "op", "exit", "status", status), NULL, 0);

@@ -570,11 +570,75 @@ static void m_resume(struct sup_conn *c, json_t *id, json_t *params)
         pause_resume(c, id, params, false);
 }
 
+static void m_exec(struct sup_conn *c, json_t *id, json_t *params)
+{
+        static const char *const known[] = { "id", "args", "env", "cwd", "stdio", NULL };
+        struct nc_err err = { { 0 } };
+        _cleanup_spec_ struct nc_spec *x = NULL;
+        struct sup_sandbox *sb;
+        const char *stdio;
+        int fds[3] = { -1, -1, -1 }, r;
+        json_t *spec, *v;
+        size_t i;
+
+        if (nc_param_string(params, "stdio", false, &stdio, &err) < 0)
+                return bad_params(c, id, &err);
+        stdio = stdio ? stdio : "null";
+        if (strcmp(stdio, "passed") == 0) {
+                if (sup_conn_take_fds(c, fds, 3) < 0) {
+                        nc_err_set(&err, "stdio \"passed\" needs 3 descriptors sent with the request, got %zu", c->nfds);
+                        return bad_params(c, id, &err);
+                }
+        } else if (strcmp(stdio, "null") != 0) {
+                nc_err_set(&err, "parameter 'stdio' must be \"null\" or \"passed\", not '%.32s'", stdio);
+                return bad_params(c, id, &err);
+        } else if ((r = open_null_stdio(fds)) < 0)
+                return sup_conn_error(c, id, NC_RPC_INTERNAL_ERROR, NULL, "Failed to open /dev/null: %s", strerror(-r));
+        if (nc_params_only(params, known, &err) < 0)
+                goto bad;
+        if (!(sb = lookup(c, id, params)))
+                goto out;
+        if (sb->state != SUP_STATE_running || sb->ctl < 0) {
+                sup_conn_error(c, id, NC_RPC_BAD_STATE, NULL, "sandbox %s is %s; exec needs a running sandbox", sb->id,
+                               sup_state_name(sb->state));
+                goto out;
+        }
+        /* The process gets the sandbox's environment, with the request's on top. */
+        spec = json_pack("{s:O*, s:O*}", "args", json_object_get(params, "args"), "cwd", json_object_get(params, "cwd"));
+        if (nc_spec_from_json(spec, &x, &err) < 0) {
+                json_decref(spec);
+                goto bad;
+        }
+        for (i = 0; i < sb->spec->envc; i++)
+                (void)nc_spec_setenv(x, sb->spec->env[i], NULL);
+        json_array_foreach(json_object_get(params, "env"), i, v)
+                if (!json_is_string(v) || nc_spec_setenv(x, json_string_value(v), &err) < 0) {
+                        json_decref(spec);
+                        if (!err.msg[0])
+                                nc_err_set(&err, "env[%zu] must be a string KEY=VALUE", i);
+                        goto bad;
+                }
+        json_decref(spec);
+        spec = nc_spec_to_json(x);
+        r = sup_sandbox_exec(sb, c, id, spec, fds);
+        json_decref(spec);
+        fds[0] = fds[1] = fds[2] = -1;
+        if (r < 0)
+                sup_conn_error(c, id, NC_RPC_INTERNAL_ERROR, NULL, "Failed to send the exec request to init: %s", strerror(-r));
+        return;
+bad:
+        bad_params(c, id, &err);
+out:
+        for (int k = 0; k < 3; k++)
+                if (fds[k] >= 0)
+                        close(fds[k]);
+}
+
 static const struct method methods[] = {
         { "sandbox.create", m_create },   { "sandbox.list", m_list }, { "sandbox.inspect", m_inspect },
         { "sandbox.kill", m_kill },       { "sandbox.wait", m_wait }, { "sandbox.remove", m_remove },
         { "sandbox.stats", m_stats },     { "sandbox.logs", m_logs }, { "sandbox.stop", m_stop },
-        { "sandbox.pause", m_pause },     { "sandbox.resume", m_resume },
+        { "sandbox.pause", m_pause },     { "sandbox.resume", m_resume }, { "sandbox.exec", m_exec },
         { "supervisor.info", m_info },
 };
 

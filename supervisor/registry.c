@@ -48,6 +48,12 @@ void sup_sandbox_unlink_free(struct sup_sandbox *sb)
         for (int i = 0; i < 2; i++)
                 if (sb->log_fd[i] >= 0)
                         close(sb->log_fd[i]);
+        while (sb->execs) {
+                struct sup_exec *x = sb->execs;
+                sb->execs = x->next;
+                json_decref(x->req_id);
+                free(x);
+        }
         while (sb->subs) {
                 struct sup_log_sub *sub = sb->subs;
                 sb->subs = sub->next;
@@ -239,6 +245,9 @@ void sup_waiters_drop_conn(struct sup *s, struct sup_conn *c)
                         } else
                                 sp = &sub->next;
                 }
+                for (struct sup_exec *x = sb->execs; x; x = x->next)
+                        if (x->conn == c)
+                                x->conn = NULL;         /* its reply goes nowhere */
                 if (sb->create_conn == c) {
                         sb->create_conn = NULL;
                         json_decref(sb->create_id);

@@ -168,6 +168,89 @@ static void send_claim(struct sup_sandbox *sb)
         }
 }
 
+int sup_sandbox_exec(struct sup_sandbox *sb, struct sup_conn *conn, json_t *req_id, json_t *spec, int fds[3])
+{
+        struct sup_exec *x = calloc(1, sizeof(*x));
+        int r;
+
+        if (!x) {
+                for (int i = 0; i < 3; i++)
+                        close(fds[i]);
+                return -ENOMEM;
+        }
+        x->id = ++sb->next_exec_id;
+        r = sbx_ctl_send_json(sb->ctl, json_pack("{s:s, s:I, s:O}", "op", "exec", "exec", (json_int_t)x->id, "spec", spec),
+                              fds, 3);
+        for (int i = 0; i < 3; i++)
+                close(fds[i]);
+        if (r < 0) {
+                free(x);
+                return r;
+        }
+        x->conn = conn;
+        x->req_id = json_incref(req_id);
+        x->next = sb->execs;
+        sb->execs = x;
+        return 0;
+}
+
+static struct sup_exec *take_exec(struct sup_sandbox *sb, long long id)
+{
+        for (struct sup_exec **pp = &sb->execs; *pp; pp = &(*pp)->next)
+                if ((*pp)->id == id) {
+                        struct sup_exec *x = *pp;
+                        *pp = x->next;
+                        return x;
+                }
+        return NULL;
+}
+
+static void exec_done(struct sup_exec *x, json_t *result, const json_t *failure)
+{
+        if (failure)
+                sup_conn_error(x->conn, x->req_id, NC_RPC_SPAWN_FAILED, json_deep_copy(failure), "%s",
+                               json_string_value(json_object_get(failure, "message")) ?: "exec failed");
+        else
+                sup_conn_reply(x->conn, x->req_id, result);
+        json_decref(x->req_id);
+        free(x);
+}
+
+static void handle_exec_message(struct sup_sandbox *sb, const char *op, json_t *msg)
+{
+        long long id = (long long)json_integer_value(json_object_get(msg, "exec"));
+        struct sup_exec *x;
+
+        if (strcmp(op, "exec_started") == 0) {
+                for (x = sb->execs; x; x = x->next)
+                        if (x->id == id)
+                                x->pid = (pid_t)json_integer_value(json_object_get(msg, "pid"));
+                return;
+        }
+        if (!(x = take_exec(sb, id)))
+                return;
+        if (strcmp(op, "exec_failed") == 0) {
+                struct sbx_failure f;
+                json_t *data;
+
+                sbx_failure_from_json(msg, &f);
+                data = sbx_failure_to_json(&f);
+                json_object_set_new(data, "exit_code",
+                                    json_integer(strcmp(f.stage, "exec") != 0 ? 125 : f.err == ENOENT || f.err == ENOTDIR ? 127 : 126));
+                exec_done(x, NULL, data);
+                json_decref(data);
+                return;
+        }
+        int status = (int)json_integer_value(json_object_get(msg, "status"));
+        json_t *res = json_pack("{s:s, s:i}", "id", sb->id, "exit_code", nc_exit_code_from_wstatus(status));
+        if (WIFSIGNALED(status)) {
+                json_object_set_new(res, "reason", json_string("signaled"));
+                json_object_set_new(res, "signal", json_string(nc_signal_name(WTERMSIG(status))));
+        } else
+                json_object_set_new(res, "reason", json_string("exited"));
+        exec_done(x, res, NULL);
+}
+
 static void handle_ctl_message(struct sup_sandbox *sb, json_t *msg)
 {
         const char *op = json_string_value(json_object_get(msg, "op"));
@@ -203,6 +286,8 @@ static void handle_ctl_message(struct sup_sandbox *sb, json_t *msg)
 
                 sbx_failure_from_json(msg, &f);
                 fail(sb, &f);
+        } else if (strncmp(op, "exec_", 5) == 0) {
+                handle_exec_message(sb, op, msg);
         } else
                 log_warn("Sandbox %s: unknown message '%s' from init, ignoring", sb->id, op);
 }
@@ -504,6 +589,13 @@ static void finalize(struct sup_sandbox *sb)
         }
         reply_waiters(sb, false);
         sup_logs_pump(sb);      /* followers get their last records and the end */
+        /* Exec'd processes died with the sandbox's pid namespace. */
+        while (sb->execs) {
+                struct sup_exec *x = sb->execs;
+                sb->execs = x->next;
+                exec_done(x, json_pack("{s:s, s:i, s:s, s:s}", "id", sb->id, "exit_code", 137, "reason", "sandbox_ended",
+                                       "signal", "SIGKILL"), NULL);
+        }
         if (has_remove_waiter(sb))
                 sup_sandbox_remove(sb);
         sup_idle_check(sb->sup);

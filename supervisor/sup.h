@@ -69,6 +69,15 @@ struct sup_log_sub {
         bool follow;
 };
 
+/* An exec request in flight: another process inside a running sandbox. */
+struct sup_exec {
+        struct sup_exec *next;
+        long long id;
+        struct sup_conn *conn;
+        json_t *req_id;
+        pid_t pid;                      /* inside the sandbox, once started */
+};
+
 /* Why Nucleus ended a sandbox itself; decides the final reason. */
 enum sup_stop_reason { SUP_STOP_NONE, SUP_STOP_API, SUP_STOP_TIMEOUT, SUP_STOP_SUPERVISOR };
 
@@ -120,6 +129,8 @@ struct sup_sandbox {
         enum sup_stop_reason stop_reason;
         uint64_t timeout_ms;            /* --timeout; 0: none */
         uv_timer_t deadline;
+        struct sup_exec *execs;
+        long long next_exec_id;
         struct sup_policy {
                 json_t *json;           /* validated, sent with the claim; NULL: the default */
                 char sha256[65];        /* of the caller's file, raw bytes */
@@ -193,6 +204,9 @@ int sup_sandbox_signal(struct sup_sandbox *sb, int sig);
 void sup_sandbox_stop(struct sup_sandbox *sb, uint64_t timeout_ms);
 void sup_sandbox_remove(struct sup_sandbox *sb);
 void sup_sandbox_watch_client(struct sup_sandbox *sb, int pidfd);
+/* Starts argv (a validated spec: args, env, cwd) inside a running sandbox with the
+ * given stdio; the reply to (conn, req_id) comes when it exits. Steals fds. */
+int sup_sandbox_exec(struct sup_sandbox *sb, struct sup_conn *conn, json_t *req_id, json_t *spec, int fds[3]);
 /* Detached: stdout/stderr become pipes into the sandbox's log store in logdir. */
 int sup_sandbox_detach_stdio(struct sup_sandbox *sb, const char *logdir);
 

@@ -38,19 +38,21 @@ flock -w 900 8 || die "timed out waiting for $CACHE/.lock"
 # --- 1. host packages --------------------------------------------------------------
 # DPkg::Lock::Timeout: other sessions on the machine may be running apt; wait, don't fail.
 APT=(apt-get -o DPkg::Lock::Timeout=600 -q)
+# ldd fails on a static binary ("not a dynamic executable").
+is_static() { [ -x "$1" ] && ! ldd "$1" >/dev/null 2>&1; }
 need=()
 command -v qemu-system-x86_64 >/dev/null || need+=(qemu-system-x86)
-# The initramfs needs a static busybox (it runs before any library is reachable).
-[ -x "$BB" ] && ! ldd "$BB" >/dev/null 2>&1 || need+=(busybox-static)
+# The initramfs needs a static busybox: nothing else runs before the host is mounted.
+# (busybox-static replaces a dynamic busybox package; both provide /bin/busybox.)
+is_static "$BB" || need+=(busybox-static)
 command -v xz >/dev/null || need+=(xz-utils)
 if [ ${#need[@]} -gt 0 ]; then
     log "installing ${need[*]}"
     # Recommends would pull in firmware images and UI bits this headless use never touches.
-    DEBIAN_FRONTEND=noninteractive "${APT[@]}" install -y --no-install-recommends "${need[@]}" >&2 \
-        || { "${APT[@]}" update >&2 && DEBIAN_FRONTEND=noninteractive "${APT[@]}" install -y --no-install-recommends "${need[@]}" >&2; } \
-        || die "could not install ${need[*]}"
+    inst() { DEBIAN_FRONTEND=noninteractive "${APT[@]}" install -y --no-install-recommends "${need[@]}" >&2; }
+    inst || { "${APT[@]}" update >&2 && inst; } || die "could not install ${need[*]}"
 fi
-ldd "$BB" >/dev/null 2>&1 && die "$BB is dynamically linked; the initramfs needs busybox-static"
+is_static "$BB" || die "$BB is not a static busybox"
 
 # --- 2. the guest kernel -------------------------------------------------------------
 # Debian's stock kernel: it has everything the tests touch (cgroup2 controllers, user
@@ -67,9 +69,10 @@ if [ ! -d "$KT/lib/modules" ]; then
         [ -n "$pkg" ] || { "${APT[@]}" update >&2; pkg=$(resolve); }
         [ -n "$pkg" ] || die "cannot resolve linux-image-amd64 (apt sources?)"
         log "downloading $pkg"
-        # apt-get download writes to the current directory.
-        (cd "$CACHE/debs" && { "${APT[@]}" download "$pkg" >&2 || { "${APT[@]}" update >&2 && "${APT[@]}" download "$pkg" >&2; }; }) \
-            || die "could not download $pkg"
+        # apt-get download writes to the current directory. Sandbox::User=root: _apt
+        # cannot write to the root-owned cache, and apt would warn about it.
+        dl() { (cd "$CACHE/debs" && "${APT[@]}" -o APT::Sandbox::User=root download "$pkg" >&2); }
+        dl || { "${APT[@]}" update >&2 && dl; } || die "could not download $pkg"
         deb=$(ls "$CACHE"/debs/linux-image-*.deb | head -1)
     fi
     log "extracting $(basename "$deb")"

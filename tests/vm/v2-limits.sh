@@ -225,6 +225,9 @@ wait "$SUP_PID" || rc=$?
 SUP_PID=
 assert_eq 0 "$rc" "nucleusd exits 0 on SIGTERM"
 
+# Not failures by themselves, but worth seeing in the test's output.
+grep -E '\] (warn|error):' "$T/nucleusd.log" | sed 's/^/# nucleusd: /' || true
+
 if [ $FAILURES -ne 0 ]; then
     echo "$FAILURES assertion(s) failed"
     exit 1

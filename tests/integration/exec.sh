@@ -1,0 +1,32 @@
+#!/bin/bash
+# exec: another process inside a running sandbox, forked by its init: same namespaces,
+# cgroup, Landlock domain, capabilities, no_new_privs and seccomp; stdio passed; exact
+# exit codes.
+. "$(dirname "$0")/lib.sh"
+start_supervisor
+
+"$N" run -d --name box -e FOO=bar -- sleep 100 >/dev/null
+wait_state box
+assert_eq "bar" "$("$N" exec box sh -c 'echo $FOO')" "exec sees the sandbox's environment"
+assert_eq "1 baz" "$("$N" exec -e X=1 -e FOO=baz box sh -c 'echo $X $FOO')" "-e adds and overrides"
+assert_eq "/tmp" "$("$N" exec -w /tmp box pwd)" "-w sets the working directory"
+assert_eq "hello" "$(echo hello | "$N" exec box cat)" "stdin reaches the process"
+rc=0; "$N" exec box sh -c 'exit 7' || rc=$?; assert_eq 7 "$rc" "the exit code passes through"
+rc=0; "$N" exec box sh -c 'kill -TERM $$' || rc=$?; assert_eq 143 "$rc" "128+signal"
+rc=0; "$N" exec box no-such-cmd 2>/dev/null || rc=$?; assert_eq 127 "$rc" "not found: 127"
+assert_eq "nucleus-init" "$("$N" exec box cat /proc/1/cmdline | tr '\0' ' ' | sed 's/ *$//')" "in the sandbox's pid namespace (init is PID 1)"
+host_ns=$(readlink /proc/self/ns/net)
+assert_ne "$host_ns" "$("$N" exec box readlink /proc/self/ns/net)" "in the sandbox's network namespace"
+assert_eq "$("$N" run --name probe -- true; "$N" exec box readlink /proc/self/ns/mnt)" "$("$N" exec box readlink /proc/self/ns/mnt)" "the same mount namespace every time"
+caps=$("$N" exec box "$H" caps)
+assert_contains "$caps" "CapEff=0000000000000000" "no capabilities"
+assert_contains "$caps" "Seccomp=2" "under seccomp"
+rc=0; "$N" exec box "$H" try-syscall ptrace >/dev/null 2>&1 || rc=$?
+assert_eq 159 "$rc" "the seccomp filter kills ptrace in exec too"
+rc=0; "$N" exec box sh -c 'cp /usr/bin/true /tmp/t && /tmp/t' 2>/dev/null || rc=$?
+assert_eq 126 "$rc" "Landlock (and noexec) hold for exec too"
+"$N" stop -t 1 box >/dev/null
+rc=0; err=$("$N" exec box true 2>&1) || rc=$?
+assert_eq 1 "$rc" "exec on an exited sandbox fails"
+assert_contains "$err" "is exited; exec needs a running sandbox" "and says why"
+finish
