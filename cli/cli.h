@@ -95,6 +95,7 @@ int cli_cmd_info(const struct cli_opts *o, int argc, char **argv);
 int cli_cmd_stats(const struct cli_opts *o, int argc, char **argv);
 int cli_cmd_stop(const struct cli_opts *o, int argc, char **argv);
 int cli_cmd_exec(const struct cli_opts *o, int argc, char **argv);
+int cli_cmd_events(const struct cli_opts *o, int argc, char **argv);
 int cli_cmd_logs(const struct cli_opts *o, int argc, char **argv);
 int cli_cmd_pause(const struct cli_opts *o, int argc, char **argv);
 int cli_cmd_resume(const struct cli_opts *o, int argc, char **argv);

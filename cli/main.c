@@ -18,11 +18,12 @@ static const struct cli_command commands[] = {
         { "resume", NULL, cli_cmd_resume, "thaw a paused sandbox" },
         { "rm", "delete", cli_cmd_rm, "remove sandboxes" },
         { "wait", NULL, cli_cmd_wait, "wait for a sandbox to end and print its exit code" },
+        { "events", NULL, cli_cmd_events, "print every state change of every sandbox, as it happens" },
         { "stats", NULL, cli_cmd_stats, "CPU, memory and process usage of sandboxes" },
         { "info", NULL, cli_cmd_info, "show the supervisor's status" },
         { "version", NULL, cli_cmd_version, "show client and supervisor versions" },
         /* Seed commands that are recognised and refused with the issue that brings them. */
-        { "events", NULL, cli_cmd_planned, NULL },
+
         { "seccomp", NULL, cli_cmd_planned, NULL }, { "checkpoint", NULL, cli_cmd_planned, NULL },
         { "restore", NULL, cli_cmd_planned, NULL }, { "compose", NULL, cli_cmd_planned, NULL },
         { "image", NULL, cli_cmd_planned, NULL },  { "start", NULL, cli_cmd_planned, NULL },

@@ -83,7 +83,7 @@ bool cli_refuse_planned_flag(const char *arg)
 int cli_cmd_planned(const struct cli_opts *o, int argc, char **argv)
 {
         static const struct { const char *cmd; int issue; } cmds[] = {
-                { "events", 5 },  { "seccomp", 4 }, { "checkpoint", NO_ISSUE },
+                { "seccomp", 4 }, { "checkpoint", NO_ISSUE },
                 { "restore", NO_ISSUE }, { "compose", NO_ISSUE }, { "image", NO_ISSUE },
         };
 

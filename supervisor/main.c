@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <grp.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -37,6 +38,10 @@ static void usage(FILE *f)
                 "  --idle-timeout SECS   exit after SECS with no sandboxes and no clients; 0 = never\n"
                 "                        (env NUCLEUS_IDLE_TIMEOUT; default 0)\n"
                 "  --root-size SIZE      size cap of each sandbox's root tmpfs, K/M/G suffixes (default 1G)\n"
+                "  --max-sandboxes N     live sandboxes allowed at once (default 4096)\n"
+                "  --max-sandboxes-per-uid N   live sandboxes of one non-root user (default 1024)\n"
+                "  --socket-group GROUP  a group whose members may use the API socket (default: root only);\n"
+                "                        each user sees and acts only on the sandboxes it created\n"
                 "  --log PATH            log to PATH instead of stderr\n"
                 "  --log-format FORMAT   text or json (default text)\n"
                 "  --log-level LEVEL     error, warn, info or debug (default info)\n"
@@ -45,7 +50,7 @@ static void usage(FILE *f)
                 "  -h, --help            this text\n");
 }
 
-static int listen_socket(const char *path)
+static int listen_socket(const char *path, gid_t gid)
 {
         struct sockaddr_un sa = { .sun_family = AF_UNIX };
         _cleanup_close_ int fd = -1;
@@ -62,7 +67,7 @@ static int listen_socket(const char *path)
         (void)unlink(path);
         if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
                 return -errno;
-        if (chmod(path, 0660) < 0 || listen(fd, 4096) < 0)
+        if (chmod(path, 0660) < 0 || (gid != (gid_t)-1 && chown(path, 0, gid) < 0) || listen(fd, 4096) < 0)
                 return -errno;
         return TAKE_FD(fd);
 }
@@ -119,6 +124,8 @@ int main(int argc, char **argv)
                 { "root-size", required_argument, NULL, 'R' },   { "log", required_argument, NULL, 'l' },
                 { "log-format", required_argument, NULL, 'f' },  { "log-level", required_argument, NULL, 'L' },
                 { "ready-fd", required_argument, NULL, 'r' },    { "version", no_argument, NULL, 'V' },
+                { "max-sandboxes", required_argument, NULL, 'm' }, { "max-sandboxes-per-uid", required_argument, NULL, 'u' },
+                { "socket-group", required_argument, NULL, 'g' },
                 { "help", no_argument, NULL, 'h' },              {},
         };
         static struct sup_options opt;
@@ -134,6 +141,9 @@ int main(int argc, char **argv)
                 fprintf(stderr, "nucleusd: a path from the environment is too long\n");
                 return 1;
         }
+        opt.max_sandboxes = 4096;
+        opt.max_sandboxes_per_uid = 1024;
+        opt.socket_gid = (gid_t)-1;
         opt.cfg = (struct sbx_config){ .uid_base = SBX_UID_BASE, .uid_count = SBX_UID_COUNT,
                                        .root_tmpfs_size = SBX_ROOT_TMPFS_DEFAULT };
         argv_area(argc, argv, &opt.cfg);
@@ -171,6 +181,28 @@ int main(int argc, char **argv)
                         ready_fd = (int)strtol(optarg, &end, 10);
                         r = *end || ready_fd < 3 ? -EINVAL : 0;
                         break;
+                case 'm':
+                case 'u': {
+                        long v = strtol(optarg, &end, 10);
+                        r = *end || end == optarg || v < 1 || v > 1000000 ? -EINVAL : 0;
+                        if (c == 'm')
+                                opt.max_sandboxes = (unsigned)v;
+                        else
+                                opt.max_sandboxes_per_uid = (unsigned)v;
+                        break;
+                }
+                case 'g': {
+                        struct group *gr = getgrnam(optarg);
+                        long v = strtol(optarg, &end, 10);
+                        r = 0;
+                        if (gr)
+                                opt.socket_gid = gr->gr_gid;
+                        else if (!*end && end != optarg && v >= 0)
+                                opt.socket_gid = (gid_t)v;
+                        else
+                                r = -EINVAL;
+                        break;
+                }
                 case 'V': printf("nucleusd %s\n", NUCLEUS_VERSION); return 0;
                 case 'h': usage(stdout); return 0;
                 default: usage(stderr); return 2;
@@ -226,7 +258,7 @@ int main(int argc, char **argv)
                 log_warn("%s: sandboxes will run without resource limits", err.msg);
         else
                 log_info("Resource limits through cgroup %s", opt.cfg.cg->name);
-        opt.listen_fd = listen_socket(opt.paths.socket);
+        opt.listen_fd = listen_socket(opt.paths.socket, opt.socket_gid);
         if (opt.listen_fd < 0)
                 return log_error_errno(opt.listen_fd, "Failed to listen on '%s'", opt.paths.socket), 1;
         if (nc_paths_lock(&opt.paths, lockpath, sizeof(lockpath)) == 0)

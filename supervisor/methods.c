@@ -204,6 +204,23 @@ static void m_create(struct sup_conn *c, json_t *id, json_t *params)
                         goto bad;
         }
 
+        /* Admission: a clear refusal with the limit, never a dropped connection. */
+        if (s->nlive >= s->opt->max_sandboxes) {
+                sup_conn_error(c, id, NC_RPC_BUSY, NULL, "too many sandboxes: %zu are live and the limit is %u "
+                               "(nucleusd --max-sandboxes)", s->nlive, s->opt->max_sandboxes);
+                goto out;
+        }
+        if (c->cred.uid != 0) {
+                unsigned mine = 0;
+                for (struct sup_sandbox *o = s->sandboxes; o; o = o->next)
+                        mine += sup_state_live(o->state) && o->owner_uid == c->cred.uid;
+                if (mine >= s->opt->max_sandboxes_per_uid) {
+                        sup_conn_error(c, id, NC_RPC_BUSY, NULL, "too many sandboxes for uid %u: %u are live and the limit "
+                                       "is %u (nucleusd --max-sandboxes-per-uid)", (unsigned)c->cred.uid, mine,
+                                       s->opt->max_sandboxes_per_uid);
+                        goto out;
+                }
+        }
         sb = sup_sandbox_new(s);
         if (!sb || nc_id_new(sb->id) < 0) {
                 if (sb)
@@ -240,6 +257,7 @@ static void m_create(struct sup_conn *c, json_t *id, json_t *params)
                 if (dup >= 0)
                         sup_sandbox_watch_client(sb, dup);
         }
+        sup_event_emit(sb, "none", "creating");
         r = 0;
         if (strcmp(stdio, "logs") == 0) {
                 char logdir[PATH_MAX + 16];
@@ -634,11 +652,33 @@ out:
                         close(fds[k]);
 }
 
+static void m_events(struct sup_conn *c, json_t *id, json_t *params)
+{
+        static const char *const known[] = { NULL };
+        struct nc_err err = { { 0 } };
+        struct sup_event_sub *sub;
+
+        if (nc_params_only(params, known, &err) < 0)
+                return bad_params(c, id, &err);
+        if (!id)
+                return;         /* events are tagged with the request id */
+        sub = calloc(1, sizeof(*sub));
+        if (!sub)
+                return sup_conn_error(c, id, NC_RPC_INTERNAL_ERROR, NULL, "out of memory");
+        sub->conn = c;
+        sub->id = json_incref(id);
+        sub->next = c->sup->event_subs;
+        c->sup->event_subs = sub;
+        /* The reply first; events follow until the connection closes. */
+        sup_conn_reply(c, id, json_pack("{s:O}", "subscription", id));
+}
+
 static const struct method methods[] = {
         { "sandbox.create", m_create },   { "sandbox.list", m_list }, { "sandbox.inspect", m_inspect },
         { "sandbox.kill", m_kill },       { "sandbox.wait", m_wait }, { "sandbox.remove", m_remove },
         { "sandbox.stats", m_stats },     { "sandbox.logs", m_logs }, { "sandbox.stop", m_stop },
         { "sandbox.pause", m_pause },     { "sandbox.resume", m_resume }, { "sandbox.exec", m_exec },
+        { "events.subscribe", m_events },
         { "supervisor.info", m_info },
 };
 

@@ -223,6 +223,7 @@ json_t *sup_sandbox_inspect(const struct sup_sandbox *sb)
 
 void sup_waiters_drop_conn(struct sup *s, struct sup_conn *c)
 {
+        sup_events_drop_conn(s, c);
         for (struct sup_sandbox *sb = s->sandboxes; sb; sb = sb->next) {
                 struct sup_waiter **pp = &sb->waiters;
 

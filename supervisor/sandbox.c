@@ -40,7 +40,9 @@ int sup_sandbox_set_state(struct sup_sandbox *sb, enum sup_state to)
         log_debug("sandbox %s: %s -> %s", sb->id, sup_state_name(sb->state), sup_state_name(to));
         if (sup_state_live(sb->state) && !sup_state_live(to))
                 sb->sup->nlive--;
+        enum sup_state from = sb->state;
         sb->state = to;
+        sup_event_emit(sb, sup_state_name(from), sup_state_name(to));
         return 0;
 }
 
@@ -659,6 +661,7 @@ static void on_handle_closed(uv_handle_t *h)
         if (--sb->open_handles > 0)
                 return;
         reply_waiters(sb, true);
+        sup_event_emit(sb, "removing", "removed");
         if (sb->client_pidfd >= 0)
                 close(sb->client_pidfd);
         if (sb->ctl >= 0)

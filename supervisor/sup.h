@@ -25,6 +25,9 @@
 
 struct sup_options {
         struct nc_paths paths;
+        unsigned max_sandboxes;         /* live sandboxes, all users */
+        unsigned max_sandboxes_per_uid; /* live sandboxes of one non-root uid */
+        gid_t socket_gid;               /* group allowed to connect; (gid_t)-1: root only */
         struct sbx_config cfg;
         uint64_t idle_timeout_ms;       /* 0: never exit when idle */
         int listen_fd;
@@ -33,6 +36,14 @@ struct sup_options {
 
 struct sup_conn;
 struct sup_sandbox;
+
+/* An events.subscribe reader: every state change of every sandbox it may see. */
+struct sup_event_sub {
+        struct sup_event_sub *next;
+        struct sup_conn *conn;
+        json_t *id;
+        uint64_t lost;                  /* dropped while its connection was congested */
+};
 
 struct sup {
         uv_loop_t loop;
@@ -45,6 +56,7 @@ struct sup {
         uv_timer_t idle_timer;
         struct sup_conn *conns;
         struct sup_sandbox *sandboxes;
+        struct sup_event_sub *event_subs;
         size_t nconns, nlive, nsandboxes;
         uint64_t started_ns;
         bool shutting_down;
@@ -218,6 +230,10 @@ int sup_policy_load(int fd, const char *what, size_t max, const char *pin, json_
                     struct nc_err *err);
 /* Validates a policy of the given kind (SUP_POLICY_*). */
 int sup_policy_validate(int kind, const json_t *policy, struct nc_err *err);
+
+/* events.c */
+void sup_event_emit(struct sup_sandbox *sb, const char *from, const char *to);
+void sup_events_drop_conn(struct sup *s, struct sup_conn *c);
 
 /* logs: sandbox.c feeds, methods.c subscribes */
 void sup_logs_pump(struct sup_sandbox *sb);
