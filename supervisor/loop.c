@@ -90,11 +90,24 @@ static void begin_shutdown(struct sup *s, const char *why)
         finish_if_done(s);
 }
 
+/* Idle: nothing runs, nobody is connected, and no detached sandbox still holds output
+ * someone may ask for (its logs go with it). Exited foreground sandboxes do not keep a
+ * supervisor alive: their callers already have their results. */
+static bool idle(const struct sup *s)
+{
+        if (s->nlive > 0 || s->nconns > 0 || s->shutting_down)
+                return false;
+        for (const struct sup_sandbox *sb = s->sandboxes; sb; sb = sb->next)
+                if (sb->detached && !sb->removed)
+                        return false;
+        return true;
+}
+
 static void on_idle_timer(uv_timer_t *t)
 {
         struct sup *s = t->data;
 
-        if (s->nlive > 0 || s->nconns > 0 || s->shutting_down)
+        if (!idle(s))
                 return;
         /* A CLI holds the lock shared from before it connects until it exits, so taking
          * it exclusively proves no client is between "found the socket" and "sent its
@@ -113,7 +126,7 @@ void sup_idle_check(struct sup *s)
         finish_if_done(s);
         if (s->shutting_down || s->opt->idle_timeout_ms == 0)
                 return;
-        if (s->nlive == 0 && s->nconns == 0)
+        if (idle(s))
                 uv_timer_start(&s->idle_timer, on_idle_timer, s->opt->idle_timeout_ms, 0);
         else
                 uv_timer_stop(&s->idle_timer);

@@ -39,5 +39,14 @@ wait
 assert_eq "" "$(cat "$T"/stream*)" "no run failed while supervisors came and went"
 for _ in $(seq 50); do [ "$(count_supervisors)" = 0 ] && break; sleep 0.1; done
 assert_eq 0 "$(count_supervisors)" "an idle supervisor exits by itself"
+
+# ... but not while a detached sandbox still holds logs someone may read.
+export NUCLEUS_IDLE_TIMEOUT=0.2
+"$N" run -d --name keep -- echo kept >/dev/null
+sleep 1.5
+assert_eq "kept" "$("$N" logs keep 2>&1)" "the logs of an exited detached sandbox outlive the idle timeout"
+"$N" rm keep >/dev/null
+for _ in $(seq 50); do [ "$(count_supervisors)" = 0 ] && break; sleep 0.1; done
+assert_eq 0 "$(count_supervisors)" "once it is removed, the supervisor goes idle and exits"
 assert_eq "no" "$(test -e "$NUCLEUS_SOCKET" && echo yes || echo no)" "and removes its socket"
 finish
