@@ -94,6 +94,15 @@ void sup_state_sweep(struct sup *s)
                 (void)sbx_cgroup_leaf_kill(s->cfg, id);
                 (void)sbx_cgroup_leaf_remove(s->cfg, id);
                 (void)unlinkat(dfd, de->d_name, 0);
+                for (int i = 0; i <= SUP_LOG_FILE_KEEP; i++) {
+                        char log[PATH_MAX + 64];
+
+                        if (i == 0)
+                                snprintf(log, sizeof(log), "%s/logs/%s.log", s->opt->paths.state_dir, id);
+                        else
+                                snprintf(log, sizeof(log), "%s/logs/%s.log.%d", s->opt->paths.state_dir, id, i);
+                        (void)unlink(log);
+                }
         }
         closedir(d);
 }
