@@ -53,6 +53,9 @@ int cli_recv_buffered(struct cli_conn *c, json_t **ret);
 /* Request and wait for its reply. Returns 0 with *ret_result, or 1 with *ret_error
  * (the JSON-RPC error object), or -errno (message printed). */
 int cli_call(struct cli_conn *c, const char *method, json_t *params, json_t **ret_result, json_t **ret_error);
+/* cli_call, with errors printed: 0 and *ret_result, or the exit status to return
+ * (CLI_EXIT_FAIL for an API error, CLI_EXIT_NUCLEUS when the supervisor is gone). */
+int cli_request(struct cli_conn *c, const char *method, json_t *params, json_t **ret_result);
 /* Prints "nucleus: <message>" for an error object and returns CLI_EXIT_FAIL. */
 int cli_print_error(const json_t *error);
 

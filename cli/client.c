@@ -224,3 +224,18 @@ int cli_connect_or_report(const struct cli_opts *o, struct cli_conn *c, const ch
                 fprintf(stderr, "nucleus: no sandbox '%s': no supervisor is running at %s\n", what, o->paths.socket);
         return r;
 }
+
+int cli_request(struct cli_conn *c, const char *method, json_t *params, json_t **ret_result)
+{
+        json_t *err = NULL;
+        int r = cli_call(c, method, params, ret_result, &err);
+
+        if (r < 0)
+                return CLI_EXIT_NUCLEUS;
+        if (r > 0) {
+                r = cli_print_error(err);
+                json_decref(err);
+                return r;
+        }
+        return 0;
+}

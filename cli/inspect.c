@@ -7,7 +7,7 @@
 int cli_cmd_inspect(const struct cli_opts *o, int argc, char **argv)
 {
         struct cli_conn c;
-        json_t *res = NULL, *err = NULL;
+        json_t *res = NULL;
         int r;
 
         if (argc == 2 && (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0)) {
@@ -20,15 +20,10 @@ int cli_cmd_inspect(const struct cli_opts *o, int argc, char **argv)
         }
         if (cli_connect_or_report(o, &c, argv[1]) < 0)
                 return CLI_EXIT_FAIL;
-        r = cli_call(&c, "sandbox.inspect", json_pack("{s:s}", "id", argv[1]), &res, &err);
+        r = cli_request(&c, "sandbox.inspect", json_pack("{s:s}", "id", argv[1]), &res);
         cli_disconnect(&c);
-        if (r < 0)
-                return CLI_EXIT_NUCLEUS;
-        if (r > 0) {
-                r = cli_print_error(err);
-                json_decref(err);
+        if (r != 0)
                 return r;
-        }
         json_dumpf(res, stdout, JSON_INDENT(2));
         printf("\n");
         json_decref(res);

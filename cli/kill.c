@@ -10,7 +10,7 @@ int cli_cmd_kill(const struct cli_opts *o, int argc, char **argv)
 {
         const char *sigarg = NULL, *ref = NULL;
         struct cli_conn c;
-        json_t *res = NULL, *err = NULL;
+        json_t *res = NULL;
         int sig = 9, r;
 
         for (int i = 1; i < argc; i++) {
@@ -46,15 +46,10 @@ int cli_cmd_kill(const struct cli_opts *o, int argc, char **argv)
         }
         if (cli_connect_or_report(o, &c, ref) < 0)
                 return CLI_EXIT_FAIL;
-        r = cli_call(&c, "sandbox.kill", json_pack("{s:s, s:i}", "id", ref, "signal", sig), &res, &err);
+        r = cli_request(&c, "sandbox.kill", json_pack("{s:s, s:i}", "id", ref, "signal", sig), &res);
         cli_disconnect(&c);
-        if (r < 0)
-                return CLI_EXIT_NUCLEUS;
-        if (r > 0) {
-                r = cli_print_error(err);
-                json_decref(err);
+        if (r != 0)
                 return r;
-        }
         printf("%s\n", json_string_value(json_object_get(res, "id")));
         json_decref(res);
         return 0;

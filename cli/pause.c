@@ -7,7 +7,7 @@
 
 static int freeze(const struct cli_opts *o, int argc, char **argv, const char *method)
 {
-        json_t *res = NULL, *err = NULL;
+        json_t *res = NULL;
         struct cli_conn c;
         int r;
 
@@ -21,15 +21,10 @@ static int freeze(const struct cli_opts *o, int argc, char **argv, const char *m
         }
         if (cli_connect_or_report(o, &c, argv[1]) < 0)
                 return CLI_EXIT_FAIL;
-        r = cli_call(&c, method, json_pack("{s:s}", "id", argv[1]), &res, &err);
+        r = cli_request(&c, method, json_pack("{s:s}", "id", argv[1]), &res);
         cli_disconnect(&c);
-        if (r < 0)
-                return CLI_EXIT_NUCLEUS;
-        if (r > 0) {
-                r = cli_print_error(err);
-                json_decref(err);
+        if (r != 0)
                 return r;
-        }
         printf("%s\n", json_string_value(json_object_get(res, "id")));
         json_decref(res);
         return 0;

@@ -37,7 +37,7 @@ static const char *str_or_b64(const json_t *v)
 int cli_cmd_ps(const struct cli_opts *o, int argc, char **argv)
 {
         struct cli_conn c;
-        json_t *res = NULL, *err = NULL, *arr, *sb;
+        json_t *res = NULL, *arr, *sb;
         bool all = false, json = o->json;
         size_t i;
         int r;
@@ -66,15 +66,10 @@ int cli_cmd_ps(const struct cli_opts *o, int argc, char **argv)
         }
         if (r < 0)
                 return CLI_EXIT_NUCLEUS;
-        r = cli_call(&c, "sandbox.list", json_pack("{s:b}", "all", all), &res, &err);
+        r = cli_request(&c, "sandbox.list", json_pack("{s:b}", "all", all), &res);
         cli_disconnect(&c);
-        if (r < 0)
-                return CLI_EXIT_NUCLEUS;
-        if (r > 0) {
-                r = cli_print_error(err);
-                json_decref(err);
+        if (r != 0)
                 return r;
-        }
         arr = json_object_get(res, "sandboxes");
         if (json) {
                 json_dumpf(arr, stdout, JSON_INDENT(2));

@@ -45,7 +45,7 @@ int cli_cmd_stop(const struct cli_opts *o, int argc, char **argv)
                 return CLI_EXIT_USAGE;
         }
         for (int i = 1; i < argc; i++) {
-                json_t *res = NULL, *err = NULL;
+                json_t *res = NULL;
                 int r;
 
                 if (argv[i][0] == '-') {
@@ -58,14 +58,13 @@ int cli_cmd_stop(const struct cli_opts *o, int argc, char **argv)
                                 return CLI_EXIT_FAIL;
                         connected = true;
                 }
-                r = cli_call(&c, "sandbox.stop", json_pack("{s:s, s:I}", "id", argv[i], "timeout", (json_int_t)timeout), &res, &err);
-                if (r < 0) {
-                        rc = CLI_EXIT_NUCLEUS;
+                r = cli_request(&c, "sandbox.stop", json_pack("{s:s, s:I}", "id", argv[i], "timeout", (json_int_t)timeout), &res);
+                if (r == CLI_EXIT_NUCLEUS) {
+                        rc = r;
                         break;
                 }
-                if (r > 0) {
-                        rc = cli_print_error(err);
-                        json_decref(err);
+                if (r != 0) {
+                        rc = r;
                         continue;
                 }
                 printf("%s\n", json_string_value(json_object_get(res, "id")));

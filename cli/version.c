@@ -38,7 +38,7 @@ int cli_cmd_version(const struct cli_opts *o, int argc, char **argv)
 
 int cli_cmd_info(const struct cli_opts *o, int argc, char **argv)
 {
-        json_t *res = NULL, *err = NULL;
+        json_t *res = NULL;
         struct cli_conn c;
         int r;
 
@@ -46,15 +46,10 @@ int cli_cmd_info(const struct cli_opts *o, int argc, char **argv)
                 fprintf(stderr, "nucleus: no supervisor is running at %s\n", o->paths.socket);
                 return CLI_EXIT_FAIL;
         }
-        r = cli_call(&c, "supervisor.info", NULL, &res, &err);
+        r = cli_request(&c, "supervisor.info", NULL, &res);
         cli_disconnect(&c);
-        if (r < 0)
-                return CLI_EXIT_NUCLEUS;
-        if (r > 0) {
-                r = cli_print_error(err);
-                json_decref(err);
+        if (r != 0)
                 return r;
-        }
         json_dumpf(res, stdout, JSON_INDENT(2));
         printf("\n");
         json_decref(res);

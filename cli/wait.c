@@ -7,7 +7,7 @@
 int cli_cmd_wait(const struct cli_opts *o, int argc, char **argv)
 {
         struct cli_conn c;
-        json_t *res = NULL, *err = NULL;
+        json_t *res = NULL;
         bool json = o->json;
         const char *ref = NULL;
         int r;
@@ -32,15 +32,10 @@ int cli_cmd_wait(const struct cli_opts *o, int argc, char **argv)
         }
         if (cli_connect_or_report(o, &c, ref) < 0)
                 return CLI_EXIT_FAIL;
-        r = cli_call(&c, "sandbox.wait", json_pack("{s:s}", "id", ref), &res, &err);
+        r = cli_request(&c, "sandbox.wait", json_pack("{s:s}", "id", ref), &res);
         cli_disconnect(&c);
-        if (r < 0)
-                return CLI_EXIT_NUCLEUS;
-        if (r > 0) {
-                r = cli_print_error(err);
-                json_decref(err);
+        if (r != 0)
                 return r;
-        }
         if (json) {
                 json_dumpf(res, stdout, JSON_INDENT(2));
                 printf("\n");

@@ -231,7 +231,8 @@ static bool setup_v2(struct sbx_config *cfg)
         if (sbx_cg_write(cfg->cgroup_root, NULL, "cgroup.subtree_control", enable) < 0)
                 return false;
         cfg->cg = &sbx_cgroup_v2;
-        cfg->cg_controllers = 1u << SBX_CG_MEMORY | 1u << SBX_CG_PIDS | 1u << SBX_CG_CPU | 1u << SBX_CG_CPUACCT;
+        /* v2 has no cpuacct: CPU usage is in cpu.stat */
+        cfg->cg_controllers = 1u << SBX_CG_MEMORY | 1u << SBX_CG_PIDS | 1u << SBX_CG_CPU;
         /* io is optional: limits on it are reported as not applied without it. */
         if (has_word(have, "io") && sbx_cg_write(cfg->cgroup_root, NULL, "cgroup.subtree_control", "+io") == 0)
                 cfg->cg_controllers |= 1u << SBX_CG_IO;

@@ -113,6 +113,8 @@ wait $T1 $T2 2>/dev/null
 
 if [ -s "$RUN/rc" ]; then
     RC=$(cat "$RUN/rc")
+    # 125 from the guest is /init failing to set up; it says why on the console.
+    [ "$RC" != 125 ] || grep -a 'nvm-init' "$RUN/console.log" >&2
 elif [ $QRC = 124 ] || [ $QRC = 137 ]; then
     RC=124
     echo "vmrun: timeout: the guest did not finish in ${TIMEOUT}s; console tail:" >&2
