@@ -56,6 +56,37 @@ int sbx_cgroup_detect_root(const char *configured, char *ret, size_t cap, struct
         return 0;
 }
 
+/* A delegated subtree (systemd Delegate=yes): our own cgroup is ours to divide, and
+ * nothing outside it is. The no-internal-processes rule says a cgroup that hands out
+ * controllers cannot hold processes, so we first move ourselves (the zygote; the loop
+ * process is forked later and follows) into <own>/supervisor, then sandboxes get
+ * leaves under <own>/sandboxes. */
+int sbx_cgroup_delegated_root(char *ret, size_t cap, struct nc_err *err)
+{
+        _cleanup_(nc_fclosep) FILE *f = fopen("/proc/self/cgroup", "re");
+        char line[PATH_MAX], own[PATH_MAX] = "", sup[PATH_MAX + 32];
+        int r;
+
+        while (f && fgets(line, sizeof(line), f))
+                if (strncmp(line, "0::", 3) == 0) {
+                        line[strcspn(line, "\n")] = 0;
+                        snprintf(own, sizeof(own), "%s", line + 3);
+                }
+        if (!is_cgroup2("/sys/fs/cgroup") || !own[0] || strcmp(own, "/") == 0)
+                return nc_err_set(err, "a delegated cgroup needs a pure cgroup2 host and a cgroup of our own (we are in '%s')",
+                                  own[0] ? own : "?");
+        snprintf(sup, sizeof(sup), "/sys/fs/cgroup%s/supervisor", own);
+        if (mkdir(sup, 0755) < 0 && errno != EEXIST)
+                return nc_err_set_errno(err, -errno, "Failed to create '%s'", sup);
+        if ((r = sbx_cg_write(sup, NULL, "cgroup.procs", "0")) < 0)
+                return nc_err_set_errno(err, r, "Failed to move nucleusd into '%s'", sup);
+        if ((size_t)snprintf(ret, cap, "/sys/fs/cgroup%s/sandboxes", own) >= cap)
+                return -ENAMETOOLONG;
+        if (mkdir(ret, 0755) < 0 && errno != EEXIST)
+                return nc_err_set_errno(err, -errno, "Failed to create '%s'", ret);
+        return 0;
+}
+
 int sbx_cgroup_leaf_create(const struct sbx_config *cfg, const char *id, int *ret_dirfd)
 {
         _cleanup_close_ int root = -1;

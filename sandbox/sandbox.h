@@ -52,6 +52,9 @@ void sbx_failure_from_json(const json_t *j, struct sbx_failure *f);
 
 /* cgroup.c — the v2 leaf used for membership, freeze and kill on every host. */
 int sbx_cgroup_detect_root(const char *configured, char *ret, size_t cap, struct nc_err *err);
+/* Under systemd with Delegate=yes: moves nucleusd into <own cgroup>/supervisor and
+ * returns <own cgroup>/sandboxes as the root of the sandbox leaves. */
+int sbx_cgroup_delegated_root(char *ret, size_t cap, struct nc_err *err);
 int sbx_cgroup_leaf_create(const struct sbx_config *cfg, const char *id, int *ret_dirfd);
 /* Kills everything left in the leaf and removes it. -EBUSY while tasks remain. */
 int sbx_cgroup_leaf_remove(const struct sbx_config *cfg, const char *id);

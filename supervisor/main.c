@@ -40,6 +40,9 @@ static void usage(FILE *f)
                 "  --root-size SIZE      size cap of each sandbox's root tmpfs, K/M/G suffixes (default 1G)\n"
                 "  --max-sandboxes N     live sandboxes allowed at once (default 4096)\n"
                 "  --max-sandboxes-per-uid N   live sandboxes of one non-root user (default 1024)\n"
+                "  --cgroup-delegated    our own cgroup is delegated to us (systemd Delegate=yes; automatic\n"
+                "                        for a systemd service): move into <own>/supervisor, put sandboxes\n"
+                "                        under <own>/sandboxes\n"
                 "  --socket-group GROUP  a group whose members may use the API socket (default: root only);\n"
                 "                        each user sees and acts only on the sandboxes it created\n"
                 "  --log PATH            log to PATH instead of stderr\n"
@@ -125,14 +128,14 @@ int main(int argc, char **argv)
                 { "log-format", required_argument, NULL, 'f' },  { "log-level", required_argument, NULL, 'L' },
                 { "ready-fd", required_argument, NULL, 'r' },    { "version", no_argument, NULL, 'V' },
                 { "max-sandboxes", required_argument, NULL, 'm' }, { "max-sandboxes-per-uid", required_argument, NULL, 'u' },
-                { "socket-group", required_argument, NULL, 'g' },
+                { "socket-group", required_argument, NULL, 'g' }, { "cgroup-delegated", no_argument, NULL, 'D' },
                 { "help", no_argument, NULL, 'h' },              {},
         };
         static struct sup_options opt;
         struct nc_err err = { { 0 } };
         enum nc_log_level level = NC_LOG_INFO;
         const char *log_path = NULL, *e;
-        bool json = false;
+        bool json = false, delegated = false;
         int c, r, ready_fd = -1, log_fd = -1, inst_fd, li = 0;
         char lockpath[PATH_MAX + 16];
         char *end;
@@ -203,6 +206,7 @@ int main(int argc, char **argv)
                                 r = -EINVAL;
                         break;
                 }
+                case 'D': delegated = true; r = 0; break;
                 case 'V': printf("nucleusd %s\n", NUCLEUS_VERSION); return 0;
                 case 'h': usage(stdout); return 0;
                 default: usage(stderr); return 2;
@@ -248,7 +252,23 @@ int main(int argc, char **argv)
                 return 1;
         }
         opt.cfg.seccomp = &seccomp_default;
-        r = sbx_cgroup_detect_root(opt.paths.cgroup_root, opt.cfg.cgroup_root, sizeof(opt.cfg.cgroup_root), &err);
+        /* A systemd service owns its cgroup (Delegate=yes in nucleus.service): divide it
+         * rather than create cgroups elsewhere. */
+        if (!opt.paths.cgroup_root[0] && getenv("INVOCATION_ID")) {
+                const char *own = NULL;
+                char line[PATH_MAX];
+                FILE *f = fopen("/proc/self/cgroup", "re");
+                while (f && fgets(line, sizeof(line), f))
+                        if (strncmp(line, "0::", 3) == 0 && strstr(line, ".service\n"))
+                                own = line;
+                if (f)
+                        fclose(f);
+                delegated = delegated || own;
+        }
+        if (delegated)
+                r = sbx_cgroup_delegated_root(opt.cfg.cgroup_root, sizeof(opt.cfg.cgroup_root), &err);
+        else
+                r = sbx_cgroup_detect_root(opt.paths.cgroup_root, opt.cfg.cgroup_root, sizeof(opt.cfg.cgroup_root), &err);
         if (r < 0) {
                 log_error("%s", err.msg);
                 return 1;

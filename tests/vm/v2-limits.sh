@@ -230,6 +230,32 @@ wait "$SUP_PID" || rc=$?
 SUP_PID=
 assert_eq 0 "$rc" "nucleusd exits 0 on SIGTERM"
 
+section "a delegated subtree (systemd Delegate=yes)"
+# As under systemd: nucleusd alone in a cgroup of its own (svc.service), which it must
+# divide itself: move into <own>/supervisor, then give sandboxes <own>/sandboxes/<id>.
+SVC=/sys/fs/cgroup/nucleus-vm-svc.service
+mkdir -p "$SVC"
+unset NUCLEUS_CGROUP_ROOT
+export NUCLEUS_SOCKET="$T/svc.sock" NUCLEUS_STATE_DIR="$T/svc-state"
+mkfifo "$T/ready2"
+sh -c 'echo $$ >"$1/cgroup.procs" && exec "$2" --cgroup-delegated --ready-fd 9 --log "$3"' sh "$SVC" "$ND" "$T/svc.log" 9>"$T/ready2" &
+SUP_PID=$!
+read -r -t 60 _ <"$T/ready2" || die "delegated nucleusd did not become ready; log: $(cat "$T/svc.log" 2>/dev/null)"
+assert_contains "$(cat "$SVC/supervisor/cgroup.procs" 2>/dev/null)" "$SUP_PID" "nucleusd moved itself into <own>/supervisor"
+assert_eq "" "$(cat "$SVC/cgroup.procs")" "leaving its own cgroup without processes"
+nuc run -d --name del --memory 32M --pids 4 -- sleep 60 >/dev/null || fail "run in the delegated subtree failed"
+wait_state del
+did=$(nuc inspect del | sed -n 's/^  "id": "\(.*\)",$/\1/p')
+assert_eq 33554432 "$(cat "$SVC/sandboxes/$did/memory.max" 2>/dev/null)" "the sandbox's leaf is <own>/sandboxes/<id>, with its limits"
+assert_eq 4 "$(cat "$SVC/sandboxes/$did/pids.max" 2>/dev/null)" "pids.max there too"
+nuc rm -f del >/dev/null || fail "rm -f in the delegated subtree failed"
+assert_eq "" "$(find "$SVC/sandboxes" -mindepth 1 -type d 2>/dev/null)" "and removed with it"
+kill -TERM "$SUP_PID" 2>/dev/null || true
+for _ in $(seq 300); do kill -0 "$SUP_PID" 2>/dev/null || break; sleep 0.1; done
+rc=0; wait "$SUP_PID" || rc=$?
+SUP_PID=
+assert_eq 0 "$rc" "the delegated nucleusd exits 0 on SIGTERM"
+
 # Not failures by themselves, but worth seeing in the test's output.
 grep -E '\] (warn|error):' "$T/nucleusd.log" | sed 's/^/# nucleusd: /' || true
 
