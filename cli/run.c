@@ -83,14 +83,23 @@ static int handle_final(const json_t *msg, bool detach)
                 int code = (int)json_integer_value(json_object_get(data, "exit_code"));
                 int e = (int)json_integer_value(json_object_get(data, "errno"));
 
-                if (e > 0)
+                if (e > 0 && !(m && strstr(m, strerror(e))))
                         fprintf(stderr, "nucleus: %s: %s\n", m ? m : "failed", strerror(e));
                 else
-                        fprintf(stderr, "nucleus: %s\n", m ? m : "failed");
+                        fprintf(stderr, "nucleus: %s\n", m ? m : "failed");   /* the message has the errno already */
                 return code > 0 ? code : CLI_EXIT_NUCLEUS;
         }
         if (detach) {
-                printf("%s\n", json_string_value(json_object_get(json_object_get(msg, "result"), "id")));
+                const json_t *res = json_object_get(msg, "result"), *d;
+                size_t k;
+
+                json_array_foreach(json_object_get(res, "degraded"), k, d)
+                        fprintf(stderr, "nucleus: warning: security degraded: %s skipped (%s)\n",
+                                json_string_value(json_object_get(d, "step")), json_string_value(json_object_get(d, "reason")));
+                json_array_foreach(json_object_get(res, "limits_not_applied"), k, d)
+                        fprintf(stderr, "nucleus: warning: limit %s not applied: %s\n",
+                                json_string_value(json_object_get(d, "limit")), json_string_value(json_object_get(d, "reason")));
+                printf("%s\n", json_string_value(json_object_get(res, "id")));
                 return 0;
         }
         return (int)json_integer_value(json_object_get(json_object_get(msg, "result"), "exit_code"));

@@ -291,6 +291,8 @@ int nc_params_only(const json_t *params, const char *const *known, struct nc_err
 
                 for (const char *const *k = known; *k && !ok; k++)
                         ok = strcmp(*k, key) == 0;
+                if (!ok && !known[0])
+                        return nc_err_set(err, "unknown parameter '%.64s': this method takes none", key);
                 if (!ok) {
                         char list[256] = "";
                         for (const char *const *k = known; *k; k++) {

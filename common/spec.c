@@ -273,6 +273,8 @@ static int limits_from_json(const json_t *v, struct nc_spec_limits *l, struct nc
                         l->nio = json_array_size(val);
                         continue;
                 }
+                if (strcmp(key, "memory") && strcmp(key, "cpu_millis") && strcmp(key, "cpu_weight") && strcmp(key, "pids"))
+                        return nc_err_set(err, "unknown limit '%.32s' (accepted: memory, swap, cpu_millis, cpu_weight, pids, io)", key);
                 if (!json_is_integer(val) || json_integer_value(val) < 0)
                         return nc_err_set(err, "limits.%.32s must be a non-negative integer", key);
                 long long x = json_integer_value(val);

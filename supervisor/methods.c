@@ -154,7 +154,7 @@ static void m_create(struct sup_conn *c, json_t *id, json_t *params)
                 goto bad;
         } else if ((r = open_null_stdio(fds)) < 0) {   /* also "logs": stdin is /dev/null */
                 sup_conn_error(c, id, NC_RPC_INTERNAL_ERROR, NULL, "Failed to open /dev/null: %s", strerror(-r));
-                return;
+                goto out;
         }
         long long timeout_s;
 
@@ -181,8 +181,12 @@ static void m_create(struct sup_conn *c, json_t *id, json_t *params)
 
                 if (!has[k])
                         continue;
-                if (!json_is_object(p) || nc_params_only(p, pknown, &err) < 0 ||
-                    nc_param_string(p, "sha256", false, &pin, &err) < 0)
+                if (!json_is_object(p)) {
+                        nc_err_set(&err, "parameter '%s' must be an object {\"sha256\": ..., \"policy\": ...}",
+                                   sup_policy_kinds[k].param);
+                        goto bad;
+                }
+                if (nc_params_only(p, pknown, &err) < 0 || nc_param_string(p, "sha256", false, &pin, &err) < 0)
                         goto bad;
                 if (pin && !sup_sha256_hex_valid(pin)) {
                         nc_err_set(&err, "%s.sha256 must be 64 lowercase hex characters", sup_policy_kinds[k].param);
@@ -195,8 +199,8 @@ static void m_create(struct sup_conn *c, json_t *id, json_t *params)
                         /* TOML read by the client (nucleusd never parses TOML); the pin
                          * still covers the raw file it opened. */
                         pol[k].json = json_incref(json_object_get(p, "policy"));
-                        if (!pol[k].json) {
-                                nc_err_set(&err, "%s.policy is required: the policy as JSON", sup_policy_kinds[k].param);
+                        if (!json_is_object(pol[k].json)) {
+                                nc_err_set(&err, "%s.policy is required: the policy as a JSON object", sup_policy_kinds[k].param);
                                 goto bad;
                         }
                 }
@@ -370,6 +374,8 @@ static void m_kill(struct sup_conn *c, json_t *id, json_t *params)
                 /* Still being created: SIGKILL cancels it; other signals have no one to go to. */
                 if (sig != SIGKILL)
                         return sup_conn_error(c, id, NC_RPC_BAD_STATE, NULL, "sandbox %s is creating; only KILL can be sent before it runs", sb->id);
+                if (sb->stop_reason == SUP_STOP_NONE)
+                        sb->stop_reason = SUP_STOP_API;
                 sup_sandbox_stop(sb, 0);
         } else if ((r = sup_sandbox_signal(sb, sig)) < 0)
                 return sup_conn_error(c, id, NC_RPC_INTERNAL_ERROR, NULL, "Failed to signal sandbox %s: %s", sb->id, strerror(-r));
@@ -567,7 +573,8 @@ static void pause_resume(struct sup_conn *c, json_t *id, json_t *params, bool pa
                 return sup_conn_error(c, id, NC_RPC_BAD_STATE, NULL, "sandbox %s is %s; %s needs a %s sandbox", sb->id,
                                       sup_state_name(sb->state), pause ? "pause" : "resume", pause ? "running" : "paused");
         if (!c->sup->cfg->cgroup_root[0])
-                return sup_conn_error(c, id, NC_RPC_BAD_STATE, NULL, "pause needs the cgroup v2 freezer, and this host has no cgroup2 mount");
+                return sup_conn_error(c, id, NC_RPC_BAD_STATE, NULL, "%s needs the cgroup v2 freezer, and this host has no cgroup2 mount",
+                                      pause ? "pause" : "resume");
         /* cgroup.freeze of the sandbox's v2 leaf: every process in it, on hybrid hosts too. */
         r = sbx_cg_write(c->sup->cfg->cgroup_root, sb->id, "cgroup.freeze", pause ? "1" : "0");
         if (r < 0)

@@ -173,6 +173,8 @@ json_t *sup_sandbox_result(const struct sup_sandbox *sb)
                 json_object_set_new(j, "signal_number", json_integer(WTERMSIG(sb->wstatus)));
         } else
                 json_object_set_new(j, "reason", json_string("exited"));
+        if (json_object_get(j, "signal") && WIFSIGNALED(sb->wstatus) && !json_object_get(j, "signal_number"))
+                json_object_set_new(j, "signal_number", json_integer(WTERMSIG(sb->wstatus)));
         json_object_set_new(j, "exit_code", json_integer(code));
         json_object_set_new(j, "started_at", time_or_null(sb->started_ns));
         json_object_set_new(j, "finished_at", time_or_null(sb->finished_ns));

@@ -94,6 +94,9 @@ void sup_sandbox_stop(struct sup_sandbox *sb, uint64_t timeout_ms)
                 kill_now(sb);
                 return;
         }
+        /* Already stopping: a second stop does not restart the grace period. */
+        if (sb->state == SUP_STATE_stopping && uv_is_active((uv_handle_t *)&sb->timer))
+                return;
         if (sb->state == SUP_STATE_running || sb->state == SUP_STATE_paused)
                 (void)sup_sandbox_set_state(sb, SUP_STATE_stopping);
         (void)sup_sandbox_signal(sb, SIGTERM);
@@ -107,7 +110,8 @@ static void on_deadline(uv_timer_t *t)
         if (!sup_state_live(sb->state))
                 return;
         log_info("Sandbox %s reached its timeout; killing it", sb->id);
-        sb->stop_reason = SUP_STOP_TIMEOUT;
+        if (sb->stop_reason == SUP_STOP_NONE)
+                sb->stop_reason = SUP_STOP_TIMEOUT;
         sb->stop_requested = true;
         kill_now(sb);
 }
@@ -141,8 +145,9 @@ static void reply_create_started(struct sup_sandbox *sb)
                 return;
         }
         sup_conn_reply(sb->create_conn, sb->create_id,
-                       json_pack("{s:s, s:o, s:i, s:s}", "id", sb->id, "name", nc_json_bytes(sup_sandbox_name(sb)),
-                                 "pid", (int)sb->pid, "state", sup_state_name(sb->state)));
+                       json_pack("{s:s, s:o, s:i, s:s, s:O*, s:O*}", "id", sb->id, "name", nc_json_bytes(sup_sandbox_name(sb)),
+                                 "pid", (int)sb->pid, "state", sup_state_name(sb->state), "degraded", sb->degraded,
+                                 "limits_not_applied", sb->limits_not_applied));
         json_decref(sb->create_id);
         sb->create_id = NULL;
         sb->create_conn = NULL;
@@ -453,7 +458,8 @@ static int apply_limits(struct sup_sandbox *sb)
         json_decref(sb->limits_not_applied);
         sb->limits_not_applied = json_array();
         if (!cfg->cg) {
-                if (l->memory || l->cpu_millis || l->cpu_weight != NC_LIMIT_DEFAULT || l->pids != NC_LIMIT_DEFAULT)
+                if (l->memory || l->swap || l->cpu_millis || l->cpu_weight != NC_LIMIT_DEFAULT || l->pids != NC_LIMIT_DEFAULT ||
+                    l->nio)
                         json_array_append_new(sb->limits_not_applied,
                                               json_pack("{s:s, s:s}", "limit", "all", "reason", "no cgroup controllers on this host"));
                 return 0;
@@ -709,6 +715,18 @@ void sup_sandbox_remove(struct sup_sandbox *sb)
         if (sup_sandbox_set_state(sb, SUP_STATE_removing) < 0)
                 return;
         sb->removed = true;    /* invisible to lookups from now on */
+        /* Readers still behind (their connections congested) learn that the rest is
+         * gone rather than waiting forever. */
+        while (sb->subs) {
+                struct sup_log_sub *sub = sb->subs;
+
+                sb->subs = sub->next;
+                sup_conn_error(sub->conn, sub->id, NC_RPC_NOT_FOUND, json_pack("{s:I}", "next_seq", (json_int_t)sub->next_seq),
+                               "sandbox %s was removed while this reader was behind, from record %llu on", sb->id,
+                               (unsigned long long)sub->next_seq);
+                json_decref(sub->id);
+                free(sub);
+        }
         r = sup_state_remove(sb->sup, sb->id);
         if (r < 0)
                 log_warn_errno(r, "Failed to remove the state file of sandbox %s, ignoring", sb->id);

@@ -7,7 +7,7 @@ start_supervisor
 "$N" run --name s1 -- sleep 100 & cli=$!
 wait_state s1
 start=$(date +%s%N)
-"$N" kill -s TERM s1 >/dev/null
+"$N" kill -s 15 s1 >/dev/null     # a number works as well as a name
 rc=0; wait $cli || rc=$?
 ms=$(( ($(date +%s%N) - start) / 1000000 ))
 assert_eq 143 "$rc" "sleep ends on SIGTERM forwarded by init"
