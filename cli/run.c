@@ -34,6 +34,7 @@ static void usage(FILE *f)
                 "  -d, --detach         run in the background: print the id and return; output goes to\n"
                 "                       nucleusd's log store (nucleus logs ID)\n"
                 "  --timeout SECONDS    kill the sandbox when its time is up (final reason: timeout)\n"
+                "  -v, --volume SRC:DEST[:ro|rw]  mount a host directory or file (default rw; never executable)\n"
                 "  --rm                 remove the sandbox when it exits\n"
                 "  --allow-degraded-security  run without Landlock on a kernel that has none (warned, marked in inspect)\n"
                 "  --memory SIZE        memory limit (512M, 2G); the sandbox is killed as a whole when it runs out\n"
@@ -141,8 +142,16 @@ static bool handle_message(struct run_state *st, json_t *msg, long long create_i
 /* In the order nucleusd expects their descriptors (after stdio). */
 enum { POLICY_SECCOMP, POLICY_CAPS, POLICY_LANDLOCK, POLICY_MAX };
 
+#define RUN_VOLUMES_MAX 16
+
 struct run_opts {
         bool rm, detach;
+        struct {
+                int fd;
+                char *dest;
+                bool readonly;
+        } vol[RUN_VOLUMES_MAX];
+        size_t nvol;
         long long timeout_s;
         struct cli_policy policy[POLICY_MAX];
 };
@@ -151,6 +160,57 @@ static void run_opts_done(struct run_opts *ro)
 {
         for (int k = 0; k < POLICY_MAX; k++)
                 cli_policy_done(&ro->policy[k]);
+        for (size_t i = 0; i < ro->nvol; i++) {
+                close(ro->vol[i].fd);
+                free(ro->vol[i].dest);
+        }
+}
+
+/* SRC:DEST[:ro|rw]. We open SRC: what we cannot open, we cannot share. */
+static int add_volume(struct run_opts *ro, const char *val)
+{
+        char *spec = strdup(val), *dest, *mode;
+        bool readonly = false;
+        int fd;
+
+        if (!spec)
+                return -ENOMEM;
+        dest = strchr(spec, ':');
+        mode = dest ? strchr(dest + 1, ':') : NULL;
+        if (mode) {
+                *mode++ = 0;
+                if (strcmp(mode, "ro") != 0 && strcmp(mode, "rw") != 0) {
+                        fprintf(stderr, "nucleus: invalid --volume '%s': the mode is ro or rw, not '%s'\n", val, mode);
+                        free(spec);
+                        return -EINVAL;
+                }
+                readonly = strcmp(mode, "ro") == 0;
+        }
+        if (!dest || dest == spec || !dest[1]) {
+                fprintf(stderr, "nucleus: invalid --volume '%s': use SRC:DEST[:ro|rw]\n", val);
+                free(spec);
+                return -EINVAL;
+        }
+        *dest++ = 0;
+        if (ro->nvol >= RUN_VOLUMES_MAX) {
+                fprintf(stderr, "nucleus: at most %d volumes\n", RUN_VOLUMES_MAX);
+                free(spec);
+                return -EINVAL;
+        }
+        fd = open(spec, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+        if (fd < 0 || (!readonly && faccessat(fd, "", W_OK, AT_EMPTY_PATH | AT_EACCESS) < 0)) {
+                fprintf(stderr, "nucleus: volume source '%s': %s%s\n", spec, strerror(errno),
+                        fd >= 0 ? " (writing; use :ro to share it read-only)" : "");
+                if (fd >= 0)
+                        close(fd);
+                free(spec);
+                return -EINVAL;
+        }
+        ro->vol[ro->nvol].fd = fd;
+        ro->vol[ro->nvol].dest = strdup(dest);
+        ro->vol[ro->nvol++].readonly = readonly;
+        free(spec);
+        return 0;
 }
 
 static int build_spec(int argc, char **argv, struct nc_spec *spec, struct run_opts *ro)
@@ -195,7 +255,7 @@ static int build_spec(int argc, char **argv, struct nc_spec *spec, struct run_op
                                                           "--seccomp-profile", "--caps-policy-sha256", "--caps-policy",
                                                           "--landlock-policy-sha256", "--landlock-policy",
                                                           "--memory", "--cpus", "--cpu-weight", "--pids", "--io-limit",
-                                                          "--timeout" };
+                                                          "--timeout", "--volume", "-v" };
                 const char *opt = NULL;
                 for (size_t k = 0; k < ARRAY_SIZE(with_value) && !opt; k++) {
                         n = strlen(with_value[k]);
@@ -264,6 +324,11 @@ static int build_spec(int argc, char **argv, struct nc_spec *spec, struct run_op
                                 return -EINVAL;
                         }
                         spec->limits.memory = (long long)bytes;
+                        continue;
+                }
+                if (strcmp(opt, "--volume") == 0 || strcmp(opt, "-v") == 0) {
+                        if (add_volume(ro, val) < 0)
+                                return -EINVAL;
                         continue;
                 }
                 if (strcmp(opt, "--timeout") == 0) {
@@ -374,7 +439,7 @@ int cli_cmd_run(const struct cli_opts *o, int argc, char **argv)
                 [POLICY_CAPS] = { "--caps-policy", "caps_policy", "capability policy", true, -1, NULL, NULL },
                 [POLICY_LANDLOCK] = { "--landlock-policy", "landlock_policy", "Landlock policy", true, -1, NULL, NULL },
         } };
-        int stdio[3 + POLICY_MAX], sfd, code = CLI_EXIT_NUCLEUS;
+        int stdio[3 + POLICY_MAX + RUN_VOLUMES_MAX], sfd, code = CLI_EXIT_NUCLEUS;
         size_t nfds = 3;
         long long create_id;
         json_t *params;
@@ -419,6 +484,14 @@ int cli_cmd_run(const struct cli_opts *o, int argc, char **argv)
                 for (int k = 0; k < POLICY_MAX; k++)
                         if (ro.policy[k].fd >= 0)
                                 stdio[nfds++] = ro.policy[k].fd;
+        }
+        if (ro.nvol) {
+                json_t *vols = json_array();
+                for (size_t i = 0; i < ro.nvol; i++) {
+                        json_array_append_new(vols, json_pack("{s:s, s:b}", "dest", ro.vol[i].dest, "readonly", ro.vol[i].readonly));
+                        stdio[nfds++] = ro.vol[i].fd;
+                }
+                json_object_set_new(params, "volumes", vols);
         }
         create_id = cli_send(&st.conn, "sandbox.create", params, nfds ? stdio : NULL, nfds);
         if (create_id < 0) {

@@ -5,7 +5,8 @@
 #include <stddef.h>
 #include <sys/types.h>
 
-#define NC_FDPASS_MAX 8
+/* stdio (3) + policy files (3) + volumes (16), with room to spare */
+#define NC_FDPASS_MAX 32
 
 /* Sends buf (which must be non-empty) with nfds descriptors. Returns bytes sent or -errno.
  * flags are passed to sendmsg (MSG_NOSIGNAL is always added). */

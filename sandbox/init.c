@@ -29,6 +29,7 @@
 #include "macros.h"
 #include "mounts.h"
 #include "seccomp_profile.h"
+#include "volumes.h"
 #include "netns.h"
 #include "spec.h"
 
@@ -176,8 +177,8 @@ static void claim(const struct sbx_config *cfg, struct workload *w)
 {
         struct sbx_failure fail = { 0 };
         struct nc_err err = { { 0 } };
-        int fds[3] = { -1, -1, -1 }, r;
-        size_t nfds = 3;
+        int fds[3 + SBX_VOLUMES_MAX], r;
+        size_t nfds = ARRAY_SIZE(fds);
         struct nc_spec *spec = NULL;
         json_t *msg = NULL;
         char buf[1024];
@@ -186,13 +187,22 @@ static void claim(const struct sbx_config *cfg, struct workload *w)
         if (r <= 0)
                 _exit(r == 0 ? 0 : 125);   /* released without a claim */
         expect_op(msg, "claim");
-        if (nfds != 3)
-                sbx_ctl_die(CTL_FD, 125, "claim", EPROTO, "a claim carries 3 stdio descriptors, got %zu", nfds);
+        const json_t *vols = json_object_get(msg, "volumes");
+        size_t nvol = json_array_size(vols);
+        if (nfds != 3 + nvol)
+                sbx_ctl_die(CTL_FD, 125, "claim", EPROTO, "a claim carries 3 stdio descriptors and one per volume, got %zu", nfds);
+        struct sbx_landlock_extra extra[SBX_VOLUMES_MAX];
+        char dests[SBX_VOLUMES_MAX][1024];
         if (nc_spec_from_json(json_object_get(msg, "spec"), &spec, &err) < 0)
                 sbx_ctl_die(CTL_FD, 125, "claim", EINVAL, "%s", err.msg);
         json_t *profile = json_incref(json_object_get(msg, "seccomp_profile"));
         json_t *caps_json = json_incref(json_object_get(msg, "caps_policy"));
         json_t *landlock_json = json_incref(json_object_get(msg, "landlock_policy"));
+        for (size_t i = 0; i < nvol; i++) {
+                const json_t *v = json_array_get(vols, i);
+                snprintf(dests[i], sizeof(dests[i]), "%s", json_string_value(json_object_get(v, "dest")) ?: "");
+                extra[i] = (struct sbx_landlock_extra){ dests[i], !json_is_true(json_object_get(v, "readonly")) };
+        }
         json_decref(msg);
 
         const char *hostname = spec->hostname ? spec->hostname : "nucleus";
@@ -200,6 +210,12 @@ static void claim(const struct sbx_config *cfg, struct workload *w)
                 sbx_ctl_die(CTL_FD, 125, "hostname", errno, "sethostname '%s'", hostname);
         if (sbx_mounts_finish_etc(hostname, &fail) < 0)
                 die_failure(&fail);
+        /* Volumes before Landlock: a Landlock domain can no longer mount. */
+        for (size_t i = 0; i < nvol; i++) {
+                if (sbx_volume_attach(fds[3 + i], dests[i], &fail) < 0)
+                        die_failure(&fail);
+                close(fds[3 + i]);
+        }
         /* Last of init's file system work: a Landlock domain may no longer mount. Applied
          * here, once, so the workload and every later exec or probe (all forked by init)
          * share one domain. A baseline step: without Landlock nothing runs. */
@@ -209,7 +225,7 @@ static void claim(const struct sbx_config *cfg, struct workload *w)
                 sbx_ctl_die(CTL_FD, 125, "landlock", EINVAL, "%s", err.msg);
         json_decref(landlock_json);
         json_t *degraded = json_array();
-        if (sbx_landlock_apply(llp.rules ? &llp : NULL, NULL, &ll, &fail) < 0) {
+        if (sbx_landlock_apply(llp.rules ? &llp : NULL, extra, nvol, &ll, &fail) < 0) {
                 /* Only a kernel without Landlock at all may be tolerated, and only when
                  * asked; a policy's unmet min_abi is a requirement, never degraded. */
                 if (!(spec->allow_degraded_security && ll.abi == 0 && fail.err == EOPNOTSUPP))

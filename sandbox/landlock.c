@@ -309,13 +309,13 @@ void sbx_landlock_policy_done(struct sbx_landlock_policy *p)
         *p = (struct sbx_landlock_policy){ 0 };
 }
 
-int sbx_landlock_apply_default(const char *const *extra_rw, struct sbx_landlock_report *report,
-                               struct sbx_failure *fail)
+int sbx_landlock_apply_default(const struct sbx_landlock_extra *extra, size_t nextra,
+                               struct sbx_landlock_report *report, struct sbx_failure *fail)
 {
-        return sbx_landlock_apply(NULL, extra_rw, report, fail);
+        return sbx_landlock_apply(NULL, extra, nextra, report, fail);
 }
 
-int sbx_landlock_apply(const struct sbx_landlock_policy *policy, const char *const *extra_rw,
+int sbx_landlock_apply(const struct sbx_landlock_policy *policy, const struct sbx_landlock_extra *extra, size_t nextra,
                        struct sbx_landlock_report *report, struct sbx_failure *fail)
 {
         struct ll_ruleset_attr attr = { 0 };
@@ -375,12 +375,14 @@ int sbx_landlock_apply(const struct sbx_landlock_policy *policy, const char *con
                 if (r < 0)
                         return r;
         }
-        for (const char *const *p = extra_rw; p && *p; p++) {
-                if ((*p)[0] != '/') {
-                        sbx_failure_set(fail, "landlock", EINVAL, "Writable path '%s' is not absolute", *p);
+        /* Volumes: read, or read-write; never execute. */
+        for (size_t i = 0; i < nextra; i++) {
+                if (extra[i].path[0] != '/') {
+                        sbx_failure_set(fail, "landlock", EINVAL, "Volume path '%s' is not absolute", extra[i].path);
                         return -EINVAL;
                 }
-                r = add_path_rule(ruleset, attr.handled_access_fs, *p, LL_RW_NOEXEC, false, fail);
+                r = add_path_rule(ruleset, attr.handled_access_fs, extra[i].path, extra[i].writable ? LL_RW_NOEXEC : LL_R,
+                                  false, fail);
                 if (r < 0)
                         return r;
         }

@@ -36,16 +36,20 @@ struct sbx_landlock_report {
  * CAP_SYS_ADMIN in its user namespace, which is what landlock_restrict_self() asks of a
  * process that has not set it, and each child sets it for itself before execve.
  *
- * `extra_rw` is a NULL-terminated list of absolute paths (NULL for none) granted read
- * and write but not execute: writable volumes. Unlike the default paths, which are
+ * `extra` lists volume mount points (absolute): granted read, or read and write, never
+ * execute. Unlike the default paths, which are
  * skipped when absent, a missing extra path is an error, since the caller asked for it.
  *
  * Either the whole policy is in effect or nothing is. Returns 0, or -errno with fail set
  * (stage "landlock"). -EOPNOTSUPP with report->abi == 0 when the kernel has no Landlock
  * (not built, or not in lsm= at boot): the caller decides whether that is fatal. On
  * failure the report says what the kernel offers, but no extras are in effect. */
-int sbx_landlock_apply_default(const char *const *extra_rw, struct sbx_landlock_report *report,
-                               struct sbx_failure *fail);
+struct sbx_landlock_extra {
+        const char *path;
+        bool writable;
+};
+int sbx_landlock_apply_default(const struct sbx_landlock_extra *extra, size_t nextra,
+                               struct sbx_landlock_report *report, struct sbx_failure *fail);
 
 /* A Landlock policy (the seed's TOML, as JSON): {"min_abi": 3, "rules": [{"path": "/bin",
  * "access": ["read", "execute"]}, ...]}. Access words: read, readdir, write, execute,
@@ -62,7 +66,7 @@ int sbx_landlock_policy_from_json(const json_t *j, struct sbx_landlock_policy *r
 void sbx_landlock_policy_done(struct sbx_landlock_policy *p);
 /* As sbx_landlock_apply_default, with the policy's rules (NULL: the default); fails
  * with -EOPNOTSUPP when the kernel's ABI is below the policy's min_abi. */
-int sbx_landlock_apply(const struct sbx_landlock_policy *policy, const char *const *extra_rw,
+int sbx_landlock_apply(const struct sbx_landlock_policy *policy, const struct sbx_landlock_extra *extra, size_t nextra,
                        struct sbx_landlock_report *report, struct sbx_failure *fail);
 
 /* {"abi":7,"extras":["refer","truncate","ioctl_dev","scope_signal","scope_abstract_unix"]};

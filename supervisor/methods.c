@@ -105,14 +105,16 @@ static int open_null_stdio(int fds[3])
 static void m_create(struct sup_conn *c, json_t *id, json_t *params)
 {
         static const char *const known[] = { "spec", "wait", "stdio", "foreground", "auto_remove", "seccomp_profile",
-                                             "caps_policy", "landlock_policy", "timeout", NULL };
+                                             "caps_policy", "landlock_policy", "timeout", "volumes", NULL };
         struct nc_err err = { { 0 } };
         struct nc_spec *spec = NULL;
         struct sup *s = c->sup;
         struct sup_sandbox *sb;
         bool wait, foreground, auto_remove;
         const char *stdio;
-        int fds[3 + SUP_POLICY_MAX] = { -1, -1, -1, -1, -1, -1 }, r;
+        int fds[3 + SUP_POLICY_MAX + SBX_VOLUMES_MAX], r;
+        const json_t *vols = json_object_get(params, "volumes");
+        size_t nvol = json_array_size(vols);
         struct sup_policy pol[SUP_POLICY_MAX] = { 0 };
         bool has[SUP_POLICY_MAX];
         size_t nfds, k;
@@ -122,16 +124,23 @@ static void m_create(struct sup_conn *c, json_t *id, json_t *params)
         if (nc_param_string(params, "stdio", false, &stdio, &err) < 0)
                 goto bad;
         stdio = stdio ? stdio : "null";
+        for (k = 0; k < ARRAY_SIZE(fds); k++)
+                fds[k] = -1;
+        if (vols && (!json_is_array(vols) || nvol > SBX_VOLUMES_MAX)) {
+                nc_err_set(&err, "parameter 'volumes' must be an array of at most %d {dest, readonly}", SBX_VOLUMES_MAX);
+                goto bad;
+        }
         /* The descriptors, in order: stdin, stdout, stderr (stdio "passed"), then one per
-         * policy given: seccomp_profile, caps_policy, landlock_policy. */
-        nfds = strcmp(stdio, "passed") == 0 ? 3 : 0;
+         * policy given (seccomp_profile, caps_policy, landlock_policy), then one per
+         * volume. */
+        nfds = (strcmp(stdio, "passed") == 0 ? 3 : 0) + nvol;
         for (k = 0; k < SUP_POLICY_MAX; k++) {
                 const json_t *p = json_object_get(params, sup_policy_kinds[k].param);
                 has[k] = p && !json_is_null(p);
                 nfds += has[k];
         }
         if (nfds > 0) {
-                int taken[3 + SUP_POLICY_MAX];
+                int taken[3 + SUP_POLICY_MAX + SBX_VOLUMES_MAX];
                 size_t n = 0;
 
                 if (sup_conn_take_fds(c, taken, nfds) < 0) {
@@ -145,6 +154,8 @@ static void m_create(struct sup_conn *c, json_t *id, json_t *params)
                 for (k = 0; k < SUP_POLICY_MAX; k++)
                         if (has[k])
                                 fds[3 + k] = taken[n++];
+                for (k = 0; k < nvol; k++)
+                        fds[3 + SUP_POLICY_MAX + k] = taken[n++];
         }
         if (strcmp(stdio, "passed") == 0) {
                 /* taken above */
@@ -174,6 +185,22 @@ static void m_create(struct sup_conn *c, json_t *id, json_t *params)
         }
         if (check_policy(spec, &err) < 0)
                 goto bad;
+        char vsrc[SBX_VOLUMES_MAX][4096];
+        for (k = 0; k < nvol; k++) {
+                const json_t *v = json_array_get(vols, k);
+                static const char *const vknown[] = { "dest", "readonly", NULL };
+                const char *dest = json_string_value(json_object_get(v, "dest"));
+
+                if (!json_is_object(v) || nc_params_only(v, vknown, &err) < 0)
+                        goto bad;
+                if (sbx_volume_check(fds[3 + SUP_POLICY_MAX + k], dest, vsrc[k], sizeof(vsrc[k]), &err) < 0)
+                        goto bad;
+                for (size_t m = 0; m < k; m++)
+                        if (strcmp(json_string_value(json_object_get(json_array_get(vols, m), "dest")), dest) == 0) {
+                                nc_err_set(&err, "two volumes on '%s'", dest);
+                                goto bad;
+                        }
+        }
         for (k = 0; k < SUP_POLICY_MAX; k++) {
                 static const char *const pknown[] = { "sha256", "policy", NULL };
                 const json_t *p = json_object_get(params, sup_policy_kinds[k].param);
@@ -241,6 +268,17 @@ static void m_create(struct sup_conn *c, json_t *id, json_t *params)
         fds[0] = fds[1] = fds[2] = -1;
         memcpy(sb->policies, pol, sizeof(pol));
         memset(pol, 0, sizeof(pol));
+        for (k = 0; k < nvol; k++) {
+                const json_t *v = json_array_get(vols, k);
+
+                sb->volumes[k] = (struct sup_volume){
+                        .src_fd = fds[3 + SUP_POLICY_MAX + k], .tree_fd = -1,
+                        .dest = strdup(json_string_value(json_object_get(v, "dest"))), .source = strdup(vsrc[k]),
+                        .readonly = json_is_true(json_object_get(v, "readonly")),
+                };
+                fds[3 + SUP_POLICY_MAX + k] = -1;
+        }
+        sb->nvolumes = nvol;
         fill_defaults(sb, spec);
         sb->spec = TAKE_PTR(spec);
         sb->owner_uid = c->cred.uid;

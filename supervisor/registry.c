@@ -44,6 +44,14 @@ void sup_sandbox_unlink_free(struct sup_sandbox *sb)
         json_decref(sb->landlock);
         json_decref(sb->degraded);
         json_decref(sb->limits_not_applied);
+        for (size_t i = 0; i < sb->nvolumes; i++) {
+                if (sb->volumes[i].src_fd >= 0)
+                        close(sb->volumes[i].src_fd);
+                if (sb->volumes[i].tree_fd >= 0)
+                        close(sb->volumes[i].tree_fd);
+                free(sb->volumes[i].dest);
+                free(sb->volumes[i].source);
+        }
         sup_logs_free(sb->logs);
         for (int i = 0; i < 2; i++)
                 if (sb->log_fd[i] >= 0)
@@ -195,6 +203,11 @@ json_t *sup_sandbox_inspect(const struct sup_sandbox *sb)
         json_object_set_new(j, "finished_at", time_or_null(sb->finished_ns));
         json_object_set_new(j, "foreground", json_boolean(sb->client_pidfd >= 0));
         json_object_set_new(j, "detached", json_boolean(sb->detached));
+        json_t *vols = json_array();
+        for (size_t i = 0; i < sb->nvolumes; i++)
+                json_array_append_new(vols, json_pack("{s:o, s:o, s:b}", "source", nc_json_bytes(sb->volumes[i].source), "dest",
+                                                      nc_json_bytes(sb->volumes[i].dest), "readonly", sb->volumes[i].readonly));
+        json_object_set_new(j, "volumes", vols);
         if (sb->logs)
                 json_object_set_new(j, "logs", json_pack("{s:s, s:I, s:I}", "file", sb->logs->path, "first_seq",
                                                          (json_int_t)sup_logs_first_seq(sb->logs), "next_seq",

@@ -155,16 +155,27 @@ static void reply_create_started(struct sup_sandbox *sb)
 
 static void send_claim(struct sup_sandbox *sb)
 {
-        json_t *msg = json_pack("{s:s, s:o}", "op", "claim", "spec", nc_spec_to_json(sb->spec));
+        json_t *msg = json_pack("{s:s, s:o, s:[]}", "op", "claim", "spec", nc_spec_to_json(sb->spec), "volumes");
+        int fds[3 + SBX_VOLUMES_MAX];
 
         for (int k = 0; k < SUP_POLICY_MAX; k++)
                 if (sb->policies[k].json)
                         json_object_set(msg, sup_policy_kinds[k].claim, sb->policies[k].json);
-        int r = sbx_ctl_send_json(sb->ctl, msg, sb->stdio, 3);
+        memcpy(fds, sb->stdio, sizeof(sb->stdio));
+        for (size_t i = 0; i < sb->nvolumes; i++) {
+                json_array_append_new(json_object_get(msg, "volumes"), json_pack("{s:s, s:b}", "dest", sb->volumes[i].dest,
+                                                                                  "readonly", sb->volumes[i].readonly));
+                fds[3 + i] = sb->volumes[i].tree_fd;
+        }
+        int r = sbx_ctl_send_json(sb->ctl, msg, fds, 3 + sb->nvolumes);
 
         for (int i = 0; i < 3; i++) {
                 close(sb->stdio[i]);
                 sb->stdio[i] = -1;
+        }
+        for (size_t i = 0; i < sb->nvolumes; i++) {
+                close(sb->volumes[i].tree_fd);
+                sb->volumes[i].tree_fd = -1;
         }
         if (r < 0) {
                 struct sbx_failure f;
@@ -485,6 +496,27 @@ static int apply_limits(struct sup_sandbox *sb)
         return 0;
 }
 
+/* The sandbox's id maps exist now: the volumes' trees can be idmapped through them. */
+static int prepare_volumes(struct sup_sandbox *sb)
+{
+        struct nc_err err = { { 0 } };
+        struct sbx_failure f;
+
+        for (size_t i = 0; i < sb->nvolumes; i++) {
+                struct sup_volume *v = &sb->volumes[i];
+                int r = sbx_volume_prepare(v->src_fd, sb->pid, v->readonly, &v->tree_fd, &err);
+
+                close(v->src_fd);
+                v->src_fd = -1;
+                if (r < 0) {
+                        sbx_failure_set(&f, "volume", r, "%s ('%s')", err.msg, v->source);
+                        fail(sb, &f);
+                        return r;
+                }
+        }
+        return 0;
+}
+
 void sup_sandbox_on_cloned(struct sup *s, const char *id, pid_t pid, int pidfd, int ctl)
 {
         struct sup_sandbox *sb = find_by_id(s, id);
@@ -505,7 +537,7 @@ void sup_sandbox_on_cloned(struct sup *s, const char *id, pid_t pid, int pidfd, 
                 sb->open_handles++;
                 sb->ctl_polling = uv_poll_start(&sb->ctl_poll, UV_READABLE, on_ctl) == 0;
         }
-        if (sb->stop_requested || apply_limits(sb) < 0)
+        if (sb->stop_requested || apply_limits(sb) < 0 || prepare_volumes(sb) < 0)
                 kill_now(sb);
 }
 

@@ -15,11 +15,12 @@
 #include "rpc.h"
 #include "cgroup.h"
 #include "sandbox.h"
+#include "volumes.h"
 #include "spec.h"
 #include "util.h"
 
 #define SUP_STOP_TIMEOUT_MS 10000
-#define SUP_CONN_MAX_FDS 16
+#define SUP_CONN_MAX_FDS 64
 #define SUP_CONN_MAX_OUT (16u * 1024 * 1024)
 #define SUP_MAX_CONNS 4096
 
@@ -143,6 +144,13 @@ struct sup_sandbox {
         uv_timer_t deadline;
         struct sup_exec *execs;
         long long next_exec_id;
+        struct sup_volume {
+                int src_fd;             /* the caller's descriptor, until the tree is made */
+                int tree_fd;            /* detached, idmapped tree, until the claim carries it */
+                char *dest, *source;
+                bool readonly;
+        } volumes[SBX_VOLUMES_MAX];
+        size_t nvolumes;
         struct sup_policy {
                 json_t *json;           /* validated, sent with the claim; NULL: the default */
                 char sha256[65];        /* of the caller's file, raw bytes */

@@ -1,0 +1,112 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include "volumes.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "macros.h"
+
+static bool under(const char *path, const char *dir)
+{
+        size_t n = strlen(dir);
+
+        return strncmp(path, dir, n) == 0 && (path[n] == 0 || path[n] == '/');
+}
+
+int sbx_volume_check(int src_fd, const char *dest, char *ret_source, size_t cap, struct nc_err *err)
+{
+        static const char *const sensitive[] = { "/boot", "/dev", "/etc", "/home", "/proc", "/root", "/run", "/sys",
+                                                 "/var/log", "/var/run" };
+        static const char *const reserved[] = { "/bin", "/boot", "/dev", "/etc", "/lib", "/lib32", "/lib64", "/libx32",
+                                                "/nix", "/proc", "/run/secrets", "/sbin", "/sys", "/usr" };
+        char link[64];
+        ssize_t n;
+
+        if (!dest || dest[0] != '/' || strstr(dest, "/../") || strstr(dest, "/./") || strstr(dest, "//") ||
+            (strlen(dest) > 3 && strcmp(dest + strlen(dest) - 3, "/..") == 0) || strlen(dest) >= 1024)
+                return nc_err_set(err, "volume destination '%.200s' must be an absolute path without . or .. components",
+                                  dest ? dest : "");
+        if (strcmp(dest, "/") == 0)
+                return nc_err_set(err, "volume destination '/' is refused: it would hide the sandbox's root");
+        for (size_t i = 0; i < ARRAY_SIZE(reserved); i++)
+                if (under(dest, reserved[i]))
+                        return nc_err_set(err, "volume destination '%s' is refused: %s belongs to the sandbox's own root "
+                                          "(use /data, /work, /mnt/..., /tmp/...)", dest, reserved[i]);
+        snprintf(link, sizeof(link), "/proc/self/fd/%d", src_fd);
+        n = readlink(link, ret_source, cap - 1);
+        if (n < 0)
+                return nc_err_set_errno(err, -errno, "volume source: cannot resolve the descriptor");
+        ret_source[n] = 0;
+        if (strcmp(ret_source, "/") == 0)
+                return nc_err_set(err, "volume source '/' is refused: the whole host would be visible");
+        for (size_t i = 0; i < ARRAY_SIZE(sensitive); i++)
+                if (under(ret_source, sensitive[i]))
+                        return nc_err_set(err, "volume source '%s' is refused: nothing under %s is shared with a sandbox",
+                                          ret_source, sensitive[i]);
+        return 0;
+}
+
+int sbx_volume_prepare(int src_fd, pid_t init_pid, bool readonly, int *ret_tree, struct nc_err *err)
+{
+        struct mount_attr attr = { .attr_set = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC | MOUNT_ATTR_IDMAP |
+                                               (readonly ? MOUNT_ATTR_RDONLY : 0) };
+        _cleanup_close_ int tree = -1, userns = -1;
+        char path[64];
+
+        tree = open_tree(src_fd, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH | AT_RECURSIVE);
+        if (tree < 0)
+                return nc_err_set_errno(err, -errno, "volume: open_tree failed");
+        snprintf(path, sizeof(path), "/proc/%d/ns/user", (int)init_pid);
+        userns = open(path, O_RDONLY | O_CLOEXEC);
+        if (userns < 0)
+                return nc_err_set_errno(err, -errno, "volume: cannot open the sandbox's user namespace");
+        attr.userns_fd = (uint64_t)userns;
+        if (mount_setattr(tree, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr, sizeof(attr)) < 0)
+                return nc_err_set_errno(err, -errno, "volume: the source's file system cannot be idmapped (mount_setattr)");
+        *ret_tree = TAKE_FD(tree);
+        return 0;
+}
+
+static int mkdir_parents_in_sandbox(char *path)
+{
+        for (char *p = path + 1; *p; p++) {
+                if (*p != '/')
+                        continue;
+                *p = 0;
+                if (mkdir(path, 0755) < 0 && errno != EEXIST) {
+                        *p = '/';
+                        return -errno;
+                }
+                *p = '/';
+        }
+        return 0;
+}
+
+int sbx_volume_attach(int tree, const char *dest, struct sbx_failure *fail)
+{
+        char path[1024];
+        struct stat st;
+
+        snprintf(path, sizeof(path), "%s", dest);
+        if (fstat(tree, &st) < 0 || mkdir_parents_in_sandbox(path) < 0) {
+                sbx_failure_set(fail, "volume", errno, "Failed to create the parents of '%s'", dest);
+                return -errno;
+        }
+        /* The mount point: a directory for a directory, an empty file for a file. */
+        if (S_ISDIR(st.st_mode) ? mkdir(path, 0755) < 0 && errno != EEXIST
+                                : mknod(path, S_IFREG | 0644, 0) < 0 && errno != EEXIST) {
+                sbx_failure_set(fail, "volume", errno, "Failed to create the mount point '%s'", dest);
+                return -errno;
+        }
+        if (move_mount(tree, "", AT_FDCWD, path, MOVE_MOUNT_F_EMPTY_PATH) < 0) {
+                sbx_failure_set(fail, "volume", errno, "Failed to mount the volume on '%s'", dest);
+                return -errno;
+        }
+        return 0;
+}

@@ -1,0 +1,29 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Volumes: host directories or files the caller could open, mounted into a sandbox.
+ *
+ * The caller opens the source (its own access decides what it can share) and passes
+ * the descriptor. The supervisor side turns it into a detached mount tree with
+ * open_tree(OPEN_TREE_CLONE), idmapped through the sandbox's user namespace (so host
+ * root's files are root's inside, and what the sandbox writes is host root's), made
+ * nosuid, nodev, noexec and, for :ro, read-only. init then move_mount()s the tree onto
+ * its destination, after pivot_root and before Landlock, which grants the destination
+ * read or read-write (never execute). A plain bind from inside the sandbox could not
+ * do this: the caller's descriptor belongs to the host's mount namespace. */
+#pragma once
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "sandbox.h"
+
+#define SBX_VOLUMES_MAX 16
+
+/* Refuses sensitive sources (/, /boot, /dev, /etc, /home, /proc, /root, /run, /sys,
+ * /var/log, /var/run and below) and reserved destinations (/, /bin, /boot, /dev, /etc,
+ * /lib*, /nix, /proc, /run/secrets, /sbin, /sys, /usr and below), naming the value and
+ * why. ret_source receives the source's path, for inspect. */
+int sbx_volume_check(int src_fd, const char *dest, char *ret_source, size_t cap, struct nc_err *err);
+/* Supervisor side, after the sandbox's id maps exist: the detached tree to send. */
+int sbx_volume_prepare(int src_fd, pid_t init_pid, bool readonly, int *ret_tree, struct nc_err *err);
+/* init side, after pivot_root: mounts tree on dest (creating it, and its parents). */
+int sbx_volume_attach(int tree, const char *dest, struct sbx_failure *fail);
