@@ -35,6 +35,9 @@ static void usage(FILE *f)
                 "                       nucleusd's log store (nucleus logs ID)\n"
                 "  --timeout SECONDS    kill the sandbox when its time is up (final reason: timeout)\n"
                 "  -v, --volume SRC:DEST[:ro|rw]  mount a host directory or file (default rw; never executable)\n"
+                "  --tmpfs DEST[:SIZE][:ro|rw]    a private tmpfs (default 64M, mode 0700, the workload's owner)\n"
+                "  -u, --user U         the workload's uid inside (a number, root or nobody; numeric needs --group)\n"
+                "  --group G            its gid (a number, root or nogroup); --additional-group G adds one\n"
                 "  --rm                 remove the sandbox when it exits\n"
                 "  --allow-degraded-security  run without Landlock on a kernel that has none (warned, marked in inspect)\n"
                 "  --memory SIZE        memory limit (512M, 2G); the sandbox is killed as a whole when it runs out\n"
@@ -145,7 +148,7 @@ enum { POLICY_SECCOMP, POLICY_CAPS, POLICY_LANDLOCK, POLICY_MAX };
 #define RUN_VOLUMES_MAX 16
 
 struct run_opts {
-        bool rm, detach;
+        bool rm, detach, user_numeric, group_given;
         struct {
                 int fd;
                 char *dest;
@@ -255,7 +258,8 @@ static int build_spec(int argc, char **argv, struct nc_spec *spec, struct run_op
                                                           "--seccomp-profile", "--caps-policy-sha256", "--caps-policy",
                                                           "--landlock-policy-sha256", "--landlock-policy",
                                                           "--memory", "--cpus", "--cpu-weight", "--pids", "--io-limit",
-                                                          "--timeout", "--volume", "-v" };
+                                                          "--timeout", "--volume", "-v", "--user", "-u", "--group",
+                                                          "--additional-group", "--tmpfs" };
                 const char *opt = NULL;
                 for (size_t k = 0; k < ARRAY_SIZE(with_value) && !opt; k++) {
                         n = strlen(with_value[k]);
@@ -324,6 +328,50 @@ static int build_spec(int argc, char **argv, struct nc_spec *spec, struct run_op
                                 return -EINVAL;
                         }
                         spec->limits.memory = (long long)bytes;
+                        continue;
+                }
+                if (strcmp(opt, "--user") == 0 || strcmp(opt, "-u") == 0 || strcmp(opt, "--group") == 0 ||
+                    strcmp(opt, "--additional-group") == 0) {
+                        /* The sandbox's /etc/passwd knows root and nobody; anything else is a number. */
+                        bool user = opt[2] == 'u' || opt[1] == 'u';
+                        char *end;
+                        long v = strcmp(val, "root") == 0 ? 0
+                                 : strcmp(val, user ? "nobody" : "nogroup") == 0 ? 65534
+                                 : strtol(val, &end, 10);
+                        if (strcmp(val, "root") && strcmp(val, user ? "nobody" : "nogroup") && (*end || end == val)) {
+                                fprintf(stderr, "nucleus: invalid %s '%s': a number from 0 to %d, or %s\n", opt, val, NC_ID_MAX,
+                                        user ? "root or nobody" : "root or nogroup");
+                                return -EINVAL;
+                        }
+                        if (v < 0 || v > NC_ID_MAX) {
+                                fprintf(stderr, "nucleus: invalid %s '%s': ids inside a sandbox go from 0 to %d\n", opt, val, NC_ID_MAX);
+                                return -EINVAL;
+                        }
+                        if (strcmp(opt, "--additional-group") == 0) {
+                                if (spec->ngroups >= NC_SPEC_GROUPS_MAX) {
+                                        fprintf(stderr, "nucleus: at most %d --additional-group\n", NC_SPEC_GROUPS_MAX);
+                                        return -EINVAL;
+                                }
+                                spec->groups[spec->ngroups++] = (unsigned)v;
+                        } else if (user) {
+                                spec->uid = (unsigned)v;
+                                ro->user_numeric = strcmp(val, "root") && strcmp(val, "nobody");
+                                if (!ro->group_given)
+                                        spec->gid = (unsigned)v;
+                        } else {
+                                spec->gid = (unsigned)v;
+                                ro->group_given = true;
+                        }
+                        continue;
+                }
+                if (strcmp(opt, "--tmpfs") == 0) {
+                        if (spec->ntmpfs >= NC_SPEC_TMPFS_MAX) {
+                                fprintf(stderr, "nucleus: at most %d --tmpfs\n", NC_SPEC_TMPFS_MAX);
+                                return -EINVAL;
+                        }
+                        if (nc_spec_tmpfs_parse(val, &spec->tmpfs[spec->ntmpfs], &err) < 0)
+                                goto bad;
+                        spec->ntmpfs++;
                         continue;
                 }
                 if (strcmp(opt, "--volume") == 0 || strcmp(opt, "-v") == 0) {
@@ -416,6 +464,10 @@ static int build_spec(int argc, char **argv, struct nc_spec *spec, struct run_op
                 _cleanup_free_ char *kv = NULL;
                 if (asprintf(&kv, "TERM=%s", term && *term ? term : "xterm") >= 0)
                         (void)nc_spec_setenv(spec, kv, NULL);
+        }
+        if (ro->user_numeric && !ro->group_given) {
+                fprintf(stderr, "nucleus: a numeric --user needs --group (as in the seed)\n");
+                return -EINVAL;
         }
         for (int k = 0; k < POLICY_MAX; k++)
                 if (ro->policy[k].sha256 && ro->policy[k].fd < 0) {

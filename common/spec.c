@@ -52,6 +52,8 @@ void nc_spec_free(struct nc_spec *s)
         strv_free(s->env);
         strv_free(s->seccomp_allow);
         free(s->cwd);
+        for (size_t i = 0; i < s->ntmpfs; i++)
+                free(s->tmpfs[i].dest);
         free(s);
 }
 
@@ -243,6 +245,81 @@ int nc_spec_io_parse(const char *str, struct nc_spec_io *ret, struct nc_err *err
         return 0;
 }
 
+int nc_spec_tmpfs_parse(const char *str, struct nc_spec_tmpfs *ret, struct nc_err *err)
+{
+        char buf[1100], *parts[3] = { NULL }, *save = NULL, *tok;
+        int n = 0;
+
+        *ret = (struct nc_spec_tmpfs){ 0 };
+        if (!str || strlen(str) >= sizeof(buf))
+                return nc_err_set(err, "invalid tmpfs '%.64s': use DEST[:SIZE][:ro|rw]", str ? str : "");
+        snprintf(buf, sizeof(buf), "%s", str);
+        for (tok = strtok_r(buf, ":", &save); tok && n < 3; tok = strtok_r(NULL, ":", &save))
+                parts[n++] = tok;
+        if (tok || n == 0 || parts[0][0] != '/')
+                return nc_err_set(err, "invalid tmpfs '%.64s': use DEST[:SIZE][:ro|rw] with an absolute DEST", str);
+        for (int i = 1; i < n; i++) {
+                uint64_t size;
+
+                if (strcmp(parts[i], "ro") == 0 || strcmp(parts[i], "rw") == 0)
+                        ret->readonly = strcmp(parts[i], "ro") == 0;
+                else if (i == 1 && nc_parse_size(parts[i], &size) == 0 && size >= 4096 && size <= (1ull << 40))
+                        ret->size = (long long)size;
+                else
+                        return nc_err_set(err, "invalid tmpfs '%.64s': '%s' is neither a size (64M) nor ro/rw", str, parts[i]);
+        }
+        ret->dest = strdup(parts[0]);
+        return ret->dest ? 0 : -ENOMEM;
+}
+
+static int user_from_json(const json_t *v, struct nc_spec *s, struct nc_err *err)
+{
+        const json_t *uid = json_object_get(v, "uid"), *gid = json_object_get(v, "gid"), *groups = json_object_get(v, "groups"), *g;
+        const char *key;
+        json_t *val;
+        size_t i;
+
+        if (!v || json_is_null(v))
+                return 0;
+        if (!json_is_object(v))
+                return nc_err_set(err, "'user' must be an object {\"uid\": N, \"gid\": N, \"groups\": [N, ...]}");
+        json_object_foreach((json_t *)v, key, val)
+                if (strcmp(key, "uid") && strcmp(key, "gid") && strcmp(key, "groups"))
+                        return nc_err_set(err, "unknown user field '%.32s' (accepted: uid, gid, groups)", key);
+        if ((uid && (!json_is_integer(uid) || json_integer_value(uid) < 0 || json_integer_value(uid) > NC_ID_MAX)) ||
+            (gid && (!json_is_integer(gid) || json_integer_value(gid) < 0 || json_integer_value(gid) > NC_ID_MAX)))
+                return nc_err_set(err, "user.uid and user.gid must be integers from 0 to %d (the ids mapped inside)", NC_ID_MAX);
+        s->uid = uid ? (unsigned)json_integer_value(uid) : 0;
+        s->gid = gid ? (unsigned)json_integer_value(gid) : 0;
+        if (groups && (!json_is_array(groups) || json_array_size(groups) > NC_SPEC_GROUPS_MAX))
+                return nc_err_set(err, "user.groups must be an array of at most %d gids", NC_SPEC_GROUPS_MAX);
+        json_array_foreach(groups, i, g) {
+                if (!json_is_integer(g) || json_integer_value(g) < 0 || json_integer_value(g) > NC_ID_MAX)
+                        return nc_err_set(err, "user.groups[%zu] must be an integer from 0 to %d", i, NC_ID_MAX);
+                s->groups[i] = (unsigned)json_integer_value(g);
+        }
+        s->ngroups = json_array_size(groups);
+        return 0;
+}
+
+static int tmpfs_from_json(const json_t *v, struct nc_spec *s, struct nc_err *err)
+{
+        const json_t *t;
+        size_t i;
+
+        if (!v || json_is_null(v))
+                return 0;
+        if (!json_is_array(v) || json_array_size(v) > NC_SPEC_TMPFS_MAX)
+                return nc_err_set(err, "'tmpfs' must be an array of at most %d \"DEST[:SIZE][:ro|rw]\"", NC_SPEC_TMPFS_MAX);
+        json_array_foreach(v, i, t) {
+                int r = nc_spec_tmpfs_parse(json_string_value(t), &s->tmpfs[i], err);
+                if (r < 0)
+                        return r;
+                s->ntmpfs = i + 1;
+        }
+        return 0;
+}
+
 static int limits_from_json(const json_t *v, struct nc_spec_limits *l, struct nc_err *err)
 {
         const char *key;
@@ -303,7 +380,7 @@ static int limits_from_json(const json_t *v, struct nc_spec_limits *l, struct nc
 int nc_spec_from_json(const json_t *j, struct nc_spec **ret, struct nc_err *err)
 {
         static const char *const known[] = { "name", "hostname", "args", "env", "cwd", "seccomp_allow", "rlimits",
-                                             "allow_degraded_security", "limits" };
+                                             "allow_degraded_security", "limits", "user", "tmpfs" };
         _cleanup_spec_ struct nc_spec *s = NULL;
         const char *key;
         json_t *v;
@@ -317,7 +394,7 @@ int nc_spec_from_json(const json_t *j, struct nc_spec **ret, struct nc_err *err)
                 for (size_t i = 0; i < ARRAY_SIZE(known) && !ok; i++)
                         ok = strcmp(key, known[i]) == 0;
                 if (!ok)
-                        return nc_err_set(err, "unknown spec field '%.64s' (accepted: name, hostname, args, env, cwd, seccomp_allow, rlimits, allow_degraded_security, limits)", key);
+                        return nc_err_set(err, "unknown spec field '%.64s' (accepted: name, hostname, args, env, cwd, seccomp_allow, rlimits, allow_degraded_security, limits, user, tmpfs)", key);
         }
         s = nc_spec_new();
         if (!s)
@@ -340,6 +417,9 @@ int nc_spec_from_json(const json_t *j, struct nc_spec **ret, struct nc_err *err)
         if ((r = rlimits_from_json(json_object_get(j, "rlimits"), &s->rlimits, err)) < 0)
                 return r;
         if ((r = limits_from_json(json_object_get(j, "limits"), &s->limits, err)) < 0)
+                return r;
+        if ((r = user_from_json(json_object_get(j, "user"), s, err)) < 0 ||
+            (r = tmpfs_from_json(json_object_get(j, "tmpfs"), s, err)) < 0)
                 return r;
         v = json_object_get(j, "allow_degraded_security");
         if (v && !json_is_boolean(v))
@@ -369,6 +449,22 @@ json_t *nc_spec_to_json(const struct nc_spec *s)
                 json_object_set_new(j, "seccomp_allow", strv_to_json(s->seccomp_allow));
         if (s->allow_degraded_security)
                 json_object_set_new(j, "allow_degraded_security", json_true());
+        if (s->uid || s->gid || s->ngroups) {
+                json_t *g = json_array();
+                for (size_t i = 0; i < s->ngroups; i++)
+                        json_array_append_new(g, json_integer(s->groups[i]));
+                json_object_set_new(j, "user", json_pack("{s:i, s:i, s:o}", "uid", (int)s->uid, "gid", (int)s->gid, "groups", g));
+        }
+        if (s->ntmpfs) {
+                json_t *t = json_array();
+                for (size_t i = 0; i < s->ntmpfs; i++) {
+                        char line[1200];
+                        snprintf(line, sizeof(line), "%s:%lld:%s", s->tmpfs[i].dest,
+                                 s->tmpfs[i].size ? s->tmpfs[i].size : 64ll << 20, s->tmpfs[i].readonly ? "ro" : "rw");
+                        json_array_append_new(t, json_string(line));
+                }
+                json_object_set_new(j, "tmpfs", t);
+        }
         json_t *lim = json_object();
         if (s->limits.memory)
                 json_object_set_new(lim, "memory", json_integer(s->limits.memory));

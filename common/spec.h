@@ -48,6 +48,16 @@ struct nc_spec_limits {
 /* "MAJ:MIN riops=N wiops=N rbps=N wbps=N" (any subset of the keys, at least one). */
 int nc_spec_io_parse(const char *s, struct nc_spec_io *ret, struct nc_err *err);
 
+#define NC_SPEC_GROUPS_MAX 32
+#define NC_SPEC_TMPFS_MAX 16
+#define NC_ID_MAX 65535         /* ids inside: the user namespace maps 0..65535 */
+
+struct nc_spec_tmpfs {
+        char *dest;
+        long long size;         /* bytes; 0: 64 MiB */
+        bool readonly;
+};
+
 struct nc_spec {
         char *name;        /* NULL: the id is the name */
         char *hostname;    /* NULL: the name, else the first 12 characters of the id */
@@ -64,7 +74,16 @@ struct nc_spec {
          * a mark in inspect. Every other lock-down step stays fatal. */
         bool allow_degraded_security;
         struct nc_spec_limits limits;
+        /* The workload's identity inside (0 = root of the namespace). */
+        unsigned uid, gid;
+        unsigned groups[NC_SPEC_GROUPS_MAX];
+        size_t ngroups;
+        struct nc_spec_tmpfs tmpfs[NC_SPEC_TMPFS_MAX];
+        size_t ntmpfs;
 };
+
+/* "DEST[:SIZE][:ro|rw]" as --tmpfs takes it. */
+int nc_spec_tmpfs_parse(const char *s, struct nc_spec_tmpfs *ret, struct nc_err *err);
 
 struct nc_spec *nc_spec_new(void);
 void nc_spec_free(struct nc_spec *s);

@@ -77,9 +77,16 @@ static void lock_down(const struct sbx_exec *x)
 
         if (sbx_caps_drop_bounding(x->caps_policy, &f) < 0)
                 die_failure(x, &f);
-        /* Root of the namespace for now; --user/--group arrive with the service modes. */
-        if (setgroups(0, NULL) < 0 || setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0)
-                sbx_ctl_die(x->errfd, 125, "identity", errno, "Failed to set the workload's identity");
+        /* A capability policy survives a change to a non-root uid only with keepcaps
+         * (and, across execve, only through the ambient set). */
+        gid_t groups[NC_SPEC_GROUPS_MAX];
+        for (size_t i = 0; i < x->ngroups && i < NC_SPEC_GROUPS_MAX; i++)
+                groups[i] = (gid_t)x->groups[i];
+        if (x->uid != 0 && x->caps_policy && prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0)
+                sbx_ctl_die(x->errfd, 125, "identity", errno, "PR_SET_KEEPCAPS");
+        if (setgroups(x->ngroups, groups) < 0 || setresgid(x->gid, x->gid, x->gid) < 0 ||
+            setresuid(x->uid, x->uid, x->uid) < 0)
+                sbx_ctl_die(x->errfd, 125, "identity", errno, "Failed to become uid %u gid %u", x->uid, x->gid);
         if (sbx_caps_clear(x->caps, x->caps_policy, &f) < 0)
                 die_failure(x, &f);
         if (sbx_rlimits_apply(x->rlimits, &f) < 0)

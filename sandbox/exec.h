@@ -21,6 +21,9 @@ struct sbx_exec {
         const struct sbx_caps_policy *caps_policy;      /* NULL: drop everything */
         const struct sbx_seccomp_prog *seccomp;
         const struct nc_spec_rlimits *rlimits;
+        unsigned uid, gid;
+        const unsigned *groups;
+        size_t ngroups;
 };
 
 /* Never returns. Does not allocate or log: a failure goes to errfd as

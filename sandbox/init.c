@@ -147,7 +147,8 @@ static pid_t spawn(struct workload *w, char *const *argv, char *const *envp, con
                 .argv = argv, .envp = envp, .path = path ? path : NC_SPEC_DEFAULT_PATH, .cwd = cwd,
                 .stdio = { fds[0], fds[1], fds[2] }, .errfd = errpipe[1], .caps = w->caps,
                 .caps_policy = w->have_caps_policy ? &w->caps_policy : NULL, .seccomp = w->seccomp,
-                .rlimits = &w->spec->rlimits,
+                .rlimits = &w->spec->rlimits, .uid = w->spec->uid, .gid = w->spec->gid, .groups = w->spec->groups,
+                .ngroups = w->spec->ngroups,
         };
         pid = fork();
         if (pid == 0)
@@ -191,7 +192,8 @@ static void claim(const struct sbx_config *cfg, struct workload *w)
         size_t nvol = json_array_size(vols);
         if (nfds != 3 + nvol)
                 sbx_ctl_die(CTL_FD, 125, "claim", EPROTO, "a claim carries 3 stdio descriptors and one per volume, got %zu", nfds);
-        struct sbx_landlock_extra extra[SBX_VOLUMES_MAX];
+        struct sbx_landlock_extra extra[SBX_VOLUMES_MAX + NC_SPEC_TMPFS_MAX];
+        size_t nextra = 0;
         char dests[SBX_VOLUMES_MAX][1024];
         if (nc_spec_from_json(json_object_get(msg, "spec"), &spec, &err) < 0)
                 sbx_ctl_die(CTL_FD, 125, "claim", EINVAL, "%s", err.msg);
@@ -201,7 +203,7 @@ static void claim(const struct sbx_config *cfg, struct workload *w)
         for (size_t i = 0; i < nvol; i++) {
                 const json_t *v = json_array_get(vols, i);
                 snprintf(dests[i], sizeof(dests[i]), "%s", json_string_value(json_object_get(v, "dest")) ?: "");
-                extra[i] = (struct sbx_landlock_extra){ dests[i], !json_is_true(json_object_get(v, "readonly")) };
+                extra[nextra++] = (struct sbx_landlock_extra){ dests[i], !json_is_true(json_object_get(v, "readonly")) };
         }
         json_decref(msg);
 
@@ -216,6 +218,13 @@ static void claim(const struct sbx_config *cfg, struct workload *w)
                         die_failure(&fail);
                 close(fds[3 + i]);
         }
+        for (size_t i = 0; i < spec->ntmpfs; i++) {
+                const struct nc_spec_tmpfs *t = &spec->tmpfs[i];
+
+                if (sbx_tmpfs_attach(t->dest, t->size, t->readonly, spec->uid, spec->gid, &fail) < 0)
+                        die_failure(&fail);
+                extra[nextra++] = (struct sbx_landlock_extra){ t->dest, !t->readonly };
+        }
         /* Last of init's file system work: a Landlock domain may no longer mount. Applied
          * here, once, so the workload and every later exec or probe (all forked by init)
          * share one domain. A baseline step: without Landlock nothing runs. */
@@ -225,7 +234,7 @@ static void claim(const struct sbx_config *cfg, struct workload *w)
                 sbx_ctl_die(CTL_FD, 125, "landlock", EINVAL, "%s", err.msg);
         json_decref(landlock_json);
         json_t *degraded = json_array();
-        if (sbx_landlock_apply(llp.rules ? &llp : NULL, extra, nvol, &ll, &fail) < 0) {
+        if (sbx_landlock_apply(llp.rules ? &llp : NULL, extra, nextra, &ll, &fail) < 0) {
                 /* Only a kernel without Landlock at all may be tolerated, and only when
                  * asked; a policy's unmet min_abi is a requirement, never degraded. */
                 if (!(spec->allow_degraded_security && ll.abi == 0 && fail.err == EOPNOTSUPP))

@@ -19,25 +19,34 @@ static bool under(const char *path, const char *dir)
         return strncmp(path, dir, n) == 0 && (path[n] == 0 || path[n] == '/');
 }
 
+int sbx_dest_check(const char *what, const char *dest, struct nc_err *err)
+{
+        static const char *const reserved[] = { "/bin", "/boot", "/dev", "/etc", "/lib", "/lib32", "/lib64", "/libx32",
+                                                "/nix", "/proc", "/run/secrets", "/sbin", "/sys", "/usr" };
+
+        if (!dest || dest[0] != '/' || strstr(dest, "/../") || strstr(dest, "/./") || strstr(dest, "//") ||
+            (strlen(dest) > 3 && strcmp(dest + strlen(dest) - 3, "/..") == 0) || strlen(dest) >= 1024)
+                return nc_err_set(err, "%s destination '%.200s' must be an absolute path without . or .. components", what,
+                                  dest ? dest : "");
+        if (strcmp(dest, "/") == 0)
+                return nc_err_set(err, "%s destination '/' is refused: it would hide the sandbox's root", what);
+        for (size_t i = 0; i < ARRAY_SIZE(reserved); i++)
+                if (under(dest, reserved[i]))
+                        return nc_err_set(err, "%s destination '%s' is refused: %s belongs to the sandbox's own root "
+                                          "(use /data, /work, /mnt/..., /tmp/...)", what, dest, reserved[i]);
+        return 0;
+}
+
 int sbx_volume_check(int src_fd, const char *dest, char *ret_source, size_t cap, struct nc_err *err)
 {
         static const char *const sensitive[] = { "/boot", "/dev", "/etc", "/home", "/proc", "/root", "/run", "/sys",
                                                  "/var/log", "/var/run" };
-        static const char *const reserved[] = { "/bin", "/boot", "/dev", "/etc", "/lib", "/lib32", "/lib64", "/libx32",
-                                                "/nix", "/proc", "/run/secrets", "/sbin", "/sys", "/usr" };
         char link[64];
         ssize_t n;
+        int r;
 
-        if (!dest || dest[0] != '/' || strstr(dest, "/../") || strstr(dest, "/./") || strstr(dest, "//") ||
-            (strlen(dest) > 3 && strcmp(dest + strlen(dest) - 3, "/..") == 0) || strlen(dest) >= 1024)
-                return nc_err_set(err, "volume destination '%.200s' must be an absolute path without . or .. components",
-                                  dest ? dest : "");
-        if (strcmp(dest, "/") == 0)
-                return nc_err_set(err, "volume destination '/' is refused: it would hide the sandbox's root");
-        for (size_t i = 0; i < ARRAY_SIZE(reserved); i++)
-                if (under(dest, reserved[i]))
-                        return nc_err_set(err, "volume destination '%s' is refused: %s belongs to the sandbox's own root "
-                                          "(use /data, /work, /mnt/..., /tmp/...)", dest, reserved[i]);
+        if ((r = sbx_dest_check("volume", dest, err)) < 0)
+                return r;
         snprintf(link, sizeof(link), "/proc/self/fd/%d", src_fd);
         n = readlink(link, ret_source, cap - 1);
         if (n < 0)
@@ -84,6 +93,23 @@ static int mkdir_parents_in_sandbox(char *path)
                         return -errno;
                 }
                 *p = '/';
+        }
+        return 0;
+}
+
+int sbx_tmpfs_attach(const char *dest, long long size, bool readonly, unsigned uid, unsigned gid, struct sbx_failure *fail)
+{
+        char path[1024], opts[128];
+
+        snprintf(path, sizeof(path), "%s", dest);
+        if (mkdir_parents_in_sandbox(path) < 0 || (mkdir(path, 0755) < 0 && errno != EEXIST)) {
+                sbx_failure_set(fail, "tmpfs", errno, "Failed to create '%s'", dest);
+                return -errno;
+        }
+        snprintf(opts, sizeof(opts), "size=%lld,mode=0700,uid=%u,gid=%u", size > 0 ? size : 64ll << 20, uid, gid);
+        if (mount("tmpfs", path, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC | (readonly ? MS_RDONLY : 0), opts) < 0) {
+                sbx_failure_set(fail, "tmpfs", errno, "Failed to mount a tmpfs on '%s'", dest);
+                return -errno;
         }
         return 0;
 }

@@ -23,6 +23,10 @@
  * /lib*, /nix, /proc, /run/secrets, /sbin, /sys, /usr and below), naming the value and
  * why. ret_source receives the source's path, for inspect. */
 int sbx_volume_check(int src_fd, const char *dest, char *ret_source, size_t cap, struct nc_err *err);
+/* The destination rules alone, for volumes and tmpfs alike. */
+int sbx_dest_check(const char *what, const char *dest, struct nc_err *err);
+/* init side: a tmpfs (nosuid, nodev, noexec, mode 0700, owned by the workload user). */
+int sbx_tmpfs_attach(const char *dest, long long size, bool readonly, unsigned uid, unsigned gid, struct sbx_failure *fail);
 /* Supervisor side, after the sandbox's id maps exist: the detached tree to send. */
 int sbx_volume_prepare(int src_fd, pid_t init_pid, bool readonly, int *ret_tree, struct nc_err *err);
 /* init side, after pivot_root: mounts tree on dest (creating it, and its parents). */

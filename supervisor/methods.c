@@ -72,6 +72,11 @@ static int check_policy(const struct nc_spec *spec, struct nc_err *err)
                 { RLIMIT_CORE, "core" },
         };
 
+        for (size_t i = 0; i < spec->ntmpfs; i++) {
+                int r = sbx_dest_check("tmpfs", spec->tmpfs[i].dest, err);
+                if (r < 0)
+                        return r;
+        }
         for (size_t i = 0; i < spec->nseccomp_allow; i++)
                 if (!sbx_seccomp_optin_valid(spec->seccomp_allow[i]))
                         return nc_err_set(err, "seccomp_allow: '%.64s' cannot be allowed: it is not on the opt-in list "
