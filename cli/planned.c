@@ -31,7 +31,7 @@ static const struct planned_flag flags[] = {
  { "--allow-chroot-fallback", 4, NULL },
         { "--proc-rw", 3, NULL }, { "--time-namespace", 3, NULL }, { "--disable-cgroup-namespace", 3, NULL },
         { "--context", 4, NULL }, { "--context-mode", 4, NULL }, { "--verify-context-integrity", 4, NULL },
-        { "--secret", 4, NULL }, { "--systemd-credential", 4, NULL },
+
  { "--env-fd", 4, NULL }, { "--rootfs", 4, NULL }, { "--rootfs-mode", 4, NULL },
         { "--agent-toolchain-rootfs", 4, NULL }, { "--verify-rootfs-attestation", 4, NULL },
         { "--require-kernel-lockdown", 4, NULL }, { "--workspace", 4, NULL }, { "--workspace-mode", 4, NULL },

@@ -36,6 +36,9 @@ static void usage(FILE *f)
                 "  --timeout SECONDS    kill the sandbox when its time is up (final reason: timeout)\n"
                 "  -v, --volume SRC:DEST[:ro|rw]  mount a host directory or file (default rw; never executable)\n"
                 "  --tmpfs DEST[:SIZE][:ro|rw]    a private tmpfs (default 64M, mode 0700, the workload's owner)\n"
+                "  --secret SRC:DEST              a file copied into the sandbox's /run/secrets tmpfs (0400);\n"
+                "                                 DEST elsewhere gets a read-only bind of it\n"
+                "  --systemd-credential NAME:DEST the same, from $CREDENTIALS_DIRECTORY/NAME\n"
                 "  -u, --user U         the workload's uid inside (a number, root or nobody; numeric needs --group)\n"
                 "  --group G            its gid (a number, root or nogroup); --additional-group G adds one\n"
                 "  --rm                 remove the sandbox when it exits\n"
@@ -153,8 +156,8 @@ struct run_opts {
                 int fd;
                 char *dest;
                 bool readonly;
-        } vol[RUN_VOLUMES_MAX];
-        size_t nvol;
+        } vol[RUN_VOLUMES_MAX], sec[RUN_VOLUMES_MAX];
+        size_t nvol, nsec;
         long long timeout_s;
         struct cli_policy policy[POLICY_MAX];
 };
@@ -167,6 +170,51 @@ static void run_opts_done(struct run_opts *ro)
                 close(ro->vol[i].fd);
                 free(ro->vol[i].dest);
         }
+        for (size_t i = 0; i < ro->nsec; i++) {
+                close(ro->sec[i].fd);
+                free(ro->sec[i].dest);
+        }
+}
+
+/* --secret SRC:DEST, --systemd-credential NAME:DEST ($CREDENTIALS_DIRECTORY/NAME).
+ * We open the file; nucleusd hands the descriptor to the sandbox's init, which copies
+ * the bytes into its /run/secrets tmpfs. */
+static int add_secret(struct run_opts *ro, const char *val, bool credential)
+{
+        char *copy = strdup(val), *dest, path[4096];
+        int fd;
+
+        if (!copy)
+                return -ENOMEM;
+        dest = strchr(copy, ':');
+        if (!dest || dest == copy || !dest[1] || ro->nsec >= RUN_VOLUMES_MAX) {
+                fprintf(stderr, "nucleus: invalid %s '%s': use %s:DEST (at most %d)\n", credential ? "--systemd-credential" : "--secret",
+                        val, credential ? "NAME" : "SRC", RUN_VOLUMES_MAX);
+                free(copy);
+                return -EINVAL;
+        }
+        *dest++ = 0;
+        if (credential) {
+                const char *dir = getenv("CREDENTIALS_DIRECTORY");
+                if (!dir || !*dir || strchr(copy, '/')) {
+                        fprintf(stderr, "nucleus: --systemd-credential %s: %s\n", copy,
+                                strchr(copy, '/') ? "a credential name has no '/'" : "CREDENTIALS_DIRECTORY is not set (not a systemd service with LoadCredential=)");
+                        free(copy);
+                        return -EINVAL;
+                }
+                snprintf(path, sizeof(path), "%s/%s", dir, copy);
+        } else
+                snprintf(path, sizeof(path), "%s", copy);
+        fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+        if (fd < 0) {
+                fprintf(stderr, "nucleus: secret '%s': %s\n", path, strerror(errno));
+                free(copy);
+                return -EINVAL;
+        }
+        ro->sec[ro->nsec].fd = fd;
+        ro->sec[ro->nsec++].dest = strdup(dest);
+        free(copy);
+        return 0;
 }
 
 /* SRC:DEST[:ro|rw]. We open SRC: what we cannot open, we cannot share. */
@@ -259,7 +307,8 @@ static int build_spec(int argc, char **argv, struct nc_spec *spec, struct run_op
                                                           "--landlock-policy-sha256", "--landlock-policy",
                                                           "--memory", "--cpus", "--cpu-weight", "--pids", "--io-limit",
                                                           "--timeout", "--volume", "-v", "--user", "-u", "--group",
-                                                          "--additional-group", "--tmpfs" };
+                                                          "--additional-group", "--tmpfs", "--secret",
+                                                          "--systemd-credential" };
                 const char *opt = NULL;
                 for (size_t k = 0; k < ARRAY_SIZE(with_value) && !opt; k++) {
                         n = strlen(with_value[k]);
@@ -362,6 +411,11 @@ static int build_spec(int argc, char **argv, struct nc_spec *spec, struct run_op
                                 spec->gid = (unsigned)v;
                                 ro->group_given = true;
                         }
+                        continue;
+                }
+                if (strcmp(opt, "--secret") == 0 || strcmp(opt, "--systemd-credential") == 0) {
+                        if (add_secret(ro, val, strcmp(opt, "--systemd-credential") == 0) < 0)
+                                return -EINVAL;
                         continue;
                 }
                 if (strcmp(opt, "--tmpfs") == 0) {
@@ -491,7 +545,7 @@ int cli_cmd_run(const struct cli_opts *o, int argc, char **argv)
                 [POLICY_CAPS] = { "--caps-policy", "caps_policy", "capability policy", true, -1, NULL, NULL },
                 [POLICY_LANDLOCK] = { "--landlock-policy", "landlock_policy", "Landlock policy", true, -1, NULL, NULL },
         } };
-        int stdio[3 + POLICY_MAX + RUN_VOLUMES_MAX], sfd, code = CLI_EXIT_NUCLEUS;
+        int stdio[3 + POLICY_MAX + 2 * RUN_VOLUMES_MAX], sfd, code = CLI_EXIT_NUCLEUS;
         size_t nfds = 3;
         long long create_id;
         json_t *params;
@@ -544,6 +598,14 @@ int cli_cmd_run(const struct cli_opts *o, int argc, char **argv)
                         stdio[nfds++] = ro.vol[i].fd;
                 }
                 json_object_set_new(params, "volumes", vols);
+        }
+        if (ro.nsec) {
+                json_t *secs = json_array();
+                for (size_t i = 0; i < ro.nsec; i++) {
+                        json_array_append_new(secs, json_pack("{s:s}", "dest", ro.sec[i].dest));
+                        stdio[nfds++] = ro.sec[i].fd;
+                }
+                json_object_set_new(params, "secrets", secs);
         }
         create_id = cli_send(&st.conn, "sandbox.create", params, nfds ? stdio : NULL, nfds);
         if (create_id < 0) {

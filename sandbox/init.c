@@ -178,7 +178,7 @@ static void claim(const struct sbx_config *cfg, struct workload *w)
 {
         struct sbx_failure fail = { 0 };
         struct nc_err err = { { 0 } };
-        int fds[3 + SBX_VOLUMES_MAX], r;
+        int fds[3 + SBX_VOLUMES_MAX + SBX_SECRETS_MAX], r;
         size_t nfds = ARRAY_SIZE(fds);
         struct nc_spec *spec = NULL;
         json_t *msg = NULL;
@@ -188,11 +188,13 @@ static void claim(const struct sbx_config *cfg, struct workload *w)
         if (r <= 0)
                 _exit(r == 0 ? 0 : 125);   /* released without a claim */
         expect_op(msg, "claim");
-        const json_t *vols = json_object_get(msg, "volumes");
-        size_t nvol = json_array_size(vols);
-        if (nfds != 3 + nvol)
-                sbx_ctl_die(CTL_FD, 125, "claim", EPROTO, "a claim carries 3 stdio descriptors and one per volume, got %zu", nfds);
-        struct sbx_landlock_extra extra[SBX_VOLUMES_MAX + NC_SPEC_TMPFS_MAX];
+        const json_t *vols = json_object_get(msg, "volumes"), *secs = json_object_get(msg, "secrets");
+        size_t nvol = json_array_size(vols), nsec = json_array_size(secs);
+        if (nfds != 3 + nvol + nsec)
+                sbx_ctl_die(CTL_FD, 125, "claim", EPROTO, "a claim carries 3 stdio descriptors and one per volume and secret, got %zu",
+                            nfds);
+        struct sbx_landlock_extra extra[SBX_VOLUMES_MAX + NC_SPEC_TMPFS_MAX + SBX_SECRETS_MAX];
+        char sdests[SBX_SECRETS_MAX][1024];
         size_t nextra = 0;
         char dests[SBX_VOLUMES_MAX][1024];
         if (nc_spec_from_json(json_object_get(msg, "spec"), &spec, &err) < 0)
@@ -205,6 +207,8 @@ static void claim(const struct sbx_config *cfg, struct workload *w)
                 snprintf(dests[i], sizeof(dests[i]), "%s", json_string_value(json_object_get(v, "dest")) ?: "");
                 extra[nextra++] = (struct sbx_landlock_extra){ dests[i], !json_is_true(json_object_get(v, "readonly")) };
         }
+        for (size_t i = 0; i < nsec; i++)
+                snprintf(sdests[i], sizeof(sdests[i]), "%s", json_string_value(json_object_get(json_array_get(secs, i), "dest")) ?: "");
         json_decref(msg);
 
         const char *hostname = spec->hostname ? spec->hostname : "nucleus";
@@ -224,6 +228,13 @@ static void claim(const struct sbx_config *cfg, struct workload *w)
                 if (sbx_tmpfs_attach(t->dest, t->size, t->readonly, spec->uid, spec->gid, &fail) < 0)
                         die_failure(&fail);
                 extra[nextra++] = (struct sbx_landlock_extra){ t->dest, !t->readonly };
+        }
+        for (size_t i = 0; i < nsec; i++) {
+                if (sbx_secret_attach(fds[3 + nvol + i], sdests[i], (unsigned)i, spec->uid, spec->gid, &fail) < 0)
+                        die_failure(&fail);
+                close(fds[3 + nvol + i]);
+                if (strncmp(sdests[i], "/run/secrets/", 13) != 0)
+                        extra[nextra++] = (struct sbx_landlock_extra){ sdests[i], false };
         }
         /* Last of init's file system work: a Landlock domain may no longer mount. Applied
          * here, once, so the workload and every later exec or probe (all forked by init)

@@ -6,6 +6,7 @@
 #include <sched.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -132,6 +133,96 @@ int sbx_volume_attach(int tree, const char *dest, struct sbx_failure *fail)
         }
         if (move_mount(tree, "", AT_FDCWD, path, MOVE_MOUNT_F_EMPTY_PATH) < 0) {
                 sbx_failure_set(fail, "volume", errno, "Failed to mount the volume on '%s'", dest);
+                return -errno;
+        }
+        return 0;
+}
+
+int sbx_secret_dest_check(const char *dest, struct nc_err *err)
+{
+        if (dest && strncmp(dest, "/run/secrets/", 13) == 0 && dest[13] && !strchr(dest + 13, '/') &&
+            strcmp(dest + 13, ".") && strcmp(dest + 13, ".."))
+                return 0;
+        return sbx_dest_check("secret", dest, err);
+}
+
+static int secrets_tmpfs(unsigned uid, unsigned gid, struct sbx_failure *fail)
+{
+        char opts[96];
+        struct stat st;
+
+        if (stat("/run/secrets", &st) == 0)
+                return 0;
+        if (mkdir("/run/secrets", 0700) < 0) {
+                sbx_failure_set(fail, "secret", errno, "Failed to create /run/secrets");
+                return -errno;
+        }
+        snprintf(opts, sizeof(opts), "size=16m,mode=0500,uid=%u,gid=%u", uid, gid);
+        if (mount("secrets", "/run/secrets", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, opts) < 0) {
+                sbx_failure_set(fail, "secret", errno, "Failed to mount the tmpfs on /run/secrets");
+                return -errno;
+        }
+        return 0;
+}
+
+int sbx_secret_attach(int fd, const char *dest, unsigned index, unsigned uid, unsigned gid, struct sbx_failure *fail)
+{
+        char path[1100], buf[65536];
+        _cleanup_close_ int out = -1;
+        size_t total = 0;
+        bool inside = strncmp(dest, "/run/secrets/", 13) == 0;
+        int r;
+
+        if ((r = secrets_tmpfs(uid, gid, fail)) < 0)
+                return r;
+        if (inside)
+                snprintf(path, sizeof(path), "%s", dest);
+        else
+                snprintf(path, sizeof(path), "/run/secrets/.secret-%u", index);
+        out = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0400);
+        if (out < 0) {
+                sbx_failure_set(fail, "secret", errno, "Failed to create '%s'", path);
+                return -errno;
+        }
+        for (;;) {
+                ssize_t n = read(fd, buf, sizeof(buf));
+
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n < 0) {
+                        sbx_failure_set(fail, "secret", errno, "Failed to read the secret for '%s'", dest);
+                        return -errno;
+                }
+                if (n == 0)
+                        break;
+                total += (size_t)n;
+                if (total > SBX_SECRET_MAX_BYTES) {
+                        sbx_failure_set(fail, "secret", EFBIG, "The secret for '%s' is larger than %d bytes", dest,
+                                        SBX_SECRET_MAX_BYTES);
+                        return -EFBIG;
+                }
+                if (write(out, buf, (size_t)n) != n) {
+                        sbx_failure_set(fail, "secret", errno, "Failed to write '%s'", path);
+                        return -errno;
+                }
+        }
+        explicit_bzero(buf, sizeof(buf));
+        if (fchown(out, uid, gid) < 0) {
+                sbx_failure_set(fail, "secret", errno, "Failed to give '%s' to uid %u", path, uid);
+                return -errno;
+        }
+        if (inside)
+                return 0;
+        /* Elsewhere: a read-only bind of the tmpfs file. */
+        char mp[1100];
+        snprintf(mp, sizeof(mp), "%s", dest);
+        if (mkdir_parents_in_sandbox(mp) < 0 || (mknod(mp, S_IFREG | 0400, 0) < 0 && errno != EEXIST)) {
+                sbx_failure_set(fail, "secret", errno, "Failed to create '%s'", dest);
+                return -errno;
+        }
+        struct mount_attr ro = { .attr_set = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC };
+        if (mount(path, mp, NULL, MS_BIND, NULL) < 0 || mount_setattr(AT_FDCWD, mp, 0, &ro, sizeof(ro)) < 0) {
+                sbx_failure_set(fail, "secret", errno, "Failed to bind the secret onto '%s'", dest);
                 return -errno;
         }
         return 0;

@@ -27,6 +27,15 @@ int sbx_volume_check(int src_fd, const char *dest, char *ret_source, size_t cap,
 int sbx_dest_check(const char *what, const char *dest, struct nc_err *err);
 /* init side: a tmpfs (nosuid, nodev, noexec, mode 0700, owned by the workload user). */
 int sbx_tmpfs_attach(const char *dest, long long size, bool readonly, unsigned uid, unsigned gid, struct sbx_failure *fail);
+#define SBX_SECRETS_MAX 16
+#define SBX_SECRET_MAX_BYTES (1024 * 1024)
+/* A secret's destination: anywhere a volume may go, or a file under /run/secrets. */
+int sbx_secret_dest_check(const char *dest, struct nc_err *err);
+/* init side: copies what fd holds into /run/secrets (a tmpfs of its own, made on first
+ * use: nosuid, nodev, noexec, 0700), as a 0400 file owned by uid:gid; a destination
+ * outside /run/secrets gets a read-only bind of it. The bytes go from the caller's file
+ * to the tmpfs and nowhere else. */
+int sbx_secret_attach(int fd, const char *dest, unsigned index, unsigned uid, unsigned gid, struct sbx_failure *fail);
 /* Supervisor side, after the sandbox's id maps exist: the detached tree to send. */
 int sbx_volume_prepare(int src_fd, pid_t init_pid, bool readonly, int *ret_tree, struct nc_err *err);
 /* init side, after pivot_root: mounts tree on dest (creating it, and its parents). */

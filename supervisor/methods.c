@@ -3,6 +3,7 @@
  * documents each with an example. */
 #include <fcntl.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -110,16 +111,17 @@ static int open_null_stdio(int fds[3])
 static void m_create(struct sup_conn *c, json_t *id, json_t *params)
 {
         static const char *const known[] = { "spec", "wait", "stdio", "foreground", "auto_remove", "seccomp_profile",
-                                             "caps_policy", "landlock_policy", "timeout", "volumes", NULL };
+                                             "caps_policy", "landlock_policy", "timeout", "volumes", "secrets", NULL };
         struct nc_err err = { { 0 } };
         struct nc_spec *spec = NULL;
         struct sup *s = c->sup;
         struct sup_sandbox *sb;
         bool wait, foreground, auto_remove;
         const char *stdio;
-        int fds[3 + SUP_POLICY_MAX + SBX_VOLUMES_MAX], r;
-        const json_t *vols = json_object_get(params, "volumes");
-        size_t nvol = json_array_size(vols);
+        int fds[3 + SUP_POLICY_MAX + SBX_VOLUMES_MAX + SBX_SECRETS_MAX], r;
+        const json_t *vols = json_object_get(params, "volumes"), *secs = json_object_get(params, "secrets");
+        size_t nvol = json_array_size(vols), nsec = json_array_size(secs);
+        const size_t vol0 = 3 + SUP_POLICY_MAX, sec0 = 3 + SUP_POLICY_MAX + SBX_VOLUMES_MAX;
         struct sup_policy pol[SUP_POLICY_MAX] = { 0 };
         bool has[SUP_POLICY_MAX];
         size_t nfds, k;
@@ -135,17 +137,21 @@ static void m_create(struct sup_conn *c, json_t *id, json_t *params)
                 nc_err_set(&err, "parameter 'volumes' must be an array of at most %d {dest, readonly}", SBX_VOLUMES_MAX);
                 goto bad;
         }
+        if (secs && (!json_is_array(secs) || nsec > SBX_SECRETS_MAX)) {
+                nc_err_set(&err, "parameter 'secrets' must be an array of at most %d {dest}", SBX_SECRETS_MAX);
+                goto bad;
+        }
         /* The descriptors, in order: stdin, stdout, stderr (stdio "passed"), then one per
          * policy given (seccomp_profile, caps_policy, landlock_policy), then one per
-         * volume. */
-        nfds = (strcmp(stdio, "passed") == 0 ? 3 : 0) + nvol;
+         * volume, then one per secret. */
+        nfds = (strcmp(stdio, "passed") == 0 ? 3 : 0) + nvol + nsec;
         for (k = 0; k < SUP_POLICY_MAX; k++) {
                 const json_t *p = json_object_get(params, sup_policy_kinds[k].param);
                 has[k] = p && !json_is_null(p);
                 nfds += has[k];
         }
         if (nfds > 0) {
-                int taken[3 + SUP_POLICY_MAX + SBX_VOLUMES_MAX];
+                int taken[3 + SUP_POLICY_MAX + SBX_VOLUMES_MAX + SBX_SECRETS_MAX];
                 size_t n = 0;
 
                 if (sup_conn_take_fds(c, taken, nfds) < 0) {
@@ -160,7 +166,9 @@ static void m_create(struct sup_conn *c, json_t *id, json_t *params)
                         if (has[k])
                                 fds[3 + k] = taken[n++];
                 for (k = 0; k < nvol; k++)
-                        fds[3 + SUP_POLICY_MAX + k] = taken[n++];
+                        fds[vol0 + k] = taken[n++];
+                for (k = 0; k < nsec; k++)
+                        fds[sec0 + k] = taken[n++];
         }
         if (strcmp(stdio, "passed") == 0) {
                 /* taken above */
@@ -198,13 +206,27 @@ static void m_create(struct sup_conn *c, json_t *id, json_t *params)
 
                 if (!json_is_object(v) || nc_params_only(v, vknown, &err) < 0)
                         goto bad;
-                if (sbx_volume_check(fds[3 + SUP_POLICY_MAX + k], dest, vsrc[k], sizeof(vsrc[k]), &err) < 0)
+                if (sbx_volume_check(fds[vol0 + k], dest, vsrc[k], sizeof(vsrc[k]), &err) < 0)
                         goto bad;
                 for (size_t m = 0; m < k; m++)
                         if (strcmp(json_string_value(json_object_get(json_array_get(vols, m), "dest")), dest) == 0) {
                                 nc_err_set(&err, "two volumes on '%s'", dest);
                                 goto bad;
                         }
+        }
+        for (k = 0; k < nsec; k++) {
+                const json_t *v = json_array_get(secs, k);
+                static const char *const sknown[] = { "dest", NULL };
+                struct stat st;
+
+                if (!json_is_object(v) || nc_params_only(v, sknown, &err) < 0 ||
+                    sbx_secret_dest_check(json_string_value(json_object_get(v, "dest")), &err) < 0)
+                        goto bad;
+                if (fstat(fds[sec0 + k], &st) < 0 || !S_ISREG(st.st_mode) || st.st_size > SBX_SECRET_MAX_BYTES) {
+                        nc_err_set(&err, "secret for '%s' must be a regular file of at most %d bytes",
+                                   json_string_value(json_object_get(v, "dest")), SBX_SECRET_MAX_BYTES);
+                        goto bad;
+                }
         }
         for (k = 0; k < SUP_POLICY_MAX; k++) {
                 static const char *const pknown[] = { "sha256", "policy", NULL };
@@ -277,13 +299,19 @@ static void m_create(struct sup_conn *c, json_t *id, json_t *params)
                 const json_t *v = json_array_get(vols, k);
 
                 sb->volumes[k] = (struct sup_volume){
-                        .src_fd = fds[3 + SUP_POLICY_MAX + k], .tree_fd = -1,
+                        .src_fd = fds[vol0 + k], .tree_fd = -1,
                         .dest = strdup(json_string_value(json_object_get(v, "dest"))), .source = strdup(vsrc[k]),
                         .readonly = json_is_true(json_object_get(v, "readonly")),
                 };
-                fds[3 + SUP_POLICY_MAX + k] = -1;
+                fds[vol0 + k] = -1;
         }
         sb->nvolumes = nvol;
+        for (k = 0; k < nsec; k++) {
+                sb->secrets[k].fd = fds[sec0 + k];
+                sb->secrets[k].dest = strdup(json_string_value(json_object_get(json_array_get(secs, k), "dest")));
+                fds[sec0 + k] = -1;
+        }
+        sb->nsecrets = nsec;
         fill_defaults(sb, spec);
         sb->spec = TAKE_PTR(spec);
         sb->owner_uid = c->cred.uid;

@@ -44,6 +44,11 @@ void sup_sandbox_unlink_free(struct sup_sandbox *sb)
         json_decref(sb->landlock);
         json_decref(sb->degraded);
         json_decref(sb->limits_not_applied);
+        for (size_t i = 0; i < sb->nsecrets; i++) {
+                if (sb->secrets[i].fd >= 0)
+                        close(sb->secrets[i].fd);
+                free(sb->secrets[i].dest);
+        }
         for (size_t i = 0; i < sb->nvolumes; i++) {
                 if (sb->volumes[i].src_fd >= 0)
                         close(sb->volumes[i].src_fd);
@@ -208,6 +213,10 @@ json_t *sup_sandbox_inspect(const struct sup_sandbox *sb)
                 json_array_append_new(vols, json_pack("{s:o, s:o, s:b}", "source", nc_json_bytes(sb->volumes[i].source), "dest",
                                                       nc_json_bytes(sb->volumes[i].dest), "readonly", sb->volumes[i].readonly));
         json_object_set_new(j, "volumes", vols);
+        json_t *secs = json_array();
+        for (size_t i = 0; i < sb->nsecrets; i++)
+                json_array_append_new(secs, json_pack("{s:o}", "dest", nc_json_bytes(sb->secrets[i].dest)));
+        json_object_set_new(j, "secrets", secs);
         if (sb->logs)
                 json_object_set_new(j, "logs", json_pack("{s:s, s:I, s:I}", "file", sb->logs->path, "first_seq",
                                                          (json_int_t)sup_logs_first_seq(sb->logs), "next_seq",

@@ -155,8 +155,9 @@ static void reply_create_started(struct sup_sandbox *sb)
 
 static void send_claim(struct sup_sandbox *sb)
 {
-        json_t *msg = json_pack("{s:s, s:o, s:[]}", "op", "claim", "spec", nc_spec_to_json(sb->spec), "volumes");
-        int fds[3 + SBX_VOLUMES_MAX];
+        json_t *msg = json_pack("{s:s, s:o, s:[], s:[]}", "op", "claim", "spec", nc_spec_to_json(sb->spec), "volumes",
+                                "secrets");
+        int fds[3 + SBX_VOLUMES_MAX + SBX_SECRETS_MAX];
 
         for (int k = 0; k < SUP_POLICY_MAX; k++)
                 if (sb->policies[k].json)
@@ -167,7 +168,11 @@ static void send_claim(struct sup_sandbox *sb)
                                                                                   "readonly", sb->volumes[i].readonly));
                 fds[3 + i] = sb->volumes[i].tree_fd;
         }
-        int r = sbx_ctl_send_json(sb->ctl, msg, fds, 3 + sb->nvolumes);
+        for (size_t i = 0; i < sb->nsecrets; i++) {
+                json_array_append_new(json_object_get(msg, "secrets"), json_pack("{s:s}", "dest", sb->secrets[i].dest));
+                fds[3 + sb->nvolumes + i] = sb->secrets[i].fd;
+        }
+        int r = sbx_ctl_send_json(sb->ctl, msg, fds, 3 + sb->nvolumes + sb->nsecrets);
 
         for (int i = 0; i < 3; i++) {
                 close(sb->stdio[i]);
@@ -176,6 +181,10 @@ static void send_claim(struct sup_sandbox *sb)
         for (size_t i = 0; i < sb->nvolumes; i++) {
                 close(sb->volumes[i].tree_fd);
                 sb->volumes[i].tree_fd = -1;
+        }
+        for (size_t i = 0; i < sb->nsecrets; i++) {
+                close(sb->secrets[i].fd);
+                sb->secrets[i].fd = -1;
         }
         if (r < 0) {
                 struct sbx_failure f;

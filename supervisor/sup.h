@@ -151,6 +151,11 @@ struct sup_sandbox {
                 bool readonly;
         } volumes[SBX_VOLUMES_MAX];
         size_t nvolumes;
+        struct sup_secret {
+                int fd;                 /* the caller's file, read only by init */
+                char *dest;
+        } secrets[SBX_SECRETS_MAX];
+        size_t nsecrets;
         struct sup_policy {
                 json_t *json;           /* validated, sent with the claim; NULL: the default */
                 char sha256[65];        /* of the caller's file, raw bytes */
