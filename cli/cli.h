@@ -65,6 +65,17 @@ int cli_autostart(const struct cli_opts *o);
  * the install path. */
 int cli_find_binary(const char *name, const char *env, const char *installed, char *buf, size_t cap);
 
+/* context.c: --context DIR, copy mode. On success, fd is the read end of the tar
+ * stream (for nucleusd), report is {files, bytes, skipped}, and pid is the helper's,
+ * reaped by cli_context_finish (which also closes fd if still open). */
+struct cli_context {
+        int fd;
+        pid_t pid;
+        json_t *report;
+};
+int cli_context_pack(const char *dir, struct cli_context *ret);
+int cli_context_finish(struct cli_context *c);
+
 /* policy.c: policy files given to `run`. The CLI opens each (its access, not
  * nucleusd's) and sends the descriptor, so nucleusd can hash exactly what was opened. */
 struct cli_policy {

@@ -30,7 +30,7 @@ static const struct planned_flag flags[] = {
         { "--service-mode", 4, NULL }, { "--strict-agent", 4, NULL }, { "--trust-level", 4, NULL },
  { "--allow-chroot-fallback", 4, NULL },
         { "--proc-rw", 3, NULL }, { "--time-namespace", 3, NULL }, { "--disable-cgroup-namespace", 3, NULL },
-        { "--context", 4, NULL }, { "--context-mode", 4, NULL }, { "--verify-context-integrity", 4, NULL },
+        { "--verify-context-integrity", 4, NULL },
 
  { "--env-fd", 4, NULL }, { "--rootfs", 4, NULL }, { "--rootfs-mode", 4, NULL },
         { "--agent-toolchain-rootfs", 4, NULL }, { "--verify-rootfs-attestation", 4, NULL },

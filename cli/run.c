@@ -39,6 +39,11 @@ static void usage(FILE *f)
                 "  --secret SRC:DEST              a file copied into the sandbox's /run/secrets tmpfs (0400);\n"
                 "                                 DEST elsewhere gets a read-only bind of it\n"
                 "  --systemd-credential NAME:DEST the same, from $CREDENTIALS_DIRECTORY/NAME\n"
+                "  --context DIR        the project the workload sees at /context, read-only\n"
+                "  --context-mode copy|bind  copy (default): a snapshot in a tmpfs, leaving out .git,\n"
+                "                       node_modules, target, .env*, .ssh, .aws, .kube, keys and certificates,\n"
+                "                       *secret*/*credential*/*private_key*/*kubeconfig* and symlinks (inspect\n"
+                "                       lists them); bind: the live directory, read-only, nothing left out\n"
                 "  -u, --user U         the workload's uid inside (a number, root or nobody; numeric needs --group)\n"
                 "  --group G            its gid (a number, root or nogroup); --additional-group G adds one\n"
                 "  --rm                 remove the sandbox when it exits\n"
@@ -158,12 +163,16 @@ struct run_opts {
                 bool readonly;
         } vol[RUN_VOLUMES_MAX], sec[RUN_VOLUMES_MAX];
         size_t nvol, nsec;
+        const char *context_dir;
+        const char *context_mode;       /* "copy" (the default) or "bind" */
+        struct cli_context context;
         long long timeout_s;
         struct cli_policy policy[POLICY_MAX];
 };
 
 static void run_opts_done(struct run_opts *ro)
 {
+        (void)cli_context_finish(&ro->context);
         for (int k = 0; k < POLICY_MAX; k++)
                 cli_policy_done(&ro->policy[k]);
         for (size_t i = 0; i < ro->nvol; i++) {
@@ -217,12 +226,13 @@ static int add_secret(struct run_opts *ro, const char *val, bool credential)
         return 0;
 }
 
-/* SRC:DEST[:ro|rw]. We open SRC: what we cannot open, we cannot share. */
+static int push_volume(struct run_opts *ro, const char *src, const char *dest, bool readonly, const char *what);
+
+/* SRC:DEST[:ro|rw]. */
 static int add_volume(struct run_opts *ro, const char *val)
 {
         char *spec = strdup(val), *dest, *mode;
         bool readonly = false;
-        int fd;
 
         if (!spec)
                 return -ENOMEM;
@@ -243,24 +253,31 @@ static int add_volume(struct run_opts *ro, const char *val)
                 return -EINVAL;
         }
         *dest++ = 0;
+        int r = push_volume(ro, spec, dest, readonly, "volume source");
+        free(spec);
+        return r;
+}
+
+/* We open SRC: what we cannot open (or write, for rw), we cannot share. */
+static int push_volume(struct run_opts *ro, const char *src, const char *dest, bool readonly, const char *what)
+{
+        int fd;
+
         if (ro->nvol >= RUN_VOLUMES_MAX) {
                 fprintf(stderr, "nucleus: at most %d volumes\n", RUN_VOLUMES_MAX);
-                free(spec);
                 return -EINVAL;
         }
-        fd = open(spec, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+        fd = open(src, O_RDONLY | O_CLOEXEC | O_NOCTTY);
         if (fd < 0 || (!readonly && faccessat(fd, "", W_OK, AT_EMPTY_PATH | AT_EACCESS) < 0)) {
-                fprintf(stderr, "nucleus: volume source '%s': %s%s\n", spec, strerror(errno),
+                fprintf(stderr, "nucleus: %s '%s': %s%s\n", what, src, strerror(errno),
                         fd >= 0 ? " (writing; use :ro to share it read-only)" : "");
                 if (fd >= 0)
                         close(fd);
-                free(spec);
                 return -EINVAL;
         }
         ro->vol[ro->nvol].fd = fd;
         ro->vol[ro->nvol].dest = strdup(dest);
         ro->vol[ro->nvol++].readonly = readonly;
-        free(spec);
         return 0;
 }
 
@@ -308,7 +325,7 @@ static int build_spec(int argc, char **argv, struct nc_spec *spec, struct run_op
                                                           "--memory", "--cpus", "--cpu-weight", "--pids", "--io-limit",
                                                           "--timeout", "--volume", "-v", "--user", "-u", "--group",
                                                           "--additional-group", "--tmpfs", "--secret",
-                                                          "--systemd-credential" };
+                                                          "--systemd-credential", "--context-mode", "--context" };
                 const char *opt = NULL;
                 for (size_t k = 0; k < ARRAY_SIZE(with_value) && !opt; k++) {
                         n = strlen(with_value[k]);
@@ -411,6 +428,22 @@ static int build_spec(int argc, char **argv, struct nc_spec *spec, struct run_op
                                 spec->gid = (unsigned)v;
                                 ro->group_given = true;
                         }
+                        continue;
+                }
+                if (strcmp(opt, "--context") == 0) {
+                        if (ro->context_dir) {
+                                fprintf(stderr, "nucleus: --context is given once\n");
+                                return -EINVAL;
+                        }
+                        ro->context_dir = val;
+                        continue;
+                }
+                if (strcmp(opt, "--context-mode") == 0) {
+                        if (strcmp(val, "copy") != 0 && strcmp(val, "bind") != 0) {
+                                fprintf(stderr, "nucleus: invalid --context-mode '%s': copy or bind\n", val);
+                                return -EINVAL;
+                        }
+                        ro->context_mode = val;
                         continue;
                 }
                 if (strcmp(opt, "--secret") == 0 || strcmp(opt, "--systemd-credential") == 0) {
@@ -519,6 +552,13 @@ static int build_spec(int argc, char **argv, struct nc_spec *spec, struct run_op
                 if (asprintf(&kv, "TERM=%s", term && *term ? term : "xterm") >= 0)
                         (void)nc_spec_setenv(spec, kv, NULL);
         }
+        if (ro->context_mode && !ro->context_dir) {
+                fprintf(stderr, "nucleus: --context-mode needs --context DIR\n");
+                return -EINVAL;
+        }
+        if (ro->context_dir && ro->context_mode && strcmp(ro->context_mode, "bind") == 0 &&
+            push_volume(ro, ro->context_dir, "/context", true, "--context") < 0)
+                return -EINVAL;
         if (ro->user_numeric && !ro->group_given) {
                 fprintf(stderr, "nucleus: a numeric --user needs --group (as in the seed)\n");
                 return -EINVAL;
@@ -544,11 +584,11 @@ int cli_cmd_run(const struct cli_opts *o, int argc, char **argv)
                 [POLICY_SECCOMP] = { "--seccomp-profile", "seccomp_profile", "seccomp profile", false, -1, NULL, NULL },
                 [POLICY_CAPS] = { "--caps-policy", "caps_policy", "capability policy", true, -1, NULL, NULL },
                 [POLICY_LANDLOCK] = { "--landlock-policy", "landlock_policy", "Landlock policy", true, -1, NULL, NULL },
-        } };
-        int stdio[3 + POLICY_MAX + 2 * RUN_VOLUMES_MAX], sfd, code = CLI_EXIT_NUCLEUS;
+        }, .context = { .fd = -1 } };
+        int stdio[3 + POLICY_MAX + 2 * RUN_VOLUMES_MAX + 1], sfd, code = CLI_EXIT_NUCLEUS;
         size_t nfds = 3;
         long long create_id;
-        json_t *params;
+        json_t *params, *context = NULL;
         sigset_t set;
 
         if (!spec)
@@ -562,8 +602,25 @@ int cli_cmd_run(const struct cli_opts *o, int argc, char **argv)
                 if (fcntl(i, F_GETFD) < 0)
                         stdio[i] = open("/dev/null", i == 0 ? O_RDONLY : O_WRONLY);
         }
-        if (cli_connect(o, &st.conn, CLI_CONNECT_AUTOSTART) < 0)
+        if (ro.context_dir) {
+                bool copy = !ro.context_mode || strcmp(ro.context_mode, "copy") == 0;
+                json_t *ctx = json_pack("{s:s}", "mode", copy ? "copy" : "bind");
+
+                /* Before connecting: the walk is the caller's, and so are its refusals. The
+                 * helper reports, then blocks on the pipe until the sandbox's init reads. */
+                if (copy) {
+                        if (cli_context_pack(ro.context_dir, &ro.context) < 0) {
+                                json_decref(ctx);
+                                return CLI_EXIT_NUCLEUS;
+                        }
+                        json_object_update(ctx, ro.context.report);
+                }
+                context = ctx;
+        }
+        if (cli_connect(o, &st.conn, CLI_CONNECT_AUTOSTART) < 0) {
+                json_decref(context);
                 return CLI_EXIT_NUCLEUS;
+        }
 
         /* Signals become requests; block them before the sandbox exists so none is lost. */
         sigemptyset(&set);
@@ -607,7 +664,17 @@ int cli_cmd_run(const struct cli_opts *o, int argc, char **argv)
                 }
                 json_object_set_new(params, "secrets", secs);
         }
+        if (context) {
+                json_object_set_new(params, "context", context);
+                if (ro.context.fd >= 0)
+                        stdio[nfds++] = ro.context.fd;
+        }
         create_id = cli_send(&st.conn, "sandbox.create", params, nfds ? stdio : NULL, nfds);
+        if (ro.context.fd >= 0) {
+                /* nucleusd holds its own copy now; ours would keep the stream open. */
+                close(ro.context.fd);
+                ro.context.fd = -1;
+        }
         if (create_id < 0) {
                 fprintf(stderr, "nucleus: Failed to send the request: %s\n", strerror((int)-create_id));
                 goto out;

@@ -29,6 +29,7 @@
 #include "macros.h"
 #include "mounts.h"
 #include "seccomp_profile.h"
+#include "context.h"
 #include "volumes.h"
 #include "netns.h"
 #include "spec.h"
@@ -178,7 +179,7 @@ static void claim(const struct sbx_config *cfg, struct workload *w)
 {
         struct sbx_failure fail = { 0 };
         struct nc_err err = { { 0 } };
-        int fds[3 + SBX_VOLUMES_MAX + SBX_SECRETS_MAX], r;
+        int fds[3 + SBX_VOLUMES_MAX + SBX_SECRETS_MAX + 1], r;
         size_t nfds = ARRAY_SIZE(fds);
         struct nc_spec *spec = NULL;
         json_t *msg = NULL;
@@ -190,9 +191,11 @@ static void claim(const struct sbx_config *cfg, struct workload *w)
         expect_op(msg, "claim");
         const json_t *vols = json_object_get(msg, "volumes"), *secs = json_object_get(msg, "secrets");
         size_t nvol = json_array_size(vols), nsec = json_array_size(secs);
-        if (nfds != 3 + nvol + nsec)
-                sbx_ctl_die(CTL_FD, 125, "claim", EPROTO, "a claim carries 3 stdio descriptors and one per volume and secret, got %zu",
-                            nfds);
+        /* A copied --context comes as a tar stream on the last descriptor. */
+        const bool context = json_is_true(json_object_get(msg, "context_copy"));
+        if (nfds != 3 + nvol + nsec + context)
+                sbx_ctl_die(CTL_FD, 125, "claim", EPROTO,
+                            "a claim carries 3 stdio descriptors, one per volume and secret and one for a copied context, got %zu", nfds);
         struct sbx_landlock_extra extra[SBX_VOLUMES_MAX + NC_SPEC_TMPFS_MAX + SBX_SECRETS_MAX];
         char sdests[SBX_SECRETS_MAX][1024];
         size_t nextra = 0;
@@ -235,6 +238,11 @@ static void claim(const struct sbx_config *cfg, struct workload *w)
                 close(fds[3 + nvol + i]);
                 if (strncmp(sdests[i], "/run/secrets/", 13) != 0)
                         extra[nextra++] = (struct sbx_landlock_extra){ sdests[i], false };
+        }
+        if (context) {
+                if (sbx_context_populate(fds[3 + nvol + nsec], spec->uid, spec->gid, &fail) < 0)
+                        die_failure(&fail);
+                close(fds[3 + nvol + nsec]);
         }
         /* Last of init's file system work: a Landlock domain may no longer mount. Applied
          * here, once, so the workload and every later exec or probe (all forked by init)

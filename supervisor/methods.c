@@ -111,17 +111,20 @@ static int open_null_stdio(int fds[3])
 static void m_create(struct sup_conn *c, json_t *id, json_t *params)
 {
         static const char *const known[] = { "spec", "wait", "stdio", "foreground", "auto_remove", "seccomp_profile",
-                                             "caps_policy", "landlock_policy", "timeout", "volumes", "secrets", NULL };
+                                             "caps_policy", "landlock_policy", "timeout", "volumes", "secrets", "context", NULL };
         struct nc_err err = { { 0 } };
         struct nc_spec *spec = NULL;
         struct sup *s = c->sup;
         struct sup_sandbox *sb;
         bool wait, foreground, auto_remove;
         const char *stdio;
-        int fds[3 + SUP_POLICY_MAX + SBX_VOLUMES_MAX + SBX_SECRETS_MAX], r;
+        int fds[3 + SUP_POLICY_MAX + SBX_VOLUMES_MAX + SBX_SECRETS_MAX + 1], r;
         const json_t *vols = json_object_get(params, "volumes"), *secs = json_object_get(params, "secrets");
         size_t nvol = json_array_size(vols), nsec = json_array_size(secs);
-        const size_t vol0 = 3 + SUP_POLICY_MAX, sec0 = 3 + SUP_POLICY_MAX + SBX_VOLUMES_MAX;
+        const size_t vol0 = 3 + SUP_POLICY_MAX, sec0 = 3 + SUP_POLICY_MAX + SBX_VOLUMES_MAX, ctx0 = sec0 + SBX_SECRETS_MAX;
+        const json_t *ctx = json_object_get(params, "context");
+        const char *ctx_mode = json_string_value(json_object_get(ctx, "mode"));
+        const bool ctx_copy = ctx_mode && strcmp(ctx_mode, "copy") == 0;
         struct sup_policy pol[SUP_POLICY_MAX] = { 0 };
         bool has[SUP_POLICY_MAX];
         size_t nfds, k;
@@ -137,6 +140,21 @@ static void m_create(struct sup_conn *c, json_t *id, json_t *params)
                 nc_err_set(&err, "parameter 'volumes' must be an array of at most %d {dest, readonly}", SBX_VOLUMES_MAX);
                 goto bad;
         }
+        if (ctx && !json_is_null(ctx)) {
+                static const char *const cknown[] = { "mode", "files", "directories", "bytes", "skipped", NULL };
+
+                if (!json_is_object(ctx) || nc_params_only(ctx, cknown, &err) < 0)
+                        goto bad;
+                if (!ctx_mode || (strcmp(ctx_mode, "copy") != 0 && strcmp(ctx_mode, "bind") != 0)) {
+                        nc_err_set(&err, "context.mode must be \"copy\" or \"bind\"");
+                        goto bad;
+                }
+                const json_t *sk = json_object_get(ctx, "skipped");
+                if (sk && (!json_is_array(sk) || json_array_size(sk) > 100000)) {
+                        nc_err_set(&err, "context.skipped must be an array of at most 100000 paths");
+                        goto bad;
+                }
+        }
         if (secs && (!json_is_array(secs) || nsec > SBX_SECRETS_MAX)) {
                 nc_err_set(&err, "parameter 'secrets' must be an array of at most %d {dest}", SBX_SECRETS_MAX);
                 goto bad;
@@ -144,14 +162,14 @@ static void m_create(struct sup_conn *c, json_t *id, json_t *params)
         /* The descriptors, in order: stdin, stdout, stderr (stdio "passed"), then one per
          * policy given (seccomp_profile, caps_policy, landlock_policy), then one per
          * volume, then one per secret. */
-        nfds = (strcmp(stdio, "passed") == 0 ? 3 : 0) + nvol + nsec;
+        nfds = (strcmp(stdio, "passed") == 0 ? 3 : 0) + nvol + nsec + ctx_copy;
         for (k = 0; k < SUP_POLICY_MAX; k++) {
                 const json_t *p = json_object_get(params, sup_policy_kinds[k].param);
                 has[k] = p && !json_is_null(p);
                 nfds += has[k];
         }
         if (nfds > 0) {
-                int taken[3 + SUP_POLICY_MAX + SBX_VOLUMES_MAX + SBX_SECRETS_MAX];
+                int taken[3 + SUP_POLICY_MAX + SBX_VOLUMES_MAX + SBX_SECRETS_MAX + 1];
                 size_t n = 0;
 
                 if (sup_conn_take_fds(c, taken, nfds) < 0) {
@@ -169,6 +187,8 @@ static void m_create(struct sup_conn *c, json_t *id, json_t *params)
                         fds[vol0 + k] = taken[n++];
                 for (k = 0; k < nsec; k++)
                         fds[sec0 + k] = taken[n++];
+                if (ctx_copy)
+                        fds[ctx0] = taken[n++];
         }
         if (strcmp(stdio, "passed") == 0) {
                 /* taken above */
@@ -225,6 +245,14 @@ static void m_create(struct sup_conn *c, json_t *id, json_t *params)
                 if (fstat(fds[sec0 + k], &st) < 0 || !S_ISREG(st.st_mode) || st.st_size > SBX_SECRET_MAX_BYTES) {
                         nc_err_set(&err, "secret for '%s' must be a regular file of at most %d bytes",
                                    json_string_value(json_object_get(v, "dest")), SBX_SECRET_MAX_BYTES);
+                        goto bad;
+                }
+        }
+        if (ctx_copy) {
+                struct stat st;
+
+                if (fstat(fds[ctx0], &st) < 0 || !(S_ISFIFO(st.st_mode) || S_ISREG(st.st_mode))) {
+                        nc_err_set(&err, "a copied context is passed as a pipe or file holding a tar stream");
                         goto bad;
                 }
         }
@@ -312,6 +340,12 @@ static void m_create(struct sup_conn *c, json_t *id, json_t *params)
                 fds[sec0 + k] = -1;
         }
         sb->nsecrets = nsec;
+        if (ctx_copy) {
+                sb->context_fd = fds[ctx0];
+                fds[ctx0] = -1;
+        }
+        if (ctx && !json_is_null(ctx))
+                sb->context = json_deep_copy(ctx);
         fill_defaults(sb, spec);
         sb->spec = TAKE_PTR(spec);
         sb->owner_uid = c->cred.uid;

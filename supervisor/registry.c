@@ -15,6 +15,7 @@ struct sup_sandbox *sup_sandbox_new(struct sup *s)
         sb->log_fd[0] = sb->log_fd[1] = -1;
         sb->stdio[0] = sb->stdio[1] = sb->stdio[2] = -1;
         sb->pid = -1;
+        sb->context_fd = -1;
         sb->state = SUP_STATE_creating;
         sb->created_ns = nc_now_ns();
         sb->next = s->sandboxes;
@@ -44,6 +45,9 @@ void sup_sandbox_unlink_free(struct sup_sandbox *sb)
         json_decref(sb->landlock);
         json_decref(sb->degraded);
         json_decref(sb->limits_not_applied);
+        if (sb->context_fd >= 0)
+                close(sb->context_fd);
+        json_decref(sb->context);
         for (size_t i = 0; i < sb->nsecrets; i++) {
                 if (sb->secrets[i].fd >= 0)
                         close(sb->secrets[i].fd);
@@ -217,6 +221,7 @@ json_t *sup_sandbox_inspect(const struct sup_sandbox *sb)
         for (size_t i = 0; i < sb->nsecrets; i++)
                 json_array_append_new(secs, json_pack("{s:o}", "dest", nc_json_bytes(sb->secrets[i].dest)));
         json_object_set_new(j, "secrets", secs);
+        json_object_set(j, "context", sb->context ? sb->context : json_null());
         if (sb->logs)
                 json_object_set_new(j, "logs", json_pack("{s:s, s:I, s:I}", "file", sb->logs->path, "first_seq",
                                                          (json_int_t)sup_logs_first_seq(sb->logs), "next_seq",

@@ -157,7 +157,7 @@ static void send_claim(struct sup_sandbox *sb)
 {
         json_t *msg = json_pack("{s:s, s:o, s:[], s:[]}", "op", "claim", "spec", nc_spec_to_json(sb->spec), "volumes",
                                 "secrets");
-        int fds[3 + SBX_VOLUMES_MAX + SBX_SECRETS_MAX];
+        int fds[3 + SBX_VOLUMES_MAX + SBX_SECRETS_MAX + 1];
 
         for (int k = 0; k < SUP_POLICY_MAX; k++)
                 if (sb->policies[k].json)
@@ -172,7 +172,12 @@ static void send_claim(struct sup_sandbox *sb)
                 json_array_append_new(json_object_get(msg, "secrets"), json_pack("{s:s}", "dest", sb->secrets[i].dest));
                 fds[3 + sb->nvolumes + i] = sb->secrets[i].fd;
         }
-        int r = sbx_ctl_send_json(sb->ctl, msg, fds, 3 + sb->nvolumes + sb->nsecrets);
+        size_t nfds = 3 + sb->nvolumes + sb->nsecrets;
+        if (sb->context_fd >= 0) {
+                json_object_set_new(msg, "context_copy", json_true());
+                fds[nfds++] = sb->context_fd;
+        }
+        int r = sbx_ctl_send_json(sb->ctl, msg, fds, nfds);
 
         for (int i = 0; i < 3; i++) {
                 close(sb->stdio[i]);
@@ -185,6 +190,10 @@ static void send_claim(struct sup_sandbox *sb)
         for (size_t i = 0; i < sb->nsecrets; i++) {
                 close(sb->secrets[i].fd);
                 sb->secrets[i].fd = -1;
+        }
+        if (sb->context_fd >= 0) {
+                close(sb->context_fd);
+                sb->context_fd = -1;
         }
         if (r < 0) {
                 struct sbx_failure f;

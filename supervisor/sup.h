@@ -156,6 +156,8 @@ struct sup_sandbox {
                 char *dest;
         } secrets[SBX_SECRETS_MAX];
         size_t nsecrets;
+        int context_fd;                 /* --context copy: the caller's tar stream; -1: none */
+        json_t *context;                /* {mode, files, bytes, skipped} for inspect; NULL: none */
         struct sup_policy {
                 json_t *json;           /* validated, sent with the claim; NULL: the default */
                 char sha256[65];        /* of the caller's file, raw bytes */

@@ -24,6 +24,13 @@ def main():
             # @fds:JSON sends the frame with our stdin/stdout/stderr attached.
             socket.send_fds(s, [raw[5:].encode() + b"\n"], [0, 1, 2])
             continue
+        if raw.startswith("@ctx:"):
+            # @ctx:FILE:JSON sends the frame with stdin/stdout/stderr and FILE (a context stream).
+            path, frame = raw[5:].split(":", 1)
+            fd = os.open(path, os.O_RDONLY)
+            socket.send_fds(s, [frame.encode() + b"\n"], [0, 1, 2, fd])
+            os.close(fd)
+            continue
         if raw.startswith("@big:"):
             s.sendall(b"x" * int(raw[5:]) + b"\n")
             continue
