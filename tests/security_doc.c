@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "landlock.h"
+#include "macros.h"
 #include "mounts.h"
 #include "rlimits.h"
 #include "seccomp_filter.h"
@@ -101,14 +102,11 @@ static char *slurp(const char *path)
         return buf;
 }
 
-int main(int argc, char **argv)
+static int run(int argc, char **argv, const char *gen, size_t genlen)
 {
-        char *doc, *begin, *end, *gen = NULL;
-        size_t genlen = 0;
-        FILE *mem = open_memstream(&gen, &genlen);
+        _cleanup_free_ char *doc = NULL;
+        char *begin, *end;
 
-        generate(mem);
-        fclose(mem);
         if (argc == 1) {
                 fputs(gen, stdout);
                 return 0;
@@ -140,4 +138,20 @@ int main(int argc, char **argv)
         fputs(gen, out);
         fputs(end, out);
         return fclose(out) == 0 ? 0 : 1;
+}
+
+int main(int argc, char **argv)
+{
+        char *gen = NULL;
+        size_t genlen = 0;
+        FILE *mem = open_memstream(&gen, &genlen);
+        int rc;
+
+        if (!mem)
+                return perror("open_memstream"), 1;
+        generate(mem);
+        fclose(mem);
+        rc = run(argc, argv, gen, genlen);
+        free(gen);
+        return rc;
 }
