@@ -15,10 +15,12 @@
 struct sbx_seccomp_prog;
 struct sbx_cgroup_backend;
 
-/* Root inside every sandbox maps to this unprivileged host range (documented in the
- * README). Per-sandbox ranges come with the service-modes work. */
+/* Root inside a sandbox maps to an unprivileged host range of SBX_UID_COUNT ids of its
+ * own: slot k of nucleusd's --max-sandboxes starts at SBX_UID_BASE + k * SBX_UID_COUNT
+ * (supervisor/uidrange.c). SBX_UID_SLOTS_MAX keeps the top below 2^32 - 1. */
 #define SBX_UID_BASE 100000u
 #define SBX_UID_COUNT 65536u
+#define SBX_UID_SLOTS_MAX 65000u
 #define SBX_ROOT_TMPFS_DEFAULT (1024ull * 1024 * 1024)
 
 /* Settings of one nucleusd, shared by its zygote and every init it spawns. */
@@ -69,7 +71,8 @@ struct sbx_spawned {
         int pidfd;
         int ctl;                        /* the supervisor's end of init's control socket */
 };
-int sbx_spawn_prepare(const struct sbx_config *cfg, const char *id, struct sbx_spawned *ret,
+/* uid_base: this sandbox's own host range (cfg->uid_count ids), chosen by the loop. */
+int sbx_spawn_prepare(const struct sbx_config *cfg, const char *id, uint32_t uid_base, struct sbx_spawned *ret,
                       struct sbx_failure *fail);
 
 /* init.c — PID 1 of a sandbox. Never returns. */

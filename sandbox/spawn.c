@@ -33,7 +33,7 @@ static pid_t clone3_sandbox(int cgroup_fd, int *ret_pidfd)
         return (pid_t)syscall(SYS_clone3, &args, sizeof(args));
 }
 
-int sbx_spawn_prepare(const struct sbx_config *cfg, const char *id, struct sbx_spawned *ret,
+int sbx_spawn_prepare(const struct sbx_config *cfg, const char *id, uint32_t uid_base, struct sbx_spawned *ret,
                       struct sbx_failure *fail)
 {
         _cleanup_close_ int cgfd = -1, ours = -1, theirs = -1, pidfd = -1;
@@ -68,7 +68,7 @@ int sbx_spawn_prepare(const struct sbx_config *cfg, const char *id, struct sbx_s
         theirs = -1;    /* the child's now; our copy closes by cleanup */
         close(sv[1]);
 
-        r = sbx_idmap_write(pid, cfg->uid_base, cfg->uid_count);
+        r = sbx_idmap_write(pid, uid_base, cfg->uid_count);
         if (r < 0) {
                 sbx_failure_set(fail, "idmap", r, "Failed to write uid/gid map of pid %d", (int)pid);
                 goto kill;

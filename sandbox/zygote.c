@@ -44,7 +44,7 @@ static int zygote_send(struct zygote *z, json_t *msg, const int *fds, size_t nfd
         return r;
 }
 
-static void handle_prepare(struct zygote *z, const char *id)
+static void handle_prepare(struct zygote *z, const char *id, json_int_t uid_base)
 {
         struct sbx_failure fail = { 0 };
         struct sbx_spawned sp;
@@ -53,6 +53,12 @@ static void handle_prepare(struct zygote *z, const char *id)
         if (!nc_id_valid(id)) {
                 log_warn("Ignoring prepare request with invalid id");
                 return;
+        }
+        /* The loop picks the range; the zygote still refuses one that is not a slot. */
+        if (uid_base < z->cfg->uid_base || (uid_base - z->cfg->uid_base) % z->cfg->uid_count != 0 ||
+            (uid_base - z->cfg->uid_base) / z->cfg->uid_count >= SBX_UID_SLOTS_MAX) {
+                sbx_failure_set(&fail, "zygote", EINVAL, "uid base %lld is not one of nucleusd's ranges", (long long)uid_base);
+                goto failed;
         }
         if (z->nkids == z->capkids) {
                 size_t ncap = z->capkids ? z->capkids * 2 : 64;
@@ -65,7 +71,7 @@ static void handle_prepare(struct zygote *z, const char *id)
                 z->kids = nk;
                 z->capkids = ncap;
         }
-        r = sbx_spawn_prepare(z->cfg, id, &sp, &fail);
+        r = sbx_spawn_prepare(z->cfg, id, (uint32_t)uid_base, &sp, &fail);
         if (r < 0)
                 goto failed;
         struct zchild *k = &z->kids[z->nkids++];
@@ -100,7 +106,8 @@ static void handle_loop_message(struct zygote *z)
         }
         op = json_string_value(json_object_get(msg, "op"));
         if (op && strcmp(op, "prepare") == 0)
-                handle_prepare(z, json_string_value(json_object_get(msg, "id")) ?: "");
+                handle_prepare(z, json_string_value(json_object_get(msg, "id")) ?: "",
+                               json_integer_value(json_object_get(msg, "uid_base")));
         else
                 log_warn("Unknown request '%s' from the loop process, ignoring", op ? op : "?");
         json_decref(msg);

@@ -159,6 +159,8 @@ int sup_loop_main(const struct sup_options *opt, int zygote_sock)
         r = uv_loop_init(&s.loop);
         if (r < 0)
                 return log_error_errno(-r, "uv_loop_init");
+        if (sup_uid_slots_init(&s) < 0)
+                return log_error_errno(ENOMEM, "Failed to allocate the host id ranges");
         sup_state_sweep(&s);
         uv_poll_init(&s.loop, &s.zyg_poll, zygote_sock);
         s.zyg_poll.data = &s;
@@ -185,5 +187,6 @@ int sup_loop_main(const struct sup_options *opt, int zygote_sock)
         r = uv_loop_close(&s.loop);
         if (r < 0)
                 log_warn("The loop still had handles at exit: %s", uv_strerror(r));
+        free(s.uid_slots);
         return s.exit_code;
 }

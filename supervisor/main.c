@@ -38,7 +38,8 @@ static void usage(FILE *f)
                 "  --idle-timeout SECS   exit after SECS with no sandboxes and no clients; 0 = never\n"
                 "                        (env NUCLEUS_IDLE_TIMEOUT; default 0)\n"
                 "  --root-size SIZE      size cap of each sandbox's root tmpfs, K/M/G suffixes (default 1G)\n"
-                "  --max-sandboxes N     live sandboxes allowed at once (default 4096)\n"
+                "  --max-sandboxes N     live sandboxes allowed at once (default 4096, at most 65000);\n"
+                "                        each gets host ids 100000 + k*65536 ... of its own\n"
                 "  --max-sandboxes-per-uid N   live sandboxes of one non-root user (default 1024)\n"
                 "  --cgroup-delegated    our own cgroup is delegated to us (systemd Delegate=yes; automatic\n"
                 "                        for a systemd service): move into <own>/supervisor, put sandboxes\n"
@@ -187,7 +188,7 @@ int main(int argc, char **argv)
                 case 'm':
                 case 'u': {
                         long v = strtol(optarg, &end, 10);
-                        r = *end || end == optarg || v < 1 || v > 1000000 ? -EINVAL : 0;
+                        r = *end || end == optarg || v < 1 || v > (c == 'm' ? (long)SBX_UID_SLOTS_MAX : 1000000) ? -EINVAL : 0;
                         if (c == 'm')
                                 opt.max_sandboxes = (unsigned)v;
                         else
@@ -212,7 +213,9 @@ int main(int argc, char **argv)
                 default: usage(stderr); return 2;
                 }
                 if (r < 0) {
-                        fprintf(stderr, "nucleusd: invalid value '%s' for --%s\n", optarg, longopts[li].name);
+                        fprintf(stderr, "nucleusd: invalid value '%s' for --%s%s\n", optarg, longopts[li].name,
+                                c == 'm' ? " (1 to 65000: each live sandbox has 65536 host ids of its own)" :
+                                c == 'u' ? " (1 to 1000000)" : "");
                         return 2;
                 }
         }

@@ -308,7 +308,7 @@ static void m_create(struct sup_conn *c, json_t *id, json_t *params)
                 }
         }
         sb = sup_sandbox_new(s);
-        if (!sb || nc_id_new(sb->id) < 0) {
+        if (!sb || nc_id_new(sb->id) < 0 || sup_uid_slot_take(sb) < 0) {
                 if (sb)
                         sup_sandbox_unlink_free(sb);
                 sup_conn_error(c, id, NC_RPC_INTERNAL_ERROR, NULL, "out of resources");
@@ -554,12 +554,12 @@ static void m_info(struct sup_conn *c, json_t *id, json_t *params)
         if (nc_params_only(params, known, &err) < 0)
                 return bad_params(c, id, &err);
         nc_format_rfc3339(s->started_ns, started);
-        sup_conn_reply(c, id, json_pack("{s:s, s:s, s:i, s:i, s:s, s:s, s:s, s:s, s:I, s:I, s:I, s:{s:i, s:i}, s:o}",
+        sup_conn_reply(c, id, json_pack("{s:s, s:s, s:i, s:i, s:s, s:s, s:s, s:s, s:I, s:I, s:I, s:{s:i, s:i, s:i}, s:o}",
                 "api_version", NC_API_VERSION, "version", NUCLEUS_VERSION, "pid", (int)getppid(), "loop_pid", (int)getpid(),
                 "started_at", started, "socket", s->opt->paths.socket, "state_dir", s->opt->paths.state_dir,
                 "cgroup_root", s->cfg->cgroup_root, "sandboxes", (json_int_t)(s->nsandboxes), "live",
                 (json_int_t)s->nlive, "idle_timeout_ms", (json_int_t)s->opt->idle_timeout_ms, "uid_map",
-                "base", (int)s->cfg->uid_base, "count", (int)s->cfg->uid_count, "cgroups", sbx_cgroup_info(s->cfg)));
+                "base", (int)s->cfg->uid_base, "count", (int)s->cfg->uid_count, "ranges", (int)s->opt->max_sandboxes, "cgroups", sbx_cgroup_info(s->cfg)));
 }
 
 static json_t *stats_of(const struct sup_sandbox *sb)

@@ -16,6 +16,7 @@ struct sup_sandbox *sup_sandbox_new(struct sup *s)
         sb->stdio[0] = sb->stdio[1] = sb->stdio[2] = -1;
         sb->pid = -1;
         sb->context_fd = -1;
+        sb->uid_slot = -1;
         sb->state = SUP_STATE_creating;
         sb->created_ns = nc_now_ns();
         sb->next = s->sandboxes;
@@ -45,6 +46,7 @@ void sup_sandbox_unlink_free(struct sup_sandbox *sb)
         json_decref(sb->landlock);
         json_decref(sb->degraded);
         json_decref(sb->limits_not_applied);
+        sup_uid_slot_release(sb);
         if (sb->context_fd >= 0)
                 close(sb->context_fd);
         json_decref(sb->context);
@@ -230,8 +232,8 @@ json_t *sup_sandbox_inspect(const struct sup_sandbox *sb)
                 snprintf(cg, sizeof(cg), "%s/%s", s->cfg->cgroup_root, sb->id);
                 json_object_set_new(j, "cgroup", json_string(cg));
         }
-        json_object_set_new(j, "security", json_pack("{s:s, s:s, s:i, s:i, s:[sssssss], s:s, s:b, s:s, s:O*}",
-                "mode", "agent", "root_fs", "tmpfs", "uid_map_base", (int)s->cfg->uid_base,
+        json_object_set_new(j, "security", json_pack("{s:s, s:s, s:o, s:i, s:[sssssss], s:s, s:b, s:s, s:O*}",
+                "mode", "agent", "root_fs", "tmpfs", "uid_map_base", sb->uid_base ? json_integer(sb->uid_base) : json_null(),
                 "uid_map_count", (int)s->cfg->uid_count, "namespaces", "user", "pid", "mount", "uts",
                 "ipc", "net", "cgroup", "capabilities", sb->policies[SUP_POLICY_CAPS].json ? "policy" : "none", "no_new_privs", 1, "seccomp",
                 sb->policies[SUP_POLICY_SECCOMP].json ? "profile" : "default",

@@ -48,7 +48,8 @@ int sup_sandbox_set_state(struct sup_sandbox *sb, enum sup_state to)
 
 int sup_sandbox_start(struct sup_sandbox *sb)
 {
-        return sup_zygote_send(sb->sup, json_pack("{s:s, s:s}", "op", "prepare", "id", sb->id));
+        return sup_zygote_send(sb->sup, json_pack("{s:s, s:s, s:I}", "op", "prepare", "id", sb->id, "uid_base",
+                                                  (json_int_t)sb->uid_base));
 }
 
 int sup_sandbox_signal(struct sup_sandbox *sb, int sig)
@@ -627,6 +628,7 @@ static void finalize(struct sup_sandbox *sb)
                 sb->state = SUP_STATE_failed;
                 sb->sup->nlive--;
         }
+        sup_uid_slot_release(sb);
         /* Processes are gone: release the cgroup leaf now; `rm` retries if the kernel is
          * still tearing tasks down. */
         (void)sbx_cgroup_leaf_remove(sb->sup->cfg, sb->id);

@@ -59,6 +59,7 @@ struct sup {
         struct sup_sandbox *sandboxes;
         struct sup_event_sub *event_subs;
         size_t nconns, nlive, nsandboxes;
+        uint8_t *uid_slots;             /* uidrange.c: one per --max-sandboxes; 1 = taken */
         uint64_t started_ns;
         bool shutting_down;
         int exit_code;
@@ -156,6 +157,8 @@ struct sup_sandbox {
                 char *dest;
         } secrets[SBX_SECRETS_MAX];
         size_t nsecrets;
+        int uid_slot;                   /* uidrange.c; -1: none held */
+        uint32_t uid_base;              /* the host id that root inside maps to; 0: none yet */
         int context_fd;                 /* --context copy: the caller's tar stream; -1: none */
         json_t *context;                /* {mode, files, bytes, skipped} for inspect; NULL: none */
         struct sup_policy {
@@ -202,6 +205,11 @@ int sup_conn_take_fds(struct sup_conn *c, int *fds, size_t n);
 
 /* methods.c */
 void sup_dispatch(struct sup_conn *c, struct nc_rpc_request *req);
+
+/* uidrange.c: a host id range of its own for each live sandbox. */
+int sup_uid_slots_init(struct sup *s);
+int sup_uid_slot_take(struct sup_sandbox *sb);
+void sup_uid_slot_release(struct sup_sandbox *sb);
 
 /* registry.c */
 struct sup_sandbox *sup_sandbox_new(struct sup *s);

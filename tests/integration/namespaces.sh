@@ -18,6 +18,22 @@ assert_contains "$ids" "gid=0" "root group inside"
 assert_eq "0 100000 65536" "$("$N" run -- cat /proc/self/uid_map | awk '{print $1, $2, $3}')" "uid map: 0 -> host 100000, 65536 ids"
 assert_eq "0 100000 65536" "$("$N" run -- cat /proc/self/gid_map | awk '{print $1, $2, $3}')" "gid map"
 
+# Each live sandbox has a host range of its own; a range is reused once its sandbox's
+# processes are gone (the lowest free one is taken).
+"$N" run -d --name ra -- sleep 30 >/dev/null
+"$N" run -d --name rb -- sleep 30 >/dev/null
+wait_state ra; wait_state rb
+ra=$("$N" exec ra cat /proc/self/uid_map | awk '{print $2}')
+rb=$("$N" exec rb cat /proc/self/uid_map | awk '{print $2}')
+assert_eq "100000 165536" "$ra $rb" "two live sandboxes map onto different host ranges"
+assert_contains "$("$N" inspect rb)" '"uid_map_base": 165536' "inspect shows the sandbox's own base"
+assert_eq "165536" "$(stat -c %u "/proc/$("$N" inspect rb | python3 -c 'import json,sys; print(json.load(sys.stdin)["pid"])')")" \
+    "the host sees rb's processes as its own uid"
+"$N" rm -f ra >/dev/null
+assert_eq "0 100000 65536" "$("$N" run -- cat /proc/self/uid_map | awk '{print $1, $2, $3}')" "a freed range is reused"
+"$N" rm -f rb >/dev/null
+assert_contains "$("$ND" --max-sandboxes 70000 2>&1 || true)" "1 to 65000" "nucleusd refuses more ranges than host ids allow"
+
 pids=$(in_sandbox -- pid)
 assert_contains "$pids" "ppid=1" "the workload's parent is init, PID 1"
 assert_eq "0::/" "$("$N" run -- cat /proc/self/cgroup | grep '^0::')" "cgroup namespace rooted at the sandbox's leaf"
