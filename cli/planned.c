@@ -34,7 +34,7 @@ static const struct planned_flag flags[] = {
 
  { "--env-fd", 4, NULL }, { "--rootfs", 4, NULL }, { "--rootfs-mode", 4, NULL },
         { "--agent-toolchain-rootfs", 4, NULL }, { "--verify-rootfs-attestation", 4, NULL },
-        { "--require-kernel-lockdown", 4, NULL }, { "--workspace", 4, NULL }, { "--workspace-mode", 4, NULL },
+        { "--workspace", 4, NULL }, { "--workspace-mode", 4, NULL },
         { "--workspace-exec", 4, NULL }, { "--home", 4, NULL }, { "--provider-config-ro", 4, NULL },
         { "--provider-config-rw", 4, NULL },
 

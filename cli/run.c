@@ -47,6 +47,8 @@ static void usage(FILE *f)
                 "  -u, --user U         the workload's uid inside (a number, root or nobody; numeric needs --group)\n"
                 "  --group G            its gid (a number, root or nogroup); --additional-group G adds one\n"
                 "  --rm                 remove the sandbox when it exits\n"
+                "  --require-kernel-lockdown integrity|confidentiality  refuse to start unless the host's\n"
+                "                       kernel lockdown (/sys/kernel/security/lockdown) is at least that\n"
                 "  --allow-degraded-security  run without Landlock on a kernel that has none (warned, marked in inspect)\n"
                 "  --memory SIZE        memory limit (512M, 2G); the sandbox is killed as a whole when it runs out\n"
                 "  --swap               allow swap (none by default when --memory is set)\n"
@@ -325,7 +327,8 @@ static int build_spec(int argc, char **argv, struct nc_spec *spec, struct run_op
                                                           "--memory", "--cpus", "--cpu-weight", "--pids", "--io-limit",
                                                           "--timeout", "--volume", "-v", "--user", "-u", "--group",
                                                           "--additional-group", "--tmpfs", "--secret",
-                                                          "--systemd-credential", "--context-mode", "--context" };
+                                                          "--systemd-credential", "--context-mode", "--context",
+                                                          "--require-kernel-lockdown" };
                 const char *opt = NULL;
                 for (size_t k = 0; k < ARRAY_SIZE(with_value) && !opt; k++) {
                         n = strlen(with_value[k]);
@@ -428,6 +431,15 @@ static int build_spec(int argc, char **argv, struct nc_spec *spec, struct run_op
                                 spec->gid = (unsigned)v;
                                 ro->group_given = true;
                         }
+                        continue;
+                }
+                if (strcmp(opt, "--require-kernel-lockdown") == 0) {
+                        int level = nc_lockdown_parse(val);
+                        if (level <= NC_LOCKDOWN_NONE) {
+                                fprintf(stderr, "nucleus: invalid --require-kernel-lockdown '%s': integrity or confidentiality\n", val);
+                                return -EINVAL;
+                        }
+                        spec->require_lockdown = level;
                         continue;
                 }
                 if (strcmp(opt, "--context") == 0) {

@@ -26,6 +26,7 @@
 #define NC_RPC_PERMISSION -32004       /* the caller may not act on that sandbox */
 #define NC_RPC_FRAME_TOO_LARGE -32005  /* a frame longer than NC_RPC_MAX_FRAME */
 #define NC_RPC_BUSY -32006             /* a resource limit of the supervisor */
+#define NC_RPC_HOST_REFUSED -32007     /* the host does not meet what the spec requires */
 
 /* Splits a byte stream into lines. A line longer than max is reported once as
  * -EMSGSIZE and then skipped up to its newline, so one bad frame does not cost the

@@ -377,10 +377,25 @@ static int limits_from_json(const json_t *v, struct nc_spec_limits *l, struct nc
         return 0;
 }
 
+static const char *const lockdown_names[] = { "none", "integrity", "confidentiality" };
+
+int nc_lockdown_parse(const char *s)
+{
+        for (size_t i = 0; s && i < ARRAY_SIZE(lockdown_names); i++)
+                if (strcmp(s, lockdown_names[i]) == 0)
+                        return (int)i;
+        return -EINVAL;
+}
+
+const char *nc_lockdown_name(int level)
+{
+        return level >= 0 && (size_t)level < ARRAY_SIZE(lockdown_names) ? lockdown_names[level] : "unknown";
+}
+
 int nc_spec_from_json(const json_t *j, struct nc_spec **ret, struct nc_err *err)
 {
         static const char *const known[] = { "name", "hostname", "args", "env", "cwd", "seccomp_allow", "rlimits",
-                                             "allow_degraded_security", "limits", "user", "tmpfs" };
+                                             "allow_degraded_security", "limits", "user", "tmpfs", "require_kernel_lockdown" };
         _cleanup_spec_ struct nc_spec *s = NULL;
         const char *key;
         json_t *v;
@@ -394,7 +409,7 @@ int nc_spec_from_json(const json_t *j, struct nc_spec **ret, struct nc_err *err)
                 for (size_t i = 0; i < ARRAY_SIZE(known) && !ok; i++)
                         ok = strcmp(key, known[i]) == 0;
                 if (!ok)
-                        return nc_err_set(err, "unknown spec field '%.64s' (accepted: name, hostname, args, env, cwd, seccomp_allow, rlimits, allow_degraded_security, limits, user, tmpfs)", key);
+                        return nc_err_set(err, "unknown spec field '%.64s' (accepted: name, hostname, args, env, cwd, seccomp_allow, rlimits, allow_degraded_security, limits, user, tmpfs, require_kernel_lockdown)", key);
         }
         s = nc_spec_new();
         if (!s)
@@ -425,6 +440,13 @@ int nc_spec_from_json(const json_t *j, struct nc_spec **ret, struct nc_err *err)
         if (v && !json_is_boolean(v))
                 return nc_err_set(err, "'allow_degraded_security' must be true or false");
         s->allow_degraded_security = json_is_true(v);
+        v = json_object_get(j, "require_kernel_lockdown");
+        if (v && !json_is_null(v)) {
+                int level = nc_lockdown_parse(json_string_value(v));
+                if (level <= NC_LOCKDOWN_NONE)
+                        return nc_err_set(err, "'require_kernel_lockdown' must be \"integrity\" or \"confidentiality\"");
+                s->require_lockdown = level;
+        }
         if ((r = nc_spec_validate(s, err)) < 0)
                 return r;
         *ret = TAKE_PTR(s);
@@ -449,6 +471,8 @@ json_t *nc_spec_to_json(const struct nc_spec *s)
                 json_object_set_new(j, "seccomp_allow", strv_to_json(s->seccomp_allow));
         if (s->allow_degraded_security)
                 json_object_set_new(j, "allow_degraded_security", json_true());
+        if (s->require_lockdown > NC_LOCKDOWN_NONE)
+                json_object_set_new(j, "require_kernel_lockdown", json_string(nc_lockdown_name(s->require_lockdown)));
         if (s->uid || s->gid || s->ngroups) {
                 json_t *g = json_array();
                 for (size_t i = 0; i < s->ngroups; i++)

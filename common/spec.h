@@ -73,6 +73,9 @@ struct nc_spec {
         /* Agent mode: run without Landlock on a kernel that has none, with a warning and
          * a mark in inspect. Every other lock-down step stays fatal. */
         bool allow_degraded_security;
+        /* --require-kernel-lockdown: the least kernel lockdown level (an enum
+         * nc_lockdown) the host must be in for this sandbox to start. */
+        int require_lockdown;
         struct nc_spec_limits limits;
         /* The workload's identity inside (0 = root of the namespace). */
         unsigned uid, gid;
@@ -83,6 +86,11 @@ struct nc_spec {
 };
 
 /* "DEST[:SIZE][:ro|rw]" as --tmpfs takes it. */
+/* Kernel lockdown levels, ordered: a host at a level satisfies every lower one. */
+enum nc_lockdown { NC_LOCKDOWN_NONE, NC_LOCKDOWN_INTEGRITY, NC_LOCKDOWN_CONFIDENTIALITY };
+/* "none", "integrity", "confidentiality" -> the level; -EINVAL otherwise. */
+int nc_lockdown_parse(const char *s);
+const char *nc_lockdown_name(int level);
 int nc_spec_tmpfs_parse(const char *s, struct nc_spec_tmpfs *ret, struct nc_err *err);
 
 struct nc_spec *nc_spec_new(void);

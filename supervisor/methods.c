@@ -212,6 +212,10 @@ static void m_create(struct sup_conn *c, json_t *id, json_t *params)
                 sup_conn_error(c, id, NC_RPC_BUSY, NULL, "the supervisor is shutting down");
                 goto out;
         }
+        if (sup_kernel_lockdown_check(spec->require_lockdown, &err) < 0) {
+                sup_conn_error(c, id, NC_RPC_HOST_REFUSED, NULL, "%s", err.msg);
+                goto out;
+        }
         if (spec->name && sup_sandbox_by_name(s, spec->name)) {
                 sup_conn_error(c, id, NC_RPC_CONFLICT, NULL, "the name '%s' is already in use", spec->name);
                 goto out;

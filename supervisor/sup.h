@@ -206,6 +206,10 @@ int sup_conn_take_fds(struct sup_conn *c, int *fds, size_t n);
 /* methods.c */
 void sup_dispatch(struct sup_conn *c, struct nc_rpc_request *req);
 
+/* lockdown.c: 0 when the host's kernel lockdown is at least `required` (enum
+ * nc_lockdown); else an error naming the flag, the level found and what is accepted. */
+int sup_kernel_lockdown_check(int required, struct nc_err *err);
+
 /* uidrange.c: a host id range of its own for each live sandbox. */
 int sup_uid_slots_init(struct sup *s);
 int sup_uid_slot_take(struct sup_sandbox *sb);
