@@ -13,13 +13,14 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "util.h"
 
 #define CONTEXT_REPORT_MAX (16 * 1024 * 1024)
 
 int cli_context_pack(const char *dir, struct cli_context *ret)
 {
         char exe[PATH_MAX], *buf = NULL;
-        size_t len = 0, cap = 0;
+        ssize_t len;
         int tar[2], rep[2];
         json_error_t jerr;
 
@@ -50,25 +51,9 @@ int cli_context_pack(const char *dir, struct cli_context *ret)
         }
         close(tar[1]);
         close(rep[1]);
-        for (;;) {
-                ssize_t n;
-
-                if (len == cap) {
-                        char *nb = cap < CONTEXT_REPORT_MAX ? realloc(buf, cap ? cap * 2 : 4096) : NULL;
-                        if (!nb)
-                                break;
-                        buf = nb;
-                        cap = cap ? cap * 2 : 4096;
-                }
-                n = read(rep[0], buf + len, cap - len);
-                if (n < 0 && errno == EINTR)
-                        continue;
-                if (n <= 0)
-                        break;
-                len += (size_t)n;
-        }
+        len = nc_read_all(rep[0], CONTEXT_REPORT_MAX, &buf);
         close(rep[0]);
-        ret->report = buf && len ? json_loadb(buf, len, 0, &jerr) : NULL;
+        ret->report = len > 0 ? json_loadb(buf, (size_t)len, 0, &jerr) : NULL;
         free(buf);
         if (!json_is_object(ret->report)) {
                 /* The helper said why on stderr (an unreadable file, too many entries). */

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "util.h"
 #include "macros.h"
 
 #define POLICY_JSON_MAX (1024 * 1024)
@@ -29,8 +30,8 @@ static bool ends_with(const char *s, const char *suffix)
 static json_t *toml_to_json(int fd, const char *path)
 {
         char exe[PATH_MAX], *buf = NULL;
-        size_t len = 0, cap = 0;
         int pipefd[2], status;
+        ssize_t n;
         json_error_t jerr;
         json_t *j = NULL;
         pid_t pid;
@@ -54,28 +55,12 @@ static json_t *toml_to_json(int fd, const char *path)
                 _exit(127);
         }
         close(pipefd[1]);
-        for (;;) {
-                ssize_t n;
-
-                if (len == cap) {
-                        char *nb = cap < POLICY_JSON_MAX ? realloc(buf, cap ? cap * 2 : 4096) : NULL;
-                        if (!nb)
-                                break;
-                        buf = nb;
-                        cap = cap ? cap * 2 : 4096;
-                }
-                n = read(pipefd[0], buf + len, cap - len);
-                if (n < 0 && errno == EINTR)
-                        continue;
-                if (n <= 0)
-                        break;
-                len += (size_t)n;
-        }
+        n = nc_read_all(pipefd[0], POLICY_JSON_MAX, &buf);
         close(pipefd[0]);
         while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
                 ;
-        if (WIFEXITED(status) && WEXITSTATUS(status) == 0 && buf)
-                j = json_loadb(buf, len, 0, &jerr);
+        if (WIFEXITED(status) && WEXITSTATUS(status) == 0 && n > 0)
+                j = json_loadb(buf, (size_t)n, 0, &jerr);
         else if (WIFEXITED(status) && WEXITSTATUS(status) == 127)
                 fprintf(stderr, "nucleus: could not run %s\n", exe);
         free(buf);

@@ -40,3 +40,6 @@ uint64_t nc_now_ns(void);          /* CLOCK_REALTIME */
 uint64_t nc_monotonic_ns(void);    /* CLOCK_MONOTONIC */
 /* RFC 3339 with nanoseconds, UTC: 2026-11-22T22:38:55.123456789Z */
 void nc_format_rfc3339(uint64_t ns, char buf[64]);
+/* Reads fd to EOF into a NUL-terminated buffer of at most max bytes (the caller frees
+ * *ret). Returns the length, or -EFBIG past max, or -errno. */
+ssize_t nc_read_all(int fd, size_t max, char **ret);

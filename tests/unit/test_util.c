@@ -6,7 +6,9 @@
 #include <cmocka.h>
 #include <errno.h>
 #include <signal.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <sys/wait.h>
 
 #include "util.h"
@@ -119,12 +121,45 @@ static void test_rfc3339(void **state)
         assert_string_equal(buf, "2023-11-14T22:13:20.123456789Z");
 }
 
+/* Reads to EOF across many small writes, NUL-terminates, and stops past the cap. */
+static void test_read_all(void **state)
+{
+        int p[2];
+        char *buf = NULL;
+        char chunk[1000];
+
+        memset(chunk, 'a', sizeof(chunk));
+        assert_int_equal(pipe(p), 0);
+        for (int i = 0; i < 9; i++)
+                assert_int_equal(write(p[1], chunk, sizeof(chunk)), (ssize_t)sizeof(chunk));
+        close(p[1]);
+        assert_int_equal(nc_read_all(p[0], 9000, &buf), 9000);
+        assert_int_equal(strlen(buf), 9000);
+        free(buf);
+        close(p[0]);
+
+        buf = NULL;
+        assert_int_equal(pipe(p), 0);
+        assert_int_equal(write(p[1], chunk, sizeof(chunk)), (ssize_t)sizeof(chunk));
+        close(p[1]);
+        assert_int_equal(nc_read_all(p[0], 999, &buf), -EFBIG);
+        assert_null(buf);
+        close(p[0]);
+
+        assert_int_equal(pipe(p), 0);
+        close(p[1]);
+        assert_int_equal(nc_read_all(p[0], 10, &buf), 0);
+        assert_string_equal(buf, "");
+        free(buf);
+        close(p[0]);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_ids),      cmocka_unit_test(test_names),   cmocka_unit_test(test_hostnames),
                 cmocka_unit_test(test_signals),  cmocka_unit_test(test_exit_codes), cmocka_unit_test(test_base64),
-                cmocka_unit_test(test_rfc3339),
+                cmocka_unit_test(test_rfc3339), cmocka_unit_test(test_read_all),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
