@@ -73,7 +73,7 @@ struct cli_context {
         pid_t pid;
         json_t *report;
 };
-int cli_context_pack(const char *dir, struct cli_context *ret);
+int cli_context_pack(const char *dir, bool integrity, struct cli_context *ret);
 int cli_context_finish(struct cli_context *c);
 
 /* policy.c: policy files given to `run`. The CLI opens each (its access, not

@@ -17,7 +17,7 @@
 
 #define CONTEXT_REPORT_MAX (16 * 1024 * 1024)
 
-int cli_context_pack(const char *dir, struct cli_context *ret)
+int cli_context_pack(const char *dir, bool integrity, struct cli_context *ret)
 {
         char exe[PATH_MAX], *buf = NULL;
         ssize_t len;
@@ -46,7 +46,10 @@ int cli_context_pack(const char *dir, struct cli_context *ret)
                 int r3 = fcntl(rep[1], F_DUPFD_CLOEXEC, 10);
                 if (r3 < 0 || dup2(tar[1], 1) < 0 || dup2(r3, 3) < 0)
                         _exit(127);
-                execl(exe, exe, dir, (char *)NULL);
+                if (integrity)
+                        execl(exe, exe, "--integrity", dir, (char *)NULL);
+                else
+                        execl(exe, exe, dir, (char *)NULL);
                 _exit(127);
         }
         close(tar[1]);

@@ -4,6 +4,8 @@
  * what the caller may read. First it walks DIR and decides what goes in, then writes
  * one JSON object to fd 3 and closes it:
  * {"files":N,"directories":N,"bytes":N,"skipped":[relpath...]}.
+ * With --integrity the walk also hashes every file and the report carries the tree's
+ * digest (common/tree_digest.h), which init recomputes over /context.
  * Then it writes a tar stream (libarchive, pax) of the kept files to stdout, which is
  * a pipe whose other end nucleusd hands to the sandbox's init.
  *
@@ -29,19 +31,17 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "tree_digest.h"
+
 #define PACK_ENTRIES_MAX 100000
 #define PACK_DEPTH_MAX 64
 
-struct entry {
-        char *path;     /* relative to DIR */
-        bool dir;
-};
-
-static struct entry *entries;
+static struct nc_tree_entry *entries;   /* paths relative to DIR */
 static size_t nentries;
 static json_t *skipped;
 static unsigned long long total_bytes;
 static size_t nfiles;
+static bool integrity;
 
 /* The names the seed leaves out of a copied context. */
 static bool excluded(const char *name)
@@ -79,8 +79,8 @@ static void add_entry(const char *path, bool dir)
                 if (!entries)
                         exit(1);
         }
-        entries[nentries].path = strdup(path);
-        entries[nentries++].dir = dir;
+        entries[nentries] = (struct nc_tree_entry){ .path = strdup(path), .dir = dir };
+        nentries++;
 }
 
 static void walk(int root, const char *rel, int depth)
@@ -127,6 +127,14 @@ static void walk(int root, const char *rel, int depth)
                 else {
                         nfiles++;
                         total_bytes += (unsigned long long)st.st_size;
+                        if (integrity) {
+                                int ffd = open_beneath(root, path, O_RDONLY | O_NONBLOCK);
+                                if (ffd < 0 || nc_sha256_fd(ffd, entries[nentries - 1].sha256) < 0) {
+                                        fprintf(stderr, "nucleus-context-pack: hashing %s: %s\n", path, strerror(errno));
+                                        exit(1);
+                                }
+                                close(ffd);
+                        }
                 }
         }
         if (errno) {
@@ -139,6 +147,15 @@ static void walk(int root, const char *rel, int depth)
 static void report(void)
 {
         json_t *j = json_pack("{s:I, s:I, s:I, s:O}", "files", (json_int_t)nfiles, "directories", (json_int_t)(nentries - nfiles), "bytes", (json_int_t)total_bytes, "skipped", skipped);
+        char hex[65];
+
+        if (integrity) {
+                if (nc_tree_digest(entries, nentries, hex) < 0) {
+                        fprintf(stderr, "nucleus-context-pack: cannot compute the tree digest\n");
+                        exit(1);
+                }
+                json_object_set_new(j, "sha256", json_string(hex));
+        }
         char *s = j ? json_dumps(j, JSON_COMPACT) : NULL;
         FILE *f = fdopen(3, "w");
 
@@ -194,13 +211,15 @@ int main(int argc, char **argv)
         struct archive *a;
         int root;
 
-        if (argc != 2 || argv[1][0] == '-') {
-                fprintf(stderr, "usage: nucleus-context-pack DIR  (fd 3: what was skipped, as JSON; stdout: a tar stream)\n");
+        integrity = argc == 3 && strcmp(argv[1], "--integrity") == 0;
+        if (argc != 2 + integrity || argv[argc - 1][0] == '-') {
+                fprintf(stderr, "usage: nucleus-context-pack [--integrity] DIR  (fd 3: what was skipped and, with\n"
+                                "       --integrity, the tree's sha256, as JSON; stdout: a tar stream)\n");
                 return 2;
         }
-        root = open(argv[1], O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        root = open(argv[argc - 1], O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         if (root < 0) {
-                fprintf(stderr, "nucleus-context-pack: %s: %s\n", argv[1], strerror(errno));
+                fprintf(stderr, "nucleus-context-pack: %s: %s\n", argv[argc - 1], strerror(errno));
                 return 1;
         }
         skipped = json_array();

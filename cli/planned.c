@@ -28,18 +28,14 @@ static const struct planned_flag flags[] = {
         { "--credential-broker", 7, NULL }, { "--credential-broker-no-proxy-env", 7, NULL },
         { "--no-broker-proxy-env", 7, NULL },
         { "--service-mode", 4, NULL }, { "--strict-agent", 4, NULL }, { "--trust-level", 4, NULL },
- { "--allow-chroot-fallback", 4, NULL },
+        { "--allow-chroot-fallback", 4, NULL },
         { "--proc-rw", 3, NULL }, { "--time-namespace", 3, NULL }, { "--disable-cgroup-namespace", 3, NULL },
-        { "--verify-context-integrity", 4, NULL },
-
- { "--env-fd", 4, NULL }, { "--rootfs", 4, NULL }, { "--rootfs-mode", 4, NULL },
+        { "--env-fd", 4, NULL }, { "--rootfs", 4, NULL }, { "--rootfs-mode", 4, NULL },
         { "--agent-toolchain-rootfs", 4, NULL }, { "--verify-rootfs-attestation", 4, NULL },
         { "--workspace", 4, NULL }, { "--workspace-mode", 4, NULL },
         { "--workspace-exec", 4, NULL }, { "--home", 4, NULL }, { "--provider-config-ro", 4, NULL },
         { "--provider-config-rw", 4, NULL },
-
         { "--seccomp-log-denied", 3, NULL }, { "--seccomp-mode", 4, NULL }, { "--seccomp-log", 4, NULL },
-
         { "--health-cmd", 9, NULL }, { "--health-interval", 9, NULL }, { "--health-retries", 9, NULL },
         { "--health-start-period", 9, NULL }, { "--health-timeout", 9, NULL }, { "--health-tcp", 9, NULL },
         { "--health-http", 9, NULL }, { "--readiness-exec", 9, NULL }, { "--readiness-tcp", 9, NULL },

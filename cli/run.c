@@ -44,6 +44,8 @@ static void usage(FILE *f)
                 "                       node_modules, target, .env*, .ssh, .aws, .kube, keys and certificates,\n"
                 "                       *secret*/*credential*/*private_key*/*kubeconfig* and symlinks (inspect\n"
                 "                       lists them); bind: the live directory, read-only, nothing left out\n"
+                "  --verify-context-integrity  hash the source tree, and refuse to start unless /context\n"
+                "                       matches it after the copy\n"
                 "  -u, --user U         the workload's uid inside (a number, root or nobody; numeric needs --group)\n"
                 "  --group G            its gid (a number, root or nogroup); --additional-group G adds one\n"
                 "  --rm                 remove the sandbox when it exits\n"
@@ -167,6 +169,7 @@ struct run_opts {
         size_t nvol, nsec;
         const char *context_dir;
         const char *context_mode;       /* "copy" (the default) or "bind" */
+        bool context_integrity;
         struct cli_context context;
         long long timeout_s;
         struct cli_policy policy[POLICY_MAX];
@@ -316,6 +319,10 @@ static int build_spec(int argc, char **argv, struct nc_spec *spec, struct run_op
                 }
                 if (strcmp(a, "--allow-degraded-security") == 0) {
                         spec->allow_degraded_security = true;
+                        continue;
+                }
+                if (strcmp(a, "--verify-context-integrity") == 0) {
+                        ro->context_integrity = true;
                         continue;
                 }
                 if (cli_refuse_planned_flag(a))
@@ -564,8 +571,13 @@ static int build_spec(int argc, char **argv, struct nc_spec *spec, struct run_op
                 if (asprintf(&kv, "TERM=%s", term && *term ? term : "xterm") >= 0)
                         (void)nc_spec_setenv(spec, kv, NULL);
         }
-        if (ro->context_mode && !ro->context_dir) {
-                fprintf(stderr, "nucleus: --context-mode needs --context DIR\n");
+        if ((ro->context_mode || ro->context_integrity) && !ro->context_dir) {
+                fprintf(stderr, "nucleus: %s needs --context DIR\n", ro->context_mode ? "--context-mode" : "--verify-context-integrity");
+                return -EINVAL;
+        }
+        if (ro->context_integrity && ro->context_mode && strcmp(ro->context_mode, "bind") == 0) {
+                fprintf(stderr, "nucleus: --verify-context-integrity needs --context-mode copy: a bind mount is the live "
+                                "directory, with no copy to verify\n");
                 return -EINVAL;
         }
         if (ro->context_dir && ro->context_mode && strcmp(ro->context_mode, "bind") == 0 &&
@@ -621,7 +633,7 @@ int cli_cmd_run(const struct cli_opts *o, int argc, char **argv)
                 /* Before connecting: the walk is the caller's, and so are its refusals. The
                  * helper reports, then blocks on the pipe until the sandbox's init reads. */
                 if (copy) {
-                        if (cli_context_pack(ro.context_dir, &ro.context) < 0) {
+                        if (cli_context_pack(ro.context_dir, ro.context_integrity, &ro.context) < 0) {
                                 json_decref(ctx);
                                 return CLI_EXIT_NUCLEUS;
                         }

@@ -10,6 +10,10 @@
 #include <unistd.h>
 
 #include "context.h"
+#include "tree_digest.h"
+
+#include <ftw.h>
+#include <stdlib.h>
 
 /* Relative, no "..", no empty components: what SECURE_NODOTDOT also enforces, checked
  * here first so the refusal names the entry. */
@@ -106,7 +110,72 @@ done:
         return r;
 }
 
-int sbx_context_populate(int fd, unsigned uid, unsigned gid, struct sbx_failure *fail)
+/* nftw has no user pointer; init is single-threaded and verifies once. */
+static struct {
+        struct nc_tree_entry *v;
+        size_t n, cap;
+        int err;
+} walked;
+
+static int collect(const char *path, const struct stat *st, int type, struct FTW *ftw)
+{
+        const char *rel = path + strlen("/context");
+
+        if (ftw->level == 0)
+                return 0;
+        if (walked.n == walked.cap) {
+                size_t ncap = walked.cap ? walked.cap * 2 : 256;
+                struct nc_tree_entry *nv = realloc(walked.v, ncap * sizeof(*nv));
+                if (!nv)
+                        return walked.err = -ENOMEM;
+                walked.v = nv;
+                walked.cap = ncap;
+        }
+        struct nc_tree_entry *e = &walked.v[walked.n];
+        *e = (struct nc_tree_entry){ .path = strdup(rel + 1), .dir = type == FTW_D };
+        if (!e->path)
+                return walked.err = -ENOMEM;
+        walked.n++;
+        if (type == FTW_F && S_ISREG(st->st_mode)) {
+                int f = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+                int r = f < 0 ? -errno : nc_sha256_fd(f, e->sha256);
+                if (f >= 0)
+                        close(f);
+                if (r < 0)
+                        return walked.err = r;
+        } else if (type != FTW_D)
+                return walked.err = -EBADMSG;      /* only files and directories were unpacked */
+        return 0;
+}
+
+/* Recomputes the tree digest over /context and compares it with the source's. */
+static int verify(const char *expect, struct sbx_failure *fail)
+{
+        char hex[65];
+        int r = nftw("/context", collect, 16, FTW_PHYS);
+
+        if (r == 0 && walked.err == 0)
+                r = nc_tree_digest(walked.v, walked.n, hex);
+        else
+                r = walked.err ? walked.err : -EIO;
+        for (size_t i = 0; i < walked.n; i++)
+                free(walked.v[i].path);
+        free(walked.v);
+        walked.v = NULL;
+        walked.n = walked.cap = 0;
+        if (r < 0) {
+                sbx_failure_set(fail, "context", -r, "Failed to hash /context for the integrity check");
+                return r;
+        }
+        if (strcmp(hex, expect) != 0) {
+                sbx_failure_set(fail, "context", EBADMSG, "/context does not match the source tree (sha256 %s, expected %s): "
+                                "the source changed while it was copied, or the stream was altered", hex, expect);
+                return -EBADMSG;
+        }
+        return 0;
+}
+
+int sbx_context_populate(int fd, unsigned uid, unsigned gid, const char *expect_sha256, struct sbx_failure *fail)
 {
         struct mount_attr ro = { .attr_set = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC };
         char opts[128];
@@ -133,6 +202,8 @@ int sbx_context_populate(int fd, unsigned uid, unsigned gid, struct sbx_failure 
                 return -errno;
         }
         if (r < 0)
+                return r;
+        if (expect_sha256 && (r = verify(expect_sha256, fail)) < 0)
                 return r;
         if (mount_setattr(AT_FDCWD, "/context", 0, &ro, sizeof(ro)) < 0) {
                 sbx_failure_set(fail, "context", errno, "Failed to make /context read-only");

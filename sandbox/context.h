@@ -13,4 +13,6 @@
 #define SBX_CONTEXT_MAX_BYTES (1024LL * 1024 * 1024)
 #define SBX_CONTEXT_MAX_INODES 200000
 
-int sbx_context_populate(int fd, unsigned uid, unsigned gid, struct sbx_failure *fail);
+/* expect_sha256: with --verify-context-integrity, the source tree's digest
+ * (common/tree_digest.h) that /context must match once unpacked; NULL: not checked. */
+int sbx_context_populate(int fd, unsigned uid, unsigned gid, const char *expect_sha256, struct sbx_failure *fail);

@@ -193,6 +193,8 @@ static void claim(const struct sbx_config *cfg, struct workload *w)
         size_t nvol = json_array_size(vols), nsec = json_array_size(secs);
         /* A copied --context comes as a tar stream on the last descriptor. */
         const bool context = json_is_true(json_object_get(msg, "context_copy"));
+        char context_sha[65] = "";
+        snprintf(context_sha, sizeof(context_sha), "%s", json_string_value(json_object_get(msg, "context_sha256")) ?: "");
         if (nfds != 3 + nvol + nsec + context)
                 sbx_ctl_die(CTL_FD, 125, "claim", EPROTO,
                             "a claim carries 3 stdio descriptors, one per volume and secret and one for a copied context, got %zu", nfds);
@@ -240,7 +242,7 @@ static void claim(const struct sbx_config *cfg, struct workload *w)
                         extra[nextra++] = (struct sbx_landlock_extra){ sdests[i], false };
         }
         if (context) {
-                if (sbx_context_populate(fds[3 + nvol + nsec], spec->uid, spec->gid, &fail) < 0)
+                if (sbx_context_populate(fds[3 + nvol + nsec], spec->uid, spec->gid, context_sha[0] ? context_sha : NULL, &fail) < 0)
                         die_failure(&fail);
                 close(fds[3 + nvol + nsec]);
         }

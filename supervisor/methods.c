@@ -141,12 +141,17 @@ static void m_create(struct sup_conn *c, json_t *id, json_t *params)
                 goto bad;
         }
         if (ctx && !json_is_null(ctx)) {
-                static const char *const cknown[] = { "mode", "files", "directories", "bytes", "skipped", NULL };
+                static const char *const cknown[] = { "mode", "files", "directories", "bytes", "skipped", "sha256", NULL };
 
                 if (!json_is_object(ctx) || nc_params_only(ctx, cknown, &err) < 0)
                         goto bad;
                 if (!ctx_mode || (strcmp(ctx_mode, "copy") != 0 && strcmp(ctx_mode, "bind") != 0)) {
                         nc_err_set(&err, "context.mode must be \"copy\" or \"bind\"");
+                        goto bad;
+                }
+                const json_t *sha = json_object_get(ctx, "sha256");
+                if (sha && (!json_is_string(sha) || !sup_sha256_hex_valid(json_string_value(sha)) || !ctx_copy)) {
+                        nc_err_set(&err, "context.sha256 must be 64 lowercase hex characters, with mode \"copy\"");
                         goto bad;
                 }
                 const json_t *sk = json_object_get(ctx, "skipped");

@@ -176,6 +176,8 @@ static void send_claim(struct sup_sandbox *sb)
         size_t nfds = 3 + sb->nvolumes + sb->nsecrets;
         if (sb->context_fd >= 0) {
                 json_object_set_new(msg, "context_copy", json_true());
+                if (json_is_string(json_object_get(sb->context, "sha256")))
+                        json_object_set(msg, "context_sha256", json_object_get(sb->context, "sha256"));
                 fds[nfds++] = sb->context_fd;
         }
         int r = sbx_ctl_send_json(sb->ctl, msg, fds, nfds);

@@ -62,6 +62,38 @@ done
 head -c 4096 /dev/urandom >"$T/junk.tar"
 assert_contains "$(api_ctx "$T/junk.tar")" "\"stage\": \"context\"" "a stream that is not tar fails the sandbox at the context stage"
 
+# --verify-context-integrity: the helper hashes the source tree; init recomputes the
+# digest over /context and refuses to start on a mismatch. The digest format is
+# checked independently here (sorted paths; "D path\0" or "F path\0<sha256>\0").
+tree_digest() { python3 - "$1" <<'PY'
+import hashlib, os, sys
+root = sys.argv[1]; recs = []
+for d, dirs, files in os.walk(root):
+    for n in dirs + files:
+        p = os.path.join(d, n); rel = os.path.relpath(p, root)
+        if os.path.isdir(p): recs.append((rel.encode(), b"D " + rel.encode() + b"\0"))
+        else: recs.append((rel.encode(), b"F " + rel.encode() + b"\0" + hashlib.sha256(open(p, "rb").read()).hexdigest().encode() + b"\0"))
+print(hashlib.sha256(b"".join(r for _, r in sorted(recs))).hexdigest())
+PY
+}
+I="$T/clean"
+mkdir -p "$I/a/b"; echo one >"$I/a/b/x"; echo two >"$I/y"; : >"$I/empty"
+assert_eq "one" "$("$N" run --name integ --context "$I" --verify-context-integrity -- cat /context/a/b/x)" "an intact copy passes the integrity check"
+assert_eq "$(tree_digest "$I")" "$("$N" inspect integ | python3 -c 'import json,sys; print(json.load(sys.stdin)["context"]["sha256"])')" \
+    "inspect keeps the source digest, computed as documented"
+ok_sha=$(printf 'F ok.txt\0%s\0' "$(printf fine | sha256sum | cut -c1-64)" | sha256sum | cut -c1-64)
+api_ctx_sha() { # TARFILE SHA
+    EXPECT=1 timeout 20 python3 "$(dirname "$0")/api_client.py" "@ctx:$1:{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"sandbox.create\",\"params\":{\"spec\":{\"args\":[\"cat\",\"/context/ok.txt\"]},\"wait\":true,\"stdio\":\"passed\",\"context\":{\"mode\":\"copy\",\"sha256\":\"$2\"}}}"
+}
+assert_contains "$(api_ctx_sha "$T/ok.tar" "$ok_sha")" "fine" "a stream that matches its digest starts"
+bad=$(api_ctx_sha "$T/ok.tar" "$(printf x | sha256sum | cut -c1-64)")
+assert_contains "$bad" "/context does not match the source tree" "a stream that does not match is refused"
+assert_contains "$bad" "\"stage\": \"context\"" "at the context stage"
+assert_contains "$("$N" run --context "$I" --context-mode bind --verify-context-integrity -- true 2>&1 || true)" \
+    "--verify-context-integrity needs --context-mode copy" "integrity with bind mode is refused, with the reason"
+assert_contains "$("$N" run --verify-context-integrity -- true 2>&1 || true)" "--verify-context-integrity needs --context DIR" \
+    "and without a context"
+
 chmod 0600 "$C/src/main.py"
 chmod 0755 "$T" "$C"
 assert_contains "$(setpriv --reuid=1 --regid=1 --clear-groups -- "$N" run --context "$C" -- true 2>&1 || true)" \
