@@ -1,7 +1,10 @@
 /* Host id ranges: each live sandbox maps its 65536 ids onto a range of host ids that
- * no other live sandbox uses, so nothing the kernel accounts or checks per host uid
- * (RLIMIT_NPROC, signal and ptrace permission, inotify and mqueue quotas, file
- * ownership on a shared mount) is shared between two sandboxes.
+ * no other live sandbox uses. The kernel still keeps some quotas per host uid (its
+ * user_struct): pipe buffer pages (pipe-user-pages-soft), epoll watches, descriptors
+ * in flight over Unix sockets, locked memory for io_uring and perf. With one shared
+ * uid, one sandbox could exhaust them for all; and a process that escaped its
+ * namespaces would own every other sandbox's processes and files. (RLIMIT_NPROC and
+ * the other ucounts-based limits are kept per user namespace since Linux 5.14.)
  *
  * Slot k is host ids base + k * count ... + count - 1. A slot is taken at create and
  * given back once the sandbox's processes are gone; the admission limit
