@@ -34,6 +34,17 @@ assert_eq "0 100000 65536" "$("$N" run -- cat /proc/self/uid_map | awk '{print $
 "$N" rm -f rb >/dev/null
 assert_contains "$("$ND" --max-sandboxes 70000 2>&1 || true)" "1 to 65000" "nucleusd refuses more ranges than host ids allow"
 
+# Why the ranges matter: the kernel keeps pipe buffers per host uid. A sandbox that
+# holds more than pipe-user-pages-soft of them shrinks its own new pipes, and, when all
+# sandboxes shared one host uid, everyone else's too.
+soft=$(cat /proc/sys/fs/pipe-user-pages-soft)
+"$N" run -d --name hog -- "$H" pipe-hog $((soft / 256 + 16)) >/dev/null
+for _ in $(seq 100); do "$N" logs hog 2>/dev/null | grep -q held= && break; sleep 0.05; done
+assert_match "$("$N" logs hog)" "held=[0-9]+" "the hog holds its pipes"
+assert_eq 8192 "$("$N" exec hog "$H" pipe-size)" "over the soft limit, the hog's own new pipes get 2 pages"
+assert_eq 65536 "$(in_sandbox -- pipe-size)" "another sandbox's new pipes still get 16 pages"
+"$N" rm -f hog >/dev/null
+
 pids=$(in_sandbox -- pid)
 assert_contains "$pids" "ppid=1" "the workload's parent is init, PID 1"
 assert_eq "0::/" "$("$N" run -- cat /proc/self/cgroup | grep '^0::')" "cgroup namespace rooted at the sandbox's leaf"
