@@ -13,6 +13,7 @@ void sup_event_emit(struct sup_sandbox *sb, const char *from, const char *to)
         struct sup *s = sb->sup;
         char ts[64];
 
+        sup_audit_transition(sb, from, to);
         nc_format_rfc3339(nc_now_ns(), ts);
         for (struct sup_event_sub *sub = s->event_subs; sub; sub = sub->next) {
                 json_t *params;

@@ -145,7 +145,7 @@ static void close_walk(uv_handle_t *h, void *arg)
 
 int sup_loop_main(const struct sup_options *opt, int zygote_sock)
 {
-        struct sup s = { .opt = opt, .cfg = &opt->cfg, .zyg_fd = zygote_sock };
+        struct sup s = { .opt = opt, .cfg = &opt->cfg, .zyg_fd = zygote_sock, .audit_fd = -1 };
         sigset_t all;
         int r;
 
@@ -188,5 +188,6 @@ int sup_loop_main(const struct sup_options *opt, int zygote_sock)
         if (r < 0)
                 log_warn("The loop still had handles at exit: %s", uv_strerror(r));
         free(s.uid_slots);
+        sup_audit_close(&s);
         return s.exit_code;
 }

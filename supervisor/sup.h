@@ -60,6 +60,7 @@ struct sup {
         struct sup_event_sub *event_subs;
         size_t nconns, nlive, nsandboxes;
         uint8_t *uid_slots;             /* uidrange.c: one per --max-sandboxes; 1 = taken */
+        int audit_fd;                   /* audit.c: <state_dir>/audit.jsonl, opened on first use; -1 */
         uint64_t started_ns;
         bool shutting_down;
         int exit_code;
@@ -205,6 +206,10 @@ int sup_conn_take_fds(struct sup_conn *c, int *fds, size_t n);
 
 /* methods.c */
 void sup_dispatch(struct sup_conn *c, struct nc_rpc_request *req);
+
+/* audit.c: the append-only audit log, written from every state transition. */
+void sup_audit_transition(struct sup_sandbox *sb, const char *from, const char *to);
+void sup_audit_close(struct sup *s);
 
 /* lockdown.c: 0 when the host's kernel lockdown is at least `required` (enum
  * nc_lockdown); else an error naming the flag, the level found and what is accepted. */

@@ -1,0 +1,113 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* The audit log: <state_dir>/audit.jsonl, 0600, append-only, one JSON object per line.
+ *
+ * Records are written when the loop learns a fact, never ahead of it. The lock-down
+ * steps (namespace_created, filesystem_mounted, secrets_mounted, capabilities_dropped,
+ * seccomp_applied, landlock_applied) are recorded when init reports the workload
+ * started, because the workload only starts once every one of them has succeeded; a
+ * sandbox that fails before that gets container_exit with reason setup_failed and the
+ * failing stage instead. No argv, environment, secret content or context file name is
+ * ever written: only ids, destinations, modes, digests and results.
+ *
+ * A record is one write(2) to an O_APPEND descriptor, so lines never interleave. A
+ * failed write is logged and does not stop the sandbox (the audit log is a record, not
+ * a gate). */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "sup.h"
+
+static int audit_fd(struct sup *s)
+{
+        char path[4096];
+
+        if (s->audit_fd >= 0)
+                return s->audit_fd;
+        snprintf(path, sizeof(path), "%s/audit.jsonl", s->opt->paths.state_dir);
+        s->audit_fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+        if (s->audit_fd < 0)
+                log_warn("Failed to open the audit log %s: %s", path, strerror(errno));
+        return s->audit_fd;
+}
+
+static void record(struct sup_sandbox *sb, const char *event, json_t *fields)
+{
+        struct sup *s = sb->sup;
+        char ts[64], *line;
+        json_t *j;
+        int fd = audit_fd(s);
+
+        nc_format_rfc3339(nc_now_ns(), ts);
+        j = json_pack("{s:s, s:s, s:s, s:o, s:i}", "time", ts, "event", event, "id", sb->id, "name",
+                      sup_sandbox_name(sb) ? nc_json_bytes(sup_sandbox_name(sb)) : json_null(), "owner_uid", (int)sb->owner_uid);
+        if (fields)
+                json_object_update(j, fields);
+        json_decref(fields);
+        line = json_dumps(j, JSON_COMPACT | JSON_ENSURE_ASCII);
+        json_decref(j);
+        if (!line)
+                return;
+        size_t len = strlen(line);
+        line[len] = '\n';       /* json_dumps' NUL becomes the newline; one write */
+        if (fd >= 0 && write(fd, line, len + 1) != (ssize_t)(len + 1))
+                log_warn("Failed to append to the audit log: %s", strerror(errno));
+        free(line);
+}
+
+/* Picks from inspect only what is safe to keep: never spec.args/env or skipped names. */
+static json_t *pick(const json_t *obj, const char *const *keys)
+{
+        json_t *out = json_object();
+
+        for (; *keys; keys++) {
+                json_t *v = json_object_get(obj, *keys);
+                if (v)
+                        json_object_set(out, *keys, v);
+        }
+        return out;
+}
+
+static void record_started(struct sup_sandbox *sb)
+{
+        json_t *in = sup_sandbox_inspect(sb);
+        const json_t *sec = json_object_get(in, "security"), *ctx = json_object_get(in, "context");
+
+        record(sb, "container_start", json_pack("{s:I, s:O*, s:O*}", "pid", (json_int_t)sb->pid, "uid_map_base",
+                                                json_object_get(sec, "uid_map_base"), "uid_map_count",
+                                                json_object_get(sec, "uid_map_count")));
+        record(sb, "namespace_created", json_pack("{s:O*}", "namespaces", json_object_get(sec, "namespaces")));
+        json_t *fs = json_pack("{s:O*, s:O*, s:O*}", "root_fs", json_object_get(sec, "root_fs"), "volumes",
+                               json_object_get(in, "volumes"), "tmpfs",
+                               json_object_get(json_object_get(in, "spec"), "tmpfs"));
+        if (json_is_object(ctx))
+                json_object_set_new(fs, "context", pick(ctx, (const char *const[]){ "mode", "files", "bytes", "sha256", NULL }));
+        record(sb, "filesystem_mounted", fs);
+        if (json_array_size(json_object_get(in, "secrets")))
+                record(sb, "secrets_mounted", json_pack("{s:O}", "secrets", json_object_get(in, "secrets")));
+        record(sb, "capabilities_dropped", json_pack("{s:O*, s:O*}", "capabilities", json_object_get(sec, "capabilities"),
+                                                     "no_new_privs", json_object_get(sec, "no_new_privs")));
+        record(sb, "seccomp_applied", json_pack("{s:O*}", "seccomp", json_object_get(sec, "seccomp")));
+        record(sb, "landlock_applied", json_pack("{s:O*, s:O*}", "landlock", json_object_get(sec, "landlock"), "degraded",
+                                                 json_object_get(sec, "degraded")));
+        json_decref(in);
+}
+
+void sup_audit_transition(struct sup_sandbox *sb, const char *from, const char *to)
+{
+        if (strcmp(to, "running") == 0 && strcmp(from, "creating") == 0)
+                record_started(sb);
+        else if (strcmp(to, "exited") == 0 || strcmp(to, "failed") == 0)
+                record(sb, "container_exit", json_pack("{s:o}", "result", sup_sandbox_result(sb)));
+}
+
+void sup_audit_close(struct sup *s)
+{
+        if (s->audit_fd >= 0)
+                close(s->audit_fd);
+        s->audit_fd = -1;
+}
