@@ -206,6 +206,10 @@ int sup_conn_take_fds(struct sup_conn *c, int *fds, size_t n);
 
 /* methods.c */
 void sup_dispatch(struct sup_conn *c, struct nc_rpc_request *req);
+/* Shared by the methods (methods.c) and sandbox.create (create.c). */
+void sup_bad_params(struct sup_conn *c, json_t *id, const struct nc_err *err);
+int sup_open_null_stdio(int fds[3]);
+void sup_method_create(struct sup_conn *c, json_t *id, json_t *params);
 
 /* audit.c: the append-only audit log, written from every state transition. */
 void sup_audit_transition(struct sup_sandbox *sb, const char *from, const char *to);

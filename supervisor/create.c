@@ -1,0 +1,374 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* sandbox.create: the one method with real intake. It takes the request's descriptors
+ * (stdio, policy files, volume sources, secrets, a context stream) in their fixed
+ * order, validates every parameter and descriptor before anything is allocated,
+ * applies the admission limits and the host requirements, and hands a complete
+ * sup_sandbox to sandbox.c. docs/api.md documents the order of the checks. */
+#include <fcntl.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "rlimits.h"
+#include "seccomp_filter.h"
+#include "sup.h"
+
+static void fill_defaults(struct sup_sandbox *sb, struct nc_spec *spec)
+{
+        if (!nc_spec_getenv(spec, "PATH"))
+                (void)nc_spec_setenv(spec, "PATH=" NC_SPEC_DEFAULT_PATH, NULL);
+        if (!nc_spec_getenv(spec, "HOME"))
+                (void)nc_spec_setenv(spec, "HOME=" NC_SPEC_DEFAULT_HOME, NULL);
+        if (!spec->hostname) {
+                /* The name when it is a valid host name, else the short id, as docker does. */
+                if (spec->name && nc_hostname_valid(spec->name))
+                        spec->hostname = strdup(spec->name);
+                else
+                        spec->hostname = strndup(sb->id, 12);
+        }
+}
+
+/* What the spec asks of the lock-down, checked before anything starts. */
+static int check_policy(const struct nc_spec *spec, struct nc_err *err)
+{
+        static const struct { int resource; const char *name; } limits[] = {
+                { RLIMIT_NOFILE, "nofile" }, { RLIMIT_NPROC, "nproc" }, { RLIMIT_MEMLOCK, "memlock" },
+                { RLIMIT_CORE, "core" },
+        };
+
+        for (size_t i = 0; i < spec->ntmpfs; i++) {
+                int r = sbx_dest_check("tmpfs", spec->tmpfs[i].dest, err);
+                if (r < 0)
+                        return r;
+        }
+        for (size_t i = 0; i < spec->nseccomp_allow; i++)
+                if (!sbx_seccomp_optin_valid(spec->seccomp_allow[i]))
+                        return nc_err_set(err, "seccomp_allow: '%.64s' cannot be allowed: it is not on the opt-in list "
+                                          "(docs/security.md lists it)", spec->seccomp_allow[i]);
+        for (size_t i = 0; i < ARRAY_SIZE(limits); i++) {
+                long long want = sbx_rlimit_effective(&spec->rlimits, limits[i].resource);
+                struct rlimit have;
+
+                if (getrlimit(limits[i].resource, &have) == 0 && have.rlim_max != RLIM_INFINITY &&
+                    (unsigned long long)want > have.rlim_max)
+                        return nc_err_set(err, "rlimit %s=%lld is above the supervisor's own hard limit %llu", limits[i].name,
+                                          want, (unsigned long long)have.rlim_max);
+        }
+        return 0;
+}
+
+void sup_method_create(struct sup_conn *c, json_t *id, json_t *params)
+{
+        static const char *const known[] = { "spec", "wait", "stdio", "foreground", "auto_remove", "seccomp_profile",
+                                             "caps_policy", "landlock_policy", "timeout", "volumes", "secrets", "context", NULL };
+        struct nc_err err = { { 0 } };
+        struct nc_spec *spec = NULL;
+        struct sup *s = c->sup;
+        struct sup_sandbox *sb;
+        bool wait, foreground, auto_remove;
+        const char *stdio;
+        int fds[3 + SUP_POLICY_MAX + SBX_VOLUMES_MAX + SBX_SECRETS_MAX + 1], r;
+        const json_t *vols = json_object_get(params, "volumes"), *secs = json_object_get(params, "secrets");
+        size_t nvol = json_array_size(vols), nsec = json_array_size(secs);
+        const size_t vol0 = 3 + SUP_POLICY_MAX, sec0 = 3 + SUP_POLICY_MAX + SBX_VOLUMES_MAX, ctx0 = sec0 + SBX_SECRETS_MAX;
+        const json_t *ctx = json_object_get(params, "context");
+        const char *ctx_mode = json_string_value(json_object_get(ctx, "mode"));
+        const bool ctx_copy = ctx_mode && strcmp(ctx_mode, "copy") == 0;
+        struct sup_policy pol[SUP_POLICY_MAX] = { 0 };
+        bool has[SUP_POLICY_MAX];
+        size_t nfds, k;
+
+        /* Descriptors sent with this request belong to it whatever happens next: take
+         * them first, so a refused create cannot leave them for the next one. */
+        if (nc_param_string(params, "stdio", false, &stdio, &err) < 0)
+                goto bad;
+        stdio = stdio ? stdio : "null";
+        for (k = 0; k < ARRAY_SIZE(fds); k++)
+                fds[k] = -1;
+        if (vols && (!json_is_array(vols) || nvol > SBX_VOLUMES_MAX)) {
+                nc_err_set(&err, "parameter 'volumes' must be an array of at most %d {dest, readonly}", SBX_VOLUMES_MAX);
+                goto bad;
+        }
+        if (ctx && !json_is_null(ctx)) {
+                static const char *const cknown[] = { "mode", "files", "directories", "bytes", "skipped", "sha256", NULL };
+
+                if (!json_is_object(ctx) || nc_params_only(ctx, cknown, &err) < 0)
+                        goto bad;
+                if (!ctx_mode || (strcmp(ctx_mode, "copy") != 0 && strcmp(ctx_mode, "bind") != 0)) {
+                        nc_err_set(&err, "context.mode must be \"copy\" or \"bind\"");
+                        goto bad;
+                }
+                const json_t *sha = json_object_get(ctx, "sha256");
+                if (sha && (!json_is_string(sha) || !sup_sha256_hex_valid(json_string_value(sha)) || !ctx_copy)) {
+                        nc_err_set(&err, "context.sha256 must be 64 lowercase hex characters, with mode \"copy\"");
+                        goto bad;
+                }
+                const json_t *sk = json_object_get(ctx, "skipped");
+                if (sk && (!json_is_array(sk) || json_array_size(sk) > 100000)) {
+                        nc_err_set(&err, "context.skipped must be an array of at most 100000 paths");
+                        goto bad;
+                }
+        }
+        if (secs && (!json_is_array(secs) || nsec > SBX_SECRETS_MAX)) {
+                nc_err_set(&err, "parameter 'secrets' must be an array of at most %d {dest}", SBX_SECRETS_MAX);
+                goto bad;
+        }
+        /* The descriptors, in order: stdin, stdout, stderr (stdio "passed"), then one per
+         * policy given (seccomp_profile, caps_policy, landlock_policy), then one per
+         * volume, then one per secret. */
+        nfds = (strcmp(stdio, "passed") == 0 ? 3 : 0) + nvol + nsec + ctx_copy;
+        for (k = 0; k < SUP_POLICY_MAX; k++) {
+                const json_t *p = json_object_get(params, sup_policy_kinds[k].param);
+                has[k] = p && !json_is_null(p);
+                nfds += has[k];
+        }
+        if (nfds > 0) {
+                int taken[3 + SUP_POLICY_MAX + SBX_VOLUMES_MAX + SBX_SECRETS_MAX + 1];
+                size_t n = 0;
+
+                if (sup_conn_take_fds(c, taken, nfds) < 0) {
+                        nc_err_set(&err, "this request needs %zu descriptors sent with it (SCM_RIGHTS: stdio \"passed\" "
+                                   "takes 3, each policy 1), got %zu", nfds, c->nfds);
+                        goto bad;
+                }
+                if (strcmp(stdio, "passed") == 0)
+                        for (; n < 3; n++)
+                                fds[n] = taken[n];
+                for (k = 0; k < SUP_POLICY_MAX; k++)
+                        if (has[k])
+                                fds[3 + k] = taken[n++];
+                for (k = 0; k < nvol; k++)
+                        fds[vol0 + k] = taken[n++];
+                for (k = 0; k < nsec; k++)
+                        fds[sec0 + k] = taken[n++];
+                if (ctx_copy)
+                        fds[ctx0] = taken[n++];
+        }
+        if (strcmp(stdio, "passed") == 0) {
+                /* taken above */
+        } else if (strcmp(stdio, "null") != 0 && strcmp(stdio, "logs") != 0) {
+                nc_err_set(&err, "parameter 'stdio' must be \"null\", \"passed\" (three descriptors sent with the request) "
+                           "or \"logs\" (detached: output kept by nucleusd), not '%.32s'", stdio);
+                goto bad;
+        } else if ((r = sup_open_null_stdio(fds)) < 0) {   /* also "logs": stdin is /dev/null */
+                sup_conn_error(c, id, NC_RPC_INTERNAL_ERROR, NULL, "Failed to open /dev/null: %s", strerror(-r));
+                goto out;
+        }
+        long long timeout_s;
+
+        if (nc_params_only(params, known, &err) < 0 || nc_param_bool(params, "wait", false, &wait, &err) < 0 ||
+            nc_param_int(params, "timeout", 0, 0, 365LL * 24 * 3600, &timeout_s, &err) < 0 ||
+            nc_param_bool(params, "auto_remove", false, &auto_remove, &err) < 0 ||
+            nc_param_bool(params, "foreground", strcmp(stdio, "passed") == 0 && wait, &foreground, &err) < 0 ||
+            nc_spec_from_json(json_object_get(params, "spec"), &spec, &err) < 0)
+                goto bad;
+        if (s->shutting_down) {
+                sup_conn_error(c, id, NC_RPC_BUSY, NULL, "the supervisor is shutting down");
+                goto out;
+        }
+        if (sup_kernel_lockdown_check(spec->require_lockdown, &err) < 0) {
+                sup_conn_error(c, id, NC_RPC_HOST_REFUSED, NULL, "%s", err.msg);
+                goto out;
+        }
+        if (spec->name && sup_sandbox_by_name(s, spec->name)) {
+                sup_conn_error(c, id, NC_RPC_CONFLICT, NULL, "the name '%s' is already in use", spec->name);
+                goto out;
+        }
+        if (check_policy(spec, &err) < 0)
+                goto bad;
+        char vsrc[SBX_VOLUMES_MAX][4096];
+        for (k = 0; k < nvol; k++) {
+                const json_t *v = json_array_get(vols, k);
+                static const char *const vknown[] = { "dest", "readonly", NULL };
+                const char *dest = json_string_value(json_object_get(v, "dest"));
+
+                if (!json_is_object(v) || nc_params_only(v, vknown, &err) < 0)
+                        goto bad;
+                if (sbx_volume_check(fds[vol0 + k], dest, vsrc[k], sizeof(vsrc[k]), &err) < 0)
+                        goto bad;
+                for (size_t m = 0; m < k; m++)
+                        if (strcmp(json_string_value(json_object_get(json_array_get(vols, m), "dest")), dest) == 0) {
+                                nc_err_set(&err, "two volumes on '%s'", dest);
+                                goto bad;
+                        }
+        }
+        for (k = 0; k < nsec; k++) {
+                const json_t *v = json_array_get(secs, k);
+                static const char *const sknown[] = { "dest", NULL };
+                struct stat st;
+
+                if (!json_is_object(v) || nc_params_only(v, sknown, &err) < 0 ||
+                    sbx_secret_dest_check(json_string_value(json_object_get(v, "dest")), &err) < 0)
+                        goto bad;
+                if (fstat(fds[sec0 + k], &st) < 0 || !S_ISREG(st.st_mode) || st.st_size > SBX_SECRET_MAX_BYTES) {
+                        nc_err_set(&err, "secret for '%s' must be a regular file of at most %d bytes",
+                                   json_string_value(json_object_get(v, "dest")), SBX_SECRET_MAX_BYTES);
+                        goto bad;
+                }
+        }
+        if (ctx_copy) {
+                struct stat st;
+
+                if (fstat(fds[ctx0], &st) < 0 || !(S_ISFIFO(st.st_mode) || S_ISREG(st.st_mode))) {
+                        nc_err_set(&err, "a copied context is passed as a pipe or file holding a tar stream");
+                        goto bad;
+                }
+        }
+        for (k = 0; k < SUP_POLICY_MAX; k++) {
+                static const char *const pknown[] = { "sha256", "policy", NULL };
+                const json_t *p = json_object_get(params, sup_policy_kinds[k].param);
+                const char *pin = NULL;
+
+                if (!has[k])
+                        continue;
+                if (!json_is_object(p)) {
+                        nc_err_set(&err, "parameter '%s' must be an object {\"sha256\": ..., \"policy\": ...}",
+                                   sup_policy_kinds[k].param);
+                        goto bad;
+                }
+                if (nc_params_only(p, pknown, &err) < 0 || nc_param_string(p, "sha256", false, &pin, &err) < 0)
+                        goto bad;
+                if (pin && !sup_sha256_hex_valid(pin)) {
+                        nc_err_set(&err, "%s.sha256 must be 64 lowercase hex characters", sup_policy_kinds[k].param);
+                        goto bad;
+                }
+                if (sup_policy_load(fds[3 + k], sup_policy_kinds[k].what, sup_policy_kinds[k].max, pin,
+                                    sup_policy_kinds[k].json_in_file ? &pol[k].json : NULL, pol[k].sha256, &err) < 0)
+                        goto bad;
+                if (!sup_policy_kinds[k].json_in_file) {
+                        /* TOML read by the client (nucleusd never parses TOML); the pin
+                         * still covers the raw file it opened. */
+                        pol[k].json = json_incref(json_object_get(p, "policy"));
+                        if (!json_is_object(pol[k].json)) {
+                                nc_err_set(&err, "%s.policy is required: the policy as a JSON object", sup_policy_kinds[k].param);
+                                goto bad;
+                        }
+                }
+                if (sup_policy_validate((int)k, pol[k].json, &err) < 0)
+                        goto bad;
+        }
+
+        /* Admission: a clear refusal with the limit, never a dropped connection. */
+        if (s->nlive >= s->opt->max_sandboxes) {
+                sup_conn_error(c, id, NC_RPC_BUSY, NULL, "too many sandboxes: %zu are live and the limit is %u "
+                               "(nucleusd --max-sandboxes)", s->nlive, s->opt->max_sandboxes);
+                goto out;
+        }
+        if (c->cred.uid != 0) {
+                unsigned mine = 0;
+                for (struct sup_sandbox *o = s->sandboxes; o; o = o->next)
+                        mine += sup_state_live(o->state) && o->owner_uid == c->cred.uid;
+                if (mine >= s->opt->max_sandboxes_per_uid) {
+                        sup_conn_error(c, id, NC_RPC_BUSY, NULL, "too many sandboxes for uid %u: %u are live and the limit "
+                                       "is %u (nucleusd --max-sandboxes-per-uid)", (unsigned)c->cred.uid, mine,
+                                       s->opt->max_sandboxes_per_uid);
+                        goto out;
+                }
+        }
+        sb = sup_sandbox_new(s);
+        if (!sb || nc_id_new(sb->id) < 0 || sup_uid_slot_take(sb) < 0) {
+                if (sb)
+                        sup_sandbox_unlink_free(sb);
+                sup_conn_error(c, id, NC_RPC_INTERNAL_ERROR, NULL, "out of resources");
+                goto out;
+        }
+        uv_timer_init(&s->loop, &sb->timer);
+        uv_timer_init(&s->loop, &sb->deadline);
+        sb->timer.data = sb->deadline.data = sb;
+        sb->open_handles = 2;
+        sb->timeout_ms = (uint64_t)timeout_s * 1000;
+        memcpy(sb->stdio, fds, sizeof(sb->stdio));
+        fds[0] = fds[1] = fds[2] = -1;
+        memcpy(sb->policies, pol, sizeof(pol));
+        memset(pol, 0, sizeof(pol));
+        for (k = 0; k < nvol; k++) {
+                const json_t *v = json_array_get(vols, k);
+
+                sb->volumes[k] = (struct sup_volume){
+                        .src_fd = fds[vol0 + k], .tree_fd = -1,
+                        .dest = strdup(json_string_value(json_object_get(v, "dest"))), .source = strdup(vsrc[k]),
+                        .readonly = json_is_true(json_object_get(v, "readonly")),
+                };
+                fds[vol0 + k] = -1;
+        }
+        sb->nvolumes = nvol;
+        for (k = 0; k < nsec; k++) {
+                sb->secrets[k].fd = fds[sec0 + k];
+                sb->secrets[k].dest = strdup(json_string_value(json_object_get(json_array_get(secs, k), "dest")));
+                fds[sec0 + k] = -1;
+        }
+        sb->nsecrets = nsec;
+        if (ctx_copy) {
+                sb->context_fd = fds[ctx0];
+                fds[ctx0] = -1;
+        }
+        if (ctx && !json_is_null(ctx))
+                sb->context = json_deep_copy(ctx);
+        fill_defaults(sb, spec);
+        sb->spec = TAKE_PTR(spec);
+        sb->owner_uid = c->cred.uid;
+        sb->create_conn = c;
+        sb->create_id = json_incref(id);
+        sb->create_waits = wait;
+        if (auto_remove) {
+                struct sup_waiter *w = calloc(1, sizeof(*w));
+                /* A removal nobody waits for: replies go nowhere (conn NULL). */
+                if (w) {
+                        w->kind = SUP_WAIT_REMOVE;
+                        w->next = sb->waiters;
+                        sb->waiters = w;
+                }
+        }
+        if (foreground && c->pidfd >= 0) {
+                int dup = fcntl(c->pidfd, F_DUPFD_CLOEXEC, 3);
+                if (dup >= 0)
+                        sup_sandbox_watch_client(sb, dup);
+        }
+        sup_event_emit(sb, "none", "creating");
+        r = 0;
+        if (strcmp(stdio, "logs") == 0) {
+                char logdir[PATH_MAX + 16];
+
+                snprintf(logdir, sizeof(logdir), "%s/logs", s->opt->paths.state_dir);
+                (void)mkdir(logdir, 0700);
+                /* stdin stays /dev/null; stdout and stderr go to the log store */
+                close(sb->stdio[1]);
+                close(sb->stdio[2]);
+                sb->stdio[1] = sb->stdio[2] = -1;
+                r = sup_sandbox_detach_stdio(sb, logdir);
+        }
+        if (r < 0) {
+                struct sbx_failure f;
+                json_t *m;
+
+                sbx_failure_set(&f, "logs", r, "Failed to set up the log pipes");
+                m = sbx_failure_to_json(&f);
+                sup_sandbox_on_zygote_failed(s, sb->id, m);
+                json_decref(m);
+                goto out;
+        }
+        r = sup_sandbox_start(sb);
+        if (r < 0) {
+                struct sbx_failure f;
+                json_t *m;
+
+                sbx_failure_set(&f, "zygote", r, "Failed to ask the zygote for a sandbox");
+                m = sbx_failure_to_json(&f);
+                sup_sandbox_on_zygote_failed(s, sb->id, m);
+                json_decref(m);
+        }
+        for (k = 3; k < ARRAY_SIZE(fds); k++)
+                if (fds[k] >= 0)
+                        close(fds[k]);   /* read already; the policies go with the claim */
+        return;
+bad:
+        sup_bad_params(c, id, &err);
+out:
+        for (k = 0; k < ARRAY_SIZE(fds); k++)
+                if (fds[k] >= 0)
+                        close(fds[k]);
+        for (k = 0; k < SUP_POLICY_MAX; k++)
+                json_decref(pol[k].json);
+        nc_spec_free(spec);
+}
