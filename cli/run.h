@@ -1,0 +1,37 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* nucleus run's options: what the flags become (a spec for nucleusd, plus the
+ * descriptors the CLI opened as the caller) and the parser that fills them. run.c
+ * sends them; run_flags.c parses them. */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "cli.h"
+#include "spec.h"
+
+/* In the order nucleusd expects their descriptors (after stdio). */
+enum { POLICY_SECCOMP, POLICY_CAPS, POLICY_LANDLOCK, POLICY_MAX };
+
+#define RUN_VOLUMES_MAX 16
+
+struct run_opts {
+        bool rm, detach, user_numeric, group_given;
+        struct {
+                int fd;
+                char *dest;
+                bool readonly;
+        } vol[RUN_VOLUMES_MAX], sec[RUN_VOLUMES_MAX];
+        size_t nvol, nsec;
+        const char *context_dir;
+        const char *context_mode;       /* "copy" (the default) or "bind" */
+        bool context_integrity;
+        struct cli_context context;
+        long long timeout_s;
+        struct cli_policy policy[POLICY_MAX];
+};
+
+void cli_run_opts_done(struct run_opts *ro);
+/* Fills spec and ro from `run`'s arguments, printing every error (with the offending
+ * value and what would be valid). 0 or -errno; --help prints the usage and exits. */
+int cli_run_parse(int argc, char **argv, struct nc_spec *spec, struct run_opts *ro);

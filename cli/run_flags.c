@@ -1,0 +1,492 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* nucleus run: the flags. Host paths (volumes, secrets, credentials, the context) are
+ * opened here, as the caller, so a caller can only share what it can open itself. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "macros.h"
+#include "run.h"
+#include "spec.h"
+#include "util.h"
+
+static void usage(FILE *f)
+{
+        fprintf(f,
+                "Usage: nucleus run [OPTIONS] [--] COMMAND [ARG...]\n"
+                "\n"
+                "Run COMMAND in a new sandbox in the foreground and exit with its status: its exit\n"
+                "code, or 128+signal; 125 if nucleus failed, 126 if COMMAND cannot be executed, 127\n"
+                "if it is not found. COMMAND is looked up on the sandbox's PATH.\n"
+                "\n"
+                "  --name NAME          a unique name ([A-Za-z0-9._-], 1-128 characters)\n"
+                "  --hostname NAME      the sandbox's host name (default: the name, else the short id)\n"
+                "  -e, --env K=V        set an environment variable; -e K copies K from this environment\n"
+                "  -w, --workdir DIR    working directory inside the sandbox (default /)\n"
+                "  -d, --detach         run in the background: print the id and return; output goes to\n"
+                "                       nucleusd's log store (nucleus logs ID)\n"
+                "  --timeout SECONDS    kill the sandbox when its time is up (final reason: timeout)\n"
+                "  -v, --volume SRC:DEST[:ro|rw]  mount a host directory or file (default rw; never executable)\n"
+                "  --tmpfs DEST[:SIZE][:ro|rw]    a private tmpfs (default 64M, mode 0700, the workload's owner)\n"
+                "  --secret SRC:DEST              a file copied into the sandbox's /run/secrets tmpfs (0400);\n"
+                "                                 DEST elsewhere gets a read-only bind of it\n"
+                "  --systemd-credential NAME:DEST the same, from $CREDENTIALS_DIRECTORY/NAME\n"
+                "  --context DIR        the project the workload sees at /context, read-only\n"
+                "  --context-mode copy|bind  copy (default): a snapshot in a tmpfs, leaving out .git,\n"
+                "                       node_modules, target, .env*, .ssh, .aws, .kube, keys and certificates,\n"
+                "                       *secret*/*credential*/*private_key*/*kubeconfig* and symlinks (inspect\n"
+                "                       lists them); bind: the live directory, read-only, nothing left out\n"
+                "  --verify-context-integrity  hash the source tree, and refuse to start unless /context\n"
+                "                       matches it after the copy\n"
+                "  -u, --user U         the workload's uid inside (a number, root or nobody; numeric needs --group)\n"
+                "  --group G            its gid (a number, root or nogroup); --additional-group G adds one\n"
+                "  --rm                 remove the sandbox when it exits\n"
+                "  --require-kernel-lockdown integrity|confidentiality  refuse to start unless the host's\n"
+                "                       kernel lockdown (/sys/kernel/security/lockdown) is at least that\n"
+                "  --allow-degraded-security  run without Landlock on a kernel that has none (warned, marked in inspect)\n"
+                "  --memory SIZE        memory limit (512M, 2G); the sandbox is killed as a whole when it runs out\n"
+                "  --swap               allow swap (none by default when --memory is set)\n"
+                "  --cpus N             CPU limit in CPUs (0.5, 2)\n"
+                "  --cpu-weight N       CPU share, 1-10000 (default 100)\n"
+                "  --pids N             process limit (default 512; 0 = unlimited)\n"
+                "  --io-limit \"MAJ:MIN riops=N wiops=N rbps=N wbps=N\"   block I/O limit of a device; repeatable\n"
+                "  --seccomp-allow NAME allow a system call from the opt-in list (docs/security.md); repeatable\n"
+                "  --memlock SIZE       RLIMIT_MEMLOCK (default 64K; K, M, G suffixes)\n"
+                "  --seccomp-profile FILE         an OCI seccomp profile instead of the default filter\n"
+                "  --caps-policy FILE             capabilities to keep (TOML: [bounding] keep = [...])\n"
+                "  --landlock-policy FILE         Landlock rules replacing the default (TOML: min_abi, [[rules]])\n"
+                "  --seccomp-profile-sha256 HEX, --caps-policy-sha256 HEX, --landlock-policy-sha256 HEX\n"
+                "                                 refuse the file unless its SHA-256 is HEX\n"
+                "  -h, --help           this text\n"
+                "\n"
+                "The environment inside is PATH, HOME, TERM (when stdout is a terminal) and -e values.\n");
+}
+
+void cli_run_opts_done(struct run_opts *ro)
+{
+        (void)cli_context_finish(&ro->context);
+        for (int k = 0; k < POLICY_MAX; k++)
+                cli_policy_done(&ro->policy[k]);
+        for (size_t i = 0; i < ro->nvol; i++) {
+                close(ro->vol[i].fd);
+                free(ro->vol[i].dest);
+        }
+        for (size_t i = 0; i < ro->nsec; i++) {
+                close(ro->sec[i].fd);
+                free(ro->sec[i].dest);
+        }
+}
+
+/* --secret SRC:DEST, --systemd-credential NAME:DEST ($CREDENTIALS_DIRECTORY/NAME).
+ * We open the file; nucleusd hands the descriptor to the sandbox's init, which copies
+ * the bytes into its /run/secrets tmpfs. */
+static int add_secret(struct run_opts *ro, const char *val, bool credential)
+{
+        char *copy = strdup(val), *dest, path[4096];
+        int fd;
+
+        if (!copy)
+                return -ENOMEM;
+        dest = strchr(copy, ':');
+        if (!dest || dest == copy || !dest[1] || ro->nsec >= RUN_VOLUMES_MAX) {
+                fprintf(stderr, "nucleus: invalid %s '%s': use %s:DEST (at most %d)\n", credential ? "--systemd-credential" : "--secret",
+                        val, credential ? "NAME" : "SRC", RUN_VOLUMES_MAX);
+                free(copy);
+                return -EINVAL;
+        }
+        *dest++ = 0;
+        if (credential) {
+                const char *dir = getenv("CREDENTIALS_DIRECTORY");
+                if (!dir || !*dir || strchr(copy, '/')) {
+                        fprintf(stderr, "nucleus: --systemd-credential %s: %s\n", copy,
+                                strchr(copy, '/') ? "a credential name has no '/'" : "CREDENTIALS_DIRECTORY is not set (not a systemd service with LoadCredential=)");
+                        free(copy);
+                        return -EINVAL;
+                }
+                snprintf(path, sizeof(path), "%s/%s", dir, copy);
+        } else
+                snprintf(path, sizeof(path), "%s", copy);
+        fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+        if (fd < 0) {
+                fprintf(stderr, "nucleus: secret '%s': %s\n", path, strerror(errno));
+                free(copy);
+                return -EINVAL;
+        }
+        ro->sec[ro->nsec].fd = fd;
+        ro->sec[ro->nsec++].dest = strdup(dest);
+        free(copy);
+        return 0;
+}
+
+static int push_volume(struct run_opts *ro, const char *src, const char *dest, bool readonly, const char *what);
+
+/* SRC:DEST[:ro|rw]. */
+static int add_volume(struct run_opts *ro, const char *val)
+{
+        char *spec = strdup(val), *dest, *mode;
+        bool readonly = false;
+
+        if (!spec)
+                return -ENOMEM;
+        dest = strchr(spec, ':');
+        mode = dest ? strchr(dest + 1, ':') : NULL;
+        if (mode) {
+                *mode++ = 0;
+                if (strcmp(mode, "ro") != 0 && strcmp(mode, "rw") != 0) {
+                        fprintf(stderr, "nucleus: invalid --volume '%s': the mode is ro or rw, not '%s'\n", val, mode);
+                        free(spec);
+                        return -EINVAL;
+                }
+                readonly = strcmp(mode, "ro") == 0;
+        }
+        if (!dest || dest == spec || !dest[1]) {
+                fprintf(stderr, "nucleus: invalid --volume '%s': use SRC:DEST[:ro|rw]\n", val);
+                free(spec);
+                return -EINVAL;
+        }
+        *dest++ = 0;
+        int r = push_volume(ro, spec, dest, readonly, "volume source");
+        free(spec);
+        return r;
+}
+
+/* We open SRC: what we cannot open (or write, for rw), we cannot share. */
+static int push_volume(struct run_opts *ro, const char *src, const char *dest, bool readonly, const char *what)
+{
+        int fd;
+
+        if (ro->nvol >= RUN_VOLUMES_MAX) {
+                fprintf(stderr, "nucleus: at most %d volumes\n", RUN_VOLUMES_MAX);
+                return -EINVAL;
+        }
+        fd = open(src, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+        if (fd < 0 || (!readonly && faccessat(fd, "", W_OK, AT_EMPTY_PATH | AT_EACCESS) < 0)) {
+                fprintf(stderr, "nucleus: %s '%s': %s%s\n", what, src, strerror(errno),
+                        fd >= 0 ? " (writing; use :ro to share it read-only)" : "");
+                if (fd >= 0)
+                        close(fd);
+                return -EINVAL;
+        }
+        ro->vol[ro->nvol].fd = fd;
+        ro->vol[ro->nvol].dest = strdup(dest);
+        ro->vol[ro->nvol++].readonly = readonly;
+        return 0;
+}
+
+int cli_run_parse(int argc, char **argv, struct nc_spec *spec, struct run_opts *ro)
+{
+        struct nc_err err = { { 0 } };
+        int i;
+
+        for (i = 1; i < argc; i++) {
+                const char *a = argv[i], *val = NULL;
+                size_t n;
+
+                if (strcmp(a, "--") == 0) {
+                        i++;
+                        break;
+                }
+                if (a[0] != '-' || a[1] == 0)
+                        break;
+                if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+                        usage(stdout);
+                        exit(0);
+                }
+                if (strcmp(a, "--rm") == 0) {
+                        ro->rm = true;
+                        continue;
+                }
+                if (strcmp(a, "-d") == 0 || strcmp(a, "--detach") == 0) {
+                        ro->detach = true;
+                        continue;
+                }
+                if (strcmp(a, "--swap") == 0) {
+                        spec->limits.swap = true;
+                        continue;
+                }
+                if (strcmp(a, "--allow-degraded-security") == 0) {
+                        spec->allow_degraded_security = true;
+                        continue;
+                }
+                if (strcmp(a, "--verify-context-integrity") == 0) {
+                        ro->context_integrity = true;
+                        continue;
+                }
+                if (cli_refuse_planned_flag(a))
+                        return -EINVAL;
+                static const char *const with_value[] = { "--name", "--hostname", "--env", "-e", "--workdir", "-w",
+                                                          "--seccomp-allow", "--memlock", "--seccomp-profile-sha256",
+                                                          "--seccomp-profile", "--caps-policy-sha256", "--caps-policy",
+                                                          "--landlock-policy-sha256", "--landlock-policy",
+                                                          "--memory", "--cpus", "--cpu-weight", "--pids", "--io-limit",
+                                                          "--timeout", "--volume", "-v", "--user", "-u", "--group",
+                                                          "--additional-group", "--tmpfs", "--secret",
+                                                          "--systemd-credential", "--context-mode", "--context",
+                                                          "--require-kernel-lockdown" };
+                const char *opt = NULL;
+                for (size_t k = 0; k < ARRAY_SIZE(with_value) && !opt; k++) {
+                        n = strlen(with_value[k]);
+                        if (strncmp(a, with_value[k], n) != 0)
+                                continue;
+                        if (a[n] == '=')
+                                val = a + n + 1;
+                        else if (a[n] == 0 && i + 1 < argc)
+                                val = argv[++i];
+                        else if (a[n] == 0) {
+                                fprintf(stderr, "nucleus: %s needs a value\n", a);
+                                return -EINVAL;
+                        } else if (a[1] != '-') {
+                                val = a + n;    /* -eK=V, -w/dir */
+                        } else
+                                continue;
+                        opt = with_value[k];
+                }
+                if (!opt) {
+                        fprintf(stderr, "nucleus: unknown option '%s' for run (see nucleus run --help)\n", a);
+                        return -EINVAL;
+                }
+                char **slot = NULL;
+                if (strcmp(opt, "--name") == 0)
+                        slot = &spec->name;
+                else if (strcmp(opt, "--hostname") == 0)
+                        slot = &spec->hostname;
+                else if (strcmp(opt, "--workdir") == 0 || strcmp(opt, "-w") == 0)
+                        slot = &spec->cwd;
+                if (slot) {
+                        free(*slot);
+                        *slot = strdup(val);
+                        continue;
+                }
+                if (strcmp(opt, "--seccomp-allow") == 0) {
+                        char **nv = realloc(spec->seccomp_allow, (spec->nseccomp_allow + 2) * sizeof(char *));
+                        if (!nv)
+                                return -ENOMEM;
+                        spec->seccomp_allow = nv;
+                        nv[spec->nseccomp_allow++] = strdup(val);
+                        nv[spec->nseccomp_allow] = NULL;
+                        continue;
+                }
+                bool matched = false;
+                for (int k = 0; k < POLICY_MAX && !matched; k++) {
+                        struct cli_policy *p = &ro->policy[k];
+                        char pin[48];
+
+                        snprintf(pin, sizeof(pin), "%s-sha256", p->flag);
+                        if (strcmp(opt, p->flag) == 0) {
+                                if (cli_policy_open(p, val) < 0)
+                                        return -EINVAL;
+                                matched = true;
+                        } else if (strcmp(opt, pin) == 0) {
+                                if (cli_policy_pin(p, pin, val) < 0)
+                                        return -EINVAL;
+                                matched = true;
+                        }
+                }
+                if (matched)
+                        continue;
+                if (strcmp(opt, "--memory") == 0) {
+                        uint64_t bytes;
+                        if (nc_parse_size(val, &bytes) < 0 || bytes > (uint64_t)INT64_MAX || bytes < 4 * 1024 * 1024) {
+                                fprintf(stderr, "nucleus: invalid --memory '%s': use bytes or a K, M or G suffix, at least 4M (512M, 2G)\n", val);
+                                return -EINVAL;
+                        }
+                        spec->limits.memory = (long long)bytes;
+                        continue;
+                }
+                if (strcmp(opt, "--user") == 0 || strcmp(opt, "-u") == 0 || strcmp(opt, "--group") == 0 ||
+                    strcmp(opt, "--additional-group") == 0) {
+                        /* The sandbox's /etc/passwd knows root and nobody; anything else is a number. */
+                        bool user = opt[2] == 'u' || opt[1] == 'u';
+                        char *end;
+                        long v = strcmp(val, "root") == 0 ? 0
+                                 : strcmp(val, user ? "nobody" : "nogroup") == 0 ? 65534
+                                 : strtol(val, &end, 10);
+                        if (strcmp(val, "root") && strcmp(val, user ? "nobody" : "nogroup") && (*end || end == val)) {
+                                fprintf(stderr, "nucleus: invalid %s '%s': a number from 0 to %d, or %s\n", opt, val, NC_ID_MAX,
+                                        user ? "root or nobody" : "root or nogroup");
+                                return -EINVAL;
+                        }
+                        if (v < 0 || v > NC_ID_MAX) {
+                                fprintf(stderr, "nucleus: invalid %s '%s': ids inside a sandbox go from 0 to %d\n", opt, val, NC_ID_MAX);
+                                return -EINVAL;
+                        }
+                        if (strcmp(opt, "--additional-group") == 0) {
+                                if (spec->ngroups >= NC_SPEC_GROUPS_MAX) {
+                                        fprintf(stderr, "nucleus: at most %d --additional-group\n", NC_SPEC_GROUPS_MAX);
+                                        return -EINVAL;
+                                }
+                                spec->groups[spec->ngroups++] = (unsigned)v;
+                        } else if (user) {
+                                spec->uid = (unsigned)v;
+                                ro->user_numeric = strcmp(val, "root") && strcmp(val, "nobody");
+                                if (!ro->group_given)
+                                        spec->gid = (unsigned)v;
+                        } else {
+                                spec->gid = (unsigned)v;
+                                ro->group_given = true;
+                        }
+                        continue;
+                }
+                if (strcmp(opt, "--require-kernel-lockdown") == 0) {
+                        int level = nc_lockdown_parse(val);
+                        if (level <= NC_LOCKDOWN_NONE) {
+                                fprintf(stderr, "nucleus: invalid --require-kernel-lockdown '%s': integrity or confidentiality\n", val);
+                                return -EINVAL;
+                        }
+                        spec->require_lockdown = level;
+                        continue;
+                }
+                if (strcmp(opt, "--context") == 0) {
+                        if (ro->context_dir) {
+                                fprintf(stderr, "nucleus: --context is given once\n");
+                                return -EINVAL;
+                        }
+                        ro->context_dir = val;
+                        continue;
+                }
+                if (strcmp(opt, "--context-mode") == 0) {
+                        if (strcmp(val, "copy") != 0 && strcmp(val, "bind") != 0) {
+                                fprintf(stderr, "nucleus: invalid --context-mode '%s': copy or bind\n", val);
+                                return -EINVAL;
+                        }
+                        ro->context_mode = val;
+                        continue;
+                }
+                if (strcmp(opt, "--secret") == 0 || strcmp(opt, "--systemd-credential") == 0) {
+                        if (add_secret(ro, val, strcmp(opt, "--systemd-credential") == 0) < 0)
+                                return -EINVAL;
+                        continue;
+                }
+                if (strcmp(opt, "--tmpfs") == 0) {
+                        if (spec->ntmpfs >= NC_SPEC_TMPFS_MAX) {
+                                fprintf(stderr, "nucleus: at most %d --tmpfs\n", NC_SPEC_TMPFS_MAX);
+                                return -EINVAL;
+                        }
+                        if (nc_spec_tmpfs_parse(val, &spec->tmpfs[spec->ntmpfs], &err) < 0)
+                                goto bad;
+                        spec->ntmpfs++;
+                        continue;
+                }
+                if (strcmp(opt, "--volume") == 0 || strcmp(opt, "-v") == 0) {
+                        if (add_volume(ro, val) < 0)
+                                return -EINVAL;
+                        continue;
+                }
+                if (strcmp(opt, "--timeout") == 0) {
+                        char *end;
+                        long long t = strtoll(val, &end, 10);
+                        if (*end || end == val || t <= 0 || t > 365LL * 24 * 3600) {
+                                fprintf(stderr, "nucleus: invalid --timeout '%s': a number of seconds, at least 1\n", val);
+                                return -EINVAL;
+                        }
+                        ro->timeout_s = t;
+                        continue;
+                }
+                if (strcmp(opt, "--io-limit") == 0) {
+                        if (spec->limits.nio >= NC_IO_MAX_DEVICES) {
+                                fprintf(stderr, "nucleus: at most %d --io-limit devices\n", NC_IO_MAX_DEVICES);
+                                return -EINVAL;
+                        }
+                        if (nc_spec_io_parse(val, &spec->limits.io[spec->limits.nio], &err) < 0)
+                                goto bad;
+                        spec->limits.nio++;
+                        continue;
+                }
+                if (strcmp(opt, "--cpus") == 0) {
+                        char *end;
+                        double cpus = strtod(val, &end);
+                        if (*end || end == val || !(cpus >= 0.01 && cpus <= 1000)) {
+                                fprintf(stderr, "nucleus: invalid --cpus '%s': a number of CPUs from 0.01 to 1000 (0.5, 2)\n", val);
+                                return -EINVAL;
+                        }
+                        spec->limits.cpu_millis = (long long)(cpus * 1000 + 0.5);
+                        continue;
+                }
+                if (strcmp(opt, "--cpu-weight") == 0 || strcmp(opt, "--pids") == 0) {
+                        char *end;
+                        long long v = strtoll(val, &end, 10);
+                        bool weight = strcmp(opt, "--cpu-weight") == 0;
+                        if (*end || end == val || v < (weight ? 1 : 0) || v > (weight ? 10000 : 4194304)) {
+                                fprintf(stderr, "nucleus: invalid %s '%s': %s\n", opt, val,
+                                        weight ? "an integer from 1 to 10000 (100 is the default share)"
+                                               : "an integer from 0 (unlimited) to 4194304");
+                                return -EINVAL;
+                        }
+                        if (weight)
+                                spec->limits.cpu_weight = v;
+                        else
+                                spec->limits.pids = v;
+                        continue;
+                }
+                if (strcmp(opt, "--memlock") == 0) {
+                        uint64_t bytes;
+                        if (nc_parse_size(val, &bytes) < 0 || bytes > (uint64_t)INT64_MAX) {
+                                fprintf(stderr, "nucleus: invalid --memlock '%s': use bytes or a K, M or G suffix (64K, 8M)\n", val);
+                                return -EINVAL;
+                        }
+                        spec->rlimits.memlock = (long long)bytes;
+                        continue;
+                }
+                /* -e K: take K from our own environment, as docker does. */
+                if (!strchr(val, '=')) {
+                        const char *v = getenv(val);
+                        _cleanup_free_ char *kv = NULL;
+                        if (!v) {
+                                fprintf(stderr, "nucleus: -e %s: %s is not set in this environment (use -e %s=VALUE)\n", val, val, val);
+                                return -EINVAL;
+                        }
+                        if (asprintf(&kv, "%s=%s", val, v) < 0 || nc_spec_setenv(spec, kv, &err) < 0)
+                                goto bad;
+                } else if (nc_spec_setenv(spec, val, &err) < 0)
+                        goto bad;
+        }
+        if (i >= argc) {
+                fprintf(stderr, "nucleus: no command given (usage: nucleus run [OPTIONS] [--] COMMAND [ARG...])\n");
+                return -EINVAL;
+        }
+        char **nv = calloc((size_t)(argc - i) + 1, sizeof(char *));
+        if (!nv)
+                return -ENOMEM;
+        for (int k = i; k < argc; k++)
+                nv[k - i] = strdup(argv[k]);
+        free(spec->argv);
+        spec->argv = nv;
+        spec->argc = (size_t)(argc - i);
+        if (isatty(1) && !nc_spec_getenv(spec, "TERM")) {
+                const char *term = getenv("TERM");
+                _cleanup_free_ char *kv = NULL;
+                if (asprintf(&kv, "TERM=%s", term && *term ? term : "xterm") >= 0)
+                        (void)nc_spec_setenv(spec, kv, NULL);
+        }
+        if ((ro->context_mode || ro->context_integrity) && !ro->context_dir) {
+                fprintf(stderr, "nucleus: %s needs --context DIR\n", ro->context_mode ? "--context-mode" : "--verify-context-integrity");
+                return -EINVAL;
+        }
+        if (ro->context_integrity && ro->context_mode && strcmp(ro->context_mode, "bind") == 0) {
+                fprintf(stderr, "nucleus: --verify-context-integrity needs --context-mode copy: a bind mount is the live "
+                                "directory, with no copy to verify\n");
+                return -EINVAL;
+        }
+        if (ro->context_dir && ro->context_mode && strcmp(ro->context_mode, "bind") == 0 &&
+            push_volume(ro, ro->context_dir, "/context", true, "--context") < 0)
+                return -EINVAL;
+        if (ro->user_numeric && !ro->group_given) {
+                fprintf(stderr, "nucleus: a numeric --user needs --group (as in the seed)\n");
+                return -EINVAL;
+        }
+        for (int k = 0; k < POLICY_MAX; k++)
+                if (ro->policy[k].sha256 && ro->policy[k].fd < 0) {
+                        fprintf(stderr, "nucleus: %s-sha256 needs %s\n", ro->policy[k].flag, ro->policy[k].flag);
+                        return -EINVAL;
+                }
+        if (nc_spec_validate(spec, &err) < 0)
+                goto bad;
+        return 0;
+bad:
+        fprintf(stderr, "nucleus: %s\n", err.msg);
+        return -EINVAL;
+}
