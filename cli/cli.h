@@ -117,3 +117,7 @@ int cli_cmd_planned(const struct cli_opts *o, int argc, char **argv);
 
 /* Helpers for verbs that act on one sandbox reference. */
 int cli_connect_or_report(const struct cli_opts *o, struct cli_conn *c, const char *what);
+/* For verbs that take ID...: sends `method` once per id, with `extra`'s members plus
+ * "id", and prints each returned id. An error for one id is printed and the rest still
+ * go; a lost supervisor stops at once. 0, or the last failure's exit status. */
+int cli_each_id(const struct cli_opts *o, char **ids, size_t n, const char *method, const json_t *extra);

@@ -225,6 +225,34 @@ int cli_connect_or_report(const struct cli_opts *o, struct cli_conn *c, const ch
         return r;
 }
 
+int cli_each_id(const struct cli_opts *o, char **ids, size_t n, const char *method, const json_t *extra)
+{
+        struct cli_conn c;
+        int rc = 0;
+
+        if (n == 0)
+                return 0;
+        if (cli_connect_or_report(o, &c, ids[0]) < 0)
+                return CLI_EXIT_FAIL;
+        for (size_t i = 0; i < n; i++) {
+                json_t *params = json_deep_copy(extra), *res = NULL;
+                int r;
+
+                json_object_set_new(params, "id", json_string(ids[i]));
+                r = cli_request(&c, method, params, &res);
+                if (r != 0) {
+                        rc = r;
+                        if (r == CLI_EXIT_NUCLEUS)
+                                break;
+                        continue;
+                }
+                printf("%s\n", json_string_value(json_object_get(res, "id")));
+                json_decref(res);
+        }
+        cli_disconnect(&c);
+        return rc;
+}
+
 int cli_request(struct cli_conn *c, const char *method, json_t *params, json_t **ret_result)
 {
         json_t *err = NULL;

@@ -6,9 +6,8 @@
 
 int cli_cmd_rm(const struct cli_opts *o, int argc, char **argv)
 {
-        struct cli_conn c;
-        bool force = false, connected = false;
-        int rc = 0, nrefs = 0;
+        bool force = false;
+        int nrefs = 0;
 
         for (int i = 1; i < argc; i++) {
                 if (strcmp(argv[i], "-f") == 0 || strcmp(argv[i], "--force") == 0)
@@ -27,30 +26,13 @@ int cli_cmd_rm(const struct cli_opts *o, int argc, char **argv)
                 fprintf(stderr, "nucleus: usage: nucleus rm [-f] ID...\n");
                 return CLI_EXIT_USAGE;
         }
-        for (int i = 1; i < argc; i++) {
-                json_t *res = NULL;
-                int r;
-
-                if (argv[i][0] == '-')
-                        continue;
-                if (!connected) {
-                        if (cli_connect_or_report(o, &c, argv[i]) < 0)
-                                return CLI_EXIT_FAIL;
-                        connected = true;
-                }
-                r = cli_request(&c, "sandbox.remove", json_pack("{s:s, s:b}", "id", argv[i], "force", force), &res);
-                if (r == CLI_EXIT_NUCLEUS) {
-                        rc = r;
-                        break;
-                }
-                if (r != 0) {
-                        rc = r;
-                        continue;
-                }
-                printf("%s\n", json_string_value(json_object_get(res, "id")));
-                json_decref(res);
-        }
-        if (connected)
-                cli_disconnect(&c);
+        char *ids[argc];
+        size_t n = 0;
+        for (int i = 1; i < argc; i++)
+                if (argv[i][0] != '-')
+                        ids[n++] = argv[i];
+        json_t *extra = json_pack("{s:b}", "force", force);
+        int rc = cli_each_id(o, ids, n, "sandbox.remove", extra);
+        json_decref(extra);
         return rc;
 }

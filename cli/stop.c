@@ -10,9 +10,7 @@
 int cli_cmd_stop(const struct cli_opts *o, int argc, char **argv)
 {
         long long timeout = 10;
-        struct cli_conn c;
-        bool connected = false;
-        int rc = 0, nrefs = 0;
+        int nrefs = 0;
 
         for (int i = 1; i < argc; i++) {
                 const char *a = argv[i], *v = NULL;
@@ -44,33 +42,16 @@ int cli_cmd_stop(const struct cli_opts *o, int argc, char **argv)
                 fprintf(stderr, "nucleus: usage: nucleus stop [-t SECONDS] ID...\n");
                 return CLI_EXIT_USAGE;
         }
+        char *ids[argc];
+        size_t n = 0;
         for (int i = 1; i < argc; i++) {
-                json_t *res = NULL;
-                int r;
-
-                if (argv[i][0] == '-') {
-                        if (strcmp(argv[i], "-t") == 0 || strcmp(argv[i], "--timeout") == 0)
-                                i++;
-                        continue;
-                }
-                if (!connected) {
-                        if (cli_connect_or_report(o, &c, argv[i]) < 0)
-                                return CLI_EXIT_FAIL;
-                        connected = true;
-                }
-                r = cli_request(&c, "sandbox.stop", json_pack("{s:s, s:I}", "id", argv[i], "timeout", (json_int_t)timeout), &res);
-                if (r == CLI_EXIT_NUCLEUS) {
-                        rc = r;
-                        break;
-                }
-                if (r != 0) {
-                        rc = r;
-                        continue;
-                }
-                printf("%s\n", json_string_value(json_object_get(res, "id")));
-                json_decref(res);
+                if (argv[i][0] != '-')
+                        ids[n++] = argv[i];
+                else if (strcmp(argv[i], "-t") == 0 || strcmp(argv[i], "--timeout") == 0)
+                        i++;
         }
-        if (connected)
-                cli_disconnect(&c);
+        json_t *extra = json_pack("{s:I}", "timeout", (json_int_t)timeout);
+        int rc = cli_each_id(o, ids, n, "sandbox.stop", extra);
+        json_decref(extra);
         return rc;
 }

@@ -58,6 +58,19 @@ static int check_policy(const struct nc_spec *spec, struct nc_err *err)
         return 0;
 }
 
+/* A created sandbox that never reached the zygote fails the way a failed clone does,
+ * so the reply, the record and the cleanup take the one path. */
+static void fail_before_clone(struct sup *s, struct sup_sandbox *sb, const char *stage, int r, const char *msg)
+{
+        struct sbx_failure f;
+        json_t *m;
+
+        sbx_failure_set(&f, stage, r, "%s", msg);
+        m = sbx_failure_to_json(&f);
+        sup_sandbox_on_zygote_failed(s, sb->id, m);
+        json_decref(m);
+}
+
 void sup_method_create(struct sup_conn *c, json_t *id, json_t *params)
 {
         static const char *const known[] = { "spec", "wait", "stdio", "foreground", "auto_remove", "seccomp_profile",
@@ -339,25 +352,12 @@ void sup_method_create(struct sup_conn *c, json_t *id, json_t *params)
                 r = sup_sandbox_detach_stdio(sb, logdir);
         }
         if (r < 0) {
-                struct sbx_failure f;
-                json_t *m;
-
-                sbx_failure_set(&f, "logs", r, "Failed to set up the log pipes");
-                m = sbx_failure_to_json(&f);
-                sup_sandbox_on_zygote_failed(s, sb->id, m);
-                json_decref(m);
+                fail_before_clone(s, sb, "logs", r, "Failed to set up the log pipes");
                 goto out;
         }
         r = sup_sandbox_start(sb);
-        if (r < 0) {
-                struct sbx_failure f;
-                json_t *m;
-
-                sbx_failure_set(&f, "zygote", r, "Failed to ask the zygote for a sandbox");
-                m = sbx_failure_to_json(&f);
-                sup_sandbox_on_zygote_failed(s, sb->id, m);
-                json_decref(m);
-        }
+        if (r < 0)
+                fail_before_clone(s, sb, "zygote", r, "Failed to ask the zygote for a sandbox");
         for (k = 3; k < ARRAY_SIZE(fds); k++)
                 if (fds[k] >= 0)
                         close(fds[k]);   /* read already; the policies go with the claim */
