@@ -732,23 +732,25 @@ static int cmd_sleep(char **argv) { return do_sleep(argv[0], false); }
 static int cmd_sleep_ignore_term(char **argv) { return do_sleep(argv[0], true); }
 
 /* The kernel accounts pipe buffers per host uid (pipe-user-pages-soft); past the soft
- * limit a new pipe of that uid gets 2 pages instead of 16. pipe-hog fills the quota
- * and holds it; pipe-size shows what a new pipe gets. */
+ * limit a new pipe of that uid gets 2 pages instead of 16. pipe-hog grows N pipes to
+ * BYTES each (the host's pipe-max-size; growth stops being allowed once the uid is over
+ * the soft limit) and holds them; pipe-size shows what a new pipe gets. */
 static int cmd_pipe_hog(char **argv)
 {
-	long n, pages = 0;
+	long n, bytes, pages = 0;
 
-	if (!parse_long(argv[0], 1, 1000, &n))
+	if (!parse_long(argv[0], 1, 4096, &n) || !parse_long(argv[1], 4096, 1L << 30, &bytes))
 		return 2;
 	for (long i = 0; i < n; i++) {
 		int p[2];
 		int sz;
 
-		if (pipe(p) < 0)
+		if (pipe(p) < 0) {
+			fprintf(stderr, "pipe-hog: pipe #%ld: %s\n", i, strerror(errno));
 			break;
-		sz = fcntl(p[1], F_SETPIPE_SZ, 1 << 20);
-		if (sz > 0)
-			pages += sz / 4096;
+		}
+		sz = fcntl(p[1], F_SETPIPE_SZ, (int)bytes);
+		pages += (sz > 0 ? sz : fcntl(p[1], F_GETPIPE_SZ)) / 4096;
 	}
 	printf("held=%ld\n", pages);
 	fflush(stdout);
@@ -893,7 +895,7 @@ static const struct command {
 	{ "signal-wait", cmd_signal_wait, 0, 0,
 	  "print 'ready', wait for TERM/INT/HUP/USR1/USR2, print got=NAME" },
 	{ "spawn-zombies", cmd_spawn_zombies, 1, 1, "N  leave N unreaped children for init" },
-	{ "pipe-hog", cmd_pipe_hog, 1, 1, "N  hold N pipes of 1 MiB each, print held=PAGES, wait" },
+	{ "pipe-hog", cmd_pipe_hog, 2, 2, "N BYTES  hold N pipes grown to BYTES, print held=PAGES, wait" },
 	{ "pipe-size", cmd_pipe_size, 0, 0, "the size a new pipe gets (F_GETPIPE_SZ)" },
 	{ "echo-stdin", cmd_echo_stdin, 0, 0, "copy stdin to stdout" },
 	{ "isatty", cmd_isatty, 0, 0, "whether fds 0-2 are terminals" },

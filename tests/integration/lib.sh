@@ -79,8 +79,13 @@ stop_supervisor() {
     SUP_PID=
 }
 
+# Commands a test registers to undo a host setting it changed; run first at exit.
+EXIT_HOOKS=()
+on_exit() { EXIT_HOOKS+=("$*"); }
+
 cleanup() {
-    local rc=$?
+    local rc=$? hook
+    for hook in "${EXIT_HOOKS[@]}"; do eval "$hook" || true; done
     stop_supervisor
     # Supervisors started by autostart in this test use this socket.
     pkill -TERM -f -- "--socket $NUCLEUS_SOCKET " 2>/dev/null || true
