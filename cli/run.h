@@ -29,6 +29,8 @@ struct run_opts {
         struct cli_context context;
         long long timeout_s;
         struct cli_policy policy[POLICY_MAX];
+        int rootfs_fd;                  /* --rootfs, opened here; -1 without */
+        bool rootfs_attestation;        /* --verify-rootfs-attestation */
 };
 
 void cli_run_opts_done(struct run_opts *ro);

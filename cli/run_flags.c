@@ -47,7 +47,16 @@ static void usage(FILE *f)
                 "  --rm                 remove the sandbox when it exits\n"
                 "  --require-kernel-lockdown integrity|confidentiality  refuse to start unless the host's\n"
                 "                       kernel lockdown (/sys/kernel/security/lockdown) is at least that\n"
-                "  --allow-degraded-security  run without Landlock on a kernel that has none (warned, marked in inspect)\n"
+                "  --allow-degraded-security  run without Landlock on a kernel that has none (warned, marked in inspect;\n"
+                "                       agent mode only)\n"
+                "  --service-mode agent|strict-agent|production  agent (default); strict-agent: every lock-down\n"
+                "                       step is fatal; production: also needs --rootfs with attestation, --memory,\n"
+                "                       --cpus and pinned policies, hides other processes in /proc and audits the\n"
+                "                       mounts (docs/modes.md); --strict-agent is --service-mode strict-agent\n"
+                "  --trust-level untrusted|trusted  what you vouch for in the workload (default untrusted)\n"
+                "  --rootfs DIR         a prebuilt root: its usr, bin, sbin, lib*, etc and nix replace the host's\n"
+                "  --verify-rootfs-attestation  refuse to start unless every file of the rootfs matches its\n"
+                "                       .nucleus-rootfs-sha256 manifest (missing, changed and extra files named)\n"
                 "  --memory SIZE        memory limit (512M, 2G); the sandbox is killed as a whole when it runs out\n"
                 "  --swap               allow swap (none by default when --memory is set)\n"
                 "  --cpus N             CPU limit in CPUs (0.5, 2)\n"
@@ -68,6 +77,8 @@ static void usage(FILE *f)
 
 void cli_run_opts_done(struct run_opts *ro)
 {
+        if (ro->rootfs_fd >= 0)
+                close(ro->rootfs_fd);
         (void)cli_context_finish(&ro->context);
         for (int k = 0; k < POLICY_MAX; k++)
                 cli_policy_done(&ro->policy[k]);
@@ -212,6 +223,14 @@ int cli_run_parse(int argc, char **argv, struct nc_spec *spec, struct run_opts *
                         spec->allow_degraded_security = true;
                         continue;
                 }
+                if (strcmp(a, "--strict-agent") == 0) {
+                        spec->service_mode = NC_MODE_STRICT_AGENT;
+                        continue;
+                }
+                if (strcmp(a, "--verify-rootfs-attestation") == 0) {
+                        ro->rootfs_attestation = true;
+                        continue;
+                }
                 if (strcmp(a, "--verify-context-integrity") == 0) {
                         ro->context_integrity = true;
                         continue;
@@ -226,7 +245,8 @@ int cli_run_parse(int argc, char **argv, struct nc_spec *spec, struct run_opts *
                                                           "--timeout", "--volume", "-v", "--user", "-u", "--group",
                                                           "--additional-group", "--tmpfs", "--secret",
                                                           "--systemd-credential", "--context-mode", "--context",
-                                                          "--require-kernel-lockdown" };
+                                                          "--require-kernel-lockdown", "--service-mode", "--trust-level",
+                                                          "--rootfs" };
                 const char *opt = NULL;
                 for (size_t k = 0; k < ARRAY_SIZE(with_value) && !opt; k++) {
                         n = strlen(with_value[k]);
@@ -338,6 +358,31 @@ int cli_run_parse(int argc, char **argv, struct nc_spec *spec, struct run_opts *
                                 return -EINVAL;
                         }
                         spec->require_lockdown = level;
+                        continue;
+                }
+                if (strcmp(opt, "--service-mode") == 0 || strcmp(opt, "--trust-level") == 0) {
+                        bool mode = strcmp(opt, "--service-mode") == 0;
+                        int v = mode ? nc_service_mode_parse(val) : nc_trust_level_parse(val);
+                        if (v < 0) {
+                                fprintf(stderr, "nucleus: invalid %s '%s': %s\n", opt, val,
+                                        mode ? "agent, strict-agent (alias mitos-agent) or production" : "untrusted or trusted");
+                                return -EINVAL;
+                        }
+                        *(mode ? &spec->service_mode : &spec->trust_level) = v;
+                        continue;
+                }
+                if (strcmp(opt, "--rootfs") == 0) {
+                        /* Opened as the caller (read permission needed, not just search):
+                         * nucleusd mounts and attests only what this descriptor reaches. */
+                        if (ro->rootfs_fd >= 0) {
+                                fprintf(stderr, "nucleus: --rootfs is given once\n");
+                                return -EINVAL;
+                        }
+                        ro->rootfs_fd = open(val, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+                        if (ro->rootfs_fd < 0) {
+                                fprintf(stderr, "nucleus: --rootfs '%s': %s\n", val, strerror(errno));
+                                return -EINVAL;
+                        }
                         continue;
                 }
                 if (strcmp(opt, "--context") == 0) {
@@ -474,6 +519,10 @@ int cli_run_parse(int argc, char **argv, struct nc_spec *spec, struct run_opts *
         if (ro->context_dir && ro->context_mode && strcmp(ro->context_mode, "bind") == 0 &&
             push_volume(ro, ro->context_dir, "/context", true, "--context") < 0)
                 return -EINVAL;
+        if (ro->rootfs_attestation && ro->rootfs_fd < 0) {
+                fprintf(stderr, "nucleus: --verify-rootfs-attestation needs --rootfs DIR\n");
+                return -EINVAL;
+        }
         if (ro->user_numeric && !ro->group_given) {
                 fprintf(stderr, "nucleus: a numeric --user needs --group (as in the seed)\n");
                 return -EINVAL;

@@ -5,8 +5,9 @@
 #include <stddef.h>
 #include <sys/types.h>
 
-/* stdio (3) + policy files (3) + volumes (16), with room to spare */
-#define NC_FDPASS_MAX 32
+/* The largest request: stdio (3), policies (3), volumes (16), secrets (16), a context
+ * stream and a rootfs; a claim carries up to 9 rootfs trees instead of the last. */
+#define NC_FDPASS_MAX 64
 
 /* Sends buf (which must be non-empty) with nfds descriptors. Returns bytes sent or -errno.
  * flags are passed to sendmsg (MSG_NOSIGNAL is always added). */

@@ -379,23 +379,70 @@ static int limits_from_json(const json_t *v, struct nc_spec_limits *l, struct nc
 
 static const char *const lockdown_names[] = { "none", "integrity", "confidentiality" };
 
-int nc_lockdown_parse(const char *s)
-{
-        for (size_t i = 0; s && i < ARRAY_SIZE(lockdown_names); i++)
-                if (strcmp(s, lockdown_names[i]) == 0)
-                        return (int)i;
-        return -EINVAL;
-}
-
 const char *nc_lockdown_name(int level)
 {
         return level >= 0 && (size_t)level < ARRAY_SIZE(lockdown_names) ? lockdown_names[level] : "unknown";
 }
 
+static const char *const mode_names[] = { "agent", "strict-agent", "production" };
+static const char *const trust_names[] = { "untrusted", "trusted" };
+
+static int name_index(const char *const *names, size_t n, const char *s)
+{
+        for (size_t i = 0; s && i < n; i++)
+                if (strcmp(s, names[i]) == 0)
+                        return (int)i;
+        return -EINVAL;
+}
+
+int nc_lockdown_parse(const char *s)
+{
+        return name_index(lockdown_names, ARRAY_SIZE(lockdown_names), s);
+}
+
+int nc_service_mode_parse(const char *s)
+{
+        if (s && strcmp(s, "mitos-agent") == 0)
+                return NC_MODE_STRICT_AGENT;
+        return name_index(mode_names, ARRAY_SIZE(mode_names), s);
+}
+
+const char *nc_service_mode_name(int mode)
+{
+        return mode >= 0 && (size_t)mode < ARRAY_SIZE(mode_names) ? mode_names[mode] : "unknown";
+}
+
+int nc_trust_level_parse(const char *s)
+{
+        return name_index(trust_names, ARRAY_SIZE(trust_names), s);
+}
+
+const char *nc_trust_level_name(int level)
+{
+        return level >= 0 && (size_t)level < ARRAY_SIZE(trust_names) ? trust_names[level] : "unknown";
+}
+
+/* An optional string field that must be one of a fixed set of names. */
+static int enum_from_json(const json_t *j, const char *key, int (*parse)(const char *), const char *accepted, int *ret,
+                          struct nc_err *err)
+{
+        const json_t *v = json_object_get(j, key);
+        int r;
+
+        if (!v || json_is_null(v))
+                return 0;
+        r = parse(json_string_value(v));
+        if (r < 0)
+                return nc_err_set(err, "'%s' must be one of %s", key, accepted);
+        *ret = r;
+        return 0;
+}
+
 int nc_spec_from_json(const json_t *j, struct nc_spec **ret, struct nc_err *err)
 {
         static const char *const known[] = { "name", "hostname", "args", "env", "cwd", "seccomp_allow", "rlimits",
-                                             "allow_degraded_security", "limits", "user", "tmpfs", "require_kernel_lockdown" };
+                                             "allow_degraded_security", "limits", "user", "tmpfs", "require_kernel_lockdown",
+                                             "service_mode", "trust_level" };
         _cleanup_spec_ struct nc_spec *s = NULL;
         const char *key;
         json_t *v;
@@ -404,12 +451,12 @@ int nc_spec_from_json(const json_t *j, struct nc_spec **ret, struct nc_err *err)
         if (!json_is_object(j))
                 return nc_err_set(err, "the spec must be a JSON object");
         json_object_foreach((json_t *)j, key, v) {
-                bool ok = false;
-
-                for (size_t i = 0; i < ARRAY_SIZE(known) && !ok; i++)
-                        ok = strcmp(key, known[i]) == 0;
-                if (!ok)
-                        return nc_err_set(err, "unknown spec field '%.64s' (accepted: name, hostname, args, env, cwd, seccomp_allow, rlimits, allow_degraded_security, limits, user, tmpfs, require_kernel_lockdown)", key);
+                if (name_index(known, ARRAY_SIZE(known), key) < 0) {
+                        char list[512] = "";
+                        for (size_t i = 0; i < ARRAY_SIZE(known); i++)
+                                snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%s", i ? ", " : "", known[i]);
+                        return nc_err_set(err, "unknown spec field '%.64s' (accepted: %s)", key, list);
+                }
         }
         s = nc_spec_new();
         if (!s)
@@ -447,6 +494,10 @@ int nc_spec_from_json(const json_t *j, struct nc_spec **ret, struct nc_err *err)
                         return nc_err_set(err, "'require_kernel_lockdown' must be \"integrity\" or \"confidentiality\"");
                 s->require_lockdown = level;
         }
+        if ((r = enum_from_json(j, "service_mode", nc_service_mode_parse, "\"agent\", \"strict-agent\", \"production\"",
+                                &s->service_mode, err)) < 0 ||
+            (r = enum_from_json(j, "trust_level", nc_trust_level_parse, "\"untrusted\", \"trusted\"", &s->trust_level, err)) < 0)
+                return r;
         if ((r = nc_spec_validate(s, err)) < 0)
                 return r;
         *ret = TAKE_PTR(s);
@@ -473,6 +524,10 @@ json_t *nc_spec_to_json(const struct nc_spec *s)
                 json_object_set_new(j, "allow_degraded_security", json_true());
         if (s->require_lockdown > NC_LOCKDOWN_NONE)
                 json_object_set_new(j, "require_kernel_lockdown", json_string(nc_lockdown_name(s->require_lockdown)));
+        if (s->service_mode != NC_MODE_AGENT)
+                json_object_set_new(j, "service_mode", json_string(nc_service_mode_name(s->service_mode)));
+        if (s->trust_level != NC_TRUST_UNTRUSTED)
+                json_object_set_new(j, "trust_level", json_string(nc_trust_level_name(s->trust_level)));
         if (s->uid || s->gid || s->ngroups) {
                 json_t *g = json_array();
                 for (size_t i = 0; i < s->ngroups; i++)

@@ -58,6 +58,21 @@ struct nc_spec_tmpfs {
         bool readonly;
 };
 
+/* --service-mode (docs/modes.md). Strict-agent and production are fail-closed: every
+ * lock-down step that agent mode may degrade is fatal there; production adds its own
+ * requirements (a rootfs with attestation, limits, pinned policies, hidepid, a mount
+ * audit, Landlock ABI >= 3). */
+enum nc_service_mode { NC_MODE_AGENT, NC_MODE_STRICT_AGENT, NC_MODE_PRODUCTION };
+/* --trust-level: what the caller vouches for in the workload. */
+enum nc_trust_level { NC_TRUST_UNTRUSTED, NC_TRUST_TRUSTED };
+/* Names as the CLI and the API spell them ("mitos-agent" is the seed's alias of
+ * strict-agent); -EINVAL for anything else. */
+int nc_service_mode_parse(const char *s);
+const char *nc_service_mode_name(int mode);
+int nc_trust_level_parse(const char *s);
+const char *nc_trust_level_name(int level);
+static inline bool nc_mode_strict(int mode) { return mode != NC_MODE_AGENT; }
+
 struct nc_spec {
         char *name;        /* NULL: the id is the name */
         char *hostname;    /* NULL: the name, else the first 12 characters of the id */
@@ -76,6 +91,8 @@ struct nc_spec {
         /* --require-kernel-lockdown: the least kernel lockdown level (an enum
          * nc_lockdown) the host must be in for this sandbox to start. */
         int require_lockdown;
+        int service_mode;       /* enum nc_service_mode */
+        int trust_level;        /* enum nc_trust_level */
         struct nc_spec_limits limits;
         /* The workload's identity inside (0 = root of the namespace). */
         unsigned uid, gid;

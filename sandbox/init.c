@@ -30,6 +30,7 @@
 #include "mounts.h"
 #include "seccomp_profile.h"
 #include "context.h"
+#include "rootfs.h"
 #include "volumes.h"
 #include "netns.h"
 #include "spec.h"
@@ -82,6 +83,8 @@ static void prepare(const struct sbx_config *cfg)
         if (r <= 0)
                 _exit(125);     /* the zygote gave up on us before the maps were written */
         expect_op(msg, "go");
+        struct sbx_profile profile;
+        sbx_profile_from_json(json_object_get(msg, "profile"), &profile);
         json_decref(msg);
 
         /* Maps exist now: become root of the namespace so files we create are ours. */
@@ -99,7 +102,7 @@ static void prepare(const struct sbx_config *cfg)
          * namespace is rooted at that leaf. */
         if (unshare(CLONE_NEWCGROUP) < 0)
                 sbx_ctl_die(CTL_FD, 125, "cgroupns", errno, "unshare(CLONE_NEWCGROUP)");
-        if (sbx_mounts_prepare(cfg, &fail) < 0)
+        if (sbx_mounts_prepare(cfg, &profile, &fail) < 0)
                 die_failure(&fail);
         r = sbx_netns_loopback_up();
         if (r < 0)
@@ -179,7 +182,7 @@ static void claim(const struct sbx_config *cfg, struct workload *w)
 {
         struct sbx_failure fail = { 0 };
         struct nc_err err = { { 0 } };
-        int fds[3 + SBX_VOLUMES_MAX + SBX_SECRETS_MAX + 1], r;
+        int fds[3 + SBX_VOLUMES_MAX + SBX_SECRETS_MAX + 1 + SBX_ROOTFS_ENTRIES_MAX], r;
         size_t nfds = ARRAY_SIZE(fds);
         struct nc_spec *spec = NULL;
         json_t *msg = NULL;
@@ -195,9 +198,26 @@ static void claim(const struct sbx_config *cfg, struct workload *w)
         const bool context = json_is_true(json_object_get(msg, "context_copy"));
         char context_sha[65] = "";
         snprintf(context_sha, sizeof(context_sha), "%s", json_string_value(json_object_get(msg, "context_sha256")) ?: "");
-        if (nfds != 3 + nvol + nsec + context)
+        /* A --rootfs: its links by name, its directories as trees after everything else. */
+        const json_t *rootfs = json_object_get(msg, "rootfs");
+        struct sbx_rootfs_entry rents[SBX_ROOTFS_ENTRIES_MAX];
+        size_t nrootfs = 0, ntrees = 0;
+        for (size_t i = 0; i < json_array_size(rootfs) && nrootfs < SBX_ROOTFS_ENTRIES_MAX; i++) {
+                const json_t *e = json_array_get(rootfs, i);
+                const char *link = json_string_value(json_object_get(e, "link"));
+                struct sbx_rootfs_entry *re = &rents[nrootfs++];
+
+                snprintf(re->name, sizeof(re->name), "%s", json_string_value(json_object_get(e, "name")) ?: "");
+                snprintf(re->link, sizeof(re->link), "%s", link ?: "");
+                re->tree = link ? -1 : (int)ntrees++;   /* an index until the descriptors are counted */
+        }
+        if (nfds != 3 + nvol + nsec + context + ntrees)
                 sbx_ctl_die(CTL_FD, 125, "claim", EPROTO,
-                            "a claim carries 3 stdio descriptors, one per volume and secret and one for a copied context, got %zu", nfds);
+                            "a claim carries 3 stdio descriptors, one per volume and secret, one for a copied context "
+                            "and one per rootfs tree, got %zu", nfds);
+        for (size_t i = 0; i < nrootfs; i++)
+                if (rents[i].tree >= 0)
+                        rents[i].tree = fds[3 + nvol + nsec + context + (size_t)rents[i].tree];
         struct sbx_landlock_extra extra[SBX_VOLUMES_MAX + NC_SPEC_TMPFS_MAX + SBX_SECRETS_MAX];
         char sdests[SBX_SECRETS_MAX][1024];
         size_t nextra = 0;
@@ -221,6 +241,12 @@ static void claim(const struct sbx_config *cfg, struct workload *w)
                 sbx_ctl_die(CTL_FD, 125, "hostname", errno, "sethostname '%s'", hostname);
         if (sbx_mounts_finish_etc(hostname, &fail) < 0)
                 die_failure(&fail);
+        for (size_t i = 0; i < nrootfs; i++) {
+                if (sbx_rootfs_attach(&rents[i], &fail) < 0)
+                        die_failure(&fail);
+                if (rents[i].tree >= 0)
+                        close(rents[i].tree);
+        }
         /* Volumes before Landlock: a Landlock domain can no longer mount. */
         for (size_t i = 0; i < nvol; i++) {
                 if (sbx_volume_attach(fds[3 + i], dests[i], &fail) < 0)
@@ -263,6 +289,9 @@ static void claim(const struct sbx_config *cfg, struct workload *w)
                 json_array_append_new(degraded, json_pack("{s:s, s:s}", "step", "landlock", "reason", fail.msg));
         }
         sbx_landlock_policy_done(&llp);
+        /* Admission checked the kernel already; this is the domain actually in force. */
+        if (spec->service_mode == NC_MODE_PRODUCTION && ll.abi < 3)
+                sbx_ctl_die(CTL_FD, 125, "landlock", EOPNOTSUPP, "production mode needs Landlock ABI 3, in force: %d", ll.abi);
 
         w->spec = spec;
         w->have_caps_policy = caps_json != NULL;

@@ -180,6 +180,13 @@ static int ll_abi_version(void)
         return v < 0 ? nc_negerrno() : (int)v;
 }
 
+int sbx_landlock_abi(void)
+{
+        int v = ll_abi_version();
+
+        return v < 0 ? 0 : v;
+}
+
 static int ll_fail(struct sbx_failure *fail, int r, const char *what, const char *path)
 {
         sbx_failure_set(fail, "landlock", -r, "%s '%s'", what, path);

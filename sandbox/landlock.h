@@ -25,6 +25,9 @@ struct sbx_landlock_report {
         bool scope_abstract_unix; /* ABI 6: no connect() to abstract unix sockets bound outside it */
 };
 
+/* The running kernel's Landlock ABI; 0 when it has none. */
+int sbx_landlock_abi(void);
+
 /* Applies the default agent-mode policy to the calling thread and everything it forks
  * later; there is no undo, which is the point. Paths are the sandbox's view, so this
  * runs after pivot_root.

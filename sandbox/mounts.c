@@ -2,16 +2,19 @@
 /* Layout of a sandbox's root (agent-mode defaults):
  *
  *   /            tmpfs, nosuid,nodev,noexec, size-capped (root_tmpfs_size)
- *   /usr /nix    the host's, read-only, nosuid,nodev (recursive)
+ *   /usr /nix    the host's, read-only, nosuid,nodev (recursive); with --rootfs (the
+ *                "rootfs" profile) nothing of the host's: init attaches the rootfs's
+ *                usr, bin, ..., etc, nix at the claim (rootfs.h)
  *   /bin /sbin /lib /lib64 ...   symlinks exactly as on a merged-/usr host, else binds
  *   /proc        a fresh procfs of the sandbox's pid namespace (mounted before
  *                pivot_root: inside a user namespace it is EPERM afterwards), read-only,
- *                with the files that expose the host kernel masked
+ *                with the files that expose the host kernel masked; production adds
+ *                hidepid=invisible (processes of other uids are not even listed)
  *   /dev         tmpfs 0755 with the host's null zero full random urandom tty bound in
  *                (a tmpfs mounted in a user namespace is always nodev and mknod is not
  *                allowed), a new devpts instance, /dev/shm
- *   /etc         tmpfs: a curated set of host files, generated passwd/group/hosts/
- *                hostname/resolv.conf; read-only once claimed
+ *   /etc         tmpfs: a curated set of host files (none with --rootfs), generated
+ *                passwd/group/hosts/hostname/resolv.conf; read-only once claimed
  *   /tmp         1777 on the root tmpfs
  */
 #include "mounts.h"
@@ -133,15 +136,15 @@ const char *const sbx_proc_masked_files[] = {
 };
 const char *const sbx_proc_masked_dirs[] = { "acpi", "scsi", "asound", "driver", NULL };
 
-static int setup_proc(struct sbx_failure *fail)
+static int setup_proc(bool hidepid, struct sbx_failure *fail)
 {
         struct mount_attr ro = { .attr_set = MOUNT_ATTR_RDONLY };
         char path[64];
 
         if (mkdir("proc", 0555) < 0)
                 return fail_errno(fail, "proc", "mkdir /proc");
-        if (mount("proc", "proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
-                return fail_errno(fail, "proc", "Failed to mount /proc");
+        if (mount("proc", "proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, hidepid ? "hidepid=invisible" : NULL) < 0)
+                return fail_errno(fail, "proc", hidepid ? "Failed to mount /proc with hidepid=invisible" : "Failed to mount /proc");
         for (size_t i = 0; sbx_proc_masked_files[i]; i++) {
                 snprintf(path, sizeof(path), "proc/%s", sbx_proc_masked_files[i]);
                 if (access(path, F_OK) < 0)
@@ -244,7 +247,7 @@ static int copy_file(const char *src, const char *dst, const struct stat *st)
         return 0;
 }
 
-static int setup_etc(struct sbx_failure *fail)
+static int setup_etc(bool host_files, struct sbx_failure *fail)
 {
         static const char passwd[] = "root:x:0:0:root:/root:/bin/sh\n"
                                      "nobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n";
@@ -256,7 +259,7 @@ static int setup_etc(struct sbx_failure *fail)
                 return fail_errno(fail, "etc", "mkdir /etc");
         if (mount("tmpfs", "etc", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=0755,size=4m,nr_inodes=4096") < 0)
                 return fail_errno(fail, "etc", "Failed to mount tmpfs on /etc");
-        for (size_t i = 0; i < ARRAY_SIZE(etc_curated); i++) {
+        for (size_t i = 0; host_files && i < ARRAY_SIZE(etc_curated); i++) {
                 char src[PATH_MAX], dst[PATH_MAX], target[PATH_MAX];
                 struct stat st;
                 ssize_t n;
@@ -315,7 +318,7 @@ static int pivot(struct sbx_failure *fail)
         return 0;
 }
 
-int sbx_mounts_prepare(const struct sbx_config *cfg, struct sbx_failure *fail)
+int sbx_mounts_prepare(const struct sbx_config *cfg, const struct sbx_profile *profile, struct sbx_failure *fail)
 {
         char opts[64];
         int r;
@@ -331,13 +334,13 @@ int sbx_mounts_prepare(const struct sbx_config *cfg, struct sbx_failure *fail)
         if (chdir(STAGING) < 0)
                 return fail_errno(fail, "mount", "chdir to the new root");
 
-        if ((r = setup_usr(fail)) < 0)
+        if (!profile->rootfs && (r = setup_usr(fail)) < 0)
                 return r;
-        if ((r = setup_proc(fail)) < 0)
+        if ((r = setup_proc(profile->hidepid, fail)) < 0)
                 return r;
         if ((r = setup_dev(fail)) < 0)
                 return r;
-        if ((r = setup_etc(fail)) < 0)
+        if ((r = setup_etc(!profile->rootfs, fail)) < 0)
                 return r;
         if (mkdir("tmp", 01777) < 0 || chmod("tmp", 01777) < 0 || mkdir("run", 0755) < 0 ||
             mkdir("root", 0700) < 0 || mkdir("home", 0755) < 0 || mkdir("sys", 0555) < 0)

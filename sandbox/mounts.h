@@ -6,7 +6,7 @@
 
 /* Phase 1: root tmpfs, /usr (+/nix), merged-/usr links, /proc, /dev, /etc base, /tmp,
  * then pivot_root. On failure fills fail and returns -errno. */
-int sbx_mounts_prepare(const struct sbx_config *cfg, struct sbx_failure *fail);
+int sbx_mounts_prepare(const struct sbx_config *cfg, const struct sbx_profile *profile, struct sbx_failure *fail);
 /* Phase 2: /etc/hostname and /etc/hosts for the claimed hostname, then /etc is made
  * read-only. */
 int sbx_mounts_finish_etc(const char *hostname, struct sbx_failure *fail);

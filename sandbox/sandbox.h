@@ -65,6 +65,15 @@ int sbx_cgroup_leaf_kill(const struct sbx_config *cfg, const char *id);
 /* idmap.c — run by the zygote after clone3, before init may touch the file system. */
 int sbx_idmap_write(pid_t pid, uint32_t base, uint32_t count);
 
+/* What the prepare phase depends on besides nucleusd's settings: the pool profile
+ * (DESIGN.md). Sandboxes with the same profile are interchangeable until claimed. */
+struct sbx_profile {
+        bool rootfs;            /* a --rootfs comes with the claim: no host /usr, /etc files */
+        bool hidepid;           /* production: /proc with hidepid=invisible */
+};
+json_t *sbx_profile_to_json(const struct sbx_profile *p);
+void sbx_profile_from_json(const json_t *j, struct sbx_profile *ret);
+
 /* spawn.c — the zygote side of phase 1 (prepare). */
 struct sbx_spawned {
         pid_t pid;
@@ -72,8 +81,8 @@ struct sbx_spawned {
         int ctl;                        /* the supervisor's end of init's control socket */
 };
 /* uid_base: this sandbox's own host range (cfg->uid_count ids), chosen by the loop. */
-int sbx_spawn_prepare(const struct sbx_config *cfg, const char *id, uint32_t uid_base, struct sbx_spawned *ret,
-                      struct sbx_failure *fail);
+int sbx_spawn_prepare(const struct sbx_config *cfg, const char *id, uint32_t uid_base, const struct sbx_profile *profile,
+                      struct sbx_spawned *ret, struct sbx_failure *fail);
 
 /* init.c — PID 1 of a sandbox. Never returns. */
 _Noreturn void sbx_init_main(const struct sbx_config *cfg, int ctl);

@@ -33,8 +33,19 @@ static pid_t clone3_sandbox(int cgroup_fd, int *ret_pidfd)
         return (pid_t)syscall(SYS_clone3, &args, sizeof(args));
 }
 
-int sbx_spawn_prepare(const struct sbx_config *cfg, const char *id, uint32_t uid_base, struct sbx_spawned *ret,
-                      struct sbx_failure *fail)
+json_t *sbx_profile_to_json(const struct sbx_profile *p)
+{
+        return json_pack("{s:b, s:b}", "rootfs", p->rootfs, "hidepid", p->hidepid);
+}
+
+void sbx_profile_from_json(const json_t *j, struct sbx_profile *ret)
+{
+        ret->rootfs = json_is_true(json_object_get(j, "rootfs"));
+        ret->hidepid = json_is_true(json_object_get(j, "hidepid"));
+}
+
+int sbx_spawn_prepare(const struct sbx_config *cfg, const char *id, uint32_t uid_base, const struct sbx_profile *profile,
+                      struct sbx_spawned *ret, struct sbx_failure *fail)
 {
         _cleanup_close_ int cgfd = -1, ours = -1, theirs = -1, pidfd = -1;
         int sv[2], r, bufsz = SBX_CTL_MAX_MSG + 4096;
@@ -78,7 +89,8 @@ int sbx_spawn_prepare(const struct sbx_config *cfg, const char *id, uint32_t uid
                 sbx_failure_set(fail, "cgroup", r, "Failed to attach pid %d to the %s cgroups", (int)pid, cfg->cg->name);
                 goto kill;
         }
-        r = sbx_ctl_send_json(ours, json_pack("{s:s}", "op", "go"), NULL, 0);
+        /* The profile travels with "go": init builds its root from it. */
+        r = sbx_ctl_send_json(ours, json_pack("{s:s, s:o}", "op", "go", "profile", sbx_profile_to_json(profile)), NULL, 0);
         if (r < 0) {
                 sbx_failure_set(fail, "ctl", r, "Failed to start init");
                 goto kill;

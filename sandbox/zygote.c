@@ -44,7 +44,7 @@ static int zygote_send(struct zygote *z, json_t *msg, const int *fds, size_t nfd
         return r;
 }
 
-static void handle_prepare(struct zygote *z, const char *id, json_int_t uid_base)
+static void handle_prepare(struct zygote *z, const char *id, json_int_t uid_base, const struct sbx_profile *profile)
 {
         struct sbx_failure fail = { 0 };
         struct sbx_spawned sp;
@@ -71,7 +71,7 @@ static void handle_prepare(struct zygote *z, const char *id, json_int_t uid_base
                 z->kids = nk;
                 z->capkids = ncap;
         }
-        r = sbx_spawn_prepare(z->cfg, id, (uint32_t)uid_base, &sp, &fail);
+        r = sbx_spawn_prepare(z->cfg, id, (uint32_t)uid_base, profile, &sp, &fail);
         if (r < 0)
                 goto failed;
         struct zchild *k = &z->kids[z->nkids++];
@@ -105,10 +105,13 @@ static void handle_loop_message(struct zygote *z)
                 return;
         }
         op = json_string_value(json_object_get(msg, "op"));
-        if (op && strcmp(op, "prepare") == 0)
+        if (op && strcmp(op, "prepare") == 0) {
+                struct sbx_profile profile;
+
+                sbx_profile_from_json(json_object_get(msg, "profile"), &profile);
                 handle_prepare(z, json_string_value(json_object_get(msg, "id")) ?: "",
-                               json_integer_value(json_object_get(msg, "uid_base")));
-        else
+                               json_integer_value(json_object_get(msg, "uid_base")), &profile);
+        } else
                 log_warn("Unknown request '%s' from the loop process, ignoring", op ? op : "?");
         json_decref(msg);
 }

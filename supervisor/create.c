@@ -58,33 +58,23 @@ static int check_policy(const struct nc_spec *spec, struct nc_err *err)
         return 0;
 }
 
-/* A created sandbox that never reached the zygote fails the way a failed clone does,
- * so the reply, the record and the cleanup take the one path. */
-static void fail_before_clone(struct sup *s, struct sup_sandbox *sb, const char *stage, int r, const char *msg)
-{
-        struct sbx_failure f;
-        json_t *m;
-
-        sbx_failure_set(&f, stage, r, "%s", msg);
-        m = sbx_failure_to_json(&f);
-        sup_sandbox_on_zygote_failed(s, sb->id, m);
-        json_decref(m);
-}
-
 void sup_method_create(struct sup_conn *c, json_t *id, json_t *params)
 {
         static const char *const known[] = { "spec", "wait", "stdio", "foreground", "auto_remove", "seccomp_profile",
-                                             "caps_policy", "landlock_policy", "timeout", "volumes", "secrets", "context", NULL };
+                                             "caps_policy", "landlock_policy", "timeout", "volumes", "secrets", "context", "rootfs", NULL };
         struct nc_err err = { { 0 } };
         struct nc_spec *spec = NULL;
         struct sup *s = c->sup;
         struct sup_sandbox *sb;
         bool wait, foreground, auto_remove;
         const char *stdio;
-        int fds[3 + SUP_POLICY_MAX + SBX_VOLUMES_MAX + SBX_SECRETS_MAX + 1], r;
+        int fds[3 + SUP_POLICY_MAX + SBX_VOLUMES_MAX + SBX_SECRETS_MAX + 2], r;
         const json_t *vols = json_object_get(params, "volumes"), *secs = json_object_get(params, "secrets");
         size_t nvol = json_array_size(vols), nsec = json_array_size(secs);
-        const size_t vol0 = 3 + SUP_POLICY_MAX, sec0 = 3 + SUP_POLICY_MAX + SBX_VOLUMES_MAX, ctx0 = sec0 + SBX_SECRETS_MAX;
+        const size_t vol0 = 3 + SUP_POLICY_MAX, sec0 = 3 + SUP_POLICY_MAX + SBX_VOLUMES_MAX, ctx0 = sec0 + SBX_SECRETS_MAX,
+                     rootfs0 = ctx0 + 1;
+        const json_t *rootfs = json_object_get(params, "rootfs");
+        const bool has_rootfs = rootfs && !json_is_null(rootfs);
         const json_t *ctx = json_object_get(params, "context");
         const char *ctx_mode = json_string_value(json_object_get(ctx, "mode"));
         const bool ctx_copy = ctx_mode && strcmp(ctx_mode, "copy") == 0;
@@ -127,17 +117,25 @@ void sup_method_create(struct sup_conn *c, json_t *id, json_t *params)
                 nc_err_set(&err, "parameter 'secrets' must be an array of at most %d {dest}", SBX_SECRETS_MAX);
                 goto bad;
         }
+        if (has_rootfs) {
+                static const char *const rknown[] = { "verify_attestation", NULL };
+                bool attest;
+
+                if (!json_is_object(rootfs) || nc_params_only(rootfs, rknown, &err) < 0 ||
+                    nc_param_bool(rootfs, "verify_attestation", false, &attest, &err) < 0)
+                        goto bad;
+        }
         /* The descriptors, in order: stdin, stdout, stderr (stdio "passed"), then one per
          * policy given (seccomp_profile, caps_policy, landlock_policy), then one per
-         * volume, then one per secret. */
-        nfds = (strcmp(stdio, "passed") == 0 ? 3 : 0) + nvol + nsec + ctx_copy;
+         * volume, one per secret, a copied context's stream, the rootfs directory. */
+        nfds = (strcmp(stdio, "passed") == 0 ? 3 : 0) + nvol + nsec + ctx_copy + has_rootfs;
         for (k = 0; k < SUP_POLICY_MAX; k++) {
                 const json_t *p = json_object_get(params, sup_policy_kinds[k].param);
                 has[k] = p && !json_is_null(p);
                 nfds += has[k];
         }
         if (nfds > 0) {
-                int taken[3 + SUP_POLICY_MAX + SBX_VOLUMES_MAX + SBX_SECRETS_MAX + 1];
+                int taken[3 + SUP_POLICY_MAX + SBX_VOLUMES_MAX + SBX_SECRETS_MAX + 2];
                 size_t n = 0;
 
                 if (sup_conn_take_fds(c, taken, nfds) < 0) {
@@ -157,6 +155,8 @@ void sup_method_create(struct sup_conn *c, json_t *id, json_t *params)
                         fds[sec0 + k] = taken[n++];
                 if (ctx_copy)
                         fds[ctx0] = taken[n++];
+                if (has_rootfs)
+                        fds[rootfs0] = taken[n++];
         }
         if (strcmp(stdio, "passed") == 0) {
                 /* taken above */
@@ -228,6 +228,21 @@ void sup_method_create(struct sup_conn *c, json_t *id, json_t *params)
                         goto bad;
                 }
         }
+        char rootfs_source[4096] = "";
+        if (has_rootfs) {
+                char link[64];
+                ssize_t len;
+
+                if (sbx_rootfs_check(fds[rootfs0], &err) < 0)
+                        goto bad;
+                snprintf(link, sizeof(link), "/proc/self/fd/%d", fds[rootfs0]);
+                len = readlink(link, rootfs_source, sizeof(rootfs_source) - 1);
+                rootfs_source[len > 0 ? len : 0] = 0;
+        }
+        struct sup_mode_inputs mode_in = {
+                .rootfs = has_rootfs,
+                .rootfs_attested = has_rootfs && json_is_true(json_object_get(rootfs, "verify_attestation")),
+        };
         for (k = 0; k < SUP_POLICY_MAX; k++) {
                 static const char *const pknown[] = { "sha256", "policy", NULL };
                 const json_t *p = json_object_get(params, sup_policy_kinds[k].param);
@@ -260,7 +275,13 @@ void sup_method_create(struct sup_conn *c, json_t *id, json_t *params)
                 }
                 if (sup_policy_validate((int)k, pol[k].json, &err) < 0)
                         goto bad;
+                mode_in.policy[k] = true;
+                mode_in.policy_pinned[k] = pin != NULL;
         }
+        mode_in.caps = pol[SUP_POLICY_CAPS].json;
+        mode_in.landlock = pol[SUP_POLICY_LANDLOCK].json;
+        if (sup_mode_admit(spec, &mode_in, &err) < 0)
+                goto bad;
 
         /* Admission: a clear refusal with the limit, never a dropped connection. */
         if (s->nlive >= s->opt->max_sandboxes) {
@@ -318,6 +339,12 @@ void sup_method_create(struct sup_conn *c, json_t *id, json_t *params)
         }
         if (ctx && !json_is_null(ctx))
                 sb->context = json_deep_copy(ctx);
+        if (has_rootfs) {
+                sb->rootfs.fd = fds[rootfs0];
+                fds[rootfs0] = -1;
+                sb->rootfs.attest = mode_in.rootfs_attested;
+                sb->rootfs.source = strdup(rootfs_source);
+        }
         fill_defaults(sb, spec);
         sb->spec = TAKE_PTR(spec);
         sb->owner_uid = c->cred.uid;
@@ -352,12 +379,10 @@ void sup_method_create(struct sup_conn *c, json_t *id, json_t *params)
                 r = sup_sandbox_detach_stdio(sb, logdir);
         }
         if (r < 0) {
-                fail_before_clone(s, sb, "logs", r, "Failed to set up the log pipes");
+                sup_sandbox_fail_before_clone(sb, "logs", r, "Failed to set up the log pipes");
                 goto out;
         }
-        r = sup_sandbox_start(sb);
-        if (r < 0)
-                fail_before_clone(s, sb, "zygote", r, "Failed to ask the zygote for a sandbox");
+        sup_rootfs_start(sb);
         for (k = 3; k < ARRAY_SIZE(fds); k++)
                 if (fds[k] >= 0)
                         close(fds[k]);   /* read already; the policies go with the claim */

@@ -72,9 +72,11 @@ int sup_policy_load(int fd, const char *what, size_t max, const char *pin, json_
 }
 
 const struct sup_policy_kind sup_policy_kinds[SUP_POLICY_MAX] = {
-        [SUP_POLICY_SECCOMP] = { "seccomp_profile", "seccomp_profile", "seccomp profile", SBX_SECCOMP_PROFILE_MAX, true },
-        [SUP_POLICY_CAPS] = { "caps_policy", "caps_policy", "capability policy", 64 * 1024, false },
-        [SUP_POLICY_LANDLOCK] = { "landlock_policy", "landlock_policy", "Landlock policy", 256 * 1024, false },
+        [SUP_POLICY_SECCOMP] = { "seccomp_profile", "seccomp_profile", "seccomp profile", "seccomp-profile",
+                                 SBX_SECCOMP_PROFILE_MAX, true },
+        [SUP_POLICY_CAPS] = { "caps_policy", "caps_policy", "capability policy", "caps-policy", 64 * 1024, false },
+        [SUP_POLICY_LANDLOCK] = { "landlock_policy", "landlock_policy", "Landlock policy", "landlock-policy", 256 * 1024,
+                                  false },
 };
 
 int sup_policy_validate(int kind, const json_t *policy, struct nc_err *err)

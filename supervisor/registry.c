@@ -16,6 +16,7 @@ struct sup_sandbox *sup_sandbox_new(struct sup *s)
         sb->stdio[0] = sb->stdio[1] = sb->stdio[2] = -1;
         sb->pid = -1;
         sb->context_fd = -1;
+        sb->rootfs.fd = -1;
         sb->uid_slot = -1;
         sb->state = SUP_STATE_creating;
         sb->created_ns = nc_now_ns();
@@ -50,6 +51,13 @@ void sup_sandbox_unlink_free(struct sup_sandbox *sb)
         if (sb->context_fd >= 0)
                 close(sb->context_fd);
         json_decref(sb->context);
+        if (sb->rootfs.fd >= 0)
+                close(sb->rootfs.fd);
+        for (size_t i = 0; i < sb->rootfs.nentries; i++)
+                if (sb->rootfs.entries[i].tree >= 0)
+                        close(sb->rootfs.entries[i].tree);
+        free(sb->rootfs.source);
+        json_decref(sb->rootfs.attestation);
         for (size_t i = 0; i < sb->nsecrets; i++) {
                 if (sb->secrets[i].fd >= 0)
                         close(sb->secrets[i].fd);
@@ -232,8 +240,12 @@ json_t *sup_sandbox_inspect(const struct sup_sandbox *sb)
                 snprintf(cg, sizeof(cg), "%s/%s", s->cfg->cgroup_root, sb->id);
                 json_object_set_new(j, "cgroup", json_string(cg));
         }
-        json_object_set_new(j, "security", json_pack("{s:s, s:s, s:o, s:i, s:[sssssss], s:s, s:b, s:s, s:O*}",
-                "mode", "agent", "root_fs", "tmpfs", "uid_map_base", sb->uid_base ? json_integer(sb->uid_base) : json_null(),
+        if (sb->rootfs.source)
+                json_object_set_new(j, "rootfs", json_pack("{s:o, s:O?}", "source", nc_json_bytes(sb->rootfs.source),
+                                                           "attestation", sb->rootfs.attestation));
+        json_object_set_new(j, "security", json_pack("{s:s, s:s, s:s, s:o, s:i, s:[sssssss], s:s, s:b, s:s, s:O*}",
+                "mode", nc_service_mode_name(sb->spec->service_mode), "trust_level", nc_trust_level_name(sb->spec->trust_level),
+                "root_fs", sb->rootfs.source ? "rootfs" : "tmpfs", "uid_map_base", sb->uid_base ? json_integer(sb->uid_base) : json_null(),
                 "uid_map_count", (int)s->cfg->uid_count, "namespaces", "user", "pid", "mount", "uts",
                 "ipc", "net", "cgroup", "capabilities", sb->policies[SUP_POLICY_CAPS].json ? "policy" : "none", "no_new_privs", 1, "seccomp",
                 sb->policies[SUP_POLICY_SECCOMP].json ? "profile" : "default",

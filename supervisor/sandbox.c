@@ -48,8 +48,24 @@ int sup_sandbox_set_state(struct sup_sandbox *sb, enum sup_state to)
 
 int sup_sandbox_start(struct sup_sandbox *sb)
 {
-        return sup_zygote_send(sb->sup, json_pack("{s:s, s:s, s:I}", "op", "prepare", "id", sb->id, "uid_base",
-                                                  (json_int_t)sb->uid_base));
+        struct sbx_profile profile = { .rootfs = sb->rootfs.fd >= 0,
+                                       .hidepid = sb->spec->service_mode == NC_MODE_PRODUCTION };
+
+        return sup_zygote_send(sb->sup, json_pack("{s:s, s:s, s:I, s:o}", "op", "prepare", "id", sb->id, "uid_base",
+                                                  (json_int_t)sb->uid_base, "profile", sbx_profile_to_json(&profile)));
+}
+
+void sup_sandbox_fail_before_clone(struct sup_sandbox *sb, const char *stage, int r, const char *msg)
+{
+        struct sbx_failure f;
+        json_t *m;
+
+        /* The way a failed clone fails, so the reply, the record and the cleanup take
+         * the one path. */
+        sbx_failure_set(&f, stage, r, "%s", msg);
+        m = sbx_failure_to_json(&f);
+        sup_sandbox_on_zygote_failed(sb->sup, sb->id, m);
+        json_decref(m);
 }
 
 int sup_sandbox_signal(struct sup_sandbox *sb, int sig)
@@ -158,7 +174,7 @@ static void send_claim(struct sup_sandbox *sb)
 {
         json_t *msg = json_pack("{s:s, s:o, s:[], s:[]}", "op", "claim", "spec", nc_spec_to_json(sb->spec), "volumes",
                                 "secrets");
-        int fds[3 + SBX_VOLUMES_MAX + SBX_SECRETS_MAX + 1];
+        int fds[3 + SBX_VOLUMES_MAX + SBX_SECRETS_MAX + 1 + SBX_ROOTFS_ENTRIES_MAX];
 
         for (int k = 0; k < SUP_POLICY_MAX; k++)
                 if (sb->policies[k].json)
@@ -180,6 +196,18 @@ static void send_claim(struct sup_sandbox *sb)
                         json_object_set(msg, "context_sha256", json_object_get(sb->context, "sha256"));
                 fds[nfds++] = sb->context_fd;
         }
+        if (sb->rootfs.nentries) {
+                /* Links travel as text; each directory as its tree, in entry order. */
+                json_t *entries = json_array();
+                for (size_t i = 0; i < sb->rootfs.nentries; i++) {
+                        const struct sbx_rootfs_entry *e = &sb->rootfs.entries[i];
+                        json_array_append_new(entries, json_pack("{s:s, s:s?}", "name", e->name, "link",
+                                                                 e->tree < 0 ? e->link : NULL));
+                        if (e->tree >= 0)
+                                fds[nfds++] = e->tree;
+                }
+                json_object_set_new(msg, "rootfs", entries);
+        }
         int r = sbx_ctl_send_json(sb->ctl, msg, fds, nfds);
 
         for (int i = 0; i < 3; i++) {
@@ -198,6 +226,11 @@ static void send_claim(struct sup_sandbox *sb)
                 close(sb->context_fd);
                 sb->context_fd = -1;
         }
+        for (size_t i = 0; i < sb->rootfs.nentries; i++)
+                if (sb->rootfs.entries[i].tree >= 0) {
+                        close(sb->rootfs.entries[i].tree);
+                        sb->rootfs.entries[i].tree = -1;
+                }
         if (r < 0) {
                 struct sbx_failure f;
 
@@ -510,6 +543,16 @@ static int apply_limits(struct sup_sandbox *sb)
                         sb->oom_polling = uv_poll_start(&sb->oom_poll, UV_READABLE, on_oom) == 0;
                 }
         }
+        if (nc_mode_strict(sb->spec->service_mode) && json_array_size(sb->limits_not_applied) > 0) {
+                /* Fail-closed modes: a limit asked for is a limit in force, or nothing runs. */
+                const json_t *first = json_array_get(sb->limits_not_applied, 0);
+                sbx_failure_set(&f, "cgroup", 0, "limit %s could not be applied in %s mode: %s",
+                                json_string_value(json_object_get(first, "limit")),
+                                nc_service_mode_name(sb->spec->service_mode),
+                                json_string_value(json_object_get(first, "reason")));
+                fail(sb, &f);
+                return -EPERM;
+        }
         for (size_t i = 0; i < json_array_size(sb->limits_not_applied); i++)
                 log_warn("Sandbox %s: limit %s not applied: %s, ignoring", sb->id,
                          json_string_value(json_object_get(json_array_get(sb->limits_not_applied, i), "limit")),
@@ -558,8 +601,13 @@ void sup_sandbox_on_cloned(struct sup *s, const char *id, pid_t pid, int pidfd, 
                 sb->open_handles++;
                 sb->ctl_polling = uv_poll_start(&sb->ctl_poll, UV_READABLE, on_ctl) == 0;
         }
-        if (sb->stop_requested || apply_limits(sb) < 0 || prepare_volumes(sb) < 0)
+        if (sb->stop_requested || apply_limits(sb) < 0 || prepare_volumes(sb) < 0 || sup_rootfs_prepare(sb) < 0)
                 kill_now(sb);
+}
+
+void sup_sandbox_fail(struct sup_sandbox *sb, const struct sbx_failure *f)
+{
+        fail(sb, f);
 }
 
 static void reply_waiters(struct sup_sandbox *sb, bool removal)

@@ -15,6 +15,7 @@
 #include "rpc.h"
 #include "cgroup.h"
 #include "sandbox.h"
+#include "rootfs.h"
 #include "volumes.h"
 #include "spec.h"
 #include "util.h"
@@ -71,6 +72,7 @@ enum { SUP_POLICY_SECCOMP, SUP_POLICY_CAPS, SUP_POLICY_LANDLOCK, SUP_POLICY_MAX 
 /* The create parameter, the claim member, and the name in messages, per policy. */
 extern const struct sup_policy_kind {
         const char *param, *claim, *what;
+        const char *flag;       /* the CLI's flag, without the dashes */
         size_t max;
         bool json_in_file;      /* seccomp: the file is JSON; caps/landlock: TOML converted by the client */
 } sup_policy_kinds[SUP_POLICY_MAX];
@@ -161,6 +163,17 @@ struct sup_sandbox {
         int uid_slot;                   /* uidrange.c; -1: none held */
         uint32_t uid_base;              /* the host id that root inside maps to; 0: none yet */
         int context_fd;                 /* --context copy: the caller's tar stream; -1: none */
+        struct sup_rootfs {
+                int fd;                 /* the caller's --rootfs directory; -1: none */
+                bool attest;            /* --verify-rootfs-attestation */
+                char *source;           /* its path, for inspect */
+                json_t *attestation;    /* the report once checked (rootfs.c) */
+                struct sbx_rootfs_entry entries[SBX_ROOTFS_ENTRIES_MAX];
+                size_t nentries;        /* made after the clone, sent with the claim */
+                uv_work_t work;         /* the attestation, on libuv's thread pool */
+                int work_r;
+                struct nc_err work_err;
+        } rootfs;
         json_t *context;                /* {mode, files, bytes, skipped} for inspect; NULL: none */
         struct sup_policy {
                 json_t *json;           /* validated, sent with the claim; NULL: the default */
@@ -219,6 +232,22 @@ void sup_audit_close(struct sup *s);
  * nc_lockdown); else an error naming the flag, the level found and what is accepted. */
 int sup_kernel_lockdown_check(int required, struct nc_err *err);
 
+/* modes.c: the service mode's admission rules, over the spec and what else the create
+ * carried. 0, or -EINVAL with err naming the flag and what is accepted. */
+struct sup_mode_inputs {
+        bool rootfs, rootfs_attested;
+        bool policy[SUP_POLICY_MAX], policy_pinned[SUP_POLICY_MAX];
+        const json_t *caps, *landlock;          /* the policies as validated; NULL: default */
+};
+int sup_mode_admit(const struct nc_spec *spec, const struct sup_mode_inputs *in, struct nc_err *err);
+
+/* rootfs.c: --verify-rootfs-attestation runs off the loop before the sandbox is
+ * started (it reads every file of the rootfs); then, or at once without it, the
+ * prepare goes to the zygote. */
+void sup_rootfs_start(struct sup_sandbox *sb);
+/* After the clone: the rootfs's trees for the claim. */
+int sup_rootfs_prepare(struct sup_sandbox *sb);
+
 /* uidrange.c: a host id range of its own for each live sandbox. */
 int sup_uid_slots_init(struct sup *s);
 int sup_uid_slot_take(struct sup_sandbox *sb);
@@ -245,6 +274,10 @@ void sup_waiters_drop_conn(struct sup *s, struct sup_conn *c);
 /* sandbox.c: the lifecycle of one sandbox */
 int sup_sandbox_set_state(struct sup_sandbox *sb, enum sup_state to);
 int sup_sandbox_start(struct sup_sandbox *sb);
+/* A created sandbox that never reached the zygote fails as a failed clone does. */
+void sup_sandbox_fail_before_clone(struct sup_sandbox *sb, const char *stage, int r, const char *msg);
+/* Records the first failure of a sandbox's setup (later ones are consequences). */
+void sup_sandbox_fail(struct sup_sandbox *sb, const struct sbx_failure *f);
 void sup_sandbox_on_cloned(struct sup *s, const char *id, pid_t pid, int pidfd, int ctl);
 void sup_sandbox_on_zygote_failed(struct sup *s, const char *id, const json_t *msg);
 void sup_sandbox_on_reaped(struct sup *s, const char *id, int status);
