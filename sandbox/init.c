@@ -30,6 +30,7 @@
 #include "mounts.h"
 #include "seccomp_profile.h"
 #include "context.h"
+#include "mount_audit.h"
 #include "rootfs.h"
 #include "volumes.h"
 #include "netns.h"
@@ -272,6 +273,20 @@ static void claim(const struct sbx_config *cfg, struct workload *w)
                         die_failure(&fail);
                 close(fds[3 + nvol + nsec]);
         }
+        /* Production: the finished file system is checked against the flags it must
+         * have, before anything runs in it. */
+        json_t *audit = json_null();
+        if (spec->service_mode == NC_MODE_PRODUCTION) {
+                const char *noexec[SBX_VOLUMES_MAX + NC_SPEC_TMPFS_MAX + SBX_SECRETS_MAX + 1];
+                size_t nnoexec = 0, checked = 0;
+
+                for (size_t i = 0; i < nextra; i++)
+                        noexec[nnoexec++] = extra[i].path;
+                noexec[nnoexec++] = "/context";
+                if (sbx_mount_audit(noexec, nnoexec, &checked, &fail) < 0)
+                        die_failure(&fail);
+                audit = json_pack("{s:b, s:I}", "passed", true, "mounts_checked", (json_int_t)checked);
+        }
         /* Last of init's file system work: a Landlock domain may no longer mount. Applied
          * here, once, so the workload and every later exec or probe (all forked by init)
          * share one domain. A baseline step: without Landlock nothing runs. */
@@ -321,8 +336,9 @@ static void claim(const struct sbx_config *cfg, struct workload *w)
                 (void)!write(CTL_FD, buf, strlen(buf));
                 _exit(125);
         }
-        r = sbx_ctl_send_json(CTL_FD, json_pack("{s:s, s:i, s:o, s:o}", "op", "started", "pid", (int)w->pid, "landlock",
-                                                sbx_landlock_report_to_json(&ll), "degraded", degraded), NULL, 0);
+        r = sbx_ctl_send_json(CTL_FD, json_pack("{s:s, s:i, s:o, s:o, s:o}", "op", "started", "pid", (int)w->pid, "landlock",
+                                                sbx_landlock_report_to_json(&ll), "degraded", degraded, "mount_audit", audit),
+                              NULL, 0);
         (void)r;    /* if nobody listens, the workload still runs; its exit is reaped */
 }
 

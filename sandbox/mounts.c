@@ -138,7 +138,8 @@ const char *const sbx_proc_masked_dirs[] = { "acpi", "scsi", "asound", "driver",
 
 static int setup_proc(bool hidepid, struct sbx_failure *fail)
 {
-        struct mount_attr ro = { .attr_set = MOUNT_ATTR_RDONLY };
+        /* The masks are binds and would keep /dev/null's own flags: set them all. */
+        struct mount_attr ro = { .attr_set = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC };
         char path[64];
 
         if (mkdir("proc", 0555) < 0)
@@ -163,8 +164,8 @@ static int setup_proc(bool hidepid, struct sbx_failure *fail)
                         return -errno;
                 }
         }
-        /* Read-only as a whole, the masks included: /proc/sys and friends cannot be
-         * written even by root of the namespace. */
+        /* Read-only, nosuid, nodev, noexec as a whole, the masks included: /proc/sys and
+         * friends cannot be written even by root of the namespace. */
         if (mount_setattr(AT_FDCWD, "proc", AT_RECURSIVE, &ro, sizeof(ro)) < 0)
                 return fail_errno(fail, "proc", "Failed to make /proc read-only");
         return 0;
@@ -180,6 +181,8 @@ static int setup_dev(struct sbx_failure *fail)
                 { "pts/ptmx", "dev/ptmx" },
         };
 
+        struct mount_attr node_attr = { .attr_set = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC };
+
         if (mkdir("dev", 0755) < 0)
                 return fail_errno(fail, "mount", "mkdir /dev");
         if (mount("tmpfs", "dev", "tmpfs", MS_NOSUID | MS_NOEXEC, "mode=0755,size=64k,nr_inodes=64") < 0)
@@ -193,6 +196,12 @@ static int setup_dev(struct sbx_failure *fail)
                         return fail_errno(fail, "mount", dst);
                 if (mount(src, dst, NULL, MS_BIND, NULL) < 0) {
                         sbx_failure_set(fail, "mount", errno, "Failed to bind the host's %s", src);
+                        return -errno;
+                }
+                /* A bind keeps the host mount's flags; a device node needs neither
+                 * set-id nor exec. (nodev would make it useless.) */
+                if (mount_setattr(AT_FDCWD, dst, 0, &node_attr, sizeof(node_attr)) < 0) {
+                        sbx_failure_set(fail, "mount", errno, "Failed to restrict the bind of %s", src);
                         return -errno;
                 }
         }

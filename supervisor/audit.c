@@ -94,6 +94,8 @@ static void record_started(struct sup_sandbox *sb)
         record(sb, "seccomp_applied", json_pack("{s:O*}", "seccomp", json_object_get(sec, "seccomp")));
         record(sb, "landlock_applied", json_pack("{s:O*, s:O*}", "landlock", json_object_get(sec, "landlock"), "degraded",
                                                  json_object_get(sec, "degraded")));
+        if (json_is_object(json_object_get(sec, "mount_audit")))
+                record(sb, "mount_audit_passed", json_pack("{s:O}", "mount_audit", json_object_get(sec, "mount_audit")));
         json_decref(in);
 }
 
@@ -101,8 +103,11 @@ void sup_audit_transition(struct sup_sandbox *sb, const char *from, const char *
 {
         if (strcmp(to, "running") == 0 && strcmp(from, "creating") == 0)
                 record_started(sb);
-        else if (strcmp(to, "exited") == 0 || strcmp(to, "failed") == 0)
+        else if (strcmp(to, "exited") == 0 || strcmp(to, "failed") == 0) {
+                if (sb->failed && strcmp(sb->failure.stage, "mount_audit") == 0)
+                        record(sb, "mount_audit_failed", json_pack("{s:s}", "reason", sb->failure.msg));
                 record(sb, "container_exit", json_pack("{s:o}", "result", sup_sandbox_result(sb)));
+        }
 }
 
 void sup_audit_close(struct sup *s)

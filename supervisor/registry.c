@@ -46,6 +46,7 @@ void sup_sandbox_unlink_free(struct sup_sandbox *sb)
         json_decref(sb->create_id);
         json_decref(sb->landlock);
         json_decref(sb->degraded);
+        json_decref(sb->mount_audit);
         json_decref(sb->limits_not_applied);
         sup_uid_slot_release(sb);
         if (sb->context_fd >= 0)
@@ -251,6 +252,7 @@ json_t *sup_sandbox_inspect(const struct sup_sandbox *sb)
                 sb->policies[SUP_POLICY_SECCOMP].json ? "profile" : "default",
                 "landlock", sb->landlock));
         json_object_set(json_object_get(j, "security"), "degraded", sb->degraded ? sb->degraded : json_array());
+        json_object_set(json_object_get(j, "security"), "mount_audit", sb->mount_audit ? sb->mount_audit : json_null());
         json_object_set_new(j, "limits", json_pack("{s:s, s:O}", "backend", s->cfg->cg ? s->cfg->cg->name : "none",
                                                    "not_applied", sb->limits_not_applied ? sb->limits_not_applied : json_array()));
         for (int k = 0; k < SUP_POLICY_MAX; k++)

@@ -340,6 +340,8 @@ static void handle_ctl_message(struct sup_sandbox *sb, json_t *msg)
                 sb->landlock = json_incref(json_object_get(msg, "landlock"));
                 json_decref(sb->degraded);
                 sb->degraded = json_incref(json_object_get(msg, "degraded"));
+                json_decref(sb->mount_audit);
+                sb->mount_audit = json_incref(json_object_get(msg, "mount_audit"));
                 if (json_array_size(sb->degraded) > 0)
                         log_warn("Sandbox %s runs with degraded security (%zu steps skipped, as asked)", sb->id,
                                  json_array_size(sb->degraded));
@@ -656,6 +658,14 @@ static void finalize(struct sup_sandbox *sb)
         }
         uv_timer_stop(&sb->timer);
         uv_timer_stop(&sb->deadline);
+        /* A sandbox that failed before its claim still holds the caller's stdio: a
+         * caller reading our end of its pipe (out=$(nucleus run ...)) would wait for
+         * EOF until the sandbox is removed. */
+        for (int i = 0; i < 3; i++)
+                if (sb->stdio[i] >= 0) {
+                        close(sb->stdio[i]);
+                        sb->stdio[i] = -1;
+                }
         /* Usage at the end (peak memory, CPU time, OOM kills), read before the cgroup goes. */
         if (sb->sup->cfg->cg && sb->sup->cfg->cg->stats(sb->sup->cfg, sb->id, &sb->final_stats) == 0)
                 sb->have_final_stats = true;

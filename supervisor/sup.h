@@ -130,6 +130,7 @@ struct sup_sandbox {
         struct sbx_failure failure;
         json_t *landlock;               /* what the kernel enforces, from init */
         json_t *degraded;               /* lock-down steps skipped (--allow-degraded-security) */
+        json_t *mount_audit;            /* production's audit result from init; NULL/null: none */
         json_t *limits_not_applied;     /* [{limit, reason}] the backend could not express */
         int oom_efd;                    /* v1: memory.oom_control eventfd */
         uv_poll_t oom_poll;
