@@ -29,6 +29,7 @@ struct run_opts {
         struct cli_context context;
         long long timeout_s;
         struct cli_policy policy[POLICY_MAX];
+        int seccomp_log_fd;             /* --seccomp-log, opened by us; -1: none */
 };
 
 void cli_run_opts_done(struct run_opts *ro);
