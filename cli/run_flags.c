@@ -192,6 +192,10 @@ static int open_seccomp_log(const char *path, struct run_opts *ro)
         struct stat st;
         int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOCTTY | O_NONBLOCK, 0644);
 
+        if (fd < 0 && errno == ENXIO) {
+                fprintf(stderr, "nucleus: --seccomp-log '%s': not a regular file (a FIFO without a reader)\n", path);
+                return -EINVAL;
+        }
         if (fd < 0) {
                 fprintf(stderr, "nucleus: --seccomp-log '%s': %s\n", path, strerror(errno));
                 return -errno;
