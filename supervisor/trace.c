@@ -33,6 +33,16 @@
 #include "log.h"
 #include "sup.h"
 
+/* Linux 6.6: the workload and nucleusd hand the CPU to each other on every call, as
+ * a ping-pong does; the kernel then wakes the other side synchronously. Older
+ * headers lack the names; older kernels refuse the ioctl, which is harmless. */
+#ifndef SECCOMP_IOCTL_NOTIF_SET_FLAGS
+#define SECCOMP_IOCTL_NOTIF_SET_FLAGS SECCOMP_IOW(4, __u64)
+#endif
+#ifndef SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP
+#define SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP (1UL << 0)
+#endif
+
 /* x86_64 numbers end below 500; calls of another ABI (x32, i386) are killed by the
  * filter before they could be notified. */
 #define TRACE_NR_MAX 1024
@@ -213,6 +223,8 @@ void sup_trace_attach(struct sup_sandbox *sb, int listener)
                 return;
         }
         t->listener = listener;
+        if (ioctl(listener, SECCOMP_IOCTL_NOTIF_SET_FLAGS, SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP) < 0)
+                log_debug("Sandbox %s: no synchronous wake-up for the seccomp trace (%s), ignoring", sb->id, strerror(errno));
         if (uv_poll_init(&sb->sup->loop, &t->poll, listener) < 0) {
                 log_warn("Sandbox %s: cannot poll the seccomp trace listener; its calls will fail", sb->id);
                 return;
