@@ -187,8 +187,10 @@ static int push_volume(struct run_opts *ro, const char *src, const char *dest, b
  * other flag is valid, so a refused command line leaves the file alone. nucleusd
  * writes the trace through the descriptor when the sandbox ends; it takes regular
  * files only (O_NONBLOCK: a FIFO without a reader fails here instead of hanging). */
-static int open_seccomp_log(const char *path, struct run_opts *ro)
+static int open_seccomp_log(struct nc_spec *spec, struct run_opts *ro)
 {
+        const char *path = spec->seccomp_log;
+        char *abs;
         struct stat st;
         int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOCTTY | O_NONBLOCK, 0644);
 
@@ -206,6 +208,12 @@ static int open_seccomp_log(const char *path, struct run_opts *ro)
                 return -EINVAL;
         }
         ro->seccomp_log_fd = fd;
+        /* inspect shows the file by its absolute name: a relative one means nothing
+         * to someone reading it elsewhere. */
+        if ((abs = realpath(path, NULL))) {
+                free(spec->seccomp_log);
+                spec->seccomp_log = abs;
+        }
         return 0;
 }
 
@@ -540,7 +548,7 @@ int cli_run_parse(int argc, char **argv, struct nc_spec *spec, struct run_opts *
         }
         if (nc_spec_validate(spec, &err) < 0)
                 goto bad;
-        if (spec->seccomp_log && open_seccomp_log(spec->seccomp_log, ro) < 0)
+        if (spec->seccomp_log && open_seccomp_log(spec, ro) < 0)
                 return -EINVAL;
         return 0;
 bad:
