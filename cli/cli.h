@@ -113,6 +113,7 @@ int cli_cmd_events(const struct cli_opts *o, int argc, char **argv);
 int cli_cmd_logs(const struct cli_opts *o, int argc, char **argv);
 int cli_cmd_pause(const struct cli_opts *o, int argc, char **argv);
 int cli_cmd_resume(const struct cli_opts *o, int argc, char **argv);
+int cli_cmd_seccomp(const struct cli_opts *o, int argc, char **argv);
 int cli_cmd_planned(const struct cli_opts *o, int argc, char **argv);
 
 /* Helpers for verbs that act on one sandbox reference. */

@@ -22,9 +22,10 @@ static const struct cli_command commands[] = {
         { "stats", NULL, cli_cmd_stats, "CPU, memory and process usage of sandboxes" },
         { "info", NULL, cli_cmd_info, "show the supervisor's status" },
         { "version", NULL, cli_cmd_version, "show client and supervisor versions" },
+        { "seccomp", NULL, cli_cmd_seccomp, "seccomp profiles: generate one from a --seccomp-mode trace log" },
         /* Seed commands that are recognised and refused with the issue that brings them. */
 
-        { "seccomp", NULL, cli_cmd_planned, NULL }, { "checkpoint", NULL, cli_cmd_planned, NULL },
+        { "checkpoint", NULL, cli_cmd_planned, NULL },
         { "restore", NULL, cli_cmd_planned, NULL }, { "compose", NULL, cli_cmd_planned, NULL },
         { "image", NULL, cli_cmd_planned, NULL },  { "start", NULL, cli_cmd_planned, NULL },
 };

@@ -34,7 +34,7 @@ static const struct planned_flag flags[] = {
         { "--workspace", 4, NULL }, { "--workspace-mode", 4, NULL },
         { "--workspace-exec", 4, NULL }, { "--home", 4, NULL }, { "--provider-config-ro", 4, NULL },
         { "--provider-config-rw", 4, NULL },
-        { "--seccomp-log-denied", 3, NULL }, { "--seccomp-mode", 4, NULL }, { "--seccomp-log", 4, NULL },
+        { "--seccomp-log-denied", 3, NULL },
         { "--health-cmd", 9, NULL }, { "--health-interval", 9, NULL }, { "--health-retries", 9, NULL },
         { "--health-start-period", 9, NULL }, { "--health-timeout", 9, NULL }, { "--health-tcp", 9, NULL },
         { "--health-http", 9, NULL }, { "--readiness-exec", 9, NULL }, { "--readiness-tcp", 9, NULL },
@@ -77,7 +77,7 @@ bool cli_refuse_planned_flag(const char *arg)
 int cli_cmd_planned(const struct cli_opts *o, int argc, char **argv)
 {
         static const struct { const char *cmd; int issue; } cmds[] = {
-                { "seccomp", 4 }, { "checkpoint", NO_ISSUE },
+                { "checkpoint", NO_ISSUE },
                 { "restore", NO_ISSUE }, { "compose", NO_ISSUE }, { "image", NO_ISSUE },
         };
 

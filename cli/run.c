@@ -111,8 +111,8 @@ int cli_cmd_run(const struct cli_opts *o, int argc, char **argv)
                 [POLICY_SECCOMP] = { "--seccomp-profile", "seccomp_profile", "seccomp profile", false, -1, NULL, NULL },
                 [POLICY_CAPS] = { "--caps-policy", "caps_policy", "capability policy", true, -1, NULL, NULL },
                 [POLICY_LANDLOCK] = { "--landlock-policy", "landlock_policy", "Landlock policy", true, -1, NULL, NULL },
-        }, .context = { .fd = -1 }, .rootfs_fd = -1 };
-        int stdio[3 + POLICY_MAX + 2 * RUN_VOLUMES_MAX + 2], sfd, code = CLI_EXIT_NUCLEUS;
+        }, .context = { .fd = -1 }, .rootfs_fd = -1, .seccomp_log_fd = -1 };
+        int stdio[3 + POLICY_MAX + 2 * RUN_VOLUMES_MAX + 3], sfd, code = CLI_EXIT_NUCLEUS;
         size_t nfds = 3;
         long long create_id;
         json_t *params, *context = NULL;
@@ -200,6 +200,9 @@ int cli_cmd_run(const struct cli_opts *o, int argc, char **argv)
                 json_object_set_new(params, "rootfs", json_pack("{s:b}", "verify_attestation", ro.rootfs_attestation));
                 stdio[nfds++] = ro.rootfs_fd;
         }
+        /* Last, after the context and the rootfs: the order nucleusd takes them in (docs/api.md). */
+        if (ro.seccomp_log_fd >= 0)
+                stdio[nfds++] = ro.seccomp_log_fd;
         create_id = cli_send(&st.conn, "sandbox.create", params, nfds ? stdio : NULL, nfds);
         if (ro.context.fd >= 0) {
                 /* nucleusd holds its own copy now; ours would keep the stream open. */

@@ -31,6 +31,7 @@ struct run_opts {
         struct cli_policy policy[POLICY_MAX];
         int rootfs_fd;                  /* --rootfs, opened here; -1 without */
         bool rootfs_attestation;        /* --verify-rootfs-attestation */
+        int seccomp_log_fd;             /* --seccomp-log, opened by us; -1: none */
 };
 
 void cli_run_opts_done(struct run_opts *ro);

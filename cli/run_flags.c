@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -70,6 +71,9 @@ static void usage(FILE *f)
                 "  --landlock-policy FILE         Landlock rules replacing the default (TOML: min_abi, [[rules]])\n"
                 "  --seccomp-profile-sha256 HEX, --caps-policy-sha256 HEX, --landlock-policy-sha256 HEX\n"
                 "                                 refuse the file unless its SHA-256 is HEX\n"
+                "  --seccomp-mode enforce|trace   enforce (default): the seccomp filter; trace: no filter, every\n"
+                "                       system call is recorded (slow; for `nucleus seccomp generate`)\n"
+                "  --seccomp-log FILE   where trace mode writes the calls (NDJSON); required with trace\n"
                 "  -h, --help           this text\n"
                 "\n"
                 "The environment inside is PATH, HOME, TERM (when stdout is a terminal) and -e values.\n");
@@ -80,6 +84,8 @@ void cli_run_opts_done(struct run_opts *ro)
         if (ro->rootfs_fd >= 0)
                 close(ro->rootfs_fd);
         (void)cli_context_finish(&ro->context);
+        if (ro->seccomp_log_fd >= 0)
+                close(ro->seccomp_log_fd);
         for (int k = 0; k < POLICY_MAX; k++)
                 cli_policy_done(&ro->policy[k]);
         for (size_t i = 0; i < ro->nvol; i++) {
@@ -188,6 +194,40 @@ static int push_volume(struct run_opts *ro, const char *src, const char *dest, b
         return 0;
 }
 
+/* --seccomp-log FILE: opened (and truncated) by us, as the caller, only once every
+ * other flag is valid, so a refused command line leaves the file alone. nucleusd
+ * writes the trace through the descriptor when the sandbox ends; it takes regular
+ * files only (O_NONBLOCK: a FIFO without a reader fails here instead of hanging). */
+static int open_seccomp_log(struct nc_spec *spec, struct run_opts *ro)
+{
+        const char *path = spec->seccomp_log;
+        char *abs;
+        struct stat st;
+        int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOCTTY | O_NONBLOCK, 0644);
+
+        if (fd < 0 && errno == ENXIO) {
+                fprintf(stderr, "nucleus: --seccomp-log '%s': not a regular file (a FIFO without a reader)\n", path);
+                return -EINVAL;
+        }
+        if (fd < 0) {
+                fprintf(stderr, "nucleus: --seccomp-log '%s': %s\n", path, strerror(errno));
+                return -errno;
+        }
+        if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+                fprintf(stderr, "nucleus: --seccomp-log '%s': not a regular file\n", path);
+                close(fd);
+                return -EINVAL;
+        }
+        ro->seccomp_log_fd = fd;
+        /* inspect shows the file by its absolute name: a relative one means nothing
+         * to someone reading it elsewhere. */
+        if ((abs = realpath(path, NULL))) {
+                free(spec->seccomp_log);
+                spec->seccomp_log = abs;
+        }
+        return 0;
+}
+
 int cli_run_parse(int argc, char **argv, struct nc_spec *spec, struct run_opts *ro)
 {
         struct nc_err err = { { 0 } };
@@ -246,7 +286,7 @@ int cli_run_parse(int argc, char **argv, struct nc_spec *spec, struct run_opts *
                                                           "--additional-group", "--tmpfs", "--secret",
                                                           "--systemd-credential", "--context-mode", "--context",
                                                           "--require-kernel-lockdown", "--service-mode", "--trust-level",
-                                                          "--rootfs" };
+                                                          "--rootfs", "--seccomp-mode", "--seccomp-log" };
                 const char *opt = NULL;
                 for (size_t k = 0; k < ARRAY_SIZE(with_value) && !opt; k++) {
                         n = strlen(with_value[k]);
@@ -349,6 +389,24 @@ int cli_run_parse(int argc, char **argv, struct nc_spec *spec, struct run_opts *
                                 spec->gid = (unsigned)v;
                                 ro->group_given = true;
                         }
+                        continue;
+                }
+                if (strcmp(opt, "--seccomp-mode") == 0) {
+                        int mode = nc_seccomp_mode_parse(val);
+                        if (mode < 0) {
+                                fprintf(stderr, "nucleus: invalid --seccomp-mode '%s': enforce (the default) or trace\n", val);
+                                return -EINVAL;
+                        }
+                        spec->seccomp_mode = mode;
+                        continue;
+                }
+                if (strcmp(opt, "--seccomp-log") == 0) {
+                        if (!*val) {
+                                fprintf(stderr, "nucleus: --seccomp-log needs a file name\n");
+                                return -EINVAL;
+                        }
+                        free(spec->seccomp_log);
+                        spec->seccomp_log = strdup(val);    /* opened once everything else is valid */
                         continue;
                 }
                 if (strcmp(opt, "--require-kernel-lockdown") == 0) {
@@ -532,8 +590,15 @@ int cli_run_parse(int argc, char **argv, struct nc_spec *spec, struct run_opts *
                         fprintf(stderr, "nucleus: %s-sha256 needs %s\n", ro->policy[k].flag, ro->policy[k].flag);
                         return -EINVAL;
                 }
+        if (spec->seccomp_mode == NC_SECCOMP_TRACE && ro->policy[POLICY_SECCOMP].fd >= 0) {
+                fprintf(stderr, "nucleus: --seccomp-profile cannot be combined with --seccomp-mode trace: a traced "
+                                "workload runs without a filter (generate a profile from the trace instead)\n");
+                return -EINVAL;
+        }
         if (nc_spec_validate(spec, &err) < 0)
                 goto bad;
+        if (spec->seccomp_log && open_seccomp_log(spec, ro) < 0)
+                return -EINVAL;
         return 0;
 bad:
         fprintf(stderr, "nucleus: %s\n", err.msg);

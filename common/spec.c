@@ -51,6 +51,7 @@ void nc_spec_free(struct nc_spec *s)
         strv_free(s->argv);
         strv_free(s->env);
         strv_free(s->seccomp_allow);
+        free(s->seccomp_log);
         free(s->cwd);
         for (size_t i = 0; i < s->ntmpfs; i++)
                 free(s->tmpfs[i].dest);
@@ -438,11 +439,23 @@ static int enum_from_json(const json_t *j, const char *key, int (*parse)(const c
         return 0;
 }
 
+static const char *const seccomp_mode_names[] = { "enforce", "trace" };
+
+int nc_seccomp_mode_parse(const char *s)
+{
+        return name_index(seccomp_mode_names, ARRAY_SIZE(seccomp_mode_names), s);
+}
+
+const char *nc_seccomp_mode_name(int mode)
+{
+        return mode >= 0 && (size_t)mode < ARRAY_SIZE(seccomp_mode_names) ? seccomp_mode_names[mode] : "unknown";
+}
+
 int nc_spec_from_json(const json_t *j, struct nc_spec **ret, struct nc_err *err)
 {
         static const char *const known[] = { "name", "hostname", "args", "env", "cwd", "seccomp_allow", "rlimits",
                                              "allow_degraded_security", "limits", "user", "tmpfs", "require_kernel_lockdown",
-                                             "service_mode", "trust_level" };
+                                             "service_mode", "trust_level", "seccomp_mode", "seccomp_log" };
         _cleanup_spec_ struct nc_spec *s = NULL;
         const char *key;
         json_t *v;
@@ -463,8 +476,16 @@ int nc_spec_from_json(const json_t *j, struct nc_spec **ret, struct nc_err *err)
                 return -ENOMEM;
         if ((r = optional_string(j, "name", &s->name, err)) < 0 ||
             (r = optional_string(j, "hostname", &s->hostname, err)) < 0 ||
-            (r = optional_string(j, "cwd", &s->cwd, err)) < 0)
+            (r = optional_string(j, "cwd", &s->cwd, err)) < 0 ||
+            (r = optional_string(j, "seccomp_log", &s->seccomp_log, err)) < 0)
                 return r;
+        v = json_object_get(j, "seccomp_mode");
+        if (v && !json_is_null(v)) {
+                int mode = nc_seccomp_mode_parse(json_string_value(v));
+                if (mode < 0)
+                        return nc_err_set(err, "'seccomp_mode' must be \"enforce\" or \"trace\"");
+                s->seccomp_mode = mode;
+        }
         v = json_object_get(j, "args");
         if (!v)
                 return nc_err_set(err, "'args' is required: the command to run");
@@ -522,6 +543,10 @@ json_t *nc_spec_to_json(const struct nc_spec *s)
                 json_object_set_new(j, "seccomp_allow", strv_to_json(s->seccomp_allow));
         if (s->allow_degraded_security)
                 json_object_set_new(j, "allow_degraded_security", json_true());
+        if (s->seccomp_mode != NC_SECCOMP_ENFORCE)
+                json_object_set_new(j, "seccomp_mode", json_string(nc_seccomp_mode_name(s->seccomp_mode)));
+        if (s->seccomp_log)
+                json_object_set_new(j, "seccomp_log", nc_json_bytes(s->seccomp_log));
         if (s->require_lockdown > NC_LOCKDOWN_NONE)
                 json_object_set_new(j, "require_kernel_lockdown", json_string(nc_lockdown_name(s->require_lockdown)));
         if (s->service_mode != NC_MODE_AGENT)
@@ -594,6 +619,26 @@ static int env_entry_validate(const char *kv, struct nc_err *err)
         return 0;
 }
 
+/* Trace mode runs the workload without a filter and records its calls; the words
+ * match the CLI's flags, which map one to one onto these fields. */
+static int seccomp_mode_validate(const struct nc_spec *s, struct nc_err *err)
+{
+        if (s->seccomp_mode != NC_SECCOMP_ENFORCE && s->seccomp_mode != NC_SECCOMP_TRACE)
+                return nc_err_set(err, "invalid seccomp mode %d: enforce or trace", s->seccomp_mode);
+        if (s->seccomp_log && (!s->seccomp_log[0] || strlen(s->seccomp_log) >= 4096))
+                return nc_err_set(err, "seccomp_log (--seccomp-log) must name a file: non-empty, shorter than 4096 bytes");
+        if (s->seccomp_mode == NC_SECCOMP_TRACE && !s->seccomp_log)
+                return nc_err_set(err, "seccomp_mode trace (--seccomp-mode trace) needs seccomp_log (--seccomp-log FILE): "
+                                  "the file the recorded system calls are written to");
+        if (s->seccomp_mode != NC_SECCOMP_TRACE && s->seccomp_log)
+                return nc_err_set(err, "seccomp_log (--seccomp-log) is only accepted with seccomp_mode trace "
+                                  "(--seccomp-mode trace); enforce mode records nothing");
+        if (s->seccomp_mode == NC_SECCOMP_TRACE && s->nseccomp_allow)
+                return nc_err_set(err, "seccomp_allow (--seccomp-allow) cannot be combined with seccomp_mode trace "
+                                  "(--seccomp-mode trace): a traced workload runs without a filter to add calls to");
+        return 0;
+}
+
 int nc_spec_validate(const struct nc_spec *s, struct nc_err *err)
 {
         size_t total = 0;
@@ -625,7 +670,7 @@ int nc_spec_validate(const struct nc_spec *s, struct nc_err *err)
         }
         if (total > NC_SPEC_MAX_BYTES)
                 return nc_err_set(err, "arguments and environment take %zu bytes; at most %d are accepted", total, NC_SPEC_MAX_BYTES);
-        return 0;
+        return seccomp_mode_validate(s, err);
 }
 
 static ssize_t env_find(const struct nc_spec *s, const char *key, size_t keylen)

@@ -100,7 +100,19 @@ struct nc_spec {
         size_t ngroups;
         struct nc_spec_tmpfs tmpfs[NC_SPEC_TMPFS_MAX];
         size_t ntmpfs;
+        /* --seccomp-mode: enforce (the filter) or trace (no filter: every call the
+         * workload makes is recorded; a profiling mode). Trace needs seccomp_log and
+         * excludes seccomp_allow (and, in the request, a seccomp profile). */
+        int seccomp_mode;       /* enum nc_seccomp_mode */
+        /* --seccomp-log: the trace file as the caller named it, for inspect and
+         * messages only. nucleusd never opens it: the caller sends its descriptor. */
+        char *seccomp_log;
 };
+
+enum nc_seccomp_mode { NC_SECCOMP_ENFORCE, NC_SECCOMP_TRACE };
+/* "enforce", "trace" -> the mode; -EINVAL otherwise. */
+int nc_seccomp_mode_parse(const char *s);
+const char *nc_seccomp_mode_name(int mode);
 
 /* "DEST[:SIZE][:ro|rw]" as --tmpfs takes it. */
 /* Kernel lockdown levels, ordered: a host at a level satisfies every lower one. */

@@ -12,6 +12,9 @@
  *   zygote -> {"op":"go"}                          uid/gid maps are written
  *   <- {"op":"ready"}                              prepared and parked
  *   -> {"op":"claim","spec":{..}}                  fds: [stdin, stdout, stderr]
+ *   <- {"op":"seccomp_listener"}                   fds: [listener]; sent by the workload
+ *                                                  child itself, in --seccomp-mode trace,
+ *                                                  before its execve (seccomp_trace.h)
  *   <- {"op":"started","pid":P}                    P: the workload's pid inside
  *   <- {"op":"exit","status":W}                    W: the workload's wait status
  *   <- {"op":"failed","stage":..,"errno":..,"message":..}   then init exits

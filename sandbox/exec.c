@@ -15,6 +15,7 @@
 #include "ctl.h"
 #include "macros.h"
 #include "rlimits.h"
+#include "seccomp_trace.h"
 
 /* execvpe() would search the *caller's* PATH; the workload's PATH is in its own env.
  * Like execvp: keep going after EACCES and report it only if nothing else is found. */
@@ -67,7 +68,9 @@ static _Noreturn void die_failure(const struct sbx_exec *x, const struct sbx_fai
  *  4. rlimits (only lowered, which needs no capability);
  *  5. no_new_privs, which unprivileged seccomp requires and which makes setuid
  *     binaries and file capabilities inert;
- *  6. seccomp, last: from here on only the allowlist works, and execve is on it.
+ *  6. seccomp, last: from here on only the allowlist works, and execve is on it. In
+ *     trace mode the filter allows everything and notifies nucleusd of each call
+ *     (execve included), so its listener must reach nucleusd first.
  * Landlock is not here: init applied it once, so that every process it forks shares
  * one domain. */
 static void lock_down(const struct sbx_exec *x)
@@ -93,7 +96,10 @@ static void lock_down(const struct sbx_exec *x)
                 die_failure(x, &f);
         if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
                 sbx_ctl_die(x->errfd, 125, "no_new_privs", errno, "PR_SET_NO_NEW_PRIVS");
-        if (x->seccomp && (r = sbx_seccomp_load(x->seccomp)) < 0)
+        if (x->trace) {
+                if ((r = sbx_seccomp_trace_start(x->trace, x->trace_cookie, x->trace_sock, x->errfd)) < 0)
+                        sbx_ctl_die(x->errfd, 125, "seccomp", -r, "Failed to load the seccomp trace filter");
+        } else if (x->seccomp && (r = sbx_seccomp_load(x->seccomp)) < 0)
                 sbx_ctl_die(x->errfd, 125, "seccomp", -r, "Failed to load the seccomp filter");
 }
 

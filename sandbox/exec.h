@@ -10,6 +10,8 @@
 #include "seccomp_filter.h"
 #include "spec.h"
 
+#include <stdint.h>
+
 struct sbx_exec {
         char *const *argv;
         char *const *envp;
@@ -20,6 +22,11 @@ struct sbx_exec {
         cap_t caps;             /* prepared by init: libcap allocates, the child must not */
         const struct sbx_caps_policy *caps_policy;      /* NULL: drop everything */
         const struct sbx_seccomp_prog *seccomp;
+        /* Trace mode (seccomp_trace.h): loaded instead of seccomp, its listener sent
+         * over trace_sock (init's control socket) to nucleusd. NULL otherwise. */
+        const struct sbx_seccomp_prog *trace;
+        uint64_t trace_cookie;
+        int trace_sock;
         const struct nc_spec_rlimits *rlimits;
         unsigned uid, gid;
         const unsigned *groups;

@@ -17,6 +17,7 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
+#include <sys/random.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -29,6 +30,7 @@
 #include "macros.h"
 #include "mounts.h"
 #include "seccomp_profile.h"
+#include "seccomp_trace.h"
 #include "context.h"
 #include "mount_audit.h"
 #include "rootfs.h"
@@ -124,6 +126,11 @@ struct workload {
         bool have_caps_policy;
         struct sbx_seccomp_prog variant;
         const struct sbx_seccomp_prog *seccomp;
+        /* --seccomp-mode trace: the workload (and what it forks) gets this filter
+         * instead; exec'd processes keep the default filter, they are not what is
+         * being profiled. */
+        struct sbx_seccomp_prog trace;
+        uint64_t trace_cookie;
         struct {
                 pid_t pid;
                 long long id;
@@ -131,10 +138,11 @@ struct workload {
         size_t nexecs;
 };
 
-/* Forks and execs argv with the sandbox's lock-down. Returns the pid, or -1 with the
- * child's {stage, errno, message} in errbuf (NUL-terminated). Closes the stdio fds. */
-static pid_t spawn(struct workload *w, char *const *argv, char *const *envp, const char *cwd, const int fds[3],
-                   char *errbuf, size_t errcap)
+/* Forks and execs argv with the sandbox's lock-down (traced when `traced`). Returns
+ * the pid, or -1 with the child's {stage, errno, message} in errbuf (NUL-terminated).
+ * Closes the stdio fds. */
+static pid_t spawn(struct workload *w, bool traced, char *const *argv, char *const *envp, const char *cwd,
+                   const int fds[3], char *errbuf, size_t errcap)
 {
         const char *path = nc_spec_getenv(w->spec, "PATH");
         int errpipe[2];
@@ -153,7 +161,8 @@ static pid_t spawn(struct workload *w, char *const *argv, char *const *envp, con
                 .stdio = { fds[0], fds[1], fds[2] }, .errfd = errpipe[1], .caps = w->caps,
                 .caps_policy = w->have_caps_policy ? &w->caps_policy : NULL, .seccomp = w->seccomp,
                 .rlimits = &w->spec->rlimits, .uid = w->spec->uid, .gid = w->spec->gid, .groups = w->spec->groups,
-                .ngroups = w->spec->ngroups,
+                .ngroups = w->spec->ngroups, .trace = traced ? &w->trace : NULL, .trace_cookie = w->trace_cookie,
+                .trace_sock = CTL_FD,
         };
         pid = fork();
         if (pid == 0)
@@ -330,8 +339,19 @@ static void claim(const struct sbx_config *cfg, struct workload *w)
                 w->seccomp = &w->variant;
         }
         json_decref(profile);
+        const bool traced = spec->seccomp_mode == NC_SECCOMP_TRACE;
+        if (traced) {
+                /* The supervisor refuses a profile or opt-ins with trace; init does not
+                 * trust that it did. */
+                if (w->seccomp != cfg->seccomp)
+                        sbx_ctl_die(CTL_FD, 125, "seccomp", EINVAL, "seccomp trace mode excludes a profile and opt-ins");
+                if (getrandom(&w->trace_cookie, sizeof(w->trace_cookie), 0) != sizeof(w->trace_cookie) || !w->trace_cookie)
+                        sbx_ctl_die(CTL_FD, 125, "seccomp", errno, "getrandom for the seccomp trace cookie");
+                if (sbx_seccomp_trace_compile(w->trace_cookie, &w->trace, &err) < 0)
+                        sbx_ctl_die(CTL_FD, 125, "seccomp", EINVAL, "%s", err.msg);
+        }
 
-        w->pid = spawn(w, spec->argv, spec->env, spec->cwd ? spec->cwd : "/", fds, buf, sizeof(buf));
+        w->pid = spawn(w, traced, spec->argv, spec->env, spec->cwd ? spec->cwd : "/", fds, buf, sizeof(buf));
         if (w->pid < 0) {
                 (void)!write(CTL_FD, buf, strlen(buf));
                 _exit(125);
@@ -380,7 +400,7 @@ static void handle_request(struct workload *w, json_t *msg, int fds[3], size_t n
                                                           err.msg[0] ? err.msg : "bad exec request"), NULL, 0);
                 return;
         }
-        pid = spawn(w, x->argv, x->env, x->cwd ? x->cwd : (w->spec->cwd ? w->spec->cwd : "/"), fds, buf, sizeof(buf));
+        pid = spawn(w, false, x->argv, x->env, x->cwd ? x->cwd : (w->spec->cwd ? w->spec->cwd : "/"), fds, buf, sizeof(buf));
         if (pid < 0) {
                 json_error_t jerr;
                 json_t *f = json_loads(buf, 0, &jerr);

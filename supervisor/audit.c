@@ -6,7 +6,8 @@
  * seccomp_applied, landlock_applied) are recorded when init reports the workload
  * started, because the workload only starts once every one of them has succeeded; a
  * sandbox that fails before that gets container_exit with reason setup_failed and the
- * failing stage instead. No argv, environment, secret content or context file name is
+ * failing stage instead. A sandbox in --seccomp-mode trace has no filter: it gets
+ * seccomp_trace, with a warning, in place of seccomp_applied. No argv, environment, secret content or context file name is
  * ever written: only ids, destinations, modes, digests and results.
  *
  * A record is one write(2) to an O_APPEND descriptor, so lines never interleave. A
@@ -91,7 +92,12 @@ static void record_started(struct sup_sandbox *sb)
                 record(sb, "secrets_mounted", json_pack("{s:O}", "secrets", json_object_get(in, "secrets")));
         record(sb, "capabilities_dropped", json_pack("{s:O*, s:O*}", "capabilities", json_object_get(sec, "capabilities"),
                                                      "no_new_privs", json_object_get(sec, "no_new_privs")));
-        record(sb, "seccomp_applied", json_pack("{s:O*}", "seccomp", json_object_get(sec, "seccomp")));
+        if (sb->spec->seccomp_mode == NC_SECCOMP_TRACE)
+                record(sb, "seccomp_trace", json_pack("{s:s, s:s}", "seccomp_mode", "trace", "warning",
+                                                      "the workload ran without a seccomp filter: every system call was "
+                                                      "allowed and recorded"));
+        else
+                record(sb, "seccomp_applied", json_pack("{s:O*}", "seccomp", json_object_get(sec, "seccomp")));
         record(sb, "landlock_applied", json_pack("{s:O*, s:O*}", "landlock", json_object_get(sec, "landlock"), "degraded",
                                                  json_object_get(sec, "degraded")));
         if (json_is_object(json_object_get(sec, "mount_audit")))

@@ -68,13 +68,17 @@ void sup_method_create(struct sup_conn *c, json_t *id, json_t *params)
         struct sup_sandbox *sb;
         bool wait, foreground, auto_remove;
         const char *stdio;
-        int fds[3 + SUP_POLICY_MAX + SBX_VOLUMES_MAX + SBX_SECRETS_MAX + 2], r;
+        int fds[3 + SUP_POLICY_MAX + SBX_VOLUMES_MAX + SBX_SECRETS_MAX + 3], r;
         const json_t *vols = json_object_get(params, "volumes"), *secs = json_object_get(params, "secrets");
         size_t nvol = json_array_size(vols), nsec = json_array_size(secs);
         const size_t vol0 = 3 + SUP_POLICY_MAX, sec0 = 3 + SUP_POLICY_MAX + SBX_VOLUMES_MAX, ctx0 = sec0 + SBX_SECRETS_MAX,
-                     rootfs0 = ctx0 + 1;
+                     rootfs0 = ctx0 + 1, log0 = ctx0 + 2;
         const json_t *rootfs = json_object_get(params, "rootfs");
         const bool has_rootfs = rootfs && !json_is_null(rootfs);
+        /* spec.seccomp_log (trace mode) comes with the caller's descriptor of that file;
+         * looked at before the spec is decoded, because descriptors are taken first. */
+        const json_t *jlog = json_object_get(json_object_get(params, "spec"), "seccomp_log");
+        const bool has_log = jlog && !json_is_null(jlog);
         const json_t *ctx = json_object_get(params, "context");
         const char *ctx_mode = json_string_value(json_object_get(ctx, "mode"));
         const bool ctx_copy = ctx_mode && strcmp(ctx_mode, "copy") == 0;
@@ -127,15 +131,16 @@ void sup_method_create(struct sup_conn *c, json_t *id, json_t *params)
         }
         /* The descriptors, in order: stdin, stdout, stderr (stdio "passed"), then one per
          * policy given (seccomp_profile, caps_policy, landlock_policy), then one per
-         * volume, one per secret, a copied context's stream, the rootfs directory. */
-        nfds = (strcmp(stdio, "passed") == 0 ? 3 : 0) + nvol + nsec + ctx_copy + has_rootfs;
+         * volume, one per secret, a copied context's stream, the rootfs directory, the
+         * seccomp log. */
+        nfds = (strcmp(stdio, "passed") == 0 ? 3 : 0) + nvol + nsec + ctx_copy + has_rootfs + has_log;
         for (k = 0; k < SUP_POLICY_MAX; k++) {
                 const json_t *p = json_object_get(params, sup_policy_kinds[k].param);
                 has[k] = p && !json_is_null(p);
                 nfds += has[k];
         }
         if (nfds > 0) {
-                int taken[3 + SUP_POLICY_MAX + SBX_VOLUMES_MAX + SBX_SECRETS_MAX + 2];
+                int taken[3 + SUP_POLICY_MAX + SBX_VOLUMES_MAX + SBX_SECRETS_MAX + 3];
                 size_t n = 0;
 
                 if (sup_conn_take_fds(c, taken, nfds) < 0) {
@@ -157,6 +162,8 @@ void sup_method_create(struct sup_conn *c, json_t *id, json_t *params)
                         fds[ctx0] = taken[n++];
                 if (has_rootfs)
                         fds[rootfs0] = taken[n++];
+                if (has_log)
+                        fds[log0] = taken[n++];
         }
         if (strcmp(stdio, "passed") == 0) {
                 /* taken above */
@@ -219,6 +226,23 @@ void sup_method_create(struct sup_conn *c, json_t *id, json_t *params)
                                    json_string_value(json_object_get(v, "dest")), SBX_SECRET_MAX_BYTES);
                         goto bad;
                 }
+        }
+        if (has_log) {
+                struct stat st;
+                int fl = fcntl(fds[log0], F_GETFL);
+
+                /* Written on the loop when the sandbox ends: a regular file cannot stall
+                 * it the way a pipe or a terminal nobody reads could. */
+                if (fstat(fds[log0], &st) < 0 || !S_ISREG(st.st_mode) || fl < 0 || (fl & O_ACCMODE) == O_RDONLY) {
+                        nc_err_set(&err, "spec.seccomp_log (--seccomp-log) needs a descriptor of a regular file opened "
+                                   "for writing, sent with the request");
+                        goto bad;
+                }
+        }
+        if (spec->seccomp_mode == NC_SECCOMP_TRACE && has[SUP_POLICY_SECCOMP]) {
+                nc_err_set(&err, "seccomp_profile (--seccomp-profile) cannot be combined with seccomp_mode trace "
+                           "(--seccomp-mode trace): a traced workload runs without a filter");
+                goto bad;
         }
         if (ctx_copy) {
                 struct stat st;
@@ -301,12 +325,14 @@ void sup_method_create(struct sup_conn *c, json_t *id, json_t *params)
                 }
         }
         sb = sup_sandbox_new(s);
-        if (!sb || nc_id_new(sb->id) < 0 || sup_uid_slot_take(sb) < 0) {
+        if (!sb || nc_id_new(sb->id) < 0 || sup_uid_slot_take(sb) < 0 || (has_log && sup_trace_new(sb, fds[log0]) < 0)) {
                 if (sb)
                         sup_sandbox_unlink_free(sb);
                 sup_conn_error(c, id, NC_RPC_INTERNAL_ERROR, NULL, "out of resources");
                 goto out;
         }
+        if (has_log)
+                fds[log0] = -1;         /* the trace's now */
         uv_timer_init(&s->loop, &sb->timer);
         uv_timer_init(&s->loop, &sb->deadline);
         sb->timer.data = sb->deadline.data = sb;

@@ -39,7 +39,10 @@ static void usage(FILE *f)
                 "                        (env NUCLEUS_IDLE_TIMEOUT; default 0)\n"
                 "  --root-size SIZE      size cap of each sandbox's root tmpfs, K/M/G suffixes (default 1G)\n"
                 "  --max-sandboxes N     live sandboxes allowed at once (default 4096, at most 65000);\n"
-                "                        each gets host ids 100000 + k*65536 ... of its own\n"
+                "                        each gets host ids BASE + k*65536 ... of its own\n"
+                "  --uid-base BASE       the first host id of sandbox ranges (default 100000; at least\n"
+                "                        65536, and BASE + max-sandboxes*65536 must stay below 2^32):\n"
+                "                        keep it clear of /etc/subuid ranges other tools hand out\n"
                 "  --max-sandboxes-per-uid N   live sandboxes of one non-root user (default 1024)\n"
                 "  --cgroup-delegated    our own cgroup is delegated to us (systemd Delegate=yes; automatic\n"
                 "                        for a systemd service): move into <own>/supervisor, put sandboxes\n"
@@ -130,6 +133,7 @@ int main(int argc, char **argv)
                 { "ready-fd", required_argument, NULL, 'r' },    { "version", no_argument, NULL, 'V' },
                 { "max-sandboxes", required_argument, NULL, 'm' }, { "max-sandboxes-per-uid", required_argument, NULL, 'u' },
                 { "socket-group", required_argument, NULL, 'g' }, { "cgroup-delegated", no_argument, NULL, 'D' },
+                { "uid-base", required_argument, NULL, 'b' },
                 { "help", no_argument, NULL, 'h' },              {},
         };
         static struct sup_options opt;
@@ -208,6 +212,12 @@ int main(int argc, char **argv)
                         break;
                 }
                 case 'D': delegated = true; r = 0; break;
+                case 'b': {
+                        unsigned long long v = strtoull(optarg, &end, 10);
+                        r = *end || end == optarg || optarg[0] == '-' || v < 65536 || v >= UINT32_MAX ? -EINVAL : 0;
+                        opt.cfg.uid_base = (uint32_t)v;
+                        break;
+                }
                 case 'V': printf("nucleusd %s\n", NUCLEUS_VERSION); return 0;
                 case 'h': usage(stdout); return 0;
                 default: usage(stderr); return 2;
@@ -215,12 +225,18 @@ int main(int argc, char **argv)
                 if (r < 0) {
                         fprintf(stderr, "nucleusd: invalid value '%s' for --%s%s\n", optarg, longopts[li].name,
                                 c == 'm' ? " (1 to 65000: each live sandbox has 65536 host ids of its own)" :
-                                c == 'u' ? " (1 to 1000000)" : "");
+                                c == 'u' ? " (1 to 1000000)" : c == 'b' ? " (a host id from 65536 up)" : "");
                         return 2;
                 }
         }
         if (optind < argc) {
                 fprintf(stderr, "nucleusd: unexpected argument '%s'\n", argv[optind]);
+                return 2;
+        }
+        if ((uint64_t)opt.cfg.uid_base + (uint64_t)opt.max_sandboxes * opt.cfg.uid_count > UINT32_MAX) {
+                fprintf(stderr, "nucleusd: --uid-base %u with --max-sandboxes %u would reach host id %llu; the ranges "
+                        "must end below 4294967295 (lower either)\n", opt.cfg.uid_base, opt.max_sandboxes,
+                        (unsigned long long)opt.cfg.uid_base + (unsigned long long)opt.max_sandboxes * opt.cfg.uid_count);
                 return 2;
         }
         if (log_path) {

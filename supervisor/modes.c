@@ -92,6 +92,9 @@ int sup_mode_admit(const struct nc_spec *spec, const struct sup_mode_inputs *in,
         if (spec->allow_degraded_security)
                 return nc_err_set(err, "--allow-degraded-security is refused in %s mode: every lock-down step is fatal "
                                   "there (use --service-mode agent to allow degrading)", mode);
+        if (spec->seccomp_mode == NC_SECCOMP_TRACE)
+                return nc_err_set(err, "--seccomp-mode trace is refused in %s mode: a traced workload runs without a "
+                                  "seccomp filter (trace in agent mode, then run here with the generated profile)", mode);
         if (spec->service_mode != NC_MODE_PRODUCTION)
                 return 0;
         if (!in->rootfs)

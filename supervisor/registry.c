@@ -73,6 +73,7 @@ void sup_sandbox_unlink_free(struct sup_sandbox *sb)
                 free(sb->volumes[i].source);
         }
         sup_logs_free(sb->logs);
+        sup_trace_free(sb->trace);
         for (int i = 0; i < 2; i++)
                 if (sb->log_fd[i] >= 0)
                         close(sb->log_fd[i]);
@@ -249,8 +250,12 @@ json_t *sup_sandbox_inspect(const struct sup_sandbox *sb)
                 "root_fs", sb->rootfs.source ? "rootfs" : "tmpfs", "uid_map_base", sb->uid_base ? json_integer(sb->uid_base) : json_null(),
                 "uid_map_count", (int)s->cfg->uid_count, "namespaces", "user", "pid", "mount", "uts",
                 "ipc", "net", "cgroup", "capabilities", sb->policies[SUP_POLICY_CAPS].json ? "policy" : "none", "no_new_privs", 1, "seccomp",
-                sb->policies[SUP_POLICY_SECCOMP].json ? "profile" : "default",
+                sb->spec->seccomp_mode == NC_SECCOMP_TRACE ? "none" : sb->policies[SUP_POLICY_SECCOMP].json ? "profile" : "default",
                 "landlock", sb->landlock));
+        /* Trace mode runs without a filter: say so where the filter would be named. */
+        json_object_set_new(json_object_get(j, "security"), "seccomp_mode", json_string(nc_seccomp_mode_name(sb->spec->seccomp_mode)));
+        if (sb->trace)
+                json_object_set_new(json_object_get(j, "security"), "seccomp_trace", sup_trace_inspect(sb));
         json_object_set(json_object_get(j, "security"), "degraded", sb->degraded ? sb->degraded : json_array());
         json_object_set(json_object_get(j, "security"), "mount_audit", sb->mount_audit ? sb->mount_audit : json_null());
         json_object_set_new(j, "limits", json_pack("{s:s, s:O}", "backend", s->cfg->cg ? s->cfg->cg->name : "none",

@@ -15,6 +15,7 @@
 
 #include "ctl.h"
 #include "log.h"
+#include "seccomp_trace.h"
 #include "sup.h"
 
 #define REMOVE_RETRY_MS 10
@@ -323,10 +324,18 @@ static void handle_exec_message(struct sup_sandbox *sb, const char *op, json_t *
         exec_done(x, res, NULL);
 }
 
-static void handle_ctl_message(struct sup_sandbox *sb, json_t *msg)
+/* fd: the one descriptor that came with msg, or -1. Only the trace listener may
+ * carry one; it is taken here either way. */
+static void handle_ctl_message(struct sup_sandbox *sb, json_t *msg, int fd)
 {
         const char *op = json_string_value(json_object_get(msg, "op"));
 
+        if (op && strcmp(op, SBX_SECCOMP_TRACE_OP) == 0 && fd >= 0) {
+                sup_trace_attach(sb, fd);
+                return;
+        }
+        if (fd >= 0)
+                close(fd);
         if (!op)
                 return;
         if (strcmp(op, "ready") == 0) {
@@ -345,6 +354,9 @@ static void handle_ctl_message(struct sup_sandbox *sb, json_t *msg)
                 if (json_array_size(sb->degraded) > 0)
                         log_warn("Sandbox %s runs with degraded security (%zu steps skipped, as asked)", sb->id,
                                  json_array_size(sb->degraded));
+                if (sb->spec->seccomp_mode == NC_SECCOMP_TRACE)
+                        log_warn("Sandbox %s runs without a seccomp filter (--seccomp-mode trace, as asked): every system "
+                                 "call is allowed and recorded to '%s'", sb->id, sb->spec->seccomp_log);
                 sb->started_ns = nc_now_ns();
                 if (sb->state == SUP_STATE_creating)
                         (void)sup_sandbox_set_state(sb, SUP_STATE_running);
@@ -371,7 +383,9 @@ static bool drain_ctl(struct sup_sandbox *sb)
 {
         for (;;) {
                 json_t *msg = NULL;
-                int r = sbx_ctl_recv_json(sb->ctl, &msg, NULL, NULL);
+                int fd = -1;
+                size_t nfds = 1;
+                int r = sbx_ctl_recv_json(sb->ctl, &msg, &fd, &nfds);
 
                 if (r == -EAGAIN)
                         return true;
@@ -381,7 +395,7 @@ static bool drain_ctl(struct sup_sandbox *sb)
                         log_warn_errno(r, "Sandbox %s: bad message from init, ignoring", sb->id);
                         continue;
                 }
-                handle_ctl_message(sb, msg);
+                handle_ctl_message(sb, msg, nfds ? fd : -1);
                 json_decref(msg);
         }
 }
@@ -640,6 +654,8 @@ static bool has_remove_waiter(const struct sup_sandbox *sb)
 
 static void finalize(struct sup_sandbox *sb)
 {
+        /* Before any reply: a caller that waited reads the trace next. */
+        sup_trace_finish(sb);
         if (sb->ctl_polling) {
                 uv_poll_stop(&sb->ctl_poll);
                 sb->ctl_polling = false;
@@ -802,6 +818,7 @@ static void close_handles(struct sup_sandbox *sb)
                 uv_close((uv_handle_t *)&sb->client_poll, on_handle_closed);
         if (sb->oom_poll.data)
                 uv_close((uv_handle_t *)&sb->oom_poll, on_handle_closed);
+        (void)sup_trace_close(sb, on_handle_closed);
 }
 
 static void on_remove_retry(uv_timer_t *t)

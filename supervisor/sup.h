@@ -38,6 +38,7 @@ struct sup_options {
 
 struct sup_conn;
 struct sup_sandbox;
+struct sup_trace;
 
 /* An events.subscribe reader: every state change of every sandbox it may see. */
 struct sup_event_sub {
@@ -186,6 +187,7 @@ struct sup_sandbox {
         struct sup_conn *create_conn;
         bool create_waits;              /* reply to create only at the end */
         struct sup_waiter *waiters;
+        struct sup_trace *trace;        /* --seccomp-mode trace (trace.c); NULL otherwise */
 };
 
 struct sup_conn {
@@ -228,6 +230,17 @@ void sup_method_create(struct sup_conn *c, json_t *id, json_t *params);
 /* audit.c: the append-only audit log, written from every state transition. */
 void sup_audit_transition(struct sup_sandbox *sb, const char *from, const char *to);
 void sup_audit_close(struct sup *s);
+
+/* trace.c: --seccomp-mode trace, answered on the loop. */
+int sup_trace_new(struct sup_sandbox *sb, int log_fd);          /* takes log_fd */
+void sup_trace_free(struct sup_trace *t);
+/* The workload's listener arrived over ctl (takes it); answered from now on. */
+void sup_trace_attach(struct sup_sandbox *sb, int listener);
+/* Writes the trace to the caller's file and closes it; once. */
+void sup_trace_finish(struct sup_sandbox *sb);
+/* uv_close on the listener's poll handle; false when there is none. */
+bool sup_trace_close(struct sup_sandbox *sb, uv_close_cb cb);
+json_t *sup_trace_inspect(const struct sup_sandbox *sb);
 
 /* lockdown.c: 0 when the host's kernel lockdown is at least `required` (enum
  * nc_lockdown); else an error naming the flag, the level found and what is accepted. */

@@ -40,6 +40,11 @@ refused "invalid --service-mode 'lax': agent, strict-agent (alias mitos-agent) o
 refused "invalid --trust-level 'maybe': untrusted or trusted" "an unknown trust level" --trust-level maybe -- true
 refused "--allow-chroot-fallback is not supported" "there is no chroot fallback" --allow-chroot-fallback -- true
 
+refused "--seccomp-mode trace is refused in strict-agent mode" "strict-agent refuses seccomp trace" \
+    --strict-agent --seccomp-mode trace --seccomp-log "$T/trace.ndjson" -- true
+refused "--seccomp-mode trace is refused in production mode" "production refuses seccomp trace" \
+    "${P[@]}" --seccomp-mode trace --seccomp-log "$T/trace.ndjson" -- helper uid
+
 # Production's policy rules.
 printf '[bounding]\nkeep = ["NET_BIND_SERVICE"]\n' >"$T/caps-ok.toml"
 printf '[bounding]\nkeep = ["SYS_ADMIN"]\n' >"$T/caps-admin.toml"

@@ -33,6 +33,9 @@ assert_eq "165536" "$(stat -c %u "/proc/$("$N" inspect rb | python3 -c 'import j
 assert_eq "0 100000 65536" "$("$N" run -- cat /proc/self/uid_map | awk '{print $1, $2, $3}')" "a freed range is reused"
 "$N" rm -f rb >/dev/null
 assert_contains "$("$ND" --max-sandboxes 70000 2>&1 || true)" "1 to 65000" "nucleusd refuses more ranges than host ids allow"
+assert_contains "$("$ND" --uid-base 4000000000 --max-sandboxes 8192 2>&1 || true)" "would reach host id" \
+    "nucleusd refuses a base whose ranges pass 2^32"
+assert_contains "$("$ND" --uid-base 1000 2>&1 || true)" "a host id from 65536 up" "nor a base among ordinary ids"
 
 # Why the ranges matter: the kernel keeps pipe buffers per host uid. A sandbox that
 # holds more than pipe-user-pages-soft of them shrinks its own new pipes, and, when all
@@ -46,6 +49,10 @@ if [ "$soft" -eq 0 ]; then
     echo $soft >/proc/sys/fs/pipe-user-pages-soft
 fi
 max=$(cat /proc/sys/fs/pipe-max-size)
+# Host ids of their own, far from the 100000 that the other tests' supervisors (running
+# concurrently) hand out: their pipes would count against the same quota.
+stop_supervisor
+start_supervisor --uid-base 2000000000 --max-sandboxes 16
 "$N" run -d --name hog -- "$H" pipe-hog $((soft * 4096 / max + 16)) "$max" >/dev/null
 for _ in $(seq 100); do "$N" logs hog 2>/dev/null | grep -q held= && break; sleep 0.05; done
 held=$("$N" logs hog | sed -n 's/^held=//p')

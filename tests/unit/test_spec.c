@@ -86,6 +86,44 @@ static void test_rejections(void **state)
         expect_error("{\"args\":[\"x\"],\"env\":[\"LD_PRELOAD=/x.so\"]}", "LD_PRELOAD is refused");
 }
 
+/* Trace mode: the mode and the log go together, trace excludes opt-ins, and both
+ * survive the codec (init gets the spec as JSON). */
+static void test_seccomp_mode(void **state)
+{
+        struct nc_err err = { { 0 } };
+        struct nc_spec *s = decode("{\"args\":[\"x\"],\"seccomp_mode\":\"trace\",\"seccomp_log\":\"t.ndjson\"}", &err), *t = NULL;
+        json_t *j;
+
+        assert_non_null(s);
+        assert_int_equal(s->seccomp_mode, NC_SECCOMP_TRACE);
+        j = nc_spec_to_json(s);
+        assert_string_equal(json_string_value(json_object_get(j, "seccomp_mode")), "trace");
+        assert_int_equal(nc_spec_from_json(j, &t, &err), 0);
+        assert_int_equal(t->seccomp_mode, NC_SECCOMP_TRACE);
+        assert_string_equal(t->seccomp_log, "t.ndjson");
+        json_decref(j);
+        nc_spec_free(s);
+        nc_spec_free(t);
+
+        s = decode("{\"args\":[\"x\"],\"seccomp_mode\":\"enforce\"}", &err);
+        assert_non_null(s);
+        j = nc_spec_to_json(s);
+        assert_null(json_object_get(j, "seccomp_mode"));      /* the default is left out */
+        json_decref(j);
+        nc_spec_free(s);
+
+        expect_error("{\"args\":[\"x\"],\"seccomp_mode\":\"trace\"}", "needs seccomp_log (--seccomp-log FILE)");
+        expect_error("{\"args\":[\"x\"],\"seccomp_log\":\"t\"}", "only accepted with seccomp_mode trace");
+        expect_error("{\"args\":[\"x\"],\"seccomp_mode\":\"trace\",\"seccomp_log\":\"t\",\"seccomp_allow\":[\"sysinfo\"]}",
+                     "cannot be combined with seccomp_mode trace");
+        expect_error("{\"args\":[\"x\"],\"seccomp_mode\":\"kill\"}", "'seccomp_mode' must be \"enforce\" or \"trace\"");
+        expect_error("{\"args\":[\"x\"],\"seccomp_mode\":1}", "'seccomp_mode' must be");
+        expect_error("{\"args\":[\"x\"],\"seccomp_mode\":\"trace\",\"seccomp_log\":\"\"}", "must name a file");
+        assert_int_equal(nc_seccomp_mode_parse("trace"), NC_SECCOMP_TRACE);
+        assert_int_equal(nc_seccomp_mode_parse(NULL), -EINVAL);
+        assert_string_equal(nc_seccomp_mode_name(NC_SECCOMP_ENFORCE), "enforce");
+}
+
 static void test_setenv_replaces(void **state)
 {
         struct nc_spec *s = nc_spec_new();
@@ -159,6 +197,7 @@ int main(void)
                 cmocka_unit_test(test_minimal),    cmocka_unit_test(test_roundtrip_binary),
                 cmocka_unit_test(test_rejections), cmocka_unit_test(test_setenv_replaces),
                 cmocka_unit_test(test_size_limit), cmocka_unit_test(test_limits),
+                cmocka_unit_test(test_seccomp_mode),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
