@@ -328,13 +328,17 @@ static void claim(const struct sbx_config *cfg, struct workload *w)
 
         /* Opt-ins make a filter of their own, compiled here (it allocates: not after
          * fork); everyone else shares the one the zygote compiled. */
-        w->seccomp = cfg->seccomp;
+        /* Strict modes: a sandbox without a network (the only kind so far) gets no IP
+         * sockets at all; agent mode keeps loopback TCP for test suites' local servers. */
+        const unsigned sflags = nc_mode_strict(spec->service_mode) ? SBX_SECCOMP_NO_INET : 0;
+        w->seccomp = sflags & SBX_SECCOMP_NO_INET ? cfg->seccomp_no_inet : cfg->seccomp;
         if (profile) {
-                if (sbx_seccomp_profile_compile(profile, (const char *const *)spec->seccomp_allow, &w->variant, &err) < 0)
+                if (sbx_seccomp_profile_compile(profile, (const char *const *)spec->seccomp_allow, sflags, &w->variant,
+                                                &err) < 0)
                         sbx_ctl_die(CTL_FD, 125, "seccomp", EINVAL, "%s", err.msg);
                 w->seccomp = &w->variant;
         } else if (spec->nseccomp_allow > 0) {
-                if (sbx_seccomp_compile((const char *const *)spec->seccomp_allow, &w->variant, &err) < 0)
+                if (sbx_seccomp_compile((const char *const *)spec->seccomp_allow, sflags, &w->variant, &err) < 0)
                         sbx_ctl_die(CTL_FD, 125, "seccomp", EINVAL, "%s", err.msg);
                 w->seccomp = &w->variant;
         }
@@ -343,7 +347,7 @@ static void claim(const struct sbx_config *cfg, struct workload *w)
         if (traced) {
                 /* The supervisor refuses a profile or opt-ins with trace; init does not
                  * trust that it did. */
-                if (w->seccomp != cfg->seccomp)
+                if (w->seccomp != cfg->seccomp && w->seccomp != cfg->seccomp_no_inet)
                         sbx_ctl_die(CTL_FD, 125, "seccomp", EINVAL, "seccomp trace mode excludes a profile and opt-ins");
                 if (getrandom(&w->trace_cookie, sizeof(w->trace_cookie), 0) != sizeof(w->trace_cookie) || !w->trace_cookie)
                         sbx_ctl_die(CTL_FD, 125, "seccomp", errno, "getrandom for the seccomp trace cookie");

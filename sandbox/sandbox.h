@@ -32,8 +32,9 @@ struct sbx_config {
          * so the sandbox's /proc/1/cmdline and environ show nothing of the host. */
         char *argv_area;
         size_t argv_area_len;
-        /* Compiled once in the zygote (seccomp.h); loaded by every workload. */
-        const struct sbx_seccomp_prog *seccomp;
+        /* Compiled once in the zygote (seccomp.h); loaded by every workload. The strict
+         * modes' variant denies IP sockets too (SBX_SECCOMP_NO_INET). */
+        const struct sbx_seccomp_prog *seccomp, *seccomp_no_inet;
         /* Limits backend (cgroup.h), NULL without one; v1 hierarchy directories. */
         const struct sbx_cgroup_backend *cg;
         char cg_v1[5][PATH_MAX];        /* indexed by SBX_CG_*; "" when unavailable */

@@ -214,7 +214,7 @@ bool sbx_seccomp_is_killed(const char *name)
         } while (0)
 
 
-int sbx_seccomp_add_filtered(scmp_filter_ctx ctx, const char *name, struct nc_err *err)
+int sbx_seccomp_add_filtered(scmp_filter_ctx ctx, const char *name, unsigned flags, struct nc_err *err)
 {
         int r;
 
@@ -229,7 +229,7 @@ int sbx_seccomp_add_filtered(scmp_filter_ctx ctx, const char *name, struct nc_er
                 /* socket: Unix; IPv4/IPv6 stream and datagram (loopback servers and clients);
                  * netlink route only. No raw or packet sockets. */
                 TRY(seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(socket), 1, SCMP_A0(SCMP_CMP_EQ, AF_UNIX)), "socket");
-                for (int fam = 0; fam < 2; fam++)
+                for (int fam = 0; fam < 2 && !(flags & SBX_SECCOMP_NO_INET); fam++)
                         for (int type = 0; type < 2; type++)
                                 TRY(seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(socket), 2,
                                                      SCMP_A0(SCMP_CMP_EQ, fam ? AF_INET6 : AF_INET),
@@ -269,7 +269,7 @@ int sbx_seccomp_add_filtered(scmp_filter_ctx ctx, const char *name, struct nc_er
 }
 #undef IS
 
-static int add_rules(scmp_filter_ctx ctx, const char *const *optin, struct nc_err *err)
+static int add_rules(scmp_filter_ctx ctx, const char *const *optin, unsigned flags, struct nc_err *err)
 {
         int r;
 
@@ -293,25 +293,25 @@ static int add_rules(scmp_filter_ctx ctx, const char *const *optin, struct nc_er
         }
 
         for (size_t i = 0; sbx_seccomp_filtered[i].name; i++)
-                if ((r = sbx_seccomp_add_filtered(ctx, sbx_seccomp_filtered[i].name, err)) < 0)
+                if ((r = sbx_seccomp_add_filtered(ctx, sbx_seccomp_filtered[i].name, flags, err)) < 0)
                         return r;
         return 0;
 }
 #undef TRY
 
-int sbx_seccomp_compile_default(struct sbx_seccomp_prog *ret, struct nc_err *err)
+int sbx_seccomp_compile_default(unsigned flags, struct sbx_seccomp_prog *ret, struct nc_err *err)
 {
-        return sbx_seccomp_compile(NULL, ret, err);
+        return sbx_seccomp_compile(NULL, flags, ret, err);
 }
 
-int sbx_seccomp_compile(const char *const *optin, struct sbx_seccomp_prog *ret, struct nc_err *err)
+int sbx_seccomp_compile(const char *const *optin, unsigned flags, struct sbx_seccomp_prog *ret, struct nc_err *err)
 {
         scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ERRNO(EPERM));
         int r;
 
         if (!ctx)
                 return nc_err_set(err, "seccomp_init failed");
-        r = add_rules(ctx, optin, err);
+        r = add_rules(ctx, optin, flags, err);
         if (r < 0) {
                 seccomp_release(ctx);
                 return r;

@@ -17,10 +17,15 @@ struct sbx_seccomp_prog {
         unsigned short len;
 };
 
-int sbx_seccomp_compile_default(struct sbx_seccomp_prog *ret, struct nc_err *err);
+/* Variants of the argument rules. SBX_SECCOMP_NO_INET: socket(AF_INET/AF_INET6) fails
+ * with EPERM too — the strict modes' filter for a sandbox without a network, where an
+ * IP socket can only reach the sandbox's own loopback. */
+#define SBX_SECCOMP_NO_INET 1u
+
+int sbx_seccomp_compile_default(unsigned flags, struct sbx_seccomp_prog *ret, struct nc_err *err);
 /* The default plus the opted-in calls (each must pass sbx_seccomp_optin_valid). Runs in
  * init for a sandbox that asked for opt-ins: it allocates, so never after fork. */
-int sbx_seccomp_compile(const char *const *optin, struct sbx_seccomp_prog *ret, struct nc_err *err);
+int sbx_seccomp_compile(const char *const *optin, unsigned flags, struct sbx_seccomp_prog *ret, struct nc_err *err);
 bool sbx_seccomp_optin_valid(const char *name);
 /* Allocation-free: safe between fork and exec. Requires no_new_privs. */
 int sbx_seccomp_load(const struct sbx_seccomp_prog *p);
@@ -47,6 +52,6 @@ bool sbx_seccomp_is_allowed(const char *name);     /* on the default allowlist *
 bool sbx_seccomp_is_filtered(const char *name);    /* allowed with argument checks */
 bool sbx_seccomp_is_killed(const char *name);      /* kills by default */
 /* Adds the allow rules with Nucleus's argument checks for one filtered call. */
-int sbx_seccomp_add_filtered(scmp_filter_ctx ctx, const char *name, struct nc_err *err);
+int sbx_seccomp_add_filtered(scmp_filter_ctx ctx, const char *name, unsigned flags, struct nc_err *err);
 /* Sets the bad-architecture action, exports to BPF and releases ctx (always). */
 int sbx_seccomp_export(scmp_filter_ctx ctx, struct sbx_seccomp_prog *ret, struct nc_err *err);

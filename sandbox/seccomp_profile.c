@@ -161,7 +161,7 @@ int sbx_seccomp_profile_validate(const json_t *p, struct nc_err *err)
         return 0;
 }
 
-static int add_group(scmp_filter_ctx ctx, uint32_t def, const json_t *g, struct nc_err *err)
+static int add_group(scmp_filter_ctx ctx, uint32_t def, const json_t *g, unsigned flags, struct nc_err *err)
 {
         const json_t *args = json_object_get(g, "args"), *n;
         struct scmp_arg_cmp cmp[6];
@@ -191,7 +191,7 @@ static int add_group(scmp_filter_ctx ctx, uint32_t def, const json_t *g, struct 
 
                 if ((act == ACT_ALLOW || act == ACT_LOG) && sbx_seccomp_is_filtered(name)) {
                         /* Allowed with Nucleus's argument checks, never wider. */
-                        if ((r = sbx_seccomp_add_filtered(ctx, name, err)) < 0)
+                        if ((r = sbx_seccomp_add_filtered(ctx, name, flags, err)) < 0)
                                 return r;
                         continue;
                 }
@@ -216,7 +216,7 @@ static bool profile_names(const json_t *groups, const char *name)
         return false;
 }
 
-int sbx_seccomp_profile_compile(const json_t *p, const char *const *optin, struct sbx_seccomp_prog *ret,
+int sbx_seccomp_profile_compile(const json_t *p, const char *const *optin, unsigned flags, struct sbx_seccomp_prog *ret,
                                 struct nc_err *err)
 {
         const json_t *groups = json_object_get(p, "syscalls"), *g;
@@ -250,7 +250,7 @@ int sbx_seccomp_profile_compile(const json_t *p, const char *const *optin, struc
                 }
         }
         json_array_foreach(groups, i, g)
-                if ((r = add_group(ctx, def, g, err)) < 0) {
+                if ((r = add_group(ctx, def, g, flags, err)) < 0) {
                         seccomp_release(ctx);
                         return r;
                 }

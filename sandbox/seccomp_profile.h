@@ -23,6 +23,7 @@
 
 /* Every error names the member (syscalls[3].names[1]) and what would be accepted. */
 int sbx_seccomp_profile_validate(const json_t *profile, struct nc_err *err);
-/* The profile plus opt-ins (NULL-terminated, may be NULL), compiled to BPF. Allocates. */
-int sbx_seccomp_profile_compile(const json_t *profile, const char *const *optin, struct sbx_seccomp_prog *ret,
-                                struct nc_err *err);
+/* The profile plus opt-ins (NULL-terminated, may be NULL), compiled to BPF, with the
+ * argument rules' variant flags (SBX_SECCOMP_*). Allocates. */
+int sbx_seccomp_profile_compile(const json_t *profile, const char *const *optin, unsigned flags,
+                                struct sbx_seccomp_prog *ret, struct nc_err *err);

@@ -264,13 +264,14 @@ int main(int argc, char **argv)
                 return 1;
         }
         /* Compiled here, once, before any sandbox exists; every workload loads it. */
-        static struct sbx_seccomp_prog seccomp_default;
-        r = sbx_seccomp_compile_default(&seccomp_default, &err);
-        if (r < 0) {
+        static struct sbx_seccomp_prog seccomp_default, seccomp_no_inet;
+        if (sbx_seccomp_compile_default(0, &seccomp_default, &err) < 0 ||
+            sbx_seccomp_compile_default(SBX_SECCOMP_NO_INET, &seccomp_no_inet, &err) < 0) {
                 log_error("%s", err.msg);
                 return 1;
         }
         opt.cfg.seccomp = &seccomp_default;
+        opt.cfg.seccomp_no_inet = &seccomp_no_inet;
         /* A systemd service owns its cgroup (Delegate=yes in nucleus.service): divide it
          * rather than create cgroups elsewhere. */
         if (!opt.paths.cgroup_root[0] && getenv("INVOCATION_ID")) {

@@ -27,7 +27,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (!p)
                 return 0;
         if (sbx_seccomp_profile_validate(p, &err) == 0) {
-                if (sbx_seccomp_profile_compile(p, NULL, &prog, &err) != 0)
+                if (sbx_seccomp_profile_compile(p, NULL, 0, &prog, &err) != 0)
                         __builtin_trap();
                 free(prog.insns);
         }

@@ -74,4 +74,10 @@ assert_contains "$(in_sandbox -- ls /proc | awk '{print $4}' | grep -x 1)" "1" "
 assert_contains "$(grep '"name":"prod"' "$NUCLEUS_STATE_DIR/audit.jsonl" | grep -c mount_audit_passed)" "1" \
     "the audit log records the mount audit"
 assert_contains "$("$N" run --service-mode strict-agent --trust-level trusted -- "$H" uid)" "uid=0" "strict-agent runs a default sandbox"
+# Without a network, the strict modes leave no IP sockets at all; agent mode keeps
+# loopback for test suites' local servers.
+assert_eq "result=errno errno=EPERM" "$("$N" run --strict-agent -- "$H" try-syscall socket-inet)" "strict-agent: no IP sockets"
+assert_eq "result=errno errno=EPERM" "$("$N" run "${P[@]}" -- helper try-syscall socket-inet)" "production: no IP sockets"
+assert_eq "result=ok" "$("$N" run --strict-agent -- "$H" try-syscall socket-unix)" "strict-agent: Unix sockets stay"
+assert_eq "result=ok" "$(in_sandbox -- try-syscall socket-inet)" "agent: loopback IP sockets stay"
 finish
