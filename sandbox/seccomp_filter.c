@@ -77,7 +77,7 @@ const char *const sbx_seccomp_allowed[] = {
 const struct sbx_seccomp_rule sbx_seccomp_filtered[] = {
         { "clone", "allowed without any CLONE_NEW* flag; EPERM otherwise" },
         { "clone3", "ENOSYS, so that libc falls back to clone (clone3's flags are out of a filter's reach)" },
-        { "socket", "AF_UNIX; AF_INET/AF_INET6 stream or datagram; AF_NETLINK with NETLINK_ROUTE; EPERM otherwise (no raw, no packet sockets)" },
+        { "socket", "AF_UNIX; AF_INET/AF_INET6 stream or datagram (not in strict-agent and production without a network); AF_NETLINK with NETLINK_ROUTE; EPERM otherwise (no raw, no packet sockets)" },
         { "ioctl", "the requests listed below; EPERM otherwise (TIOCSTI is never listed)" },
         { "prctl", "the options listed below, and PR_CAP_AMBIENT with PR_CAP_AMBIENT_IS_SET; EPERM otherwise" },
         { "prlimit64", "reading any limit, or setting the caller's own; EPERM otherwise" },

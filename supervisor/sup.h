@@ -230,6 +230,9 @@ void sup_method_create(struct sup_conn *c, json_t *id, json_t *params);
 /* audit.c: the append-only audit log, written from every state transition. */
 void sup_audit_transition(struct sup_sandbox *sb, const char *from, const char *to);
 void sup_audit_close(struct sup *s);
+/* journal.c: the same record for journald (when its socket exists): MESSAGE plus
+ * NUCLEUS_EVENT, NUCLEUS_SANDBOX_ID, NUCLEUS_SANDBOX_NAME and NUCLEUS_AUDIT (the JSON). */
+void sup_journal_audit(const char *event, const char *id, const char *name, const char *record);
 
 /* trace.c: --seccomp-mode trace, answered on the loop. */
 int sup_trace_new(struct sup_sandbox *sb, int log_fd);          /* takes log_fd */
