@@ -38,6 +38,8 @@ static void usage(FILE *f)
                 "  --idle-timeout SECS   exit after SECS with no sandboxes and no clients; 0 = never\n"
                 "                        (env NUCLEUS_IDLE_TIMEOUT; default 0)\n"
                 "  --root-size SIZE      size cap of each sandbox's root tmpfs, K/M/G suffixes (default 1G)\n"
+                "  --setup-timeout SECS  a sandbox not started SECS after its clone fails (stage setup);\n"
+                "                        0 = no limit (default 300)\n"
                 "  --max-sandboxes N     live sandboxes allowed at once (default 4096, at most 65000);\n"
                 "                        each gets host ids BASE + k*65536 ... of its own\n"
                 "  --uid-base BASE       the first host id of sandbox ranges (default 100000; at least\n"
@@ -133,7 +135,7 @@ int main(int argc, char **argv)
                 { "ready-fd", required_argument, NULL, 'r' },    { "version", no_argument, NULL, 'V' },
                 { "max-sandboxes", required_argument, NULL, 'm' }, { "max-sandboxes-per-uid", required_argument, NULL, 'u' },
                 { "socket-group", required_argument, NULL, 'g' }, { "cgroup-delegated", no_argument, NULL, 'D' },
-                { "uid-base", required_argument, NULL, 'b' },
+                { "uid-base", required_argument, NULL, 'b' },    { "setup-timeout", required_argument, NULL, 't' },
                 { "help", no_argument, NULL, 'h' },              {},
         };
         static struct sup_options opt;
@@ -151,6 +153,7 @@ int main(int argc, char **argv)
         }
         opt.max_sandboxes = 4096;
         opt.max_sandboxes_per_uid = 1024;
+        opt.setup_timeout_ms = 300 * 1000;
         opt.socket_gid = (gid_t)-1;
         opt.cfg = (struct sbx_config){ .uid_base = SBX_UID_BASE, .uid_count = SBX_UID_COUNT,
                                        .root_tmpfs_size = SBX_ROOT_TMPFS_DEFAULT };
@@ -169,10 +172,11 @@ int main(int argc, char **argv)
                 case 's': r = nc_paths_set(opt.paths.socket, sizeof(opt.paths.socket), optarg); break;
                 case 'S': r = nc_paths_set(opt.paths.state_dir, sizeof(opt.paths.state_dir), optarg); break;
                 case 'c': r = nc_paths_set(opt.paths.cgroup_root, sizeof(opt.paths.cgroup_root), optarg); break;
-                case 'i': {
+                case 'i':
+                case 't': {
                         double secs = strtod(optarg, &end);
-                        r = *end || end == optarg || secs < 0 ? -EINVAL : 0;
-                        opt.idle_timeout_ms = (uint64_t)(secs * 1000);
+                        r = *end || end == optarg || !(secs >= 0 && secs <= 86400 * 365) ? -EINVAL : 0;
+                        *(c == 'i' ? &opt.idle_timeout_ms : &opt.setup_timeout_ms) = (uint64_t)(secs * 1000);
                         break;
                 }
                 case 'R':
@@ -225,7 +229,8 @@ int main(int argc, char **argv)
                 if (r < 0) {
                         fprintf(stderr, "nucleusd: invalid value '%s' for --%s%s\n", optarg, longopts[li].name,
                                 c == 'm' ? " (1 to 65000: each live sandbox has 65536 host ids of its own)" :
-                                c == 'u' ? " (1 to 1000000)" : c == 'b' ? " (a host id from 65536 up)" : "");
+                                c == 'u' ? " (1 to 1000000)" : c == 'b' ? " (a host id from 65536 up)" :
+                                c == 't' || c == 'i' ? " (seconds, 0 or more)" : "");
                         return 2;
                 }
         }

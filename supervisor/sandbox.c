@@ -134,6 +134,25 @@ static void on_deadline(uv_timer_t *t)
         kill_now(sb);
 }
 
+static void fail(struct sup_sandbox *sb, const struct sbx_failure *f);
+
+/* Setup is bounded: init blocks on whatever the claim brings (a context stream that
+ * never ends, a volume on a hung NFS server), and a sandbox must not stay "creating"
+ * forever holding a uid range and a slot. */
+static void on_setup_deadline(uv_timer_t *t)
+{
+        struct sup_sandbox *sb = t->data;
+        struct sbx_failure f;
+
+        if (sb->state != SUP_STATE_creating)
+                return;
+        sbx_failure_set(&f, "setup", ETIMEDOUT, "the sandbox was not ready %llu s after its clone (nucleusd "
+                        "--setup-timeout); a context stream that never ends?",
+                        (unsigned long long)(sb->sup->opt->setup_timeout_ms / 1000));
+        fail(sb, &f);
+        kill_now(sb);
+}
+
 static void fail(struct sup_sandbox *sb, const struct sbx_failure *f)
 {
         if (sb->failed)
@@ -360,6 +379,7 @@ static void handle_ctl_message(struct sup_sandbox *sb, json_t *msg, int fd)
                 sb->started_ns = nc_now_ns();
                 if (sb->state == SUP_STATE_creating)
                         (void)sup_sandbox_set_state(sb, SUP_STATE_running);
+                uv_timer_stop(&sb->deadline);   /* the setup deadline; --timeout counts from here */
                 if (sb->timeout_ms)
                         uv_timer_start(&sb->deadline, on_deadline, sb->timeout_ms, 0);
                 (void)sup_state_write(sb);
@@ -619,6 +639,8 @@ void sup_sandbox_on_cloned(struct sup *s, const char *id, pid_t pid, int pidfd, 
         }
         if (sb->stop_requested || apply_limits(sb) < 0 || prepare_volumes(sb) < 0 || sup_rootfs_prepare(sb) < 0)
                 kill_now(sb);
+        else if (s->opt->setup_timeout_ms)
+                uv_timer_start(&sb->deadline, on_setup_deadline, s->opt->setup_timeout_ms, 0);
 }
 
 void sup_sandbox_fail(struct sup_sandbox *sb, const struct sbx_failure *f)

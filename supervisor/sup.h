@@ -32,6 +32,7 @@ struct sup_options {
         gid_t socket_gid;               /* group allowed to connect; (gid_t)-1: root only */
         struct sbx_config cfg;
         uint64_t idle_timeout_ms;       /* 0: never exit when idle */
+        uint64_t setup_timeout_ms;      /* clone to workload start; longer fails the sandbox */
         int listen_fd;
         int lock_fd;                    /* the autostart lock is "<socket>.lock" */
 };

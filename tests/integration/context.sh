@@ -101,4 +101,18 @@ assert_contains "$(setpriv --reuid=1 --regid=1 --clear-groups -- "$N" run --cont
 assert_contains "$("$N" run --context "$T/none" -- true 2>&1 || true)" "$T/none: No such file" "a missing directory is named"
 assert_contains "$("$N" run --context-mode copy -- true 2>&1 || true)" "--context-mode needs --context DIR" "a mode without a directory is refused"
 assert_contains "$("$N" run --context "$C" --context-mode mirror -- true 2>&1 || true)" "invalid --context-mode 'mirror': copy or bind" "a bad mode is named"
+
+# A stream that never ends cannot hold a sandbox in "creating" forever: setup has a
+# deadline (nucleusd --setup-timeout), after which the sandbox fails at stage setup.
+stop_supervisor
+start_supervisor --setup-timeout 1
+mkfifo "$T/stuck"
+sleep 60 >"$T/stuck" &
+writer=$!
+on_exit "kill $writer"
+out=$(api_ctx "$T/stuck")
+assert_contains "$out" '"stage": "setup"' "a context stream that never ends fails the sandbox at the setup deadline"
+assert_contains "$out" "not ready 1 s after its clone" "and says why"
+assert_eq "" "$("$N" ps -a --json | python3 -c 'import json,sys; print(" ".join(s["state"] for s in json.load(sys.stdin) if s["state"] == "creating"))')" \
+    "nothing is left creating"
 finish
