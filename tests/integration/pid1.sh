@@ -34,9 +34,11 @@ out=$("$N" run -- sh -c '(sleep 0.1 &); sleep 0.5; ps -eo stat= | grep -c Z || t
 assert_eq 0 "$out" "orphaned children are reaped by init"
 
 # The workload's own children die with it.
-"$N" run --name s4 -- sh -c 'sleep 1000 & sleep 1000' & cli=$!
+# A duration unique to this test run, so pgrep sees no other run's sleeps.
+long="1000.$$"
+"$N" run --name s4 -- sh -c "sleep $long & sleep $long" & cli=$!
 wait_state s4
 "$N" kill -s TERM s4 >/dev/null
 wait $cli || true
-assert_eq "" "$(pgrep -f 'sleep 1000' || true)" "no process of the sandbox survives it"
+assert_eq "" "$(pgrep -f "sleep $long" || true)" "no process of the sandbox survives it"
 finish
