@@ -7,58 +7,19 @@
  * started, because the workload only starts once every one of them has succeeded; a
  * sandbox that fails before that gets container_exit with reason setup_failed and the
  * failing stage instead. A sandbox in --seccomp-mode trace has no filter: it gets
- * seccomp_trace, with a warning, in place of seccomp_applied. No argv, environment, secret content or context file name is
- * ever written: only ids, destinations, modes, digests and results.
+ * seccomp_trace, with a warning, in place of seccomp_applied. No argv, environment,
+ * secret content or context file name is ever written: only ids, destinations, modes,
+ * digests and results.
  *
- * A record is one write(2) to an O_APPEND descriptor, so lines never interleave. A
- * failed write is logged and does not stop the sandbox (the audit log is a record, not
- * a gate). journal.c sends a copy to journald when one runs. */
-#include <errno.h>
-#include <fcntl.h>
-#include <stdio.h>
-#include <stdlib.h>
+ * The sinks (the file, one write(2) per record, and journald's copy) are in
+ * telemetry/audit_log.c; this file decides what is recorded and when. */
 #include <string.h>
-#include <unistd.h>
 
-#include "log.h"
 #include "sup.h"
-
-static int audit_fd(struct sup *s)
-{
-        char path[4096];
-
-        if (s->audit_fd >= 0)
-                return s->audit_fd;
-        snprintf(path, sizeof(path), "%s/audit.jsonl", s->opt->paths.state_dir);
-        s->audit_fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
-        if (s->audit_fd < 0)
-                log_warn("Failed to open the audit log %s: %s", path, strerror(errno));
-        return s->audit_fd;
-}
 
 static void record(struct sup_sandbox *sb, const char *event, json_t *fields)
 {
-        struct sup *s = sb->sup;
-        char ts[64], *line;
-        json_t *j;
-        int fd = audit_fd(s);
-
-        nc_format_rfc3339(nc_now_ns(), ts);
-        j = json_pack("{s:s, s:s, s:s, s:o, s:i}", "time", ts, "event", event, "id", sb->id, "name",
-                      sup_sandbox_name(sb) ? nc_json_bytes(sup_sandbox_name(sb)) : json_null(), "owner_uid", (int)sb->owner_uid);
-        if (fields)
-                json_object_update(j, fields);
-        json_decref(fields);
-        line = json_dumps(j, JSON_COMPACT | JSON_ENSURE_ASCII);
-        json_decref(j);
-        if (!line)
-                return;
-        size_t len = strlen(line);
-        sup_journal_audit(event, sb->id, sup_sandbox_name(sb), line);
-        line[len] = '\n';       /* json_dumps' NUL becomes the newline; one write */
-        if (fd >= 0 && write(fd, line, len + 1) != (ssize_t)(len + 1))
-                log_warn("Failed to append to the audit log: %s", strerror(errno));
-        free(line);
+        nc_audit_log_write(&sb->sup->audit, event, sb->id, sup_sandbox_name(sb), sb->owner_uid, fields);
 }
 
 /* Picks from inspect only what is safe to keep: never spec.args/env or skipped names. */
@@ -119,7 +80,5 @@ void sup_audit_transition(struct sup_sandbox *sb, const char *from, const char *
 
 void sup_audit_close(struct sup *s)
 {
-        if (s->audit_fd >= 0)
-                close(s->audit_fd);
-        s->audit_fd = -1;
+        nc_audit_log_close(&s->audit);
 }

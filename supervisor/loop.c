@@ -145,10 +145,11 @@ static void close_walk(uv_handle_t *h, void *arg)
 
 int sup_loop_main(const struct sup_options *opt, int zygote_sock)
 {
-        struct sup s = { .opt = opt, .cfg = &opt->cfg, .zyg_fd = zygote_sock, .audit_fd = -1 };
+        struct sup s = { .opt = opt, .cfg = &opt->cfg, .zyg_fd = zygote_sock };
         sigset_t all;
         int r;
 
+        nc_audit_log_init(&s.audit, opt->paths.state_dir);
         /* The zygote blocks its signals for its signalfd; we want ours back. */
         sigfillset(&all);
         sigprocmask(SIG_UNBLOCK, &all, NULL);

@@ -8,6 +8,7 @@
 #include <sys/socket.h>
 #include <uv.h>
 
+#include "audit_log.h"
 #include "fdpass.h"
 #include "lifecycle.h"
 #include "logs.h"
@@ -63,7 +64,7 @@ struct sup {
         struct sup_event_sub *event_subs;
         size_t nconns, nlive, nsandboxes;
         uint8_t *uid_slots;             /* uidrange.c: one per --max-sandboxes; 1 = taken */
-        int audit_fd;                   /* audit.c: <state_dir>/audit.jsonl, opened on first use; -1 */
+        struct nc_audit_log audit;      /* audit.c records into it (telemetry/) */
         uint64_t started_ns;
         bool shutting_down;
         int exit_code;
@@ -231,9 +232,6 @@ void sup_method_create(struct sup_conn *c, json_t *id, json_t *params);
 /* audit.c: the append-only audit log, written from every state transition. */
 void sup_audit_transition(struct sup_sandbox *sb, const char *from, const char *to);
 void sup_audit_close(struct sup *s);
-/* journal.c: the same record for journald (when its socket exists): MESSAGE plus
- * NUCLEUS_EVENT, NUCLEUS_SANDBOX_ID, NUCLEUS_SANDBOX_NAME and NUCLEUS_AUDIT (the JSON). */
-void sup_journal_audit(const char *event, const char *id, const char *name, const char *record);
 
 /* trace.c: --seccomp-mode trace, answered on the loop. */
 int sup_trace_new(struct sup_sandbox *sb, int log_fd);          /* takes log_fd */
