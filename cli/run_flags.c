@@ -55,6 +55,10 @@ static void usage(FILE *f)
                 "                       --cpus and pinned policies, hides other processes in /proc and audits the\n"
                 "                       mounts (docs/modes.md); --strict-agent is --service-mode strict-agent\n"
                 "  --trust-level untrusted|trusted  what you vouch for in the workload (default untrusted)\n"
+                "  --time-namespace     a time namespace of its own (clock offsets stay zero)\n"
+                "  --disable-cgroup-namespace  see the host's cgroup tree (refused in production)\n"
+                "  --proc-rw            /proc writable, masked files still read-only (refused in production)\n"
+                "  --seccomp-log-denied the kernel logs every call the filter does not allow\n"
                 "  --rootfs DIR         a prebuilt root: its usr, bin, sbin, lib*, etc and nix replace the host's\n"
                 "  --verify-rootfs-attestation  refuse to start unless every file of the rootfs matches its\n"
                 "                       .nucleus-rootfs-sha256 manifest (missing, changed and extra files named)\n"
@@ -263,6 +267,24 @@ int cli_run_parse(int argc, char **argv, struct nc_spec *spec, struct run_opts *
                         spec->allow_degraded_security = true;
                         continue;
                 }
+                /* The seed's namespace and /proc knobs. */
+                static const struct {
+                        const char *flag;
+                        size_t off;
+                } knobs[] = {
+                        { "--time-namespace", offsetof(struct nc_spec, time_namespace) },
+                        { "--disable-cgroup-namespace", offsetof(struct nc_spec, no_cgroup_namespace) },
+                        { "--proc-rw", offsetof(struct nc_spec, proc_rw) },
+                        { "--seccomp-log-denied", offsetof(struct nc_spec, seccomp_log_denied) },
+                };
+                bool knob = false;
+                for (size_t k = 0; k < ARRAY_SIZE(knobs) && !knob; k++)
+                        if (strcmp(a, knobs[k].flag) == 0) {
+                                *(bool *)((char *)spec + knobs[k].off) = true;
+                                knob = true;
+                        }
+                if (knob)
+                        continue;
                 if (strcmp(a, "--strict-agent") == 0) {
                         spec->service_mode = NC_MODE_STRICT_AGENT;
                         continue;

@@ -455,7 +455,8 @@ int nc_spec_from_json(const json_t *j, struct nc_spec **ret, struct nc_err *err)
 {
         static const char *const known[] = { "name", "hostname", "args", "env", "cwd", "seccomp_allow", "rlimits",
                                              "allow_degraded_security", "limits", "user", "tmpfs", "require_kernel_lockdown",
-                                             "service_mode", "trust_level", "seccomp_mode", "seccomp_log" };
+                                             "service_mode", "trust_level", "seccomp_mode", "seccomp_log",
+                                             "time_namespace", "cgroup_namespace", "proc_rw", "seccomp_log_denied" };
         _cleanup_spec_ struct nc_spec *s = NULL;
         const char *key;
         json_t *v;
@@ -504,10 +505,24 @@ int nc_spec_from_json(const json_t *j, struct nc_spec **ret, struct nc_err *err)
         if ((r = user_from_json(json_object_get(j, "user"), s, err)) < 0 ||
             (r = tmpfs_from_json(json_object_get(j, "tmpfs"), s, err)) < 0)
                 return r;
-        v = json_object_get(j, "allow_degraded_security");
-        if (v && !json_is_boolean(v))
-                return nc_err_set(err, "'allow_degraded_security' must be true or false");
-        s->allow_degraded_security = json_is_true(v);
+        static const struct {
+                const char *key;
+                size_t off;
+                bool invert;    /* the field is the negation of the key */
+        } flags[] = {
+                { "allow_degraded_security", offsetof(struct nc_spec, allow_degraded_security), false },
+                { "time_namespace", offsetof(struct nc_spec, time_namespace), false },
+                { "cgroup_namespace", offsetof(struct nc_spec, no_cgroup_namespace), true },
+                { "proc_rw", offsetof(struct nc_spec, proc_rw), false },
+                { "seccomp_log_denied", offsetof(struct nc_spec, seccomp_log_denied), false },
+        };
+        for (size_t i = 0; i < ARRAY_SIZE(flags); i++) {
+                v = json_object_get(j, flags[i].key);
+                if (v && !json_is_boolean(v))
+                        return nc_err_set(err, "'%s' must be true or false", flags[i].key);
+                if (v)
+                        *(bool *)((char *)s + flags[i].off) = json_is_true(v) != flags[i].invert;
+        }
         v = json_object_get(j, "require_kernel_lockdown");
         if (v && !json_is_null(v)) {
                 int level = nc_lockdown_parse(json_string_value(v));
@@ -543,6 +558,14 @@ json_t *nc_spec_to_json(const struct nc_spec *s)
                 json_object_set_new(j, "seccomp_allow", strv_to_json(s->seccomp_allow));
         if (s->allow_degraded_security)
                 json_object_set_new(j, "allow_degraded_security", json_true());
+        if (s->time_namespace)
+                json_object_set_new(j, "time_namespace", json_true());
+        if (s->no_cgroup_namespace)
+                json_object_set_new(j, "cgroup_namespace", json_false());
+        if (s->proc_rw)
+                json_object_set_new(j, "proc_rw", json_true());
+        if (s->seccomp_log_denied)
+                json_object_set_new(j, "seccomp_log_denied", json_true());
         if (s->seccomp_mode != NC_SECCOMP_ENFORCE)
                 json_object_set_new(j, "seccomp_mode", json_string(nc_seccomp_mode_name(s->seccomp_mode)));
         if (s->seccomp_log)

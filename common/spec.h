@@ -92,6 +92,11 @@ struct nc_spec {
          * nc_lockdown) the host must be in for this sandbox to start. */
         int require_lockdown;
         int service_mode;       /* enum nc_service_mode */
+        /* Namespace and /proc knobs of the seed: a time namespace of its own (opt-in),
+         * the host's cgroup namespace (opt-out of the default), /proc writable (opt-out
+         * of read-only), and denied seccomp calls logged by the kernel
+         * (SECCOMP_FILTER_FLAG_LOG). Production refuses the two relaxations. */
+        bool time_namespace, no_cgroup_namespace, proc_rw, seccomp_log_denied;
         int trust_level;        /* enum nc_trust_level */
         struct nc_spec_limits limits;
         /* The workload's identity inside (0 = root of the namespace). */

@@ -99,7 +99,7 @@ static void lock_down(const struct sbx_exec *x)
         if (x->trace) {
                 if ((r = sbx_seccomp_trace_start(x->trace, x->trace_cookie, x->trace_sock, x->errfd)) < 0)
                         sbx_ctl_die(x->errfd, 125, "seccomp", -r, "Failed to load the seccomp trace filter");
-        } else if (x->seccomp && (r = sbx_seccomp_load(x->seccomp)) < 0)
+        } else if (x->seccomp && (r = sbx_seccomp_load(x->seccomp, x->seccomp_log)) < 0)
                 sbx_ctl_die(x->errfd, 125, "seccomp", -r, "Failed to load the seccomp filter");
 }
 

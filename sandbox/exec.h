@@ -22,6 +22,7 @@ struct sbx_exec {
         cap_t caps;             /* prepared by init: libcap allocates, the child must not */
         const struct sbx_caps_policy *caps_policy;      /* NULL: drop everything */
         const struct sbx_seccomp_prog *seccomp;
+        bool seccomp_log;       /* --seccomp-log-denied: SECCOMP_FILTER_FLAG_LOG */
         /* Trace mode (seccomp_trace.h): loaded instead of seccomp, its listener sent
          * over trace_sock (init's control socket) to nucleusd. NULL otherwise. */
         const struct sbx_seccomp_prog *trace;

@@ -103,7 +103,7 @@ static void prepare(const struct sbx_config *cfg)
                 sbx_ctl_die(CTL_FD, 125, "init", errno, "setsid");
         /* We are inside our cgroup leaf already (CLONE_INTO_CGROUP): the new cgroup
          * namespace is rooted at that leaf. */
-        if (unshare(CLONE_NEWCGROUP) < 0)
+        if (!profile.no_cgroup_ns && unshare(CLONE_NEWCGROUP) < 0)
                 sbx_ctl_die(CTL_FD, 125, "cgroupns", errno, "unshare(CLONE_NEWCGROUP)");
         if (sbx_mounts_prepare(cfg, &profile, &fail) < 0)
                 die_failure(&fail);
@@ -160,6 +160,7 @@ static pid_t spawn(struct workload *w, bool traced, char *const *argv, char *con
                 .argv = argv, .envp = envp, .path = path ? path : NC_SPEC_DEFAULT_PATH, .cwd = cwd,
                 .stdio = { fds[0], fds[1], fds[2] }, .errfd = errpipe[1], .caps = w->caps,
                 .caps_policy = w->have_caps_policy ? &w->caps_policy : NULL, .seccomp = w->seccomp,
+                .seccomp_log = w->spec->seccomp_log_denied,
                 .rlimits = &w->spec->rlimits, .uid = w->spec->uid, .gid = w->spec->gid, .groups = w->spec->groups,
                 .ngroups = w->spec->ngroups, .trace = traced ? &w->trace : NULL, .trace_cookie = w->trace_cookie,
                 .trace_sock = CTL_FD,

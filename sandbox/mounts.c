@@ -136,10 +136,11 @@ const char *const sbx_proc_masked_files[] = {
 };
 const char *const sbx_proc_masked_dirs[] = { "acpi", "scsi", "asound", "driver", NULL };
 
-static int setup_proc(bool hidepid, struct sbx_failure *fail)
+static int setup_proc(bool hidepid, bool rw, struct sbx_failure *fail)
 {
-        /* The masks are binds and would keep /dev/null's own flags: set them all. */
-        struct mount_attr ro = { .attr_set = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC };
+        /* The masks are binds and would keep /dev/null's own flags: set them all.
+         * --proc-rw leaves /proc itself writable; the masks stay read-only. */
+        struct mount_attr ro = { .attr_set = (rw ? 0 : MOUNT_ATTR_RDONLY) | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC };
         char path[64];
 
         if (mkdir("proc", 0555) < 0)
@@ -168,6 +169,15 @@ static int setup_proc(bool hidepid, struct sbx_failure *fail)
          * friends cannot be written even by root of the namespace. */
         if (mount_setattr(AT_FDCWD, "proc", AT_RECURSIVE, &ro, sizeof(ro)) < 0)
                 return fail_errno(fail, "proc", "Failed to make /proc read-only");
+        if (rw) {
+                struct mount_attr mask_ro = { .attr_set = MOUNT_ATTR_RDONLY };
+
+                for (size_t i = 0; sbx_proc_masked_files[i]; i++) {
+                        snprintf(path, sizeof(path), "proc/%s", sbx_proc_masked_files[i]);
+                        if (access(path, F_OK) == 0 && mount_setattr(AT_FDCWD, path, 0, &mask_ro, sizeof(mask_ro)) < 0)
+                                return fail_errno(fail, "proc", "Failed to keep a /proc mask read-only");
+                }
+        }
         return 0;
 }
 
@@ -345,7 +355,7 @@ int sbx_mounts_prepare(const struct sbx_config *cfg, const struct sbx_profile *p
 
         if (!profile->rootfs && (r = setup_usr(fail)) < 0)
                 return r;
-        if ((r = setup_proc(profile->hidepid, fail)) < 0)
+        if ((r = setup_proc(profile->hidepid, profile->proc_rw, fail)) < 0)
                 return r;
         if ((r = setup_dev(fail)) < 0)
                 return r;

@@ -71,6 +71,9 @@ int sbx_idmap_write(pid_t pid, uint32_t base, uint32_t count);
 struct sbx_profile {
         bool rootfs;            /* a --rootfs comes with the claim: no host /usr, /etc files */
         bool hidepid;           /* production: /proc with hidepid=invisible */
+        bool proc_rw;           /* --proc-rw: /proc not remounted read-only */
+        bool time_ns;           /* --time-namespace: CLONE_NEWTIME */
+        bool no_cgroup_ns;      /* --disable-cgroup-namespace: init keeps the host's */
 };
 json_t *sbx_profile_to_json(const struct sbx_profile *p);
 void sbx_profile_from_json(const json_t *j, struct sbx_profile *ret);

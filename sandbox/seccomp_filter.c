@@ -350,11 +350,11 @@ int sbx_seccomp_export(scmp_filter_ctx ctx, struct sbx_seccomp_prog *ret, struct
         return 0;
 }
 
-int sbx_seccomp_load(const struct sbx_seccomp_prog *p)
+int sbx_seccomp_load(const struct sbx_seccomp_prog *p, bool log)
 {
         struct sock_fprog prog = { .len = p->len, .filter = p->insns };
 
-        if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) < 0)
+        if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, log ? SECCOMP_FILTER_FLAG_LOG : 0, &prog) < 0)
                 return -errno;
         return 0;
 }

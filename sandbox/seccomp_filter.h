@@ -27,8 +27,9 @@ int sbx_seccomp_compile_default(unsigned flags, struct sbx_seccomp_prog *ret, st
  * init for a sandbox that asked for opt-ins: it allocates, so never after fork. */
 int sbx_seccomp_compile(const char *const *optin, unsigned flags, struct sbx_seccomp_prog *ret, struct nc_err *err);
 bool sbx_seccomp_optin_valid(const char *name);
-/* Allocation-free: safe between fork and exec. Requires no_new_privs. */
-int sbx_seccomp_load(const struct sbx_seccomp_prog *p);
+/* Allocation-free: safe between fork and exec. Requires no_new_privs. log: the kernel
+ * logs every action but allow (SECCOMP_FILTER_FLAG_LOG; audit or the kernel log). */
+int sbx_seccomp_load(const struct sbx_seccomp_prog *p, bool log);
 
 /* The tables, for docs/security.md and its test (the document is checked against them). */
 struct sbx_named_value {

@@ -103,6 +103,11 @@ int sup_mode_admit(const struct nc_spec *spec, const struct sup_mode_inputs *in,
         if (!in->rootfs_attested)
                 return nc_err_set(err, "--service-mode production needs --verify-rootfs-attestation: the rootfs must "
                                   "match its .nucleus-rootfs-sha256 manifest");
+        if (spec->proc_rw)
+                return nc_err_set(err, "--proc-rw is refused in production mode: /proc stays read-only there");
+        if (spec->no_cgroup_namespace)
+                return nc_err_set(err, "--disable-cgroup-namespace is refused in production mode: the sandbox would see "
+                                  "the host's cgroup tree");
         if (spec->limits.memory <= 0)
                 return nc_err_set(err, "--service-mode production needs --memory SIZE (512M, 2G)");
         if (spec->limits.cpu_millis <= 0)

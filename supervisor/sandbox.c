@@ -50,7 +50,9 @@ int sup_sandbox_set_state(struct sup_sandbox *sb, enum sup_state to)
 int sup_sandbox_start(struct sup_sandbox *sb)
 {
         struct sbx_profile profile = { .rootfs = sb->rootfs.fd >= 0,
-                                       .hidepid = sb->spec->service_mode == NC_MODE_PRODUCTION };
+                                       .hidepid = sb->spec->service_mode == NC_MODE_PRODUCTION,
+                                       .proc_rw = sb->spec->proc_rw, .time_ns = sb->spec->time_namespace,
+                                       .no_cgroup_ns = sb->spec->no_cgroup_namespace };
 
         return sup_zygote_send(sb->sup, json_pack("{s:s, s:s, s:I, s:o}", "op", "prepare", "id", sb->id, "uid_base",
                                                   (json_int_t)sb->uid_base, "profile", sbx_profile_to_json(&profile)));

@@ -5,6 +5,19 @@
 . "$(dirname "$0")/lib.sh"
 start_supervisor
 
+# --seccomp-log-denied: the kernel logs calls the filter refuses (audit type 1326). The
+# kernel rate-limits these lines across the host, so a few tries, 5 s apart.
+logged=no
+for _ in 1 2 3; do
+    in_sandbox --seccomp-log-denied -- try-syscall socket-raw >/dev/null
+    for _ in $(seq 20); do   # kauditd prints asynchronously
+        if dmesg | grep "type=1326" | grep -F "exe=\"$H\"" | grep -q "syscall=41 "; then logged=yes; break 2; fi
+        sleep 0.05
+    done
+    sleep 5
+done
+assert_eq yes "$logged" "--seccomp-log-denied: the refused socket(2) is in the kernel's log"
+
 caps=$(in_sandbox -- caps)
 for set in CapInh CapPrm CapEff CapBnd CapAmb; do
     assert_eq "$set=0000000000000000" "$(grep "^$set=" <<<"$caps")" "$set is empty"

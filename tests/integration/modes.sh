@@ -80,4 +80,7 @@ assert_eq "result=errno errno=EPERM" "$("$N" run --strict-agent -- "$H" try-sysc
 assert_eq "result=errno errno=EPERM" "$("$N" run "${P[@]}" -- helper try-syscall socket-inet)" "production: no IP sockets"
 assert_eq "result=ok" "$("$N" run --strict-agent -- "$H" try-syscall socket-unix)" "strict-agent: Unix sockets stay"
 assert_eq "result=ok" "$(in_sandbox -- try-syscall socket-inet)" "agent: loopback IP sockets stay"
+refused "--proc-rw is refused in production mode" "production keeps /proc read-only" "${P[@]}" --proc-rw -- helper uid
+refused "--disable-cgroup-namespace is refused in production mode" "production keeps the cgroup namespace" \
+    "${P[@]}" --disable-cgroup-namespace -- helper uid
 finish

@@ -28,4 +28,8 @@ assert_eq "no" "$("$N" run -- sh -c "test -e '$T' && echo yes || echo no")" "the
 assert_eq "no" "$("$N" run -- sh -c 'test -e /var && echo yes || echo no')" "no /var from the host"
 n=$(wc -l <<<"$m")
 [ "$n" -le 30 ] && echo "ok - $n mounts" || fail "too many mounts: $n"
+
+# --proc-rw: /proc writable, the masks still read-only; production refuses it (modes.sh).
+assert_match "$(in_sandbox --proc-rw -- mounts | grep '^/proc ')" '^/proc proc rw,nosuid,nodev,noexec' "--proc-rw leaves /proc writable"
+assert_match "$(in_sandbox --proc-rw -- mounts | grep '^/proc/kallsyms ')" ' ro,nosuid,nodev,noexec' "and the masks read-only"
 finish

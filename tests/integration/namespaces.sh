@@ -10,7 +10,7 @@ for ns in user pid mnt net uts ipc cgroup; do
     assert_ne "$host" "$got" "$ns namespace is new"
     assert_match "$got" "^$ns:\[[0-9]+\]\$" "$ns namespace is readable inside"
 done
-assert_eq "$(readlink /proc/self/ns/time)" "$(grep '^time=' <<<"$inside" | cut -d= -f2)" "time namespace is shared (opt-in later)"
+assert_eq "$(readlink /proc/self/ns/time)" "$(grep '^time=' <<<"$inside" | cut -d= -f2)" "time namespace is shared unless --time-namespace"
 
 ids=$(in_sandbox -- uid)
 assert_contains "$ids" "uid=0" "root inside"
@@ -72,4 +72,10 @@ assert_eq "1" "$("$N" run -- sh -c 'ls /proc | grep -cE "^1$"')" "init is PID 1 
 # glob itself, so no other process can race the listing).
 assert_eq "/proc/1 /proc/2" "$("$N" run -- sh -c 'echo /proc/[0-9]*')" "only the sandbox's processes in /proc"
 assert_eq "0" "$(in_sandbox -- dumpable | sed -n 's/dumpable=//p' | grep -c 0 || true)" "workload is dumpable again after exec"
+
+# The seed's knobs: a time namespace of its own on request; the host's cgroup
+# namespace on request (the sandbox then sees its leaf's full path).
+assert_ne "$(readlink /proc/self/ns/time)" "$(in_sandbox --time-namespace -- ns | sed -n 's/^time=//p')" "--time-namespace: a new time namespace"
+assert_match "$("$N" run --disable-cgroup-namespace -- cat /proc/self/cgroup | grep '^0::')" "^0::/.+/[0-9a-f]{32}\$" \
+    "--disable-cgroup-namespace: the host's cgroup tree is seen"
 finish
