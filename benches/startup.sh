@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: Apache-2.0
 #
-# Start latency of one sandboxed /usr/bin/true: bare exec, unshare (all namespaces),
-# bubblewrap and `nucleus run --rm`, side by side in one hyperfine invocation, plus the
-# time of a first `nucleus run` that has to autostart its supervisor.
+# Start latency of one sandboxed static `true`: bare exec, unshare (all namespaces),
+# bubblewrap, crun, runc and `nucleus run --rm` (with the host's /usr, and with the same
+# tiny rootfs the others get), side by side in one hyperfine invocation, plus the time
+# of a first `nucleus run` that has to autostart its supervisor.
 #
 # Usage: sudo benches/startup.sh
 # Environment:
@@ -38,7 +39,7 @@ case $RUNS in '' | *[!0-9]*) die "RUNS='$RUNS' is not a positive integer" ;; esa
 
 # Every tool, with all that are missing named at once.
 missing=()
-for tool in hyperfine bwrap unshare python3 date; do
+for tool in hyperfine bwrap unshare python3 date gcc crun runc; do
         command -v "$tool" >/dev/null 2>&1 || missing+=("$tool")
 done
 [ -x /usr/bin/true ] || missing+=("/usr/bin/true")
@@ -49,7 +50,7 @@ if [ ${#missing[@]} -gt 0 ]; then
         for m in "${missing[@]}"; do
                 echo "$prog: missing: $m" >&2
         done
-        echo "$prog: hyperfine and bwrap come from: apt-get install -y hyperfine bubblewrap" >&2
+        echo "$prog: the tools come from: apt-get install -y hyperfine bubblewrap crun runc gcc" >&2
         exit 1
 fi
 NUCLEUS_BIN=$(cd "$NUCLEUS_BIN" && pwd)
@@ -58,6 +59,8 @@ NUCLEUSD=$NUCLEUS_BIN/nucleusd
 HYPERFINE=$(command -v hyperfine)
 BWRAP=$(command -v bwrap)
 UNSHARE=$(command -v unshare)
+CRUN=$(command -v crun)
+RUNC=$(command -v runc)
 
 if [ "$(stat -fc %T /sys/fs/cgroup 2>/dev/null)" = cgroup2fs ]; then
         cgmount=/sys/fs/cgroup
@@ -71,6 +74,9 @@ D=$(mktemp -d /tmp/nucleus-bench.XXXXXX)
 sup_pid=
 cgroots=("$cgmount/nucleus-bench-$$")
 auto_pids=()
+# The static `true` must be executable in a default sandbox, where Landlock allows
+# execution only from /usr: a copy there for the benchmark's duration.
+HOSTTRUE_DIR=/usr/local/libexec/nucleus-bench-$$
 
 # Stop a process that is not our child: SIGTERM, then SIGKILL after 10 s.
 stop_foreign() {
@@ -102,6 +108,8 @@ cleanup() {
         local rc=$? pid cg
         set +e
         stop_supervisor
+        # Out of the peers' group (if we joined it), so that it can be removed.
+        [ -z "${peer_cg:-}" ] || echo $$ >"$cgmount/cgroup.procs"
         for pid in "${auto_pids[@]}"; do
                 stop_foreign "$pid"
         done
@@ -111,20 +119,64 @@ cleanup() {
                 find "$cg" -mindepth 1 -depth -type d -exec rmdir {} + 2>/dev/null
                 rmdir "$cg" 2>/dev/null || echo "$prog: could not remove cgroup $cg" >&2
         done
-        rm -rf --one-file-system "$D"
+        rm -rf --one-file-system "$D" "$HOSTTRUE_DIR"
         exit "$rc"
 }
 trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
+# The workload: a static `true` (no dynamic loader, so the runtimes' own costs show),
+# in a tiny root file system that bubblewrap, crun, runc and `nucleus --rootfs` share.
+R=$D/rootfs
+mkdir -p "$R/usr/bin" "$R/proc" "$R/dev" "$R/sys" "$R/tmp" "$HOSTTRUE_DIR"
+ln -s usr/bin "$R/bin"
+printf 'int main(void) { return 0; }\n' | gcc -O2 -static -x c -o "$R/usr/bin/true" - || die "cannot build a static true with gcc"
+cp "$R/usr/bin/true" "$HOSTTRUE_DIR/true"
+gcc -O2 -static -o "$D/idexec" "$here/idexec.c" || die "cannot build $here/idexec.c"
+# OCI bundles: crun's default spec with the static true, a read-only root, no terminal,
+# and no linux.resources (root here lacks CAP_SYS_RESOURCE for the memlock rlimit the
+# default sets). One bundle serves crun and runc.
+mkdir -p "$D/bundle"
+(cd "$D/bundle" && "$CRUN" spec) || die "crun spec failed"
+python3 - "$D/bundle/config.json" "$R" <<'PY'
+import json, sys
+p, root = sys.argv[1:3]
+c = json.load(open(p))
+c["process"]["args"] = ["/usr/bin/true"]
+c["process"]["terminal"] = False
+c["root"] = {"path": root, "readonly": True}
+c["linux"].pop("resources", None)
+json.dump(c, open(p, "w"), indent=1)
+PY
+
 # The command lines, as hyperfine runs them (-N: split into words, no shell).
-cmd_bare="/usr/bin/true"
-cmd_unshare="$UNSHARE --user --map-root-user --pid --fork --mount --net --uts --ipc --cgroup /usr/bin/true"
-cmd_bwrap="$BWRAP --unshare-all --ro-bind /usr /usr --symlink usr/bin /bin --symlink usr/lib /lib"
-cmd_bwrap+=" --symlink usr/lib64 /lib64 --symlink usr/sbin /sbin --proc /proc --dev /dev --tmpfs /tmp /usr/bin/true"
-cmd_nucleus="$NUCLEUS run --rm -- /usr/bin/true"
-case $NUCLEUS_BIN in *[[:space:]]*) die "NUCLEUS_BIN must not contain spaces: '$NUCLEUS_BIN'" ;; esac
+cmd_bare="$R/usr/bin/true"
+cmd_unshare="$UNSHARE --user --map-root-user --pid --fork --mount --net --uts --ipc --cgroup $R/usr/bin/true"
+cmd_bwrap="$BWRAP --unshare-all --ro-bind $R / --proc /proc --dev /dev /usr/bin/true"
+cmd_crun="$D/idexec $CRUN run -b $D/bundle @ID@"
+cmd_runc="$D/idexec $RUNC run -b $D/bundle @ID@"
+cmd_nucleus="$NUCLEUS run --rm -- $HOSTTRUE_DIR/true"
+# nucleusd can only clone a tree of its own mount namespace (open_tree), and on a hybrid
+# host the timed commands run in a private one (below): the CLI reaches the rootfs
+# through a descriptor opened here, which still names the host's mount.
+exec {rootfs_fd}<"$R"
+cmd_nucleus_rootfs="$NUCLEUS run --rm --rootfs /proc/self/fd/$rootfs_fd -- /usr/bin/true"
+case $NUCLEUS_BIN$D in *[[:space:]]*) die "NUCLEUS_BIN and TMPDIR must not contain spaces: '$NUCLEUS_BIN' '$D'" ;; esac
+
+# crun 1.8 refuses hybrid cgroup hosts ("cgroups in hybrid mode not supported"). On
+# one, the timed commands run in a private mount namespace whose /sys/fs/cgroup is a
+# fresh cgroup2 mount, from a group of the v2 tree; the OCI runtimes then create and
+# remove their groups there. nucleus runs in it too (it only talks to its supervisor,
+# which runs outside), so every variant shares the same conditions.
+peer_ns=()
+if [ "$cgmount" != /sys/fs/cgroup ]; then
+        peer_cg=$cgmount/nucleus-bench-$$-peers
+        cgroots+=("$peer_cg")
+        mkdir -p "$peer_cg"
+        echo $$ >"$peer_cg/cgroup.procs"
+        peer_ns=("$UNSHARE" -m --propagation private sh -c 'umount -l /sys/fs/cgroup && mount -t cgroup2 cgroup2 /sys/fs/cgroup && exec "$@"' sh)
+fi
 
 # The private supervisor. The variables are exported so that hyperfine's commands
 # (which inherit the environment) talk to it. NUCLEUS_NUCLEUSD points nowhere so that
@@ -150,7 +202,7 @@ fi
 check() {
         local name=$1 cmd=$2 err
         # shellcheck disable=SC2086 # word splitting is what hyperfine -N does too
-        if ! err=$($cmd 2>&1 </dev/null); then
+        if ! err=$("${peer_ns[@]}" $cmd 2>&1 </dev/null); then
                 printf '%s: the %s variant does not work here:\n  %s\n%s\n' "$prog" "$name" "$cmd" "$err" >&2
                 exit 1
         fi
@@ -158,14 +210,22 @@ check() {
 check bare "$cmd_bare"
 check unshare "$cmd_unshare"
 check bubblewrap "$cmd_bwrap"
+check crun "$cmd_crun"
+check runc "$cmd_runc"
 check nucleus "$cmd_nucleus"
+check nucleus-rootfs "$cmd_nucleus_rootfs"
 
 echo "$prog: $RUNS runs per variant after 20 warm-up runs; hyperfine follows on stderr" >&2
-"$HYPERFINE" -N --warmup 20 --runs "$RUNS" --export-json "$D/hyperfine.json" \
+"${peer_ns[@]}" "$HYPERFINE" -N --warmup 20 --runs "$RUNS" --export-json "$D/hyperfine.json" \
         -n bare "$cmd_bare" \
         -n unshare "$cmd_unshare" \
         -n bubblewrap "$cmd_bwrap" \
-        -n nucleus "$cmd_nucleus" >&2
+        -n crun "$cmd_crun" \
+        -n runc "$cmd_runc" \
+        -n nucleus "$cmd_nucleus" \
+        -n nucleus-rootfs "$cmd_nucleus_rootfs" >&2
+# The peers must leave nothing behind either.
+peers_left=$(($("${peer_ns[@]}" "$CRUN" list -q | wc -l) + $("${peer_ns[@]}" "$RUNC" list -q | wc -l)))
 
 [ -d "/proc/$sup_pid" ] || die "nucleusd exited during the benchmark; see its log"
 leftover=$("$NUCLEUS" ps -a --json | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')
@@ -225,6 +285,7 @@ BENCH_TS=$ts BENCH_INVOCATION=$invocation BENCH_RUNS=$RUNS BENCH_COMMIT=$commit 
 BENCH_KERNEL=$(uname -r) BENCH_CPUS=$(nproc) \
 BENCH_CPU_MODEL=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n1) \
 BENCH_HYPERFINE=$("$HYPERFINE" --version) BENCH_BWRAP=$("$BWRAP" --version) \
+BENCH_CRUN=$("$CRUN" --version | head -n1) BENCH_RUNC=$("$RUNC" --version | head -n1) BENCH_PEERS_LEFT=$peers_left \
 BENCH_CGMOUNT=$cgmount BENCH_LEFTOVER=$leftover \
 BENCH_AUTO_NS="${auto_ns[*]}" BENCH_TIMER_NS="${timer_ns[*]}" \
 python3 - "$D/hyperfine.json" "$json_out" "$md_out" <<'PY'
@@ -243,8 +304,9 @@ def pct(xs, q):
     hi = min(lo + 1, len(xs) - 1)
     return xs[lo] + (xs[hi] - xs[lo]) * (pos - lo)
 
-labels = {"bare": "bare `/usr/bin/true`", "unshare": "unshare, all namespaces",
-          "bubblewrap": "bubblewrap", "nucleus": "nucleus run --rm"}
+labels = {"bare": "bare static `true`", "unshare": "unshare, all namespaces",
+          "bubblewrap": "bubblewrap `--unshare-all`", "crun": "crun run", "runc": "runc run",
+          "nucleus": "nucleus run --rm (host /usr)", "nucleus-rootfs": "nucleus run --rm --rootfs"}
 rows = []
 for r in hf["results"]:
     t = [x * 1000 for x in r["times"]]
@@ -264,14 +326,16 @@ meta = {
     "kernel": env["BENCH_KERNEL"], "cpus": int(env["BENCH_CPUS"]), "cpu_model": env["BENCH_CPU_MODEL"],
     "nucleus_commit": env["BENCH_COMMIT"], "nucleus_bin": env["BENCH_NUCLEUS_BIN"],
     "hyperfine": env["BENCH_HYPERFINE"], "bubblewrap": env["BENCH_BWRAP"],
+    "crun": env["BENCH_CRUN"], "runc": env["BENCH_RUNC"],
+    "oci_containers_left_after_benchmark": env["BENCH_PEERS_LEFT"],
     "cgroup2_mount": env["BENCH_CGMOUNT"],
     "nucleus_records_left_after_benchmark": int(env["BENCH_LEFTOVER"]),
 }
 
 md = [
-    f"Start latency of `/usr/bin/true`, {meta['date_utc']}, `{meta['command']}` as root: "
+    f"Start latency of a static `true`, {meta['date_utc']}, `{meta['command']}` as root: "
     f"kernel {meta['kernel']}, {meta['cpus']} CPUs ({meta['cpu_model'] or 'model unknown'}), "
-    f"nucleus {meta['nucleus_commit']}, {meta['hyperfine']}, {meta['bubblewrap']}; "
+    f"nucleus {meta['nucleus_commit']}, {meta['hyperfine']}, {meta['bubblewrap']}, {meta['crun']}, {meta['runc']}; "
     f"{meta['runs']} runs after {meta['warmup']} warm-up runs per variant.",
     "",
     "| variant | median ms | p99 ms | mean ms | ÷ bubblewrap |",
@@ -288,7 +352,8 @@ md += [
     f"the same timer around a bare `/usr/bin/true`: median {statistics.median(timer):.1f} ms.",
     "",
     f"Sandbox records left in the supervisor after the benchmark: "
-    f"{meta['nucleus_records_left_after_benchmark']}.",
+    f"{meta['nucleus_records_left_after_benchmark']}; OCI containers left by crun and runc: "
+    f"{meta['oci_containers_left_after_benchmark']}.",
 ]
 text = "\n".join(md) + "\n"
 

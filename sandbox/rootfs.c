@@ -98,7 +98,10 @@ int sbx_rootfs_prepare(int dirfd, pid_t init_pid, struct sbx_rootfs_entry ret[SB
                 e->tree = open_tree(dirfd, top_names[i], OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE |
                                                          AT_SYMLINK_NOFOLLOW);
                 if (e->tree < 0) {
-                        r = nc_err_set_errno(err, -errno, "rootfs: open_tree of '%s' failed", top_names[i]);
+                        /* EINVAL: the caller's directory lives in another mount namespace
+                         * (a container, unshare -m), whose mounts nucleusd cannot clone. */
+                        r = nc_err_set_errno(err, -errno, "rootfs: open_tree of '%s' failed%s", top_names[i],
+                                             errno == EINVAL ? " (is the directory in another mount namespace than nucleusd's?)" : "");
                         goto fail;
                 }
                 n++;

@@ -71,7 +71,8 @@ int sbx_volume_prepare(int src_fd, pid_t init_pid, bool readonly, int *ret_tree,
 
         tree = open_tree(src_fd, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH | AT_RECURSIVE);
         if (tree < 0)
-                return nc_err_set_errno(err, -errno, "volume: open_tree failed");
+                return nc_err_set_errno(err, -errno, "volume: open_tree failed%s",
+                                        errno == EINVAL ? " (is the source in another mount namespace than nucleusd's?)" : "");
         snprintf(path, sizeof(path), "/proc/%d/ns/user", (int)init_pid);
         userns = open(path, O_RDONLY | O_CLOEXEC);
         if (userns < 0)
