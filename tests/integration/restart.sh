@@ -12,14 +12,23 @@ for i in $(seq 20); do
 done
 "$N" run -d --name quick -- sh -c 'sleep 1; echo bye; exit 7' >/dev/null
 "$N" run -d --name timed --timeout 3 -- sleep 100 >/dev/null
+# Foreground runs: one whose CLI stays (it reconnects and keeps waiting), one whose CLI
+# dies while no loop process runs (its sandbox is stopped, as when a client goes).
+"$N" run --name fg -- sh -c 'sleep 3; echo done; exit 5' >"$T/fg.out" 2>"$T/fg.err" &
+fg_cli=$!
+"$N" run --name fg2 -- sleep 100 >/dev/null 2>&1 &
+fg2_cli=$!
 for i in $(seq 20); do wait_state "c$i"; done
 wait_state quick
+wait_state fg
+wait_state fg2
 old=$(loop_pid)
 [ -n "$old" ] || die "no loop process under nucleusd ($SUP_PID)"
 
 # Stop the loop first, so that "quick" ends while no loop process can read anything:
 # its status waits in the zygote (and init's report in its control socket).
 kill -STOP "$old"
+kill -KILL "$fg2_cli"
 sleep 2
 start=$(date +%s%N)
 kill -KILL "$old"
@@ -49,6 +58,12 @@ for i in $(seq 20); do
 done
 echo "ok - 20 counters' logs continue across the restart without gap or duplicate"
 
+rc=0; wait "$fg_cli" || rc=$?
+assert_eq 5 "$rc" "a foreground run reconnects and gets its sandbox's exit status"
+assert_eq done "$(cat "$T/fg.out")" "its output kept flowing to the caller's stdout"
+wait "$fg2_cli" 2>/dev/null || true
+assert_contains "$(timeout 15 "$N" wait --json fg2)" '"reason": "stopped_by_supervisor"' "a foreground sandbox whose client died meanwhile is stopped"
+
 # Timers survive too: --timeout still ends "timed".
 assert_eq 137 "$(timeout 10 "$N" wait timed || true)" "--timeout still fires after the restart"
 assert_contains "$("$N" wait --json timed)" '"reason": "timeout"' "reason timeout"
@@ -64,7 +79,7 @@ stoppers=()
 for i in $(seq 3 20); do "$N" stop -t 1 "c$i" >/dev/null & stoppers+=($!); done
 wait "${stoppers[@]}"
 for i in $(seq 20); do "$N" rm "c$i" >/dev/null; done
-"$N" rm quick timed >/dev/null
+"$N" rm quick timed fg fg2 >/dev/null
 assert_eq 0 "$(ls "$NUCLEUS_STATE_DIR/logs" | wc -l)" "rm removes the log files"
 assert_eq 0 "$(ls "$NUCLEUS_STATE_DIR/sandboxes" | wc -l)" "and the state files"
 finish
