@@ -68,6 +68,13 @@ assert_contains "$(timeout 15 "$N" wait --json fg2)" '"reason": "stopped_by_supe
 assert_eq 137 "$(timeout 10 "$N" wait timed || true)" "--timeout still fires after the restart"
 assert_contains "$("$N" wait --json timed)" '"reason": "timeout"' "reason timeout"
 
+# exec and pause/resume go through init's control socket, which the zygote kept.
+assert_eq hi "$("$N" exec c3 -- echo hi)" "exec in an adopted sandbox"
+"$N" pause c4 >/dev/null
+assert_contains "$("$N" inspect c4)" '"state": "paused"' "pause of an adopted sandbox"
+"$N" resume c4 >/dev/null
+assert_contains "$("$N" inspect c4)" '"state": "running"' "and resume"
+
 # stop and wait work on adopted sandboxes and report the end.
 "$N" stop c1 >/dev/null
 res=$("$N" wait --json c1)
