@@ -22,6 +22,9 @@ for i in $(seq 20); do wait_state "c$i"; done
 wait_state quick
 wait_state fg
 wait_state fg2
+# A follower across the restart: it reconnects and resumes after its last record.
+"$N" logs -f c5 >"$T/follow.out" 2>"$T/follow.err" &
+follower=$!
 old=$(loop_pid)
 [ -n "$old" ] || die "no loop process under nucleusd ($SUP_PID)"
 
@@ -74,6 +77,12 @@ assert_eq hi "$("$N" exec c3 -- echo hi)" "exec in an adopted sandbox"
 assert_contains "$("$N" inspect c4)" '"state": "paused"' "pause of an adopted sandbox"
 "$N" resume c4 >/dev/null
 assert_contains "$("$N" inspect c4)" '"state": "running"' "and resume"
+
+"$N" stop c5 >/dev/null
+timeout 10 tail --pid="$follower" -f /dev/null || fail "the follower did not end with its sandbox"
+n=$(wc -l <"$T/follow.out")
+assert_eq "$(seq "$n")" "$(cat "$T/follow.out")" "logs -f across the restart: 1..$n, no gap, no duplicate"
+assert_eq "$("$N" logs c5)" "$(cat "$T/follow.out")" "the follower saw every record there is"
 
 # stop and wait work on adopted sandboxes and report the end.
 "$N" stop c1 >/dev/null
