@@ -3,11 +3,14 @@
  *
  * stdout records go to stdout and stderr records to stderr, as the workload wrote them.
  * Records the supervisor no longer holds are reported on stderr with their count, never
- * skipped silently. The last line of a follow says the sequence number to resume from
- * (--since-seq) after a disconnect. */
+ * skipped silently. A follower reconnects by itself when nucleusd's loop process
+ * restarts, resuming after the last record it printed; --since-seq does the same by
+ * hand. */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "spec.h"
@@ -35,6 +38,34 @@ static void print_record(const json_t *p, bool timestamps, bool json)
         if (!json_is_true(json_object_get(p, "partial")))
                 fputc('\n', out);
         free(line);
+}
+
+static long long send_request(struct cli_conn *c, const char *ref, bool follow, long long since, long long tail)
+{
+        json_t *params = json_pack("{s:s, s:b}", "id", ref, "follow", follow);
+
+        if (since > 0)
+                json_object_set_new(params, "since_seq", json_integer(since));
+        else if (tail >= 0)
+                json_object_set_new(params, "tail", json_integer(tail));
+        return cli_send(c, "sandbox.logs", params, NULL, 0);
+}
+
+/* 10 s, as for `run`: a restarted loop process answers within milliseconds. */
+#define RECONNECT_TRIES 200
+#define RECONNECT_PAUSE_US 50000
+
+static long long reconnect(const struct cli_opts *o, struct cli_conn *c, const char *ref, long long since, long long tail)
+{
+        cli_disconnect(c);
+        fflush(stdout);
+        for (int tries = 0; tries < RECONNECT_TRIES; tries++) {
+                if (cli_connect(o, c, CLI_CONNECT_EXISTING) == 0)
+                        return send_request(c, ref, true, since, tail);
+                cli_disconnect(c);
+                usleep(RECONNECT_PAUSE_US);
+        }
+        return -ENOTCONN;
 }
 
 int cli_cmd_logs(const struct cli_opts *o, int argc, char **argv)
@@ -85,31 +116,33 @@ int cli_cmd_logs(const struct cli_opts *o, int argc, char **argv)
         }
         if (cli_connect_or_report(o, &c, ref) < 0)
                 return CLI_EXIT_FAIL;
-        json_t *params = json_pack("{s:s, s:b}", "id", ref, "follow", follow);
-        if (since > 0)
-                json_object_set_new(params, "since_seq", json_integer(since));
-        else if (tail >= 0)
-                json_object_set_new(params, "tail", json_integer(tail));
-        req = cli_send(&c, "sandbox.logs", params, NULL, 0);
+        req = send_request(&c, ref, follow, since, tail);
         for (;;) {
                 json_t *msg = NULL;
                 const char *method;
                 int r = cli_recv(&c, &msg);
 
+                /* A follower outlives a restart of nucleusd's loop process: it asks the
+                 * new one for the records after the last it printed (docs/restart.md). */
+                if (r <= 0 && follow && (req = reconnect(o, &c, ref, since, tail)) > 0)
+                        continue;
                 if (r <= 0) {
                         fprintf(stderr, "nucleus: lost the connection to the supervisor\n");
                         rc = CLI_EXIT_NUCLEUS;
                         break;
                 }
                 method = json_string_value(json_object_get(msg, "method"));
-                if (method && strcmp(method, "sandbox.log") == 0)
-                        print_record(json_object_get(msg, "params"), timestamps, json);
-                else if (method && strcmp(method, "sandbox.log_gap") == 0)
+                const json_t *p = json_object_get(msg, "params");
+                if (method && strcmp(method, "sandbox.log") == 0) {
+                        print_record(p, timestamps, json);
+                        since = json_integer_value(json_object_get(p, "seq")) + 1;
+                } else if (method && strcmp(method, "sandbox.log_gap") == 0) {
+                        since = json_integer_value(json_object_get(p, "from_seq")) + json_integer_value(json_object_get(p, "missed"));
                         fprintf(stderr, "nucleus: %lld lines from #%lld were lost: the supervisor keeps only the newest "
                                         "(the log file has them)\n",
                                 (long long)json_integer_value(json_object_get(json_object_get(msg, "params"), "missed")),
                                 (long long)json_integer_value(json_object_get(json_object_get(msg, "params"), "from_seq")));
-                else if (json_integer_value(json_object_get(msg, "id")) == req) {
+                } else if (json_integer_value(json_object_get(msg, "id")) == req) {
                         if (json_object_get(msg, "error"))
                                 rc = cli_print_error(json_object_get(msg, "error"));
                         json_decref(msg);

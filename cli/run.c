@@ -20,6 +20,10 @@
 
 static const int forwarded[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2 };
 
+/* How long a foreground run waits for a restarted supervisor: 10 s. */
+#define RECONNECT_TRIES 200
+#define RECONNECT_PAUSE_US 50000
+
 struct run_state {
         struct cli_conn conn;
         char sandbox_id[NC_ID_LEN + 1];
@@ -102,6 +106,21 @@ static bool handle_message(struct run_state *st, json_t *msg, long long create_i
         return false;   /* replies to our kill requests */
 }
 
+/* nucleusd's loop process restarted (docs/restart.md): the sandbox runs on, its stdio
+ * is ours still (init holds it), and the new loop process knows it from its state
+ * file. Connect again and wait for the same sandbox; the reply to that wait is our
+ * result. Returns the wait's request id, or -errno when nucleusd stays away. */
+static long long reconnect(const struct cli_opts *o, struct run_state *st)
+{
+        cli_disconnect(&st->conn);
+        for (int tries = 0; tries < RECONNECT_TRIES; tries++) {
+                if (cli_connect(o, &st->conn, CLI_CONNECT_EXISTING) == 0)
+                        return cli_send(&st->conn, "sandbox.wait", json_pack("{s:s}", "id", st->sandbox_id), NULL, 0);
+                cli_disconnect(&st->conn);
+                usleep(RECONNECT_PAUSE_US);
+        }
+        return -ENOTCONN;
+}
 
 int cli_cmd_run(const struct cli_opts *o, int argc, char **argv)
 {
@@ -234,6 +253,8 @@ int cli_cmd_run(const struct cli_opts *o, int argc, char **argv)
                                 continue;
                         r = cli_recv(&st.conn, &msg);
                 }
+                if (r <= 0 && !ro.detach && st.sandbox_id[0] && (create_id = reconnect(o, &st)) > 0)
+                        continue;
                 if (r <= 0) {
                         fprintf(stderr, "nucleus: lost the connection to the supervisor%s%s\n", r < 0 ? ": " : "",
                                 r < 0 ? strerror(-r) : "");

@@ -4,6 +4,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -284,4 +285,37 @@ ssize_t nc_read_all(int fd, size_t max, char **ret)
         buf[len] = 0;
         *ret = TAKE_PTR(buf);
         return (ssize_t)len;
+}
+
+int nc_proc_start_time(pid_t pid, uint64_t *ret)
+{
+        char path[64], buf[1024], *p;
+        unsigned long long v;
+        ssize_t n;
+        int fd;
+
+        snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+        fd = open(path, O_RDONLY | O_CLOEXEC);
+        if (fd < 0)
+                return -errno;
+        n = read(fd, buf, sizeof(buf) - 1);
+        close(fd);
+        if (n <= 0)
+                return -EIO;
+        buf[n] = 0;
+        /* comm may contain spaces and parentheses: fields start after the last ')'. */
+        p = strrchr(buf, ')');
+        if (!p)
+                return -EBADMSG;
+        /* field 3 (state) is the first after ')'; start time is field 22 */
+        p++;
+        for (int field = 3; field < 22; field++) {
+                p = strchr(p + 1, ' ');
+                if (!p)
+                        return -EBADMSG;
+        }
+        if (sscanf(p, " %llu", &v) != 1)
+                return -EBADMSG;
+        *ret = v;
+        return 0;
 }

@@ -37,6 +37,9 @@ ssize_t nc_b64_decode(const char *in, size_t n, uint8_t *out, size_t cap);
 int nc_parse_size(const char *s, uint64_t *ret);
 
 uint64_t nc_now_ns(void);          /* CLOCK_REALTIME */
+/* A process's start time (clock ticks after boot, /proc/PID/stat field 22): with the
+ * pid, it names one process even after the pid is reused. */
+int nc_proc_start_time(pid_t pid, uint64_t *ret);
 uint64_t nc_monotonic_ns(void);    /* CLOCK_MONOTONIC */
 /* RFC 3339 with nanoseconds, UTC: 2026-11-22T22:38:55.123456789Z */
 void nc_format_rfc3339(uint64_t ns, char buf[64]);

@@ -98,3 +98,6 @@ const char *sbx_init_forwarded_names(void);
  * returns its pid and the zygote's end of their channel (a SOCK_SEQPACKET socket). */
 typedef int (*sbx_start_loop_fn)(void *userdata, pid_t *ret_pid, int *ret_sock);
 int sbx_zygote_run(const struct sbx_config *cfg, sbx_start_loop_fn start_loop, void *userdata);
+/* In the loop process right after its fork: closes the copies of the zygote's own
+ * descriptors (every child's, the previous loop's channel) that fork() made. */
+void sbx_zygote_forked(void);

@@ -2,8 +2,14 @@
 /* The zygote: nucleusd's main process. Single-threaded, no libuv, a child subreaper.
  *
  * It forks the loop process, clones sandboxes on the loop's request, writes their id
- * maps, keeps a copy of every sandbox's pidfd and control socket, and reaps. Because
- * it holds those, the loop can die without taking any sandbox's state with it. */
+ * maps, keeps a copy of every sandbox's pidfd, control socket and (detached) log pipe
+ * read ends, and reaps. Because it holds those, the loop can die without taking any
+ * sandbox's state with it: the zygote starts a new loop process and hands it every
+ * child again ("adopt"), with the exit status of those that ended meanwhile.
+ *
+ * A child's entry stays until the loop says "forget", after it has recorded the
+ * child's end in its state file: a loop that dies between our "reaped" and that
+ * record gets the child (and its status) again from here. */
 #include <errno.h>
 #include <poll.h>
 #include <signal.h>
@@ -13,6 +19,7 @@
 #include <sys/signalfd.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "ctl.h"
@@ -20,20 +27,69 @@
 #include "macros.h"
 #include "util.h"
 
+/* A loop process that keeps dying is a bug, not bad luck: after this many restarts
+ * within the window, fail closed as if there were no restarts at all. */
+#define LOOP_RESTARTS_MAX 5
+#define LOOP_RESTART_WINDOW_NS (30ull * 1000000000ull)
+
 struct zchild {
         pid_t pid;
         int pidfd, ctl;
+        int log[2];         /* detached: read ends of stdout/stderr; -1 otherwise */
         char id[NC_ID_LEN + 1];
+        bool reaped;        /* status is init's; kept until the loop's "forget" */
+        int status;
 };
 
 struct zygote {
         const struct sbx_config *cfg;
+        sbx_start_loop_fn start_loop;
+        void *userdata;
         int sock;           /* our end of the loop channel */
         pid_t loop_pid;
         struct zchild *kids;
         size_t nkids, capkids;
+        uint64_t restarts[LOOP_RESTARTS_MAX];   /* when the last ones happened, oldest first */
         bool stopping;
+        bool term;          /* asked to stop: a loop that ends now is not restarted */
 };
+
+/* The one zygote of this process, for sbx_zygote_forked(). */
+static struct zygote *the_zygote;
+
+static void zchild_close(struct zchild *k)
+{
+        int *fds[] = { &k->pidfd, &k->ctl, &k->log[0], &k->log[1] };
+
+        for (size_t i = 0; i < ARRAY_SIZE(fds); i++)
+                if (*fds[i] >= 0) {
+                        close(*fds[i]);
+                        *fds[i] = -1;
+                }
+}
+
+static void zchild_drop(struct zygote *z, size_t i)
+{
+        zchild_close(&z->kids[i]);
+        z->kids[i] = z->kids[--z->nkids];
+}
+
+/* fork() copied every child's descriptors into the new loop process; it gets its own
+ * copies with "adopt", and these must not linger there (a ctl or log pipe held twice
+ * by one process is a leak per restart). */
+void sbx_zygote_forked(void)
+{
+        struct zygote *z = the_zygote;
+
+        if (!z)
+                return;
+        for (size_t i = 0; i < z->nkids; i++)
+                zchild_close(&z->kids[i]);
+        if (z->sock >= 0)
+                close(z->sock);
+}
+
+static int loop_start(struct zygote *z, bool restart);
 
 static int zygote_send(struct zygote *z, json_t *msg, const int *fds, size_t nfds)
 {
@@ -44,7 +100,8 @@ static int zygote_send(struct zygote *z, json_t *msg, const int *fds, size_t nfd
         return r;
 }
 
-static void handle_prepare(struct zygote *z, const char *id, json_int_t uid_base, const struct sbx_profile *profile)
+static void handle_prepare(struct zygote *z, const char *id, json_int_t uid_base, const struct sbx_profile *profile,
+                           int log[2])
 {
         struct sbx_failure fail = { 0 };
         struct sbx_spawned sp;
@@ -75,7 +132,8 @@ static void handle_prepare(struct zygote *z, const char *id, json_int_t uid_base
         if (r < 0)
                 goto failed;
         struct zchild *k = &z->kids[z->nkids++];
-        *k = (struct zchild){ .pid = sp.pid, .pidfd = sp.pidfd, .ctl = sp.ctl };
+        *k = (struct zchild){ .pid = sp.pid, .pidfd = sp.pidfd, .ctl = sp.ctl, .log = { log[0], log[1] } };
+        log[0] = log[1] = -1;
         memcpy(k->id, id, sizeof(k->id));
         zygote_send(z, json_pack("{s:s, s:s, s:i}", "op", "cloned", "id", id, "pid", (int)sp.pid),
                     (int[]){ sp.pidfd, sp.ctl }, 2);
@@ -88,32 +146,107 @@ failed: {
 }
 }
 
-static void handle_loop_message(struct zygote *z)
+static void handle_forget(struct zygote *z, const char *id)
+{
+        for (size_t i = 0; i < z->nkids; i++)
+                if (z->kids[i].reaped && strcmp(z->kids[i].id, id) == 0) {
+                        zchild_drop(z, i);
+                        return;
+                }
+}
+
+/* Handles one message; false when there was none (or the channel closed). */
+static bool handle_loop_message(struct zygote *z)
 {
         json_t *msg = NULL;
-        const char *op;
-        int r = sbx_ctl_recv_json(z->sock, &msg, NULL, NULL);
+        const char *op, *id;
+        int fds[2] = { -1, -1 };
+        size_t nfds = 2;
+        int r = sbx_ctl_recv_json(z->sock, &msg, fds, &nfds);
 
-        if (r == 0) {
+        if (r == 0 || r == -ECONNRESET) {
                 /* The loop closed its end; its exit status arrives with SIGCHLD. */
                 close(z->sock);
                 z->sock = -1;
-                return;
+                return false;
         }
         if (r < 0) {
                 log_warn_errno(r, "Bad message from the loop process, ignoring");
-                return;
+                return r != -EAGAIN;
         }
         op = json_string_value(json_object_get(msg, "op"));
+        id = json_string_value(json_object_get(msg, "id")) ?: "";
         if (op && strcmp(op, "prepare") == 0) {
                 struct sbx_profile profile;
+                /* A detached sandbox's log pipes come along: they outlive a loop process. */
+                int log[2] = { nfds == 2 ? fds[0] : -1, nfds == 2 ? fds[1] : -1 };
 
+                if (nfds == 2)
+                        nfds = 0;
                 sbx_profile_from_json(json_object_get(msg, "profile"), &profile);
-                handle_prepare(z, json_string_value(json_object_get(msg, "id")) ?: "",
-                               json_integer_value(json_object_get(msg, "uid_base")), &profile);
-        } else
+                handle_prepare(z, id, json_integer_value(json_object_get(msg, "uid_base")), &profile, log);
+                for (int i = 0; i < 2; i++)
+                        if (log[i] >= 0)
+                                close(log[i]);
+        } else if (op && strcmp(op, "forget") == 0)
+                handle_forget(z, id);
+        else
                 log_warn("Unknown request '%s' from the loop process, ignoring", op ? op : "?");
+        for (size_t i = 0; i < nfds; i++)
+                close(fds[i]);
         json_decref(msg);
+        return true;
+}
+
+/* Everything the loop sent before it died is still queued: read it all, so that no
+ * "forget" (or "prepare") is mistaken for missing. */
+static void drain_loop_messages(struct zygote *z)
+{
+        while (z->sock >= 0) {
+                struct pollfd p = { .fd = z->sock, .events = POLLIN };
+
+                if (poll(&p, 1, 0) <= 0 || !handle_loop_message(z))
+                        return;
+        }
+}
+
+static bool restart_allowed(struct zygote *z)
+{
+        struct timespec ts;
+        uint64_t now;
+
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        now = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+
+        if (z->restarts[0] && now - z->restarts[0] < LOOP_RESTART_WINDOW_NS)
+                return false;
+        memmove(z->restarts, z->restarts + 1, sizeof(z->restarts) - sizeof(z->restarts[0]));
+        z->restarts[LOOP_RESTARTS_MAX - 1] = now;
+        return true;
+}
+
+/* Starts a loop process and hands it every child we hold, then "adopt_end". The first
+ * loop gets only "adopt_end" with restart false: state files it finds are left over
+ * by an earlier nucleusd, not ours. */
+static int loop_start(struct zygote *z, bool restart)
+{
+        int r = z->start_loop(z->userdata, &z->loop_pid, &z->sock);
+
+        if (r < 0)
+                return r;
+        for (size_t i = 0; i < z->nkids; i++) {
+                struct zchild *k = &z->kids[i];
+                int fds[4] = { k->pidfd, k->ctl, k->log[0], k->log[1] };
+                json_t *m = json_pack("{s:s, s:s, s:i, s:b}", "op", "adopt", "id", k->id, "pid", (int)k->pid, "reaped",
+                                      k->reaped);
+
+                if (k->reaped)
+                        json_object_set_new(m, "status", json_integer(k->status));
+                (void)zygote_send(z, m, fds, k->log[0] >= 0 ? 4 : 2);
+        }
+        (void)zygote_send(z, json_pack("{s:s, s:b, s:I}", "op", "adopt_end", "restart", restart, "count",
+                                       (json_int_t)z->nkids), NULL, 0);
+        return 0;
 }
 
 static void kill_all(struct zygote *z)
@@ -133,19 +266,42 @@ static bool reap(struct zygote *z, int *exit_code)
                         return false;
                 status = si.si_code == CLD_EXITED ? W_EXITCODE(si.si_status, 0) : si.si_status & 0x7f;
                 if (si.si_pid == z->loop_pid) {
+                        size_t live = 0;
+
                         z->loop_pid = -1;
-                        if (si.si_code == CLD_EXITED && si.si_status == 0 && z->nkids == 0) {
+                        drain_loop_messages(z);
+                        if (z->sock >= 0) {
+                                close(z->sock);
+                                z->sock = -1;
+                        }
+                        for (size_t i = 0; i < z->nkids; i++)
+                                live += !z->kids[i].reaped;
+                        if (si.si_code == CLD_EXITED && si.si_status == 0 && live == 0) {
+                                /* A clean exit (idle, or stopped): every end was recorded. */
+                                while (z->nkids)
+                                        zchild_drop(z, 0);
                                 *exit_code = 0;
                                 return true;
                         }
-                        /* Re-adopting running sandboxes into a new loop process is part of the
-                         * lifecycle work; until then a crashed loop must not leave sandboxes
-                         * nobody supervises, so fail closed. */
+                        if (!z->term && !z->stopping && restart_allowed(z)) {
+                                log_warn("The loop process ended (%s %d); starting a new one for %zu sandboxes",
+                                         si.si_code == CLD_EXITED ? "status" : "signal", si.si_status, z->nkids);
+                                if (loop_start(z, true) == 0)
+                                        continue;
+                                log_error("Failed to start a new loop process");
+                        }
+                        /* Asked to stop, restarting too often, or unable to: sandboxes nobody
+                         * supervises must not be left behind, so fail closed. */
                         log_error("The loop process ended (%s %d) with %zu sandboxes; stopping them",
-                                  si.si_code == CLD_EXITED ? "status" : "signal", si.si_status, z->nkids);
+                                  si.si_code == CLD_EXITED ? "status" : "signal", si.si_status, live);
                         kill_all(z);
                         z->stopping = true;
                         *exit_code = 1;
+                        for (size_t i = z->nkids; i-- > 0;)
+                                if (z->kids[i].reaped)
+                                        zchild_drop(z, i);
+                        if (z->nkids == 0)
+                                return true;
                         continue;
                 }
                 for (size_t i = 0; i < z->nkids; i++) {
@@ -153,12 +309,14 @@ static bool reap(struct zygote *z, int *exit_code)
 
                         if (k->pid != si.si_pid)
                                 continue;
-                        if (z->sock >= 0)
-                                zygote_send(z, json_pack("{s:s, s:s, s:i, s:i}", "op", "reaped", "id", k->id,
-                                                         "pid", (int)k->pid, "status", status), NULL, 0);
-                        close(k->pidfd);
-                        close(k->ctl);
-                        z->kids[i] = z->kids[--z->nkids];
+                        k->reaped = true;
+                        k->status = status;
+                        if (z->stopping && z->loop_pid < 0)
+                                zchild_drop(z, i);      /* nobody will ask for it */
+                        else if (z->sock >= 0)
+                                (void)zygote_send(z, json_pack("{s:s, s:s, s:i, s:i}", "op", "reaped", "id", k->id,
+                                                               "pid", (int)k->pid, "status", status), NULL, 0);
+                        /* else: the next loop gets it with "adopt" */
                         break;
                 }
                 if (z->stopping && z->nkids == 0 && z->loop_pid < 0)
@@ -168,7 +326,7 @@ static bool reap(struct zygote *z, int *exit_code)
 
 int sbx_zygote_run(const struct sbx_config *cfg, sbx_start_loop_fn start_loop, void *userdata)
 {
-        struct zygote z = { .cfg = cfg, .sock = -1, .loop_pid = -1 };
+        struct zygote z = { .cfg = cfg, .start_loop = start_loop, .userdata = userdata, .sock = -1, .loop_pid = -1 };
         int sfd, r, exit_code = 0;
         sigset_t set;
 
@@ -186,11 +344,13 @@ int sbx_zygote_run(const struct sbx_config *cfg, sbx_start_loop_fn start_loop, v
                 return log_error_errno(errno, "signalfd");
         signal(SIGPIPE, SIG_IGN);
 
-        r = start_loop(userdata, &z.loop_pid, &z.sock);
+        the_zygote = &z;
+        r = loop_start(&z, false);
         if (r < 0)
                 return log_error_errno(r, "Failed to start the loop process");
 
         for (;;) {
+                /* z.sock changes when a new loop process starts. */
                 struct pollfd pfd[2] = { { .fd = sfd, .events = POLLIN }, { .fd = z.sock, .events = POLLIN } };
                 struct signalfd_siginfo si;
 
@@ -199,8 +359,8 @@ int sbx_zygote_run(const struct sbx_config *cfg, sbx_start_loop_fn start_loop, v
                                 continue;
                         return log_error_errno(errno, "poll");
                 }
-                if (pfd[1].revents)
-                        handle_loop_message(&z);
+                if (pfd[1].revents && z.sock >= 0)
+                        (void)handle_loop_message(&z);
                 if (!(pfd[0].revents & POLLIN))
                         continue;
                 while (read(sfd, &si, sizeof(si)) == sizeof(si)) {
@@ -208,6 +368,7 @@ int sbx_zygote_run(const struct sbx_config *cfg, sbx_start_loop_fn start_loop, v
                                 continue;
                         /* Shutdown is the loop's job (it stops sandboxes gracefully); without
                          * a loop there is nothing graceful left to do. */
+                        z.term = true;
                         if (z.loop_pid > 0)
                                 kill(z.loop_pid, SIGTERM);
                         else {
@@ -218,6 +379,9 @@ int sbx_zygote_run(const struct sbx_config *cfg, sbx_start_loop_fn start_loop, v
                 if (reap(&z, &exit_code))
                         break;
         }
+        while (z.nkids)
+                zchild_drop(&z, 0);
         free(z.kids);
+        the_zygote = NULL;
         return exit_code;
 }

@@ -377,6 +377,7 @@ void sup_method_create(struct sup_conn *c, json_t *id, json_t *params)
         sb->create_conn = c;
         sb->create_id = json_incref(id);
         sb->create_waits = wait;
+        sb->auto_remove = auto_remove;
         if (auto_remove) {
                 struct sup_waiter *w = calloc(1, sizeof(*w));
                 /* A removal nobody waits for: replies go nowhere (conn NULL). */
@@ -390,6 +391,9 @@ void sup_method_create(struct sup_conn *c, json_t *id, json_t *params)
                 int dup = fcntl(c->pidfd, F_DUPFD_CLOEXEC, 3);
                 if (dup >= 0)
                         sup_sandbox_watch_client(sb, dup);
+                /* Who the client is, so that a restarted loop process can watch it again. */
+                sb->client_pid = c->cred.pid;
+                (void)nc_proc_start_time(c->cred.pid, &sb->client_start);
         }
         sup_event_emit(sb, "none", "creating");
         r = 0;

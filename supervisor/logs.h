@@ -39,6 +39,11 @@ struct sup_logs {
 };
 
 struct sup_logs *sup_logs_new(const char *path);
+/* A restarted loop process: the store of path as the last one left it, the ring
+ * refilled from the files, and numbering continued from the last record written. */
+struct sup_logs *sup_logs_recover(const char *path);
+/* Where the first sequence number of the current log file is kept (<id>.seq). */
+void sup_logs_seq_path(const char *log_path, char *buf, size_t cap);
 void sup_logs_free(struct sup_logs *l);
 /* Bytes read from a stream: complete lines become records; the rest waits. */
 void sup_logs_feed(struct sup_logs *l, int stream, const char *buf, size_t n);

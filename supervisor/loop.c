@@ -12,13 +12,18 @@
 #include "log.h"
 #include "sup.h"
 
-int sup_zygote_send(struct sup *s, json_t *msg)
+int sup_zygote_send_fds(struct sup *s, json_t *msg, const int *fds, size_t nfds)
 {
         if (s->zyg_fd < 0) {
                 json_decref(msg);
                 return -EPIPE;
         }
-        return sbx_ctl_send_json(s->zyg_fd, msg, NULL, 0);
+        return sbx_ctl_send_json(s->zyg_fd, msg, fds, nfds);
+}
+
+int sup_zygote_send(struct sup *s, json_t *msg)
+{
+        return sup_zygote_send_fds(s, msg, NULL, 0);
 }
 
 static void begin_shutdown(struct sup *s, const char *why);
@@ -55,6 +60,8 @@ static void on_zygote(uv_poll_t *p, int status, int events)
                         sup_sandbox_on_zygote_failed(s, id, msg);
                 else if (strcmp(op, "reaped") == 0)
                         sup_sandbox_on_reaped(s, id, (int)json_integer_value(json_object_get(msg, "status")));
+                else
+                        log_warn("Unexpected message '%s' from the zygote, ignoring", op);
                 for (size_t i = 0; i < nfds; i++)
                         close(fds[i]);
                 json_decref(msg);
@@ -162,7 +169,9 @@ int sup_loop_main(const struct sup_options *opt, int zygote_sock)
                 return log_error_errno(-r, "uv_loop_init");
         if (sup_uid_slots_init(&s) < 0)
                 return log_error_errno(ENOMEM, "Failed to allocate the host id ranges");
-        sup_state_sweep(&s);
+        r = sup_restore_run(&s);
+        if (r < 0)
+                return log_error_errno(r, "Failed to take over the zygote's sandboxes");
         uv_poll_init(&s.loop, &s.zyg_poll, zygote_sock);
         s.zyg_poll.data = &s;
         uv_poll_start(&s.zyg_poll, UV_READABLE, on_zygote);

@@ -99,6 +99,7 @@ static int start_loop(void *userdata, pid_t *ret_pid, int *ret_sock)
         }
         if (pid == 0) {
                 close(sv[0]);
+                sbx_zygote_forked();
                 (void)prctl(PR_SET_NAME, "nucleusd-loop", 0, 0, 0);
                 /* The loop cannot outlive the zygote: it could spawn and reap nothing. */
                 (void)prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);

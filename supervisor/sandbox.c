@@ -43,6 +43,10 @@ int sup_sandbox_set_state(struct sup_sandbox *sb, enum sup_state to)
                 sb->sup->nlive--;
         enum sup_state from = sb->state;
         sb->state = to;
+        /* What a restarted loop process must know: paused, resumed, stopping. (Started
+         * and ended are written where they happen, with their details.) */
+        if (to == SUP_STATE_paused || to == SUP_STATE_stopping || (from == SUP_STATE_paused && to == SUP_STATE_running))
+                (void)sup_state_write(sb);
         sup_event_emit(sb, sup_state_name(from), sup_state_name(to));
         return 0;
 }
@@ -54,8 +58,11 @@ int sup_sandbox_start(struct sup_sandbox *sb)
                                        .proc_rw = sb->spec->proc_rw, .time_ns = sb->spec->time_namespace,
                                        .no_cgroup_ns = sb->spec->no_cgroup_namespace };
 
-        return sup_zygote_send(sb->sup, json_pack("{s:s, s:s, s:I, s:o}", "op", "prepare", "id", sb->id, "uid_base",
-                                                  (json_int_t)sb->uid_base, "profile", sbx_profile_to_json(&profile)));
+        /* The log pipes' read ends go along: the zygote keeps them for a loop process
+         * that takes over after this one. */
+        return sup_zygote_send_fds(sb->sup, json_pack("{s:s, s:s, s:I, s:o}", "op", "prepare", "id", sb->id, "uid_base",
+                                                      (json_int_t)sb->uid_base, "profile", sbx_profile_to_json(&profile)),
+                                   sb->log_fd, sb->log_fd[0] >= 0 && sb->log_fd[1] >= 0 ? 2 : 0);
 }
 
 void sup_sandbox_fail_before_clone(struct sup_sandbox *sb, const char *stage, int r, const char *msg)
@@ -117,6 +124,7 @@ void sup_sandbox_stop(struct sup_sandbox *sb, uint64_t timeout_ms)
         /* Already stopping: a second stop does not restart the grace period. */
         if (sb->state == SUP_STATE_stopping && uv_is_active((uv_handle_t *)&sb->timer))
                 return;
+        sb->kill_at_ns = nc_now_ns() + timeout_ms * 1000000ull;
         if (sb->state == SUP_STATE_running || sb->state == SUP_STATE_paused)
                 (void)sup_sandbox_set_state(sb, SUP_STATE_stopping);
         (void)sup_sandbox_signal(sb, SIGTERM);
@@ -482,6 +490,18 @@ static void on_log(uv_poll_t *p, int status, int events)
                 maybe_finalize(sb);
 }
 
+static void watch_logs(struct sup_sandbox *sb)
+{
+        for (int i = 0; i < 2; i++) {
+                (void)fcntl(sb->log_fd[i], F_SETFL, O_NONBLOCK);
+                if (uv_poll_init(&sb->sup->loop, &sb->log_poll[i], sb->log_fd[i]) == 0) {
+                        sb->log_poll[i].data = sb;
+                        sb->open_handles++;
+                        sb->log_polling[i] = uv_poll_start(&sb->log_poll[i], UV_READABLE, on_log) == 0;
+                }
+        }
+}
+
 int sup_sandbox_detach_stdio(struct sup_sandbox *sb, const char *logdir)
 {
         char path[PATH_MAX + 64];
@@ -502,14 +522,7 @@ int sup_sandbox_detach_stdio(struct sup_sandbox *sb, const char *logdir)
         sb->log_fd[SUP_LOG_STDOUT] = out[0];
         sb->log_fd[SUP_LOG_STDERR] = err[0];
         sb->detached = true;
-        for (int i = 0; i < 2; i++) {
-                (void)fcntl(sb->log_fd[i], F_SETFL, O_NONBLOCK);
-                if (uv_poll_init(&sb->sup->loop, &sb->log_poll[i], sb->log_fd[i]) == 0) {
-                        sb->log_poll[i].data = sb;
-                        sb->open_handles++;
-                        sb->log_polling[i] = uv_poll_start(&sb->log_poll[i], UV_READABLE, on_log) == 0;
-                }
-        }
+        watch_logs(sb);
         return sb->logs ? 0 : -ENOMEM;
 }
 
@@ -549,6 +562,22 @@ static void on_oom(uv_poll_t *p, int status, int events)
         kill_now(sb);
 }
 
+/* v1: the kernel kills one process on an OOM; we hear of it and kill the group. */
+static void watch_oom(struct sup_sandbox *sb)
+{
+        const struct sbx_config *cfg = sb->sup->cfg;
+        int efd;
+
+        if (!cfg->cg || sb->spec->limits.memory == 0 || (efd = cfg->cg->oom_eventfd(cfg, sb->id)) < 0)
+                return;
+        sb->oom_efd = efd;
+        if (uv_poll_init(&sb->sup->loop, &sb->oom_poll, efd) == 0) {
+                sb->oom_poll.data = sb;
+                sb->open_handles++;
+                sb->oom_polling = uv_poll_start(&sb->oom_poll, UV_READABLE, on_oom) == 0;
+        }
+}
+
 /* Limits go in before the claim, so they are in force before the workload exists. */
 static int apply_limits(struct sup_sandbox *sb)
 {
@@ -556,7 +585,7 @@ static int apply_limits(struct sup_sandbox *sb)
         const struct nc_spec_limits *l = &sb->spec->limits;
         struct nc_err err = { { 0 } };
         struct sbx_failure f;
-        int efd, r;
+        int r;
 
         json_decref(sb->limits_not_applied);
         sb->limits_not_applied = json_array();
@@ -573,14 +602,7 @@ static int apply_limits(struct sup_sandbox *sb)
                 fail(sb, &f);
                 return r;
         }
-        if (l->memory > 0 && (efd = cfg->cg->oom_eventfd(cfg, sb->id)) >= 0) {
-                sb->oom_efd = efd;
-                if (uv_poll_init(&sb->sup->loop, &sb->oom_poll, efd) == 0) {
-                        sb->oom_poll.data = sb;
-                        sb->open_handles++;
-                        sb->oom_polling = uv_poll_start(&sb->oom_poll, UV_READABLE, on_oom) == 0;
-                }
-        }
+        watch_oom(sb);
         if (nc_mode_strict(sb->spec->service_mode) && json_array_size(sb->limits_not_applied) > 0) {
                 /* Fail-closed modes: a limit asked for is a limit in force, or nothing runs. */
                 const json_t *first = json_array_get(sb->limits_not_applied, 0);
@@ -643,6 +665,56 @@ void sup_sandbox_on_cloned(struct sup *s, const char *id, pid_t pid, int pidfd, 
                 kill_now(sb);
         else if (s->opt->setup_timeout_ms)
                 uv_timer_start(&sb->deadline, on_setup_deadline, s->opt->setup_timeout_ms, 0);
+}
+
+void sup_sandbox_adopt(struct sup_sandbox *sb, pid_t pid, int pidfd, int ctl, const int *log)
+{
+        struct sup *s = sb->sup;
+        uint64_t now = nc_now_ns();
+
+        sb->pid = pid;
+        sb->pidfd = pidfd;
+        sb->ctl = ctl;
+        (void)fcntl(ctl, F_SETFL, fcntl(ctl, F_GETFL) | O_NONBLOCK);
+        if (uv_poll_init(&s->loop, &sb->ctl_poll, ctl) == 0) {
+                sb->ctl_poll.data = sb;
+                sb->open_handles++;
+                sb->ctl_polling = uv_poll_start(&sb->ctl_poll, UV_READABLE, on_ctl) == 0;
+        }
+        if (log && sb->logs) {
+                /* What the workload wrote while no loop process ran waited in the pipes. */
+                sb->log_fd[0] = log[0];
+                sb->log_fd[1] = log[1];
+                watch_logs(sb);
+        } else if (log) {
+                close(log[0]);
+                close(log[1]);
+        }
+        watch_oom(sb);
+        /* Timers run again from what the state file says they were. */
+        if (sb->timeout_ms && sb->started_ns && sb->state != SUP_STATE_stopping) {
+                uint64_t end = sb->started_ns + sb->timeout_ms * 1000000ull;
+                uv_timer_start(&sb->deadline, on_deadline, end > now ? (end - now) / 1000000 : 0, 0);
+        }
+        if (sb->state == SUP_STATE_stopping)
+                uv_timer_start(&sb->timer, on_stop_timeout,
+                               sb->kill_at_ns > now ? (sb->kill_at_ns - now) / 1000000 : 0, 0);
+        if (sb->client_pid > 0 && sup_state_live(sb->state)) {
+                /* Foreground: the same client, if it is still there (its CLI reconnects). */
+                int cfd = (int)syscall(SYS_pidfd_open, sb->client_pid, 0);
+                uint64_t start = 0;
+
+                if (cfd >= 0 && nc_proc_start_time(sb->client_pid, &start) == 0 && start == sb->client_start)
+                        sup_sandbox_watch_client(sb, cfd);
+                else {
+                        if (cfd >= 0)
+                                close(cfd);
+                        log_info("The client of foreground sandbox %s is gone; stopping it", sb->id);
+                        sup_sandbox_stop(sb, SUP_STOP_TIMEOUT_MS);
+                }
+        }
+        /* A claim may have been answered while no loop process ran. */
+        (void)drain_ctl(sb);
 }
 
 void sup_sandbox_fail(struct sup_sandbox *sb, const struct sbx_failure *f)
@@ -733,6 +805,9 @@ static void finalize(struct sup_sandbox *sb)
          * still tearing tasks down. */
         (void)sbx_cgroup_leaf_remove(sb->sup->cfg, sb->id);
         (void)sup_state_write(sb);
+        /* Recorded: the zygote may let go of init's entry now. */
+        if (sb->reaped && sb->pid > 0)
+                (void)sup_zygote_send(sb->sup, json_pack("{s:s, s:s}", "op", "forget", "id", sb->id));
 
         if (sb->create_conn) {
                 if (sb->failed) {
@@ -773,8 +848,14 @@ void sup_sandbox_on_reaped(struct sup *s, const char *id, int status)
 {
         struct sup_sandbox *sb = find_by_id(s, id);
 
-        if (!sb)
+        if (!sb || sb->finished_ns) {
+                /* One we gave up on (a clone nobody wanted, or left by a loop process
+                 * that died before recording it): nothing to record. */
+                if (!sb)
+                        (void)sbx_cgroup_leaf_remove(s->cfg, id);
+                (void)sup_zygote_send(s, json_pack("{s:s, s:s}", "op", "forget", "id", id));
                 return;
+        }
         sb->reaped = true;
         sb->init_status = status;
         if (sb->ctl >= 0)
@@ -887,6 +968,8 @@ void sup_sandbox_remove(struct sup_sandbox *sb)
                 char rotated[sizeof(sb->logs->path) + 8];
 
                 (void)unlink(sb->logs->path);
+                sup_logs_seq_path(sb->logs->path, rotated, sizeof(rotated));
+                (void)unlink(rotated);
                 for (int i = 1; i <= SUP_LOG_FILE_KEEP; i++) {
                         snprintf(rotated, sizeof(rotated), "%s.%d", sb->logs->path, i);
                         (void)unlink(rotated);

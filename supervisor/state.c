@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Runtime state files: <state_dir>/sandboxes/<id>.json, 0600, written atomically
  * (temp file + rename) through directory fds without following symlinks. They are what
- * a restarted supervisor will re-adopt from; removing a sandbox removes its file. */
+ * a restarted loop process rebuilds its sandboxes from (restore.c); removing a sandbox
+ * removes its file. */
 #include <dirent.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -36,6 +37,7 @@ int sup_state_write(const struct sup_sandbox *sb)
                 return dir;
         j = sup_sandbox_inspect(sb);
         json_object_set_new(j, "init_pid", json_integer(sb->pid));
+        json_object_set_new(j, "restore", sup_restore_fields(sb));
         data = json_dumps(j, JSON_COMPACT);
         json_decref(j);
         if (!data)
@@ -66,9 +68,51 @@ int sup_state_remove(const struct sup *s, const char *id)
         return 0;
 }
 
-/* Until re-adoption exists, state left by a supervisor that died with its zygote
- * describes sandboxes nobody supervises: kill what is left of them and remove it. */
-void sup_state_sweep(struct sup *s)
+int sup_state_read(const struct sup *s, const char *id, json_t **ret)
+{
+        _cleanup_close_ int dir = open_dir(s), fd = -1;
+        _cleanup_free_ char *data = NULL;
+        char name[NC_ID_LEN + 8];
+        json_error_t jerr;
+        ssize_t n;
+
+        if (dir < 0)
+                return dir;
+        snprintf(name, sizeof(name), "%s.json", id);
+        fd = openat(dir, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+        if (fd < 0)
+                return -errno;
+        n = nc_read_all(fd, 64u << 20, &data);
+        if (n < 0)
+                return (int)n;
+        *ret = json_loadb(data, (size_t)n, 0, &jerr);
+        return *ret && json_is_object(*ret) ? 0 : -EBADMSG;
+}
+
+void sup_state_discard(struct sup *s, const char *id)
+{
+        _cleanup_close_ int dir = open_dir(s);
+        char name[NC_ID_LEN + 8];
+
+        (void)sbx_cgroup_leaf_kill(s->cfg, id);
+        (void)sbx_cgroup_leaf_remove(s->cfg, id);
+        snprintf(name, sizeof(name), "%s.json", id);
+        if (dir >= 0)
+                (void)unlinkat(dir, name, 0);
+        for (int i = 0; i <= SUP_LOG_FILE_KEEP + 1; i++) {
+                char log[PATH_MAX + 64];
+
+                if (i == 0)
+                        snprintf(log, sizeof(log), "%s/logs/%s.log", s->opt->paths.state_dir, id);
+                else if (i == SUP_LOG_FILE_KEEP + 1)
+                        snprintf(log, sizeof(log), "%s/logs/%s.seq", s->opt->paths.state_dir, id);
+                else
+                        snprintf(log, sizeof(log), "%s/logs/%s.log.%d", s->opt->paths.state_dir, id, i);
+                (void)unlink(log);
+        }
+}
+
+void sup_state_each(struct sup *s, void (*fn)(struct sup *s, const char *id, void *arg), void *arg)
 {
         int dfd = open_dir(s);
         DIR *d;
@@ -88,21 +132,8 @@ void sup_state_sweep(struct sup *s)
                         continue;
                 memcpy(id, de->d_name, NC_ID_LEN);
                 id[NC_ID_LEN] = 0;
-                if (!nc_id_valid(id))
-                        continue;
-                log_warn("Removing sandbox %s left by a previous supervisor", id);
-                (void)sbx_cgroup_leaf_kill(s->cfg, id);
-                (void)sbx_cgroup_leaf_remove(s->cfg, id);
-                (void)unlinkat(dfd, de->d_name, 0);
-                for (int i = 0; i <= SUP_LOG_FILE_KEEP; i++) {
-                        char log[PATH_MAX + 64];
-
-                        if (i == 0)
-                                snprintf(log, sizeof(log), "%s/logs/%s.log", s->opt->paths.state_dir, id);
-                        else
-                                snprintf(log, sizeof(log), "%s/logs/%s.log.%d", s->opt->paths.state_dir, id, i);
-                        (void)unlink(log);
-                }
+                if (nc_id_valid(id))
+                        fn(s, id, arg);
         }
         closedir(d);
 }

@@ -123,6 +123,8 @@ struct sup_sandbox {
         uv_poll_t ctl_poll;
         uv_timer_t timer;               /* stop escalation, removal retries */
         int client_pidfd;               /* foreground: the CLI process */
+        pid_t client_pid;               /* ... and who it is, for a restarted loop process */
+        uint64_t client_start;          /* its start time (/proc/PID/stat), against pid reuse */
         uv_poll_t client_poll;
         unsigned open_handles;
         bool ctl_polling, client_polling, timer_started;
@@ -148,6 +150,7 @@ struct sup_sandbox {
         bool log_polling[2];
         struct sup_log_sub *subs;
         enum sup_stop_reason stop_reason;
+        uint64_t kill_at_ns;            /* stopping: when the grace period ends */
         uint64_t timeout_ms;            /* --timeout; 0: none */
         uv_timer_t deadline;
         struct sup_exec *execs;
@@ -184,6 +187,7 @@ struct sup_sandbox {
                 char sha256[65];        /* of the caller's file, raw bytes */
         } policies[SUP_POLICY_MAX];
         bool stop_requested;
+        bool auto_remove;               /* --rm: removed once it ends */
         int remove_tries;
         json_t *create_id;              /* pending sandbox.create reply */
         struct sup_conn *create_conn;
@@ -211,6 +215,7 @@ struct sup_conn {
 int sup_loop_main(const struct sup_options *opt, int zygote_sock);
 void sup_idle_check(struct sup *s);
 int sup_zygote_send(struct sup *s, json_t *msg);
+int sup_zygote_send_fds(struct sup *s, json_t *msg, const int *fds, size_t nfds);
 
 /* server.c */
 int sup_server_start(struct sup *s);
@@ -267,6 +272,8 @@ int sup_rootfs_prepare(struct sup_sandbox *sb);
 /* uidrange.c: a host id range of its own for each live sandbox. */
 int sup_uid_slots_init(struct sup *s);
 int sup_uid_slot_take(struct sup_sandbox *sb);
+/* A restarted loop process: the slot an adopted sandbox already uses. */
+int sup_uid_slot_claim(struct sup_sandbox *sb, int slot);
 void sup_uid_slot_release(struct sup_sandbox *sb);
 
 /* registry.c */
@@ -297,6 +304,9 @@ void sup_sandbox_fail(struct sup_sandbox *sb, const struct sbx_failure *f);
 void sup_sandbox_on_cloned(struct sup *s, const char *id, pid_t pid, int pidfd, int ctl);
 void sup_sandbox_on_zygote_failed(struct sup *s, const char *id, const json_t *msg);
 void sup_sandbox_on_reaped(struct sup *s, const char *id, int status);
+/* A restarted loop process: a live sandbox rebuilt from its state file gets its
+ * descriptors back from the zygote (log may be NULL) and is watched again. */
+void sup_sandbox_adopt(struct sup_sandbox *sb, pid_t pid, int pidfd, int ctl, const int *log);
 int sup_sandbox_signal(struct sup_sandbox *sb, int sig);
 void sup_sandbox_stop(struct sup_sandbox *sb, uint64_t timeout_ms);
 void sup_sandbox_remove(struct sup_sandbox *sb);
@@ -328,4 +338,17 @@ bool sup_conn_congested(const struct sup_conn *c);
 /* state.c */
 int sup_state_write(const struct sup_sandbox *sb);
 int sup_state_remove(const struct sup *s, const char *id);
-void sup_state_sweep(struct sup *s);
+/* Reads <id>.json; -ENOENT when there is none. */
+int sup_state_read(const struct sup *s, const char *id, json_t **ret);
+/* Kills what is left of a sandbox nobody supervises, removes its cgroup leaf, state
+ * and log files. */
+void sup_state_discard(struct sup *s, const char *id);
+/* Calls fn for every state file's id. */
+void sup_state_each(struct sup *s, void (*fn)(struct sup *s, const char *id, void *arg), void *arg);
+
+/* restore.c: a loop process started by the zygote takes over what it holds. */
+/* What a state file keeps beyond the inspect view, so a new loop can rebuild sb. */
+json_t *sup_restore_fields(const struct sup_sandbox *sb);
+/* Before the API is served: reads the zygote's "adopt" messages up to "adopt_end",
+ * rebuilds every sandbox from its state file, and clears what nobody holds. */
+int sup_restore_run(struct sup *s);

@@ -43,3 +43,15 @@ void sup_uid_slot_release(struct sup_sandbox *sb)
         sb->sup->uid_slots[sb->uid_slot] = 0;
         sb->uid_slot = -1;
 }
+
+int sup_uid_slot_claim(struct sup_sandbox *sb, int slot)
+{
+        struct sup *s = sb->sup;
+
+        if (slot < 0 || (unsigned)slot >= s->opt->max_sandboxes || s->uid_slots[slot])
+                return -EBUSY;
+        s->uid_slots[slot] = 1;
+        sb->uid_slot = slot;
+        sb->uid_base = s->cfg->uid_base + (uint32_t)slot * s->cfg->uid_count;
+        return 0;
+}
