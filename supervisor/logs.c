@@ -186,6 +186,8 @@ static void append(struct sup_logs *l, int stream, const char *data, size_t len,
                 return;
         }
         write_file(l, r);
+        if (l->sink)
+                l->sink(l->sink_ctx, r);
         ring_push(l, r);
 }
 

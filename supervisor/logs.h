@@ -36,6 +36,9 @@ struct sup_logs {
         int file_fd;
         uint64_t file_size;
         char path[4096];
+        /* Called with every new record (the journald copy); NULL: none. */
+        void (*sink)(void *ctx, const struct sup_log_record *r);
+        void *sink_ctx;
 };
 
 struct sup_logs *sup_logs_new(const char *path);

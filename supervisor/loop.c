@@ -10,6 +10,7 @@
 
 #include "ctl.h"
 #include "log.h"
+#include "journal.h"
 #include "sup.h"
 
 int sup_zygote_send_fds(struct sup *s, json_t *msg, const int *fds, size_t nfds)
@@ -157,6 +158,9 @@ int sup_loop_main(const struct sup_options *opt, int zygote_sock)
         int r;
 
         nc_audit_log_init(&s.audit, opt->paths.state_dir);
+        /* journald gets a copy of detached sandboxes' output when it runs. */
+        if (nc_journal_present() && !(s.journal = nc_journal_sink_new(NC_JOURNAL_SINK_MAX_BYTES)))
+                log_warn("Failed to start the journald log sink, ignoring");
         /* The zygote blocks its signals for its signalfd; we want ours back. */
         sigfillset(&all);
         sigprocmask(SIG_UNBLOCK, &all, NULL);
@@ -199,5 +203,6 @@ int sup_loop_main(const struct sup_options *opt, int zygote_sock)
                 log_warn("The loop still had handles at exit: %s", uv_strerror(r));
         free(s.uid_slots);
         sup_audit_close(&s);
+        nc_journal_sink_free(s.journal);        /* sends what is still queued */
         return s.exit_code;
 }

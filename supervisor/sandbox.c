@@ -490,8 +490,19 @@ static void on_log(uv_poll_t *p, int status, int events)
                 maybe_finalize(sb);
 }
 
+static void log_to_journal(void *ctx, const struct sup_log_record *r)
+{
+        struct sup_sandbox *sb = ctx;
+
+        nc_journal_sink_line(sb->sup->journal, sb->id, sup_sandbox_name(sb), r->stream, r->data, r->len);
+}
+
 static void watch_logs(struct sup_sandbox *sb)
 {
+        if (sb->sup->journal && sb->logs) {
+                sb->logs->sink = log_to_journal;
+                sb->logs->sink_ctx = sb;
+        }
         for (int i = 0; i < 2; i++) {
                 (void)fcntl(sb->log_fd[i], F_SETFL, O_NONBLOCK);
                 if (uv_poll_init(&sb->sup->loop, &sb->log_poll[i], sb->log_fd[i]) == 0) {

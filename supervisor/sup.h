@@ -9,6 +9,7 @@
 #include <uv.h>
 
 #include "audit_log.h"
+#include "journal_sink.h"
 #include "fdpass.h"
 #include "lifecycle.h"
 #include "logs.h"
@@ -65,6 +66,7 @@ struct sup {
         size_t nconns, nlive, nsandboxes;
         uint8_t *uid_slots;             /* uidrange.c: one per --max-sandboxes; 1 = taken */
         struct nc_audit_log audit;      /* audit.c records into it (telemetry/) */
+        struct nc_journal_sink *journal; /* detached output to journald; NULL without one */
         uint64_t started_ns;
         bool shutting_down;
         int exit_code;

@@ -36,4 +36,16 @@ assert_eq "nucleusd" "$(field j1 container_start SYSLOG_IDENTIFIER)" "SYSLOG_IDE
 assert_eq "nucleus audit: container_exit j2" "$(field j2 container_exit MESSAGE)" "MESSAGE names the event and the sandbox"
 assert_match "$(field j2 container_exit NUCLEUS_SANDBOX_ID)" "^[0-9a-f]{32}$" "NUCLEUS_SANDBOX_ID is the id"
 assert_contains "$(field j2 container_exit NUCLEUS_AUDIT)" '"exit_code":4' "NUCLEUS_AUDIT is the record itself"
+
+# A detached sandbox's output goes to the journal too, line by line, tagged.
+"$N" run -d --name jl -- sh -c 'for i in 1 2 3; do echo "out $i"; echo "err $i" >&2; done' >/dev/null
+"$N" wait jl >/dev/null
+for _ in $(seq 100); do [ "$(grep -c '"NUCLEUS_STREAM"' "$J" 2>/dev/null)" -ge 6 ] && break; sleep 0.05; done
+lines() { python3 -c 'import json,sys
+for l in open(sys.argv[1]):
+    r = json.loads(l)
+    if r.get("NUCLEUS_SANDBOX_NAME") == "jl" and r.get("NUCLEUS_STREAM") == sys.argv[2]:
+        print(r["MESSAGE"], r["PRIORITY"], r["SYSLOG_IDENTIFIER"], len(r["NUCLEUS_SANDBOX_ID"]))' "$J" "$1" | tr '\n' ';'; }
+assert_eq "out 1 6 jl 32;out 2 6 jl 32;out 3 6 jl 32;" "$(lines stdout)" "stdout lines reach the journal in order, priority 6, tagged"
+assert_eq "err 1 3 jl 32;err 2 3 jl 32;err 3 3 jl 32;" "$(lines stderr)" "stderr lines too, priority 3"
 finish
