@@ -22,16 +22,14 @@ for v in RUNS OUT NUCLEUS_BIN; do
 done
 invocation+=$0
 here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=benches/lib.sh
+. "$here/lib.sh"
 repo=$(cd "$here/.." && pwd)
 RUNS=${RUNS:-300}
 OUT=${OUT:-$here/results}
 NUCLEUS_BIN=${NUCLEUS_BIN:-$here/../build/bin}
 AUTOSTART_RUNS=5
 
-die() {
-        echo "$prog: $*" >&2
-        exit 1
-}
 
 [ "$(id -u)" -eq 0 ] || die "must run as root (nucleusd and its sandboxes need root): sudo $0"
 case $RUNS in '' | *[!0-9]*) die "RUNS='$RUNS' is not a positive integer" ;; esac
@@ -62,16 +60,8 @@ UNSHARE=$(command -v unshare)
 CRUN=$(command -v crun)
 RUNC=$(command -v runc)
 
-if [ "$(stat -fc %T /sys/fs/cgroup 2>/dev/null)" = cgroup2fs ]; then
-        cgmount=/sys/fs/cgroup
-elif [ "$(stat -fc %T /sys/fs/cgroup/unified 2>/dev/null)" = cgroup2fs ]; then
-        cgmount=/sys/fs/cgroup/unified
-else
-        die "no cgroup2 mount at /sys/fs/cgroup or /sys/fs/cgroup/unified"
-fi
 
 D=$(mktemp -d /tmp/nucleus-bench.XXXXXX)
-sup_pid=
 cgroots=("$cgmount/nucleus-bench-$$")
 auto_pids=()
 # The static `true` must be executable in a default sandbox, where Landlock allows
@@ -88,20 +78,6 @@ stop_foreign() {
         done
         echo "$prog: nucleusd $pid ignored SIGTERM for 10 s; sending SIGKILL" >&2
         kill -KILL "$pid" 2>/dev/null || true
-}
-
-stop_supervisor() {
-        local i
-        [ -n "$sup_pid" ] || return 0
-        if kill -TERM "$sup_pid" 2>/dev/null; then
-                for ((i = 0; i < 200; i++)); do
-                        [ -d "/proc/$sup_pid" ] || break
-                        sleep 0.05
-                done
-                kill -KILL "$sup_pid" 2>/dev/null || true
-        fi
-        wait "$sup_pid" 2>/dev/null || true
-        sup_pid=
 }
 
 cleanup() {
@@ -178,24 +154,7 @@ if [ "$cgmount" != /sys/fs/cgroup ]; then
         peer_ns=("$UNSHARE" -m --propagation private sh -c 'umount -l /sys/fs/cgroup && mount -t cgroup2 cgroup2 /sys/fs/cgroup && exec "$@"' sh)
 fi
 
-# The private supervisor. The variables are exported so that hyperfine's commands
-# (which inherit the environment) talk to it. NUCLEUS_NUCLEUSD points nowhere so that
-# a `nucleus run` that finds no supervisor fails loudly instead of quietly
-# autostarting one and measuring that instead.
-export NUCLEUS_SOCKET=$D/s.sock
-export NUCLEUS_STATE_DIR=$D/state
-export NUCLEUS_CGROUP_ROOT=${cgroots[0]}
-export NUCLEUS_IDLE_TIMEOUT=0
-export NUCLEUS_NUCLEUSD=$D/no-autostart-during-the-benchmark
-mkfifo "$D/ready"
-"$NUCLEUSD" --log "$D/log" --ready-fd 3 3>"$D/ready" &
-sup_pid=$!
-ready=
-read -r -t 10 ready <"$D/ready" || true
-if [ "$ready" != R ]; then
-        cat "$D/log" >&2 2>/dev/null || true
-        die "nucleusd did not become ready (log above)"
-fi
+start_supervisor "$D" "${cgroots[0]}"
 
 # Each variant must work before it is timed (hyperfine would stop on a failure anyway,
 # but with less to go on).
