@@ -266,6 +266,16 @@ json_t *sup_sandbox_inspect(const struct sup_sandbox *sb)
                         snprintf(key, sizeof(key), "%s_sha256", sup_policy_kinds[k].param);
                         json_object_set_new(json_object_get(j, "security"), key, json_string(sb->policies[k].sha256));
                 }
+        if (sb->t_started) {
+                /* Per phase, in microseconds: zygote (clone3, id maps, cgroup attach),
+                 * setup (init builds the root: mounts, /proc, /dev, /etc, pivot_root),
+                 * claim (limits, volumes, the claim, lock-down, fork and execve). */
+                json_object_set_new(j, "timings_us", json_pack("{s:I, s:I, s:I, s:I}",
+                        "zygote", (json_int_t)((sb->t_cloned - sb->t_prepare) / 1000),
+                        "setup", (json_int_t)((sb->t_ready - sb->t_cloned) / 1000),
+                        "claim", (json_int_t)((sb->t_started - sb->t_ready) / 1000),
+                        "total", (json_int_t)((sb->t_started - sb->t_prepare) / 1000)));
+        }
         if (sb->state == SUP_STATE_exited || sb->state == SUP_STATE_failed)
                 json_object_set_new(j, "result", sup_sandbox_result(sb));
         return j;

@@ -53,6 +53,7 @@ int sup_sandbox_set_state(struct sup_sandbox *sb, enum sup_state to)
 
 int sup_sandbox_start(struct sup_sandbox *sb)
 {
+        sb->t_prepare = nc_monotonic_ns();
         struct sbx_profile profile = { .rootfs = sb->rootfs.fd >= 0,
                                        .hidepid = sb->spec->service_mode == NC_MODE_PRODUCTION,
                                        .proc_rw = sb->spec->proc_rw, .time_ns = sb->spec->time_namespace,
@@ -368,11 +369,13 @@ static void handle_ctl_message(struct sup_sandbox *sb, json_t *msg, int fd)
         if (!op)
                 return;
         if (strcmp(op, "ready") == 0) {
+                sb->t_ready = nc_monotonic_ns();
                 if (sb->stop_requested)
                         kill_now(sb);
                 else
                         send_claim(sb);
         } else if (strcmp(op, "started") == 0) {
+                sb->t_started = nc_monotonic_ns();
                 sb->workload_pid = (pid_t)json_integer_value(json_object_get(msg, "pid"));
                 json_decref(sb->landlock);
                 sb->landlock = json_incref(json_object_get(msg, "landlock"));
@@ -663,6 +666,7 @@ void sup_sandbox_on_cloned(struct sup *s, const char *id, pid_t pid, int pidfd, 
                 close(ctl);
                 return;
         }
+        sb->t_cloned = nc_monotonic_ns();
         sb->pid = pid;
         sb->pidfd = pidfd;
         sb->ctl = ctl;

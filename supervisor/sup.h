@@ -131,6 +131,9 @@ struct sup_sandbox {
         unsigned open_handles;
         bool ctl_polling, client_polling, timer_started;
         uint64_t created_ns, started_ns, finished_ns;
+        /* Where a create's time went (monotonic): prepare sent to the zygote, clone
+         * reported, init's root built ("ready"), workload exec'd ("started"). */
+        uint64_t t_prepare, t_cloned, t_ready, t_started;
         bool have_status, reaped, removed;
         int wstatus, init_status;
         bool failed;
