@@ -194,12 +194,13 @@ static bool path_valid(const char *p)
         return true;
 }
 
+static int manifest_parse(struct attest *a, char *buf, size_t len, struct nc_err *err);
+
 static int manifest_load(struct attest *a, struct nc_err *err)
 {
         _cleanup_close_ int fd = openat2_fd(a->root, SBX_ROOTFS_MANIFEST, O_RDONLY,
                                             RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS);
         _cleanup_free_ char *buf = NULL;
-        size_t line = 0;
         struct stat st;
         ssize_t len;
 
@@ -210,6 +211,15 @@ static int manifest_load(struct attest *a, struct nc_err *err)
                                   SBX_ROOTFS_MANIFEST, MANIFEST_MAX);
         if ((len = nc_read_all(fd, MANIFEST_MAX, &buf)) < 0)
                 return nc_err_set_errno(err, (int)len, "rootfs attestation: cannot read %s", SBX_ROOTFS_MANIFEST);
+        return manifest_parse(a, buf, (size_t)len, err);
+}
+
+/* "<64 lowercase hex>\t<relative path>" lines; empty lines are skipped. Sorted by path
+ * for the lookups; a path listed twice is an error. */
+static int manifest_parse(struct attest *a, char *buf, size_t len, struct nc_err *err)
+{
+        size_t line = 0;
+
         for (char *p = buf, *end = buf + len; p < end;) {
                 char *nl = memchr(p, '\n', (size_t)(end - p));
                 size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
@@ -380,6 +390,30 @@ static int walk(struct attest *a, int dirfd, char *rel, size_t rlen)
         return r;
 }
 
+static void manifest_free(struct attest *a)
+{
+        for (size_t i = 0; i < a->nm; i++)
+                free(a->m[i].path);
+        free(a->m);
+}
+
+int sbx_rootfs_manifest_check(const char *data, size_t len, size_t *ret_entries, struct nc_err *err)
+{
+        struct attest a = { .root = -1 };
+        char *buf = malloc(len + 1);
+        int r;
+
+        if (!buf)
+                return -ENOMEM;
+        memcpy(buf, data, len);
+        buf[len] = 0;
+        r = manifest_parse(&a, buf, len, err);
+        *ret_entries = a.nm;
+        manifest_free(&a);
+        free(buf);
+        return r;
+}
+
 int sbx_rootfs_attest(int dirfd, json_t **ret_report, struct nc_err *err)
 {
         struct attest a = { .root = dirfd, .missing = json_array(), .changed = json_array(), .extra = json_array() };
@@ -416,9 +450,7 @@ int sbx_rootfs_attest(int dirfd, json_t **ret_report, struct nc_err *err)
                            a.nchanged ? "changed " : a.nmissing ? "missing " : "extra ", first);
         }
 out:
-        for (size_t i = 0; i < a.nm; i++)
-                free(a.m[i].path);
-        free(a.m);
+        manifest_free(&a);
         json_decref(a.missing);
         json_decref(a.changed);
         json_decref(a.extra);

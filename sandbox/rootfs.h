@@ -47,3 +47,6 @@ int sbx_rootfs_attach(const struct sbx_rootfs_entry *e, struct sbx_failure *fail
  * SBX_ROOTFS_REPORT_MAX paths, with the full counts); other -errno on I/O errors. */
 #define SBX_ROOTFS_REPORT_MAX 20
 int sbx_rootfs_attest(int dirfd, json_t **ret_report, struct nc_err *err);
+/* The manifest parser alone, over bytes (the fuzz target and the tests): 0 with the
+ * number of entries, or -EINVAL with err naming the line. */
+int sbx_rootfs_manifest_check(const char *data, size_t len, size_t *ret_entries, struct nc_err *err);
