@@ -71,6 +71,7 @@ int sbx_idmap_write(pid_t pid, uint32_t base, uint32_t count);
 struct sbx_profile {
         bool rootfs;            /* a --rootfs comes with the claim: no host /usr, /etc files */
         bool hidepid;           /* production: /proc with hidepid=invisible */
+        bool host_network;      /* --network host: no network namespace of its own */
 };
 json_t *sbx_profile_to_json(const struct sbx_profile *p);
 void sbx_profile_from_json(const json_t *j, struct sbx_profile *ret);

@@ -21,10 +21,11 @@
  * its leaf, so that its cgroup root is the leaf (DESIGN.md). */
 #define SBX_CLONE_NS (CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNET)
 
-static pid_t clone3_sandbox(int cgroup_fd, int *ret_pidfd)
+static pid_t clone3_sandbox(int cgroup_fd, bool host_network, int *ret_pidfd)
 {
         struct clone_args args = {
-                .flags = CLONE_PIDFD | SBX_CLONE_NS | (cgroup_fd >= 0 ? CLONE_INTO_CGROUP : 0),
+                .flags = CLONE_PIDFD | (SBX_CLONE_NS & ~(host_network ? (uint64_t)CLONE_NEWNET : 0)) |
+                         (cgroup_fd >= 0 ? CLONE_INTO_CGROUP : 0),
                 .pidfd = (uint64_t)(uintptr_t)ret_pidfd,
                 .exit_signal = SIGCHLD,
                 .cgroup = cgroup_fd >= 0 ? (uint64_t)cgroup_fd : 0,
@@ -35,13 +36,14 @@ static pid_t clone3_sandbox(int cgroup_fd, int *ret_pidfd)
 
 json_t *sbx_profile_to_json(const struct sbx_profile *p)
 {
-        return json_pack("{s:b, s:b}", "rootfs", p->rootfs, "hidepid", p->hidepid);
+        return json_pack("{s:b, s:b, s:b}", "rootfs", p->rootfs, "hidepid", p->hidepid, "host_network", p->host_network);
 }
 
 void sbx_profile_from_json(const json_t *j, struct sbx_profile *ret)
 {
         ret->rootfs = json_is_true(json_object_get(j, "rootfs"));
         ret->hidepid = json_is_true(json_object_get(j, "hidepid"));
+        ret->host_network = json_is_true(json_object_get(j, "host_network"));
 }
 
 int sbx_spawn_prepare(const struct sbx_config *cfg, const char *id, uint32_t uid_base, const struct sbx_profile *profile,
@@ -65,7 +67,7 @@ int sbx_spawn_prepare(const struct sbx_config *cfg, const char *id, uint32_t uid
         /* A claim carries argv and env; SEQPACKET messages must fit the send buffer. */
         (void)setsockopt(ours, SOL_SOCKET, SO_SNDBUFFORCE, &bufsz, sizeof(bufsz));
 
-        pid = clone3_sandbox(cgfd, &pidfd);
+        pid = clone3_sandbox(cgfd, profile->host_network, &pidfd);
         if (pid < 0) {
                 r = -errno;
                 sbx_failure_set(fail, "clone", r, "clone3 of the sandbox's init failed");

@@ -162,6 +162,8 @@ int sup_loop_main(const struct sup_options *opt, int zygote_sock)
         if (sup_uid_slots_init(&s) < 0)
                 return log_error_errno(ENOMEM, "Failed to allocate the host id ranges");
         sup_state_sweep(&s);
+        if (sup_network_init(&s) < 0)
+                return 1;
         uv_poll_init(&s.loop, &s.zyg_poll, zygote_sock);
         s.zyg_poll.data = &s;
         uv_poll_start(&s.zyg_poll, UV_READABLE, on_zygote);
@@ -188,6 +190,7 @@ int sup_loop_main(const struct sup_options *opt, int zygote_sock)
         if (r < 0)
                 log_warn("The loop still had handles at exit: %s", uv_strerror(r));
         free(s.uid_slots);
+        sup_network_done(&s);
         sup_audit_close(&s);
         return s.exit_code;
 }

@@ -266,6 +266,9 @@ json_t *sup_sandbox_inspect(const struct sup_sandbox *sb)
                         snprintf(key, sizeof(key), "%s_sha256", sup_policy_kinds[k].param);
                         json_object_set_new(json_object_get(j, "security"), key, json_string(sb->policies[k].sha256));
                 }
+        if (sb->spec->network.mode == NC_NET_HOST)     /* no network namespace of its own */
+                json_array_remove(json_object_get(json_object_get(j, "security"), "namespaces"), 5);
+        json_object_set_new(j, "network", sup_network_inspect(sb));
         if (sb->state == SUP_STATE_exited || sb->state == SUP_STATE_failed)
                 json_object_set_new(j, "result", sup_sandbox_result(sb));
         return j;

@@ -50,7 +50,8 @@ int sup_sandbox_set_state(struct sup_sandbox *sb, enum sup_state to)
 int sup_sandbox_start(struct sup_sandbox *sb)
 {
         struct sbx_profile profile = { .rootfs = sb->rootfs.fd >= 0,
-                                       .hidepid = sb->spec->service_mode == NC_MODE_PRODUCTION };
+                                       .hidepid = sb->spec->service_mode == NC_MODE_PRODUCTION,
+                                       .host_network = sb->spec->network.mode == NC_NET_HOST };
 
         return sup_zygote_send(sb->sup, json_pack("{s:s, s:s, s:I, s:o}", "op", "prepare", "id", sb->id, "uid_base",
                                                   (json_int_t)sb->uid_base, "profile", sbx_profile_to_json(&profile)));
@@ -199,6 +200,10 @@ static void send_claim(struct sup_sandbox *sb)
         for (int k = 0; k < SUP_POLICY_MAX; k++)
                 if (sb->policies[k].json)
                         json_object_set(msg, sup_policy_kinds[k].claim, sb->policies[k].json);
+        char *resolv = sup_network_resolv_conf(sb);
+        if (resolv)
+                json_object_set_new(msg, "resolv_conf", json_string(resolv));
+        free(resolv);
         memcpy(fds, sb->stdio, sizeof(sb->stdio));
         for (size_t i = 0; i < sb->nvolumes; i++) {
                 json_array_append_new(json_object_get(msg, "volumes"), json_pack("{s:s, s:b}", "dest", sb->volumes[i].dest,
@@ -637,7 +642,8 @@ void sup_sandbox_on_cloned(struct sup *s, const char *id, pid_t pid, int pidfd, 
                 sb->open_handles++;
                 sb->ctl_polling = uv_poll_start(&sb->ctl_poll, UV_READABLE, on_ctl) == 0;
         }
-        if (sb->stop_requested || apply_limits(sb) < 0 || prepare_volumes(sb) < 0 || sup_rootfs_prepare(sb) < 0)
+        if (sb->stop_requested || apply_limits(sb) < 0 || prepare_volumes(sb) < 0 || sup_rootfs_prepare(sb) < 0 ||
+            sup_network_setup(sb) < 0)
                 kill_now(sb);
         else if (s->opt->setup_timeout_ms)
                 uv_timer_start(&sb->deadline, on_setup_deadline, s->opt->setup_timeout_ms, 0);
@@ -727,6 +733,7 @@ static void finalize(struct sup_sandbox *sb)
                 sb->sup->nlive--;
         }
         sup_uid_slot_release(sb);
+        sup_network_release(sb);
         /* Processes are gone: release the cgroup leaf now; `rm` retries if the kernel is
          * still tearing tasks down. */
         (void)sbx_cgroup_leaf_remove(sb->sup->cfg, sb->id);
