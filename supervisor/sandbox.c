@@ -733,7 +733,6 @@ static void finalize(struct sup_sandbox *sb)
                 sb->sup->nlive--;
         }
         sup_uid_slot_release(sb);
-        sup_network_release(sb);
         /* Processes are gone: release the cgroup leaf now; `rm` retries if the kernel is
          * still tearing tasks down. */
         (void)sbx_cgroup_leaf_remove(sb->sup->cfg, sb->id);
@@ -761,6 +760,9 @@ static void finalize(struct sup_sandbox *sb)
                 exec_done(x, json_pack("{s:s, s:i, s:s, s:s}", "id", sb->id, "exit_code", 137, "reason", "sandbox_ended",
                                        "signal", "SIGKILL"), NULL);
         }
+        /* After the replies: deleting the veth waits for the kernel to unregister it (tens
+         * of ms); the lease and the ports stay taken until this is done. */
+        sup_network_release(sb);
         if (has_remove_waiter(sb))
                 sup_sandbox_remove(sb);
         sup_idle_check(sb->sup);
