@@ -59,6 +59,14 @@ static void usage(FILE *f)
                 "  --disable-cgroup-namespace  see the host's cgroup tree (refused in production)\n"
                 "  --proc-rw            /proc writable, masked files still read-only (refused in production)\n"
                 "  --seccomp-log-denied the kernel logs every call the filter does not allow\n"
+                "  --network none|host|bridge  none (default): only lo; bridge: an address on nucleusd's bridge\n"
+                "                       with NAT; host: the host's network (needs --allow-host-network and\n"
+                "                       --trust-level trusted; never in strict-agent or production; docs/network.md)\n"
+                "  --allow-host-network accept --network host\n"
+                "  --dns IP             a resolver for /etc/resolv.conf with --network bridge; repeatable (up to 3;\n"
+                "                       default in agent mode: the host's non-loopback resolvers; production: required)\n"
+                "  -p, --publish [IP:]HOST:CONTAINER[/tcp|udp]  publish a port of a bridge sandbox on the host\n"
+                "                       (every local address, or IP; 127.0.0.1 works too); repeatable\n"
                 "  --rootfs DIR         a prebuilt root: its usr, bin, sbin, lib*, etc and nix replace the host's\n"
                 "  --verify-rootfs-attestation  refuse to start unless every file of the rootfs matches its\n"
                 "                       .nucleus-rootfs-sha256 manifest (missing, changed and extra files named)\n"
@@ -285,6 +293,10 @@ int cli_run_parse(int argc, char **argv, struct nc_spec *spec, struct run_opts *
                         }
                 if (knob)
                         continue;
+                if (strcmp(a, "--allow-host-network") == 0) {
+                        spec->network.allow_host = true;
+                        continue;
+                }
                 if (strcmp(a, "--strict-agent") == 0) {
                         spec->service_mode = NC_MODE_STRICT_AGENT;
                         continue;
@@ -308,7 +320,8 @@ int cli_run_parse(int argc, char **argv, struct nc_spec *spec, struct run_opts *
                                                           "--additional-group", "--tmpfs", "--secret",
                                                           "--systemd-credential", "--context-mode", "--context",
                                                           "--require-kernel-lockdown", "--service-mode", "--trust-level",
-                                                          "--rootfs", "--seccomp-mode", "--seccomp-log" };
+                                                          "--rootfs", "--seccomp-mode", "--seccomp-log",
+                                                          "--network", "--dns", "--publish", "-p" };
                 const char *opt = NULL;
                 for (size_t k = 0; k < ARRAY_SIZE(with_value) && !opt; k++) {
                         n = strlen(with_value[k]);
@@ -484,6 +497,35 @@ int cli_run_parse(int argc, char **argv, struct nc_spec *spec, struct run_opts *
                 if (strcmp(opt, "--secret") == 0 || strcmp(opt, "--systemd-credential") == 0) {
                         if (add_secret(ro, val, strcmp(opt, "--systemd-credential") == 0) < 0)
                                 return -EINVAL;
+                        continue;
+                }
+                if (strcmp(opt, "--network") == 0) {
+                        int m = nc_network_mode_parse(val);
+                        if (m < 0) {
+                                fprintf(stderr, "nucleus: invalid --network '%s': none, host or bridge\n", val);
+                                return -EINVAL;
+                        }
+                        spec->network.mode = m;
+                        continue;
+                }
+                if (strcmp(opt, "--dns") == 0) {
+                        if (spec->network.ndns >= NC_SPEC_DNS_MAX) {
+                                fprintf(stderr, "nucleus: at most %d --dns\n", NC_SPEC_DNS_MAX);
+                                return -EINVAL;
+                        }
+                        if (nc_spec_dns_parse(val, &spec->network.dns[spec->network.ndns], &err) < 0)
+                                goto bad;
+                        spec->network.ndns++;
+                        continue;
+                }
+                if (strcmp(opt, "--publish") == 0 || strcmp(opt, "-p") == 0) {
+                        if (spec->network.npublish >= NC_SPEC_PUBLISH_MAX) {
+                                fprintf(stderr, "nucleus: at most %d -p/--publish\n", NC_SPEC_PUBLISH_MAX);
+                                return -EINVAL;
+                        }
+                        if (nc_spec_port_parse(val, &spec->network.publish[spec->network.npublish], &err) < 0)
+                                goto bad;
+                        spec->network.npublish++;
                         continue;
                 }
                 if (strcmp(opt, "--tmpfs") == 0) {

@@ -456,7 +456,8 @@ int nc_spec_from_json(const json_t *j, struct nc_spec **ret, struct nc_err *err)
         static const char *const known[] = { "name", "hostname", "args", "env", "cwd", "seccomp_allow", "rlimits",
                                              "allow_degraded_security", "limits", "user", "tmpfs", "require_kernel_lockdown",
                                              "service_mode", "trust_level", "seccomp_mode", "seccomp_log",
-                                             "time_namespace", "cgroup_namespace", "proc_rw", "seccomp_log_denied" };
+                                             "time_namespace", "cgroup_namespace", "proc_rw", "seccomp_log_denied",
+                                             "network" };
         _cleanup_spec_ struct nc_spec *s = NULL;
         const char *key;
         json_t *v;
@@ -532,7 +533,8 @@ int nc_spec_from_json(const json_t *j, struct nc_spec **ret, struct nc_err *err)
         }
         if ((r = enum_from_json(j, "service_mode", nc_service_mode_parse, "\"agent\", \"strict-agent\", \"production\"",
                                 &s->service_mode, err)) < 0 ||
-            (r = enum_from_json(j, "trust_level", nc_trust_level_parse, "\"untrusted\", \"trusted\"", &s->trust_level, err)) < 0)
+            (r = enum_from_json(j, "trust_level", nc_trust_level_parse, "\"untrusted\", \"trusted\"", &s->trust_level, err)) < 0 ||
+            (r = nc_spec_network_from_json(json_object_get(j, "network"), &s->network, err)) < 0)
                 return r;
         if ((r = nc_spec_validate(s, err)) < 0)
                 return r;
@@ -576,6 +578,8 @@ json_t *nc_spec_to_json(const struct nc_spec *s)
                 json_object_set_new(j, "service_mode", json_string(nc_service_mode_name(s->service_mode)));
         if (s->trust_level != NC_TRUST_UNTRUSTED)
                 json_object_set_new(j, "trust_level", json_string(nc_trust_level_name(s->trust_level)));
+        if (s->network.mode != NC_NET_NONE || s->network.allow_host || s->network.ndns || s->network.npublish)
+                json_object_set_new(j, "network", nc_spec_network_to_json(&s->network));
         if (s->uid || s->gid || s->ngroups) {
                 json_t *g = json_array();
                 for (size_t i = 0; i < s->ngroups; i++)
@@ -693,6 +697,8 @@ int nc_spec_validate(const struct nc_spec *s, struct nc_err *err)
         }
         if (total > NC_SPEC_MAX_BYTES)
                 return nc_err_set(err, "arguments and environment take %zu bytes; at most %d are accepted", total, NC_SPEC_MAX_BYTES);
+        if ((r = nc_spec_network_validate(s, err)) < 0)
+                return r;
         return seccomp_mode_validate(s, err);
 }
 

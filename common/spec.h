@@ -7,6 +7,7 @@
 #include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "err.h"
 
@@ -73,6 +74,39 @@ int nc_trust_level_parse(const char *s);
 const char *nc_trust_level_name(int level);
 static inline bool nc_mode_strict(int mode) { return mode != NC_MODE_AGENT; }
 
+/* --network (docs/network.md). none: an own namespace with only lo; host: nucleusd's
+ * namespace (needs allow_host and --trust-level trusted; never in the strict modes);
+ * bridge: a veth on nucleusd's bridge with an address, NAT, published ports, DNS. */
+enum nc_network_mode { NC_NET_NONE, NC_NET_HOST, NC_NET_BRIDGE };
+#define NC_SPEC_DNS_MAX 3               /* what the resolver reads from resolv.conf */
+#define NC_SPEC_PUBLISH_MAX 32
+struct nc_spec_port {
+        uint32_t host_ip;               /* network order; 0: every local address */
+        uint16_t host_port, port;
+        int proto;                      /* IPPROTO_TCP or IPPROTO_UDP */
+};
+struct nc_spec_network {
+        int mode;                       /* enum nc_network_mode */
+        bool allow_host;                /* --allow-host-network */
+        uint32_t dns[NC_SPEC_DNS_MAX];  /* network order, IPv4 */
+        size_t ndns;
+        struct nc_spec_port publish[NC_SPEC_PUBLISH_MAX];
+        size_t npublish;
+};
+int nc_network_mode_parse(const char *s);
+const char *nc_network_mode_name(int mode);
+/* "[IP:]HOST:CONTAINER[/tcp|udp]" as -p takes it. */
+int nc_spec_port_parse(const char *s, struct nc_spec_port *ret, struct nc_err *err);
+/* The same form back, for inspect and the claim: "IP:HOST:CONTAINER/PROTO". */
+void nc_spec_port_format(const struct nc_spec_port *p, char *buf, size_t cap);
+/* An IPv4 address in dotted form (--dns). */
+int nc_spec_dns_parse(const char *s, uint32_t *ret, struct nc_err *err);
+/* spec_network.c: the "network" member's codec and the rules every caller gets. */
+int nc_spec_network_from_json(const json_t *v, struct nc_spec_network *ret, struct nc_err *err);
+json_t *nc_spec_network_to_json(const struct nc_spec_network *n);
+struct nc_spec;
+int nc_spec_network_validate(const struct nc_spec *s, struct nc_err *err);
+
 struct nc_spec {
         char *name;        /* NULL: the id is the name */
         char *hostname;    /* NULL: the name, else the first 12 characters of the id */
@@ -112,6 +146,7 @@ struct nc_spec {
         /* --seccomp-log: the trace file as the caller named it, for inspect and
          * messages only. nucleusd never opens it: the caller sends its descriptor. */
         char *seccomp_log;
+        struct nc_spec_network network;
 };
 
 enum nc_seccomp_mode { NC_SECCOMP_ENFORCE, NC_SECCOMP_TRACE };

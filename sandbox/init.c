@@ -107,7 +107,8 @@ static void prepare(const struct sbx_config *cfg)
                 sbx_ctl_die(CTL_FD, 125, "cgroupns", errno, "unshare(CLONE_NEWCGROUP)");
         if (sbx_mounts_prepare(cfg, &profile, &fail) < 0)
                 die_failure(&fail);
-        r = sbx_netns_loopback_up();
+        /* --network host: the host's namespace, whose lo is not ours to touch. */
+        r = profile.host_network ? 0 : sbx_netns_loopback_up();
         if (r < 0)
                 sbx_ctl_die(CTL_FD, 125, "net", -r, "Failed to bring up the loopback interface");
         r = sbx_ctl_send_json(CTL_FD, json_pack("{s:s}", "op", "ready"), NULL, 0);
@@ -245,12 +246,19 @@ static void claim(const struct sbx_config *cfg, struct workload *w)
         }
         for (size_t i = 0; i < nsec; i++)
                 snprintf(sdests[i], sizeof(sdests[i]), "%s", json_string_value(json_object_get(json_array_get(secs, i), "dest")) ?: "");
+        /* /etc/resolv.conf as the supervisor made it for this sandbox's network; absent
+         * for --network none, whose file says there is no network. */
+        static char resolv[4096];
+        const char *rc = json_string_value(json_object_get(msg, "resolv_conf"));
+        bool have_resolv = rc && strlen(rc) < sizeof(resolv);
+        if (have_resolv)
+                strcpy(resolv, rc);
         json_decref(msg);
 
         const char *hostname = spec->hostname ? spec->hostname : "nucleus";
         if (sethostname(hostname, strlen(hostname)) < 0)
                 sbx_ctl_die(CTL_FD, 125, "hostname", errno, "sethostname '%s'", hostname);
-        if (sbx_mounts_finish_etc(hostname, &fail) < 0)
+        if (sbx_mounts_finish_etc(hostname, have_resolv ? resolv : NULL, &fail) < 0)
                 die_failure(&fail);
         for (size_t i = 0; i < nrootfs; i++) {
                 if (sbx_rootfs_attach(&rents[i], &fail) < 0)
@@ -329,9 +337,10 @@ static void claim(const struct sbx_config *cfg, struct workload *w)
 
         /* Opt-ins make a filter of their own, compiled here (it allocates: not after
          * fork); everyone else shares the one the zygote compiled. */
-        /* Strict modes: a sandbox without a network (the only kind so far) gets no IP
-         * sockets at all; agent mode keeps loopback TCP for test suites' local servers. */
-        const unsigned sflags = nc_mode_strict(spec->service_mode) ? SBX_SECCOMP_NO_INET : 0;
+        /* Strict modes: a sandbox without a network gets no IP sockets at all; agent mode
+         * keeps loopback TCP for test suites' local servers. A bridge network needs them. */
+        const unsigned sflags =
+                nc_mode_strict(spec->service_mode) && spec->network.mode == NC_NET_NONE ? SBX_SECCOMP_NO_INET : 0;
         w->seccomp = sflags & SBX_SECCOMP_NO_INET ? cfg->seccomp_no_inet : cfg->seccomp;
         if (profile) {
                 if (sbx_seccomp_profile_compile(profile, (const char *const *)spec->seccomp_allow, sflags, &w->variant,

@@ -367,7 +367,7 @@ int sbx_mounts_prepare(const struct sbx_config *cfg, const struct sbx_profile *p
         return pivot(fail);
 }
 
-int sbx_mounts_finish_etc(const char *hostname, struct sbx_failure *fail)
+int sbx_mounts_finish_etc(const char *hostname, const char *resolv_conf, struct sbx_failure *fail)
 {
         char hosts[512], name[80];
         int r;
@@ -377,6 +377,10 @@ int sbx_mounts_finish_etc(const char *hostname, struct sbx_failure *fail)
                  "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n127.0.1.1\t%s\n", hostname);
         if ((r = write_file("/etc/hostname", name, 0644)) < 0 || (r = write_file("/etc/hosts", hosts, 0644)) < 0) {
                 sbx_failure_set(fail, "etc", -r, "Failed to write /etc/hostname and /etc/hosts");
+                return r;
+        }
+        if (resolv_conf && (r = write_file("/etc/resolv.conf", resolv_conf, 0644)) < 0) {
+                sbx_failure_set(fail, "etc", -r, "Failed to write /etc/resolv.conf");
                 return r;
         }
         if (mount(NULL, "/etc", NULL, MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=0755,size=4m,nr_inodes=4096") < 0)

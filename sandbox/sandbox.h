@@ -74,6 +74,7 @@ struct sbx_profile {
         bool proc_rw;           /* --proc-rw: /proc not remounted read-only */
         bool time_ns;           /* --time-namespace: CLONE_NEWTIME */
         bool no_cgroup_ns;      /* --disable-cgroup-namespace: init keeps the host's */
+        bool host_network;      /* --network host: no network namespace of its own */
 };
 json_t *sbx_profile_to_json(const struct sbx_profile *p);
 void sbx_profile_from_json(const json_t *j, struct sbx_profile *ret);

@@ -21,12 +21,13 @@
  * its leaf, so that its cgroup root is the leaf (DESIGN.md). */
 #define SBX_CLONE_NS (CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNET)
 
-static pid_t clone3_sandbox(int cgroup_fd, bool time_ns, int *ret_pidfd)
+static pid_t clone3_sandbox(int cgroup_fd, bool time_ns, bool host_network, int *ret_pidfd)
 {
         /* A time namespace made by clone3 is entered at once, so its clock offsets stay
          * zero: it isolates the namespace, not the clocks' values. */
         struct clone_args args = {
-                .flags = CLONE_PIDFD | SBX_CLONE_NS | (time_ns ? CLONE_NEWTIME : 0) |
+                .flags = CLONE_PIDFD | (SBX_CLONE_NS & ~(host_network ? (uint64_t)CLONE_NEWNET : 0)) |
+                         (time_ns ? CLONE_NEWTIME : 0) |
                          (cgroup_fd >= 0 ? CLONE_INTO_CGROUP : 0),
                 .pidfd = (uint64_t)(uintptr_t)ret_pidfd,
                 .exit_signal = SIGCHLD,
@@ -38,8 +39,9 @@ static pid_t clone3_sandbox(int cgroup_fd, bool time_ns, int *ret_pidfd)
 
 json_t *sbx_profile_to_json(const struct sbx_profile *p)
 {
-        return json_pack("{s:b, s:b, s:b, s:b, s:b}", "rootfs", p->rootfs, "hidepid", p->hidepid, "proc_rw", p->proc_rw,
-                         "time_ns", p->time_ns, "no_cgroup_ns", p->no_cgroup_ns);
+        return json_pack("{s:b, s:b, s:b, s:b, s:b, s:b}", "rootfs", p->rootfs, "hidepid", p->hidepid, "proc_rw",
+                         p->proc_rw, "time_ns", p->time_ns, "no_cgroup_ns", p->no_cgroup_ns, "host_network",
+                         p->host_network);
 }
 
 void sbx_profile_from_json(const json_t *j, struct sbx_profile *ret)
@@ -49,6 +51,7 @@ void sbx_profile_from_json(const json_t *j, struct sbx_profile *ret)
         ret->proc_rw = json_is_true(json_object_get(j, "proc_rw"));
         ret->time_ns = json_is_true(json_object_get(j, "time_ns"));
         ret->no_cgroup_ns = json_is_true(json_object_get(j, "no_cgroup_ns"));
+        ret->host_network = json_is_true(json_object_get(j, "host_network"));
 }
 
 int sbx_spawn_prepare(const struct sbx_config *cfg, const char *id, uint32_t uid_base, const struct sbx_profile *profile,
@@ -72,7 +75,7 @@ int sbx_spawn_prepare(const struct sbx_config *cfg, const char *id, uint32_t uid
         /* A claim carries argv and env; SEQPACKET messages must fit the send buffer. */
         (void)setsockopt(ours, SOL_SOCKET, SO_SNDBUFFORCE, &bufsz, sizeof(bufsz));
 
-        pid = clone3_sandbox(cgfd, profile->time_ns, &pidfd);
+        pid = clone3_sandbox(cgfd, profile->time_ns, profile->host_network, &pidfd);
         if (pid < 0) {
                 r = -errno;
                 sbx_failure_set(fail, "clone", r, "clone3 of the sandbox's init failed");

@@ -304,7 +304,7 @@ void sup_method_create(struct sup_conn *c, json_t *id, json_t *params)
         }
         mode_in.caps = pol[SUP_POLICY_CAPS].json;
         mode_in.landlock = pol[SUP_POLICY_LANDLOCK].json;
-        if (sup_mode_admit(spec, &mode_in, &err) < 0)
+        if (sup_mode_admit(spec, &mode_in, &err) < 0 || sup_network_admit(s, spec, &err) < 0)
                 goto bad;
 
         /* Admission: a clear refusal with the limit, never a dropped connection. */

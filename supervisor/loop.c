@@ -176,6 +176,10 @@ int sup_loop_main(const struct sup_options *opt, int zygote_sock)
         r = sup_restore_run(&s);
         if (r < 0)
                 return log_error_errno(r, "Failed to take over the zygote's sandboxes");
+        /* After the takeover: the sandboxes a previous loop process left running keep
+         * their veths, rules and leases; only what no live sandbox owns is swept. */
+        if (sup_network_init(&s) < 0)
+                return 1;
         uv_poll_init(&s.loop, &s.zyg_poll, zygote_sock);
         s.zyg_poll.data = &s;
         uv_poll_start(&s.zyg_poll, UV_READABLE, on_zygote);
@@ -202,6 +206,7 @@ int sup_loop_main(const struct sup_options *opt, int zygote_sock)
         if (r < 0)
                 log_warn("The loop still had handles at exit: %s", uv_strerror(r));
         free(s.uid_slots);
+        sup_network_done(&s);
         sup_audit_close(&s);
         nc_journal_sink_free(s.journal);        /* sends what is still queued */
         return s.exit_code;

@@ -51,6 +51,10 @@ static void usage(FILE *f)
                 "                        under <own>/sandboxes\n"
                 "  --socket-group GROUP  a group whose members may use the API socket (default: root only);\n"
                 "                        each user sees and acts only on the sandboxes it created\n"
+                "  --bridge NAME         the bridge of --network bridge sandboxes (default nucleus0; its nft\n"
+                "                        table is 'nucleus', or 'nucleus-NAME' for another name)\n"
+                "  --bridge-subnet CIDR  their IPv4 subnet (default 10.88.0.0/16; the bridge takes the first\n"
+                "                        address, sandboxes the others; docs/network.md)\n"
                 "  --log PATH            log to PATH instead of stderr\n"
                 "  --log-format FORMAT   text or json (default text)\n"
                 "  --log-level LEVEL     error, warn, info or debug (default info)\n"
@@ -137,6 +141,7 @@ int main(int argc, char **argv)
                 { "max-sandboxes", required_argument, NULL, 'm' }, { "max-sandboxes-per-uid", required_argument, NULL, 'u' },
                 { "socket-group", required_argument, NULL, 'g' }, { "cgroup-delegated", no_argument, NULL, 'D' },
                 { "uid-base", required_argument, NULL, 'b' },    { "setup-timeout", required_argument, NULL, 't' },
+                { "bridge", required_argument, NULL, 'B' },      { "bridge-subnet", required_argument, NULL, 'N' },
                 { "help", no_argument, NULL, 'h' },              {},
         };
         static struct sup_options opt;
@@ -156,6 +161,8 @@ int main(int argc, char **argv)
         opt.max_sandboxes_per_uid = 1024;
         opt.setup_timeout_ms = 300 * 1000;
         opt.socket_gid = (gid_t)-1;
+        snprintf(opt.bridge, sizeof(opt.bridge), "%s", NP_BRIDGE_DEFAULT);
+        snprintf(opt.bridge_subnet, sizeof(opt.bridge_subnet), "%s", NP_SUBNET_DEFAULT);
         opt.cfg = (struct sbx_config){ .uid_base = SBX_UID_BASE, .uid_count = SBX_UID_COUNT,
                                        .root_tmpfs_size = SBX_ROOT_TMPFS_DEFAULT };
         argv_area(argc, argv, &opt.cfg);
@@ -223,6 +230,8 @@ int main(int argc, char **argv)
                         opt.cfg.uid_base = (uint32_t)v;
                         break;
                 }
+                case 'B': r = snprintf(opt.bridge, sizeof(opt.bridge), "%s", optarg) < (int)sizeof(opt.bridge) ? 0 : -EINVAL; break;
+                case 'N': r = snprintf(opt.bridge_subnet, sizeof(opt.bridge_subnet), "%s", optarg) < (int)sizeof(opt.bridge_subnet) ? 0 : -EINVAL; break;
                 case 'V': printf("nucleusd %s\n", NUCLEUS_VERSION); return 0;
                 case 'h': usage(stdout); return 0;
                 default: usage(stderr); return 2;
@@ -244,6 +253,13 @@ int main(int argc, char **argv)
                         "must end below 4294967295 (lower either)\n", opt.cfg.uid_base, opt.max_sandboxes,
                         (unsigned long long)opt.cfg.uid_base + (unsigned long long)opt.max_sandboxes * opt.cfg.uid_count);
                 return 2;
+        }
+        {
+                struct np_config nc;
+                if (np_config_init(&nc, opt.bridge, opt.bridge_subnet, opt.paths.state_dir, &err) < 0) {
+                        fprintf(stderr, "nucleusd: %s\n", err.msg);
+                        return 2;
+                }
         }
         if (log_path) {
                 log_fd = open(log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);

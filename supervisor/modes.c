@@ -95,8 +95,15 @@ int sup_mode_admit(const struct nc_spec *spec, const struct sup_mode_inputs *in,
         if (spec->seccomp_mode == NC_SECCOMP_TRACE)
                 return nc_err_set(err, "--seccomp-mode trace is refused in %s mode: a traced workload runs without a "
                                   "seccomp filter (trace in agent mode, then run here with the generated profile)", mode);
+        if (spec->network.mode == NC_NET_HOST)
+                return nc_err_set(err, "--network host is refused in %s mode: the workload would share the host's network "
+                                  "namespace (use --network bridge, or --service-mode agent with --trust-level trusted "
+                                  "--allow-host-network)", mode);
         if (spec->service_mode != NC_MODE_PRODUCTION)
                 return 0;
+        if (spec->network.mode == NC_NET_BRIDGE && spec->network.ndns == 0)
+                return nc_err_set(err, "--service-mode production needs --dns IP with --network bridge: the resolvers a "
+                                  "service uses are pinned, never taken from the host");
         if (!in->rootfs)
                 return nc_err_set(err, "--service-mode production needs --rootfs DIR: a prebuilt root instead of the "
                                   "host's /usr");

@@ -276,6 +276,9 @@ json_t *sup_sandbox_inspect(const struct sup_sandbox *sb)
                         "claim", (json_int_t)((sb->t_started - sb->t_ready) / 1000),
                         "total", (json_int_t)((sb->t_started - sb->t_prepare) / 1000)));
         }
+        if (sb->spec->network.mode == NC_NET_HOST)     /* no network namespace of its own */
+                json_array_remove(json_object_get(json_object_get(j, "security"), "namespaces"), 5);
+        json_object_set_new(j, "network", sup_network_inspect(sb));
         if (sb->state == SUP_STATE_exited || sb->state == SUP_STATE_failed)
                 json_object_set_new(j, "result", sup_sandbox_result(sb));
         return j;

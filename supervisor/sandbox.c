@@ -57,7 +57,8 @@ int sup_sandbox_start(struct sup_sandbox *sb)
         struct sbx_profile profile = { .rootfs = sb->rootfs.fd >= 0,
                                        .hidepid = sb->spec->service_mode == NC_MODE_PRODUCTION,
                                        .proc_rw = sb->spec->proc_rw, .time_ns = sb->spec->time_namespace,
-                                       .no_cgroup_ns = sb->spec->no_cgroup_namespace };
+                                       .no_cgroup_ns = sb->spec->no_cgroup_namespace,
+                                       .host_network = sb->spec->network.mode == NC_NET_HOST };
 
         /* The log pipes' read ends go along: the zygote keeps them for a loop process
          * that takes over after this one. */
@@ -210,6 +211,10 @@ static void send_claim(struct sup_sandbox *sb)
         for (int k = 0; k < SUP_POLICY_MAX; k++)
                 if (sb->policies[k].json)
                         json_object_set(msg, sup_policy_kinds[k].claim, sb->policies[k].json);
+        char *resolv = sup_network_resolv_conf(sb);
+        if (resolv)
+                json_object_set_new(msg, "resolv_conf", json_string(resolv));
+        free(resolv);
         memcpy(fds, sb->stdio, sizeof(sb->stdio));
         for (size_t i = 0; i < sb->nvolumes; i++) {
                 json_array_append_new(json_object_get(msg, "volumes"), json_pack("{s:s, s:b}", "dest", sb->volumes[i].dest,
@@ -676,7 +681,8 @@ void sup_sandbox_on_cloned(struct sup *s, const char *id, pid_t pid, int pidfd, 
                 sb->open_handles++;
                 sb->ctl_polling = uv_poll_start(&sb->ctl_poll, UV_READABLE, on_ctl) == 0;
         }
-        if (sb->stop_requested || apply_limits(sb) < 0 || prepare_volumes(sb) < 0 || sup_rootfs_prepare(sb) < 0)
+        if (sb->stop_requested || apply_limits(sb) < 0 || prepare_volumes(sb) < 0 || sup_rootfs_prepare(sb) < 0 ||
+            sup_network_setup(sb) < 0)
                 kill_now(sb);
         else if (s->opt->setup_timeout_ms)
                 uv_timer_start(&sb->deadline, on_setup_deadline, s->opt->setup_timeout_ms, 0);
@@ -846,6 +852,9 @@ static void finalize(struct sup_sandbox *sb)
                 exec_done(x, json_pack("{s:s, s:i, s:s, s:s}", "id", sb->id, "exit_code", 137, "reason", "sandbox_ended",
                                        "signal", "SIGKILL"), NULL);
         }
+        /* After the replies: deleting the veth waits for the kernel to unregister it (tens
+         * of ms); the lease and the ports stay taken until this is done. */
+        sup_network_release(sb);
         if (has_remove_waiter(sb))
                 sup_sandbox_remove(sb);
         sup_idle_check(sb->sup);

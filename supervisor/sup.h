@@ -21,6 +21,7 @@
 #include "volumes.h"
 #include "spec.h"
 #include "util.h"
+#include "netpolicy.h"
 
 #define SUP_STOP_TIMEOUT_MS 10000
 #define SUP_CONN_MAX_FDS 64
@@ -36,7 +37,9 @@ struct sup_options {
         uint64_t idle_timeout_ms;       /* 0: never exit when idle */
         uint64_t setup_timeout_ms;      /* clone to workload start; longer fails the sandbox */
         int listen_fd;
-        int lock_fd;                    /* the autostart lock is "<socket>.lock" */
+        int lock_fd;
+        char bridge[IFNAMSIZ];          /* --bridge */
+        char bridge_subnet[32];         /* --bridge-subnet */                    /* the autostart lock is "<socket>.lock" */
 };
 
 struct sup_conn;
@@ -67,6 +70,8 @@ struct sup {
         uint8_t *uid_slots;             /* uidrange.c: one per --max-sandboxes; 1 = taken */
         struct nc_audit_log audit;      /* audit.c records into it (telemetry/) */
         struct nc_journal_sink *journal; /* detached output to journald; NULL without one */
+        struct np_config net;           /* network.c: the bridge network */
+        struct np_ipam *ipam;
         uint64_t started_ns;
         bool shutting_down;
         int exit_code;
@@ -199,6 +204,11 @@ struct sup_sandbox {
         bool create_waits;              /* reply to create only at the end */
         struct sup_waiter *waiters;
         struct sup_trace *trace;        /* --seccomp-mode trace (trace.c); NULL otherwise */
+        struct sup_net {
+                uint32_t addr;          /* network order, while leased */
+                char veth[IFNAMSIZ];    /* host end, while attached */
+                bool leased, attached;
+        } net;
 };
 
 struct sup_conn {
@@ -266,6 +276,19 @@ struct sup_mode_inputs {
         const json_t *caps, *landlock;          /* the policies as validated; NULL: default */
 };
 int sup_mode_admit(const struct nc_spec *spec, const struct sup_mode_inputs *in, struct nc_err *err);
+
+/* network.c (docs/network.md). init sweeps what a crashed nucleusd left; admit fills
+ * the DNS default and refuses host ports another sandbox publishes; setup runs after the
+ * clone, before the claim (on failure the sandbox has failed, stage "network"); release
+ * when it ends. */
+int sup_network_init(struct sup *s);
+void sup_network_done(struct sup *s);
+int sup_network_admit(struct sup *s, struct nc_spec *spec, struct nc_err *err);
+int sup_network_setup(struct sup_sandbox *sb);
+void sup_network_release(struct sup_sandbox *sb);
+/* The claim's /etc/resolv.conf; NULL for --network none. */
+char *sup_network_resolv_conf(const struct sup_sandbox *sb);
+json_t *sup_network_inspect(const struct sup_sandbox *sb);
 
 /* rootfs.c: --verify-rootfs-attestation runs off the loop before the sandbox is
  * started (it reads every file of the rootfs); then, or at once without it, the

@@ -4,9 +4,9 @@
 . "$(dirname "$0")/lib.sh"
 start_supervisor
 
-rc=0; err=$("$N" run --network bridge -- true 2>&1) || rc=$?
+rc=0; err=$("$N" run --nat-backend userspace -- true 2>&1) || rc=$?
 assert_eq 125 "$rc" "a planned flag is refused with 125"
-assert_contains "$err" "--network is planned (issue 7" "the refusal names the issue"
+assert_contains "$err" "--nat-backend is planned (issue 7" "the refusal names the issue"
 assert_contains "$("$N" run --quiet-id -- true 2>&1 || true)" "not supported" "a rejected flag says why"
 assert_contains "$("$N" run --bogus -- true 2>&1 || true)" "unknown option '--bogus'" "an unknown flag is an error"
 assert_contains "$("$N" compose up 2>&1 || true)" "'compose' is planned (no issue yet" "a planned command is refused"

@@ -55,11 +55,12 @@ export NUCLEUS_CGROUP_ROOT="$CG_BASE/nucleus-test-$TEST_NAME-$$"
 # Never autostart by accident with a long idle period.
 export NUCLEUS_IDLE_TIMEOUT=${NUCLEUS_IDLE_TIMEOUT:-30}
 SUP_PID=
+ND_PREFIX=()
 
 start_supervisor() { # [extra nucleusd args]
     local fifo="$T/ready"
     mkfifo "$fifo"
-    "$ND" --ready-fd 9 --log "$T/nucleusd.log" --log-level debug "$@" 9>"$fifo" &
+    "${ND_PREFIX[@]}" "$ND" --ready-fd 9 --log "$T/nucleusd.log" --log-level debug "$@" 9>"$fifo" &
     SUP_PID=$!
     local line
     read -r -t 10 line <"$fifo" || die "nucleusd did not become ready; log: $(cat "$T/nucleusd.log" 2>/dev/null)"
@@ -79,14 +80,40 @@ stop_supervisor() {
     SUP_PID=
 }
 
+# Network tests: nucleusd runs in a network namespace of the test's own (held by a
+# sleeping process, so it outlives a nucleusd killed with SIGKILL), with its own bridge
+# name and subnet: its bridge, nft table and sysctls never touch the host's, and tests
+# run in parallel. NETNS is that namespace; in_netns runs a command there.
+NETNS=
+HOLDERS=()
+new_netns() { # sets NEW_NETNS to a new network namespace, kept until the test ends
+    unshare -n sleep 3600 >/dev/null 2>&1 </dev/null &
+    local pid=$!
+    HOLDERS+=("$pid")
+    for _ in $(seq 200); do
+        [ "$(readlink "/proc/$pid/ns/net")" != "$(readlink /proc/self/ns/net)" ] && break
+        sleep 0.01
+    done
+    NEW_NETNS=/proc/$pid/ns/net
+}
+start_supervisor_netns() { # [extra nucleusd args]
+    if [ -z "$NETNS" ]; then new_netns; NETNS=$NEW_NETNS; fi
+    nsenter --net="$NETNS" ip link set lo up
+    ND_PREFIX=(nsenter --net="$NETNS")
+    start_supervisor "$@"
+    ND_PREFIX=()
+}
+in_netns() { nsenter --net="$NETNS" "$@"; }
+
 # Commands a test registers to undo a host setting it changed; run first at exit.
 EXIT_HOOKS=()
 on_exit() { EXIT_HOOKS+=("$*"); }
 
 cleanup() {
-    local rc=$? hook
+    local rc=$? hook pid
     for hook in "${EXIT_HOOKS[@]}"; do eval "$hook" || true; done
     stop_supervisor
+    for pid in "${HOLDERS[@]}"; do kill "$pid" 2>/dev/null || true; done
     # Supervisors started by autostart in this test use this socket.
     pkill -TERM -f -- "--socket $NUCLEUS_SOCKET " 2>/dev/null || true
     sleep 0.2

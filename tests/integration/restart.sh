@@ -10,7 +10,6 @@ loop_pid() { pgrep -P "$SUP_PID" -x nucleusd-loop; }
 for i in $(seq 20); do
     "$N" run -d --name "c$i" -- sh -c 'i=0; while :; do i=$((i+1)); echo "$i"; sleep 0.02; done' >/dev/null
 done
-"$N" run -d --name quick -- sh -c 'sleep 1; echo bye; exit 7' >/dev/null
 "$N" run -d --name timed --timeout 3 -- sleep 100 >/dev/null
 # Foreground runs: one whose CLI stays (it reconnects and keeps waiting), one whose CLI
 # dies while no loop process runs (its sandbox is stopped, as when a client goes).
@@ -19,6 +18,9 @@ fg_cli=$!
 "$N" run --name fg2 -- sleep 100 >/dev/null 2>&1 &
 fg2_cli=$!
 for i in $(seq 20); do wait_state "c$i"; done
+# Started only now, so that a slow start of the others (ASan, a loaded host) cannot let
+# it finish before it was ever seen running; `run -d` returns once it runs.
+"$N" run -d --name quick -- sh -c 'sleep 1.5; echo bye; exit 7' >/dev/null
 wait_state quick
 wait_state fg
 wait_state fg2
@@ -32,7 +34,7 @@ old=$(loop_pid)
 # its status waits in the zygote (and init's report in its control socket).
 kill -STOP "$old"
 kill -KILL "$fg2_cli"
-sleep 2
+sleep 3
 start=$(date +%s%N)
 kill -KILL "$old"
 for _ in $(seq 500); do "$N" ps >/dev/null 2>&1 && break; sleep 0.01; done

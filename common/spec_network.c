@@ -1,0 +1,214 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* The spec's "network" member: --network, --allow-host-network, --dns, -p. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "macros.h"
+#include "spec.h"
+
+static const char *const network_names[] = { "none", "host", "bridge" };
+
+int nc_network_mode_parse(const char *s)
+{
+        for (size_t i = 0; s && i < ARRAY_SIZE(network_names); i++)
+                if (strcmp(s, network_names[i]) == 0)
+                        return (int)i;
+        return -EINVAL;
+}
+
+const char *nc_network_mode_name(int mode)
+{
+        return mode >= 0 && (size_t)mode < ARRAY_SIZE(network_names) ? network_names[mode] : "unknown";
+}
+
+int nc_spec_dns_parse(const char *s, uint32_t *ret, struct nc_err *err)
+{
+        struct in_addr a;
+
+        if (!s || inet_pton(AF_INET, s, &a) != 1)
+                return nc_err_set(err, "invalid DNS server '%.64s': give an IPv4 address (10.0.0.53)", s ? s : "");
+        if (a.s_addr == 0 || (ntohl(a.s_addr) >> 24) == 127)
+                return nc_err_set(err, "invalid DNS server '%.64s': loopback and 0.0.0.0 cannot be reached from a "
+                                  "sandbox's own network namespace", s);
+        *ret = a.s_addr;
+        return 0;
+}
+
+static int port_number(const char *s, uint16_t *ret)
+{
+        char *end;
+        unsigned long v;
+
+        if (!*s || strspn(s, "0123456789") != strlen(s))
+                return -EINVAL;
+        v = strtoul(s, &end, 10);
+        if (v == 0 || v > 65535)
+                return -ERANGE;
+        *ret = (uint16_t)v;
+        return 0;
+}
+
+int nc_spec_port_parse(const char *str, struct nc_spec_port *ret, struct nc_err *err)
+{
+        char buf[128], *parts[3], *slash, *p;
+        size_t n = 0;
+        struct nc_spec_port port = { .proto = IPPROTO_TCP };
+        struct in_addr a;
+
+        if (!str || strlen(str) >= sizeof(buf))
+                goto invalid;
+        strcpy(buf, str);
+        if ((slash = strchr(buf, '/'))) {
+                *slash++ = 0;
+                if (strcmp(slash, "tcp") == 0)
+                        port.proto = IPPROTO_TCP;
+                else if (strcmp(slash, "udp") == 0)
+                        port.proto = IPPROTO_UDP;
+                else
+                        return nc_err_set(err, "invalid port '%.64s': the protocol must be tcp or udp", str);
+        }
+        for (p = buf; n < 3; n++) {
+                parts[n] = p;
+                if (!(p = strchr(p, ':'))) {
+                        n++;
+                        break;
+                }
+                *p++ = 0;
+        }
+        if (p || n < 2)
+                goto invalid;
+        if (n == 3) {
+                if (inet_pton(AF_INET, parts[0], &a) != 1)
+                        return nc_err_set(err, "invalid port '%.64s': '%s' is not an IPv4 address", str, parts[0]);
+                port.host_ip = a.s_addr;
+        }
+        if (port_number(parts[n - 2], &port.host_port) < 0 || port_number(parts[n - 1], &port.port) < 0)
+                return nc_err_set(err, "invalid port '%.64s': ports are numbers from 1 to 65535", str);
+        *ret = port;
+        return 0;
+invalid:
+        return nc_err_set(err, "invalid port '%.64s': use [IP:]HOST:CONTAINER[/tcp|udp] (8080:80, 127.0.0.1:5353:53/udp)",
+                          str ? str : "");
+}
+
+void nc_spec_port_format(const struct nc_spec_port *p, char *buf, size_t cap)
+{
+        char ip[INET_ADDRSTRLEN];
+        struct in_addr a = { .s_addr = p->host_ip };
+
+        inet_ntop(AF_INET, &a, ip, sizeof(ip));
+        snprintf(buf, cap, "%s:%u:%u/%s", ip, p->host_port, p->port, p->proto == IPPROTO_UDP ? "udp" : "tcp");
+}
+
+int nc_spec_network_from_json(const json_t *v, struct nc_spec_network *n, struct nc_err *err)
+{
+        static const char *const known[] = { "mode", "allow_host", "dns", "publish" };
+        const char *key;
+        const json_t *e;
+        json_t *val;
+        size_t i;
+        int r;
+
+        *n = (struct nc_spec_network){ .mode = NC_NET_NONE };
+        if (!v || json_is_null(v))
+                return 0;
+        if (!json_is_object(v))
+                return nc_err_set(err, "'network' must be an object with mode, allow_host, dns, publish");
+        json_object_foreach((json_t *)v, key, val) {
+                bool ok = false;
+                for (i = 0; i < ARRAY_SIZE(known); i++)
+                        ok = ok || strcmp(key, known[i]) == 0;
+                if (!ok)
+                        return nc_err_set(err, "unknown network field '%.64s' (accepted: mode, allow_host, dns, publish)", key);
+        }
+        e = json_object_get(v, "mode");
+        if (e && (r = nc_network_mode_parse(json_string_value(e))) < 0)
+                return nc_err_set(err, "'network.mode' must be \"none\", \"host\" or \"bridge\"");
+        if (e)
+                n->mode = r;
+        e = json_object_get(v, "allow_host");
+        if (e && !json_is_boolean(e))
+                return nc_err_set(err, "'network.allow_host' must be true or false");
+        n->allow_host = json_is_true(e);
+        e = json_object_get(v, "dns");
+        if (e && (!json_is_array(e) || json_array_size(e) > NC_SPEC_DNS_MAX))
+                return nc_err_set(err, "'network.dns' must be an array of at most %d IPv4 addresses", NC_SPEC_DNS_MAX);
+        json_array_foreach(e, i, val) {
+                if ((r = nc_spec_dns_parse(json_string_value(val), &n->dns[i], err)) < 0)
+                        return r;
+                n->ndns = i + 1;
+        }
+        e = json_object_get(v, "publish");
+        if (e && (!json_is_array(e) || json_array_size(e) > NC_SPEC_PUBLISH_MAX))
+                return nc_err_set(err, "'network.publish' must be an array of at most %d \"[IP:]HOST:CONTAINER[/tcp|udp]\"",
+                                  NC_SPEC_PUBLISH_MAX);
+        json_array_foreach(e, i, val) {
+                if ((r = nc_spec_port_parse(json_string_value(val), &n->publish[i], err)) < 0)
+                        return r;
+                n->npublish = i + 1;
+        }
+        return 0;
+}
+
+json_t *nc_spec_network_to_json(const struct nc_spec_network *n)
+{
+        json_t *j, *dns = json_array(), *pub = json_array();
+        char buf[64];
+
+        for (size_t i = 0; i < n->ndns; i++) {
+                struct in_addr a = { .s_addr = n->dns[i] };
+                json_array_append_new(dns, json_string(inet_ntop(AF_INET, &a, buf, sizeof(buf))));
+        }
+        for (size_t i = 0; i < n->npublish; i++) {
+                nc_spec_port_format(&n->publish[i], buf, sizeof(buf));
+                json_array_append_new(pub, json_string(buf));
+        }
+        j = json_pack("{s:s}", "mode", nc_network_mode_name(n->mode));
+        if (n->allow_host)
+                json_object_set_new(j, "allow_host", json_true());
+        if (n->ndns)
+                json_object_set(j, "dns", dns);
+        if (n->npublish)
+                json_object_set(j, "publish", pub);
+        json_decref(dns);
+        json_decref(pub);
+        return j;
+}
+
+/* The rules every caller gets; the service modes' own rules are in supervisor/modes.c. */
+int nc_spec_network_validate(const struct nc_spec *s, struct nc_err *err)
+{
+        const struct nc_spec_network *n = &s->network;
+
+        if (n->mode < NC_NET_NONE || n->mode > NC_NET_BRIDGE)
+                return nc_err_set(err, "invalid network mode %d: none, host or bridge", n->mode);
+        if (n->ndns > NC_SPEC_DNS_MAX || n->npublish > NC_SPEC_PUBLISH_MAX)
+                return nc_err_set(err, "too many DNS servers or published ports");
+        if (n->mode != NC_NET_BRIDGE && n->ndns)
+                return nc_err_set(err, "--dns is only accepted with --network bridge (%s has %s)", nc_network_mode_name(n->mode),
+                                  n->mode == NC_NET_HOST ? "the host's /etc/resolv.conf" : "no network");
+        if (n->mode != NC_NET_BRIDGE && n->npublish)
+                return nc_err_set(err, "-p/--publish is only accepted with --network bridge");
+        if (n->mode != NC_NET_HOST && n->allow_host)
+                return nc_err_set(err, "--allow-host-network is only accepted with --network host");
+        if (n->mode == NC_NET_HOST && !n->allow_host)
+                return nc_err_set(err, "--network host shares the host's network namespace with the workload: add "
+                                  "--allow-host-network (and --trust-level trusted) to accept that");
+        if (n->mode == NC_NET_HOST && s->trust_level != NC_TRUST_TRUSTED)
+                return nc_err_set(err, "--network host is refused for an untrusted workload (the default trust level): "
+                                  "give --trust-level trusted --allow-host-network, or use --network bridge");
+        for (size_t i = 0; i < n->npublish; i++) {
+                if (n->publish[i].host_port == 0 || n->publish[i].port == 0)
+                        return nc_err_set(err, "published ports are numbers from 1 to 65535");
+                for (size_t k = 0; k < i; k++)
+                        if (n->publish[k].host_port == n->publish[i].host_port && n->publish[k].proto == n->publish[i].proto &&
+                            (n->publish[k].host_ip == n->publish[i].host_ip || !n->publish[k].host_ip || !n->publish[i].host_ip))
+                                return nc_err_set(err, "host port %u/%s is published twice", n->publish[i].host_port,
+                                                  n->publish[i].proto == IPPROTO_UDP ? "udp" : "tcp");
+        }
+        return 0;
+}

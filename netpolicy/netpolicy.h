@@ -1,0 +1,72 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* netpolicy/: a sandbox's bridge network from the host side — links (libnl: bridge,
+ * veth, addresses, routes), the address pool (ipam) and the firewall (libnftables,
+ * JSON built with jansson). Never includes libuv: the supervisor's loop calls it. */
+#pragma once
+
+#include <net/if.h>
+#include <limits.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "err.h"
+#include "spec.h"
+
+#define NP_BRIDGE_DEFAULT "nucleus0"
+#define NP_SUBNET_DEFAULT "10.88.0.0/16"
+#define NP_TABLE_DEFAULT "nucleus"
+/* Host ends of sandboxes' veths: "nv" and the first 13 characters of the id. */
+#define NP_VETH_PREFIX "nv"
+#define NP_VETH_ID_CHARS 13
+
+/* One nucleusd's bridge network. Addresses are IPv4 in network order. */
+struct np_config {
+        char bridge[IFNAMSIZ];
+        uint32_t subnet, gateway;       /* gateway: the bridge's address, the subnet's first host */
+        unsigned prefix;                /* 8..30 */
+        char table[64];                 /* nft table (family ip): "nucleus", or "nucleus-BRIDGE" */
+        char lease_path[PATH_MAX];      /* the ipam's leases, written atomically */
+};
+
+/* Fills c from a bridge name and "A.B.C.D/N"; -EINVAL with err set otherwise. */
+int np_config_init(struct np_config *c, const char *bridge, const char *subnet, const char *state_dir,
+                   struct nc_err *err);
+
+/* Says whether a sandbox whose id starts with id_prefix (NP_VETH_ID_CHARS characters,
+ * or a whole id) is still live; the sweeps remove what belongs to no live sandbox. */
+typedef bool (*np_live_fn)(const char *id_prefix, void *userdata);
+
+/* links.c */
+void np_veth_name(const char *id, char ret[IFNAMSIZ]);
+/* Creates the bridge with its address if missing, brings it up, and turns on IPv4
+ * forwarding and the bridge's route_localnet (127.0.0.1 published ports). */
+int np_bridge_ensure(const struct np_config *c, struct nc_err *err);
+/* A veth pair: the host end (named by np_veth_name) on the bridge, isolated from the
+ * other ports and up; the other end moved into the namespace of pid as eth0, with addr,
+ * up, and a default route via the bridge. pidfd is pid's (the netns is entered by it). */
+int np_veth_attach(const struct np_config *c, const char *id, pid_t pid, int pidfd, uint32_t addr, struct nc_err *err);
+int np_link_delete(const char *name);
+/* Deletes host ends on our bridge whose sandbox is not live. Returns how many. */
+int np_links_sweep(const struct np_config *c, np_live_fn live, void *userdata);
+
+/* ipam.c — leases persist across restarts; a live lease is never handed out twice. */
+struct np_ipam;
+int np_ipam_open(const struct np_config *c, struct np_ipam **ret, struct nc_err *err);
+void np_ipam_free(struct np_ipam *ipam);
+int np_ipam_alloc(struct np_ipam *ipam, const char *id, uint32_t *ret_addr);
+/* 0, or -ENOENT when id holds no lease. */
+int np_ipam_release(struct np_ipam *ipam, const char *id);
+int np_ipam_sweep(struct np_ipam *ipam, np_live_fn live, void *userdata);
+size_t np_ipam_count(const struct np_ipam *ipam);
+
+/* nft.c — table c->table: NAT of the subnet, no forwarding between sandboxes, and one
+ * DNAT rule pair per published port, tagged with the sandbox's id in its comment. */
+int np_nft_setup(const struct np_config *c, struct nc_err *err);
+int np_nft_publish(const struct np_config *c, const char *id, uint32_t addr, const struct nc_spec_port *ports,
+                   size_t nports, struct nc_err *err);
+/* Removes every rule tagged with id (a whole id). */
+int np_nft_unpublish(const struct np_config *c, const char *id);
+int np_nft_sweep(const struct np_config *c, np_live_fn live, void *userdata);
+/* The table as nft lists it (JSON), for inspect --network and the tests; NULL if absent. */
+char *np_nft_list(const struct np_config *c);

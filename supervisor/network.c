@@ -1,0 +1,210 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* A sandbox's network as the loop sees it (docs/network.md): admission (DNS defaults,
+ * host port conflicts), setup after the clone and before the claim, release when the
+ * sandbox ends, and the sweep at start of whatever a crashed nucleusd left behind. The
+ * kernel work is netpolicy/'s. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "log.h"
+#include "netpolicy.h"
+#include "sup.h"
+
+/* Live for the sweeps: a sandbox of ours that holds (or is about to hold) a network. */
+static bool is_live(const char *id_prefix, void *userdata)
+{
+        const struct sup *s = userdata;
+        size_t n = strlen(id_prefix);
+
+        for (const struct sup_sandbox *sb = s->sandboxes; sb; sb = sb->next)
+                if (strncmp(sb->id, id_prefix, n) == 0 && (sup_state_live(sb->state) || sb->net.leased))
+                        return true;
+        return false;
+}
+
+int sup_network_init(struct sup *s)
+{
+        struct nc_err err = { { 0 } };
+        int r, links, rules, leases;
+
+        r = np_config_init(&s->net, s->opt->bridge, s->opt->bridge_subnet, s->opt->paths.state_dir, &err);
+        if (r < 0)
+                return log_error_errno(-r, "%s", err.msg), r;
+        r = np_ipam_open(&s->net, &s->ipam, &err);
+        if (r < 0)
+                return log_error_errno(-r, "%s", err.msg), r;
+        /* Nothing is live yet: whatever carries a sandbox id now was left by a nucleusd
+         * that did not get to clean up. */
+        links = np_links_sweep(&s->net, is_live, s);
+        rules = np_nft_sweep(&s->net, is_live, s);
+        leases = np_ipam_sweep(s->ipam, is_live, s);
+        if (links > 0 || rules > 0 || leases > 0)
+                log_info("Removed what sandboxes of a previous nucleusd left: %d veth(s), %d nft rule(s), %d lease(s)",
+                         links > 0 ? links : 0, rules > 0 ? rules : 0, leases > 0 ? leases : 0);
+        if (links < 0 || rules < 0 || leases < 0)
+                log_warn("Failed to sweep the network left by a previous nucleusd (%d, %d, %d), ignoring", links, rules,
+                         leases);
+        return 0;
+}
+
+void sup_network_done(struct sup *s)
+{
+        np_ipam_free(s->ipam);
+        s->ipam = NULL;
+}
+
+/* The host's resolvers, for agent-mode bridge sandboxes without --dns. Loopback ones
+ * (systemd-resolved's 127.0.0.53, a local dnsmasq) cannot be reached from a sandbox's
+ * namespace, and IPv6 ones are not routed by the bridge: both are left out. */
+static size_t host_resolvers(uint32_t *ret, size_t max)
+{
+        _cleanup_(nc_fclosep) FILE *f = fopen("/etc/resolv.conf", "re");
+        char line[512], addr[128];
+        size_t n = 0;
+        struct in_addr a;
+
+        while (f && n < max && fgets(line, sizeof(line), f))
+                if (sscanf(line, " nameserver %127s", addr) == 1 && inet_pton(AF_INET, addr, &a) == 1 &&
+                    (ntohl(a.s_addr) >> 24) != 127 && a.s_addr != 0)
+                        ret[n++] = a.s_addr;
+        return n;
+}
+
+static bool ports_clash(const struct nc_spec_port *a, const struct nc_spec_port *b)
+{
+        return a->proto == b->proto && a->host_port == b->host_port &&
+               (a->host_ip == b->host_ip || !a->host_ip || !b->host_ip);
+}
+
+int sup_network_admit(struct sup *s, struct nc_spec *spec, struct nc_err *err)
+{
+        struct nc_spec_network *n = &spec->network;
+
+        if (n->mode != NC_NET_BRIDGE)
+                return 0;
+        if (n->ndns == 0) {
+                n->ndns = host_resolvers(n->dns, NC_SPEC_DNS_MAX);
+                if (n->ndns == 0)
+                        return nc_err_set(err, "--network bridge needs a resolver: the host's /etc/resolv.conf names none "
+                                          "that a sandbox can reach (loopback ones cannot be); give --dns IP");
+        }
+        for (size_t i = 0; i < n->npublish; i++)
+                for (const struct sup_sandbox *o = s->sandboxes; o; o = o->next) {
+                        if (!sup_state_live(o->state) && !o->net.leased)
+                                continue;
+                        for (size_t k = 0; k < o->spec->network.npublish; k++)
+                                if (ports_clash(&n->publish[i], &o->spec->network.publish[k])) {
+                                        char p[64];
+                                        nc_spec_port_format(&o->spec->network.publish[k], p, sizeof(p));
+                                        return nc_err_set(err, "host port %u/%s is already published by sandbox %s (%s)",
+                                                          n->publish[i].host_port,
+                                                          n->publish[i].proto == IPPROTO_UDP ? "udp" : "tcp", o->id, p);
+                                }
+                }
+        return 0;
+}
+
+int sup_network_setup(struct sup_sandbox *sb)
+{
+        struct sup *s = sb->sup;
+        const struct nc_spec_network *n = &sb->spec->network;
+        struct nc_err err = { { 0 } };
+        struct sbx_failure f;
+        uint64_t t0 = nc_now_ns();
+        int r;
+
+        if (n->mode != NC_NET_BRIDGE)
+                return 0;
+        /* The bridge and the table are made on first use and re-checked by every bridge
+         * sandbox: someone may have deleted them meanwhile, and both calls are idempotent. */
+        if ((r = np_bridge_ensure(&s->net, &err)) < 0 || (r = np_nft_setup(&s->net, &err)) < 0)
+                goto fail;
+        if ((r = np_ipam_alloc(s->ipam, sb->id, &sb->net.addr)) < 0) {
+                nc_err_set_errno(&err, r, "Failed to get an address from %s's subnet (%zu leased)", s->net.bridge,
+                                 np_ipam_count(s->ipam));
+                goto fail;
+        }
+        sb->net.leased = true;
+        np_veth_name(sb->id, sb->net.veth);
+        if ((r = np_veth_attach(&s->net, sb->id, sb->pid, sb->pidfd, sb->net.addr, &err)) < 0)
+                goto fail;
+        sb->net.attached = true;
+        if ((r = np_nft_publish(&s->net, sb->id, sb->net.addr, n->publish, n->npublish, &err)) < 0)
+                goto fail;
+        log_debug("Sandbox %s: network ready in %llu us", sb->id, (unsigned long long)((nc_now_ns() - t0) / 1000));
+        return 0;
+fail:
+        sbx_failure_set(&f, "network", -r, "%s", err.msg);
+        sup_sandbox_fail(sb, &f);
+        return r;
+}
+
+void sup_network_release(struct sup_sandbox *sb)
+{
+        struct sup *s = sb->sup;
+        int r;
+
+        if (sb->spec->network.mode != NC_NET_BRIDGE || !sb->net.leased)
+                return;
+        if ((r = np_nft_unpublish(&s->net, sb->id)) < 0)
+                log_warn_errno(-r, "Failed to remove the nft rules of sandbox %s, ignoring", sb->id);
+        /* init's namespace is gone or going; its teardown deletes the pair asynchronously,
+         * so the host end is deleted here before the address can be handed out again. */
+        if (sb->net.attached && (r = np_link_delete(sb->net.veth)) < 0 && r != -ENODEV)
+                log_warn_errno(-r, "Failed to delete veth %s of sandbox %s, ignoring", sb->net.veth, sb->id);
+        sb->net.attached = false;
+        if ((r = np_ipam_release(s->ipam, sb->id)) < 0 && r != -ENOENT)
+                log_warn_errno(-r, "Failed to release the address of sandbox %s, ignoring", sb->id);
+        sb->net.leased = false;
+}
+
+char *sup_network_resolv_conf(const struct sup_sandbox *sb)
+{
+        const struct nc_spec_network *n = &sb->spec->network;
+        char buf[4096], ip[INET_ADDRSTRLEN];
+        size_t len = 0;
+
+        if (n->mode == NC_NET_HOST) {
+                _cleanup_(nc_fclosep) FILE *f = fopen("/etc/resolv.conf", "re");
+                len = f ? fread(buf, 1, sizeof(buf) - 1, f) : 0;
+                buf[len] = 0;
+                return strdup(buf);
+        }
+        if (n->mode != NC_NET_BRIDGE)
+                return NULL;
+        len = (size_t)snprintf(buf, sizeof(buf), "# nucleus: --network bridge\n");
+        for (size_t i = 0; i < n->ndns; i++)
+                len += (size_t)snprintf(buf + len, sizeof(buf) - len, "nameserver %s\n",
+                                        inet_ntop(AF_INET, &n->dns[i], ip, sizeof(ip)));
+        return strdup(buf);
+}
+
+json_t *sup_network_inspect(const struct sup_sandbox *sb)
+{
+        const struct nc_spec_network *n = &sb->spec->network;
+        const struct sup *s = sb->sup;
+        json_t *j = nc_spec_network_to_json(n), *v;
+        char ip[INET_ADDRSTRLEN + 4];
+
+        if (n->mode != NC_NET_BRIDGE)
+                return j;
+        if ((v = json_object_get(j, "publish")))
+                json_object_set(j, "published", v);
+        else
+                json_object_set_new(j, "published", json_array());
+        json_object_del(j, "publish");
+        json_object_set_new(j, "bridge", json_string(s->net.bridge));
+        inet_ntop(AF_INET, &s->net.gateway, ip, INET_ADDRSTRLEN);
+        json_object_set_new(j, "gateway", json_string(ip));
+        json_object_set_new(j, "nft_table", json_pack("{s:s, s:s}", "family", "ip", "name", s->net.table));
+        if (sb->net.leased) {
+                inet_ntop(AF_INET, &sb->net.addr, ip, INET_ADDRSTRLEN);
+                snprintf(ip + strlen(ip), 4, "/%u", s->net.prefix);
+                json_object_set_new(j, "address", json_string(ip));
+        } else
+                json_object_set_new(j, "address", json_null());
+        json_object_set_new(j, "veth", sb->net.attached ? json_string(sb->net.veth) : json_null());
+        return j;
+}

@@ -1,0 +1,94 @@
+#!/bin/bash
+# --network bridge: NAT to a test "host" beyond nucleusd's namespace, published ports
+# (on every local address and on 127.0.0.1), two sandboxes with different addresses that
+# cannot reach each other, and nothing left after removal. Everything happens in network
+# namespaces this test makes (lib.sh: start_supervisor_netns).
+. "$(dirname "$0")/lib.sh"
+command -v nft >/dev/null || skip "needs nft (Debian package nftables)"
+BR=nbt$$; BR=${BR:0:15}
+TABLE=nucleus-$BR
+start_supervisor_netns --bridge "$BR" --bridge-subnet 10.231.7.0/24
+PY=/usr/bin/python3
+
+# The "outside": another namespace behind a veth pair, with a server that answers with the
+# address it sees the client come from.
+new_netns; OUT=$NEW_NETNS
+in_netns ip link add "vo$$" type veth peer name vi netns "$OUT"
+in_netns ip addr add 172.31.250.1/30 dev "vo$$"
+in_netns ip link set "vo$$" up
+nsenter --net="$OUT" ip addr add 172.31.250.2/30 dev vi
+nsenter --net="$OUT" ip link set vi up
+nsenter --net="$OUT" ip link set lo up
+on_exit "in_netns ip link del vo$$ 2>/dev/null"
+
+SERVER='import socket,sys
+s=socket.socket(); s.setsockopt(socket.SOL_SOCKET,socket.SO_REUSEADDR,1)
+s.bind((sys.argv[1],int(sys.argv[2]))); s.listen(16)
+while True:
+    c,a=s.accept(); c.sendall((sys.argv[3]+" from "+a[0]+"\n").encode()); c.close()'
+CLIENT='import socket,sys
+try:
+    c=socket.create_connection((sys.argv[1],int(sys.argv[2])),timeout=float(sys.argv[3]))
+    print(c.recv(200).decode().strip())
+except Exception as e:
+    print("ERR",type(e).__name__); sys.exit(1)'
+nsenter --net="$OUT" "$PY" -c "$SERVER" 172.31.250.2 8000 outside &
+on_exit "kill $! 2>/dev/null"
+
+# Polls CLIENT (run by "$@" with its arguments appended) until it answers, up to 5 s.
+poll_connect() { # host port -- command...
+    local host=$1 port=$2 out; shift 3
+    for _ in $(seq 50); do
+        out=$("$@" "$PY" -c "$CLIENT" "$host" "$port" 1 2>&1) && { echo "$out"; return 0; }
+        sleep 0.1
+    done
+    echo "$out"
+}
+
+# NAT: the sandbox reaches the outside server, which sees nucleusd's address there.
+out=$(poll_connect 172.31.250.2 8000 -- "$N" run --network bridge --dns 10.231.7.1 --)
+assert_eq "outside from 172.31.250.1" "$out" "a bridge sandbox reaches a server beyond the host through NAT"
+assert_contains "$("$N" run --network bridge --dns 10.231.7.1 -- cat /etc/resolv.conf)" "nameserver 10.231.7.1" \
+    "resolv.conf names the --dns server"
+
+# Two sandboxes: different addresses, each with a server; published ports reach them.
+"$N" run -d --name a --network bridge --dns 10.231.7.1 -p 18080:9000 -p 127.0.0.1:18081:9000 -- "$PY" -c "$SERVER" 0.0.0.0 9000 sandbox-a >/dev/null
+"$N" run -d --name b --network bridge --dns 10.231.7.1 -- "$PY" -c "$SERVER" 0.0.0.0 9000 sandbox-b >/dev/null
+wait_state a; wait_state b
+addr_a=$("$N" inspect a | "$PY" -c 'import json,sys; print(json.load(sys.stdin)["network"]["address"])')
+addr_b=$("$N" inspect b | "$PY" -c 'import json,sys; print(json.load(sys.stdin)["network"]["address"])')
+assert_match "$addr_a" '^10\.231\.7\.[0-9]+/24$' "sandbox a has an address in the subnet"
+assert_ne "$addr_a" "$addr_b" "two sandboxes get different addresses"
+ip_a=${addr_a%/*}; ip_b=${addr_b%/*}
+assert_contains "$(poll_connect "$ip_a" 9000 -- in_netns)" "sandbox-a from 10.231.7.1" "the host reaches a sandbox on the bridge"
+assert_contains "$(poll_connect 127.0.0.1 18080 -- in_netns)" "sandbox-a" "a published port is reachable on the host's 127.0.0.1"
+assert_contains "$(poll_connect 172.31.250.1 18080 -- in_netns)" "sandbox-a" "... and on the host's other addresses"
+assert_contains "$(poll_connect 127.0.0.1 18081 -- in_netns)" "sandbox-a" "a port published on 127.0.0.1 is reachable there"
+assert_contains "$(poll_connect 172.31.250.1 18080 -- nsenter --net="$OUT")" "sandbox-a" \
+    "a published port is reachable from another machine (prerouting DNAT)"
+insp=$("$N" inspect a)
+for key in '"mode": "bridge"' '"gateway": "10.231.7.1"' '"dns"' '"0.0.0.0:18080:9000/tcp"' '"127.0.0.1:18081:9000/tcp"' '"veth": "nv'; do
+    assert_contains "$insp" "$key" "inspect shows $key"
+done
+# Port isolation: b cannot reach a, neither directly nor through the host.
+out=$("$N" run --network bridge --dns 10.231.7.1 -- "$PY" -c "$CLIENT" "$ip_a" 9000 2 2>&1 || true)
+assert_contains "$out" "ERR" "a sandbox cannot reach another sandbox's address (port isolation): $out"
+rc=0; err=$("$N" run --network bridge --dns 10.231.7.1 -p 18080:80 -- true 2>&1) || rc=$?
+assert_eq 125 "$rc" "a host port another sandbox publishes is refused"
+assert_contains "$err" "already published by sandbox" "... and the refusal says by whom"
+
+rules=$(in_netns nft -j list table ip "$TABLE")
+assert_contains "$rules" "\"comment\": \"$("$N" inspect a | "$PY" -c 'import json,sys; print(json.load(sys.stdin)["id"])')\"" \
+    "published-port rules are tagged with the sandbox id"
+
+# Removal frees everything.
+"$N" kill a >/dev/null; "$N" kill b >/dev/null
+"$N" wait a >/dev/null || true; "$N" wait b >/dev/null || true
+"$N" rm a b >/dev/null
+assert_eq 0 "$(in_netns ip -o link | grep -c ": nv" || true)" "no sandbox veth is left"
+assert_eq 0 "$(in_netns nft -j list table ip "$TABLE" | grep -c '"comment"' || true)" "no tagged nft rule is left"
+assert_eq '{}' "$("$PY" -c 'import json,sys; print(json.dumps(json.load(open(sys.argv[1]))["leases"]))' "$NUCLEUS_STATE_DIR/network/$BR.leases.json")" \
+    "no lease is left"
+# A freed port can be published again.
+assert_eq "" "$("$N" run --network bridge --dns 10.231.7.1 -p 18080:80 -- true 2>&1)" "a freed host port can be published again"
+finish

@@ -1,0 +1,36 @@
+#!/bin/bash
+# A nucleusd killed with SIGKILL leaves a bridge sandbox's veth, nft rules and lease
+# behind; the next nucleusd finds them by their sandbox id and removes them.
+. "$(dirname "$0")/lib.sh"
+command -v nft >/dev/null || skip "needs nft (Debian package nftables)"
+BR=nct$$; BR=${BR:0:15}
+TABLE=nucleus-$BR
+LEASES=$NUCLEUS_STATE_DIR/network/$BR.leases.json
+start_supervisor_netns --bridge "$BR" --bridge-subnet 10.231.9.0/24
+
+id=$("$N" run -d --network bridge --dns 10.231.9.1 -p 18090:80 -- sleep 300)
+wait_state "$id"
+assert_eq 1 "$(in_netns ip -o link | grep -c ": nv${id:0:13}")" "the sandbox's veth is on the bridge"
+assert_contains "$(cat "$LEASES")" "$id" "its lease is in the state dir"
+assert_contains "$(in_netns nft -j list table ip "$TABLE")" "\"comment\": \"$id\"" "its rules are in the table"
+
+loop_pids=$(pgrep -P "$SUP_PID" nucleusd || true)
+kill -KILL "$SUP_PID"
+wait "$SUP_PID" 2>/dev/null || true
+for p in $loop_pids; do kill -KILL "$p" 2>/dev/null || true; done
+SUP_PID=
+assert_eq 1 "$(in_netns ip -o link | grep -c ": nv${id:0:13}")" "after SIGKILL the veth is still there"
+
+start_supervisor_netns --bridge "$BR" --bridge-subnet 10.231.9.0/24
+"$N" ps -a >/dev/null   # served once the loop has swept (ready comes with the socket, earlier)
+assert_eq 0 "$(in_netns ip -o link | grep -c ": nv" || true)" "the next nucleusd removed the veth"
+assert_eq 0 "$(in_netns nft -j list table ip "$TABLE" | grep -c '"comment"' || true)" "... and the tagged rules"
+assert_not_contains "$(cat "$LEASES")" "$id" "... and the lease"
+# The state sweep kills the orphaned sandbox first; its namespace's teardown may delete
+# the pair before the network sweep gets to it.
+assert_match "$(grep -h "previous nucleusd left" "$T/nucleusd.log")" "[01] veth\(s\), 2 nft rule\(s\), 1 lease\(s\)" \
+    "the log says what was removed"
+# The freed port and address are usable again.
+out=$("$N" run --network bridge --dns 10.231.9.1 -p 18090:80 -- cat /proc/net/route)
+assert_contains "$out" "eth0" "a new bridge sandbox starts with the same published port"
+finish
