@@ -163,6 +163,16 @@ int np_ipam_alloc(struct np_ipam *p, const char *id, uint32_t *ret_addr)
         return -EADDRNOTAVAIL;
 }
 
+int np_ipam_lookup(const struct np_ipam *p, const char *id, uint32_t *ret_addr)
+{
+        for (size_t i = 0; i < p->n; i++)
+                if (strcmp(p->leases[i].id, id) == 0) {
+                        *ret_addr = htonl(p->leases[i].addr);
+                        return 0;
+                }
+        return -ENOENT;
+}
+
 static void drop(struct np_ipam *p, size_t i)
 {
         p->leases[i] = p->leases[--p->n];

@@ -57,6 +57,8 @@ void np_ipam_free(struct np_ipam *ipam);
 int np_ipam_alloc(struct np_ipam *ipam, const char *id, uint32_t *ret_addr);
 /* 0, or -ENOENT when id holds no lease. */
 int np_ipam_release(struct np_ipam *ipam, const char *id);
+/* The address id holds (network order), or -ENOENT. */
+int np_ipam_lookup(const struct np_ipam *ipam, const char *id, uint32_t *ret_addr);
 int np_ipam_sweep(struct np_ipam *ipam, np_live_fn live, void *userdata);
 size_t np_ipam_count(const struct np_ipam *ipam);
 

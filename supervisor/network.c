@@ -35,8 +35,16 @@ int sup_network_init(struct sup *s)
         r = np_ipam_open(&s->net, &s->ipam, &err);
         if (r < 0)
                 return log_error_errno(-r, "%s", err.msg), r;
-        /* Nothing is live yet: whatever carries a sandbox id now was left by a nucleusd
-         * that did not get to clean up. */
+        /* What carries the id of no sandbox we know was left by a nucleusd that did not
+         * get to clean up. */
+        /* Sandboxes a previous loop process handed over keep their network: what it
+         * holds is found again from the lease (the veth and the rules are named by id). */
+        for (struct sup_sandbox *sb = s->sandboxes; sb; sb = sb->next)
+                if (sup_state_live(sb->state) && sb->spec->network.mode == NC_NET_BRIDGE &&
+                    np_ipam_lookup(s->ipam, sb->id, &sb->net.addr) == 0) {
+                        sb->net.leased = sb->net.attached = true;
+                        np_veth_name(sb->id, sb->net.veth);
+                }
         links = np_links_sweep(&s->net, is_live, s);
         rules = np_nft_sweep(&s->net, is_live, s);
         leases = np_ipam_sweep(s->ipam, is_live, s);

@@ -14,6 +14,16 @@ assert_eq 1 "$(in_netns ip -o link | grep -c ": nv${id:0:13}")" "the sandbox's v
 assert_contains "$(cat "$LEASES")" "$id" "its lease is in the state dir"
 assert_contains "$(in_netns nft -j list table ip "$TABLE")" "\"comment\": \"$id\"" "its rules are in the table"
 
+# Only the loop process dies: the zygote hands the sandbox to a new one, which finds its
+# network again (lease, veth, rules) instead of sweeping it.
+addr=$("$N" inspect "$id" | python3 -c 'import json,sys; print(json.load(sys.stdin)["network"]["address"])')
+kill -KILL "$(pgrep -P "$SUP_PID" -x nucleusd-loop)"
+for _ in $(seq 200); do "$N" ps >/dev/null 2>&1 && break; sleep 0.02; done
+assert_eq "$addr" "$("$N" inspect "$id" | python3 -c 'import json,sys; print(json.load(sys.stdin)["network"]["address"])')" \
+    "after a loop restart inspect still shows the address"
+assert_eq 1 "$(in_netns ip -o link | grep -c ": nv${id:0:13}")" "and the veth is kept"
+assert_contains "$(in_netns nft -j list table ip "$TABLE")" "\"comment\": \"$id\"" "and the rules"
+
 loop_pids=$(pgrep -P "$SUP_PID" nucleusd || true)
 kill -KILL "$SUP_PID"
 wait "$SUP_PID" 2>/dev/null || true
