@@ -72,3 +72,6 @@ int np_nft_unpublish(const struct np_config *c, const char *id);
 int np_nft_sweep(const struct np_config *c, np_live_fn live, void *userdata);
 /* The table as nft lists it (JSON), for inspect --network and the tests; NULL if absent. */
 char *np_nft_list(const struct np_config *c);
+/* The table in nft's text, with the shared rules and only id's tagged ones: what applies
+ * to that sandbox (inspect --network). NULL if the table is absent. */
+char *np_nft_rules_text(const struct np_config *c, const char *id);

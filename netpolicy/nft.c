@@ -184,6 +184,42 @@ char *np_nft_list(const struct np_config *c)
         return s;
 }
 
+char *np_nft_rules_text(const struct np_config *c, const char *id)
+{
+        struct nft_ctx *nft = nft_ctx_new(NFT_CTX_DEFAULT);
+        char cmd[128], tag[64], *out = NULL;
+        const char *text;
+        size_t len = 0;
+        FILE *f;
+
+        if (!nft)
+                return NULL;
+        /* nft's own text, for people. The table name is ours (np_config_init checked the
+         * bridge name it comes from), so the command is not built from caller input. */
+        nft_ctx_buffer_output(nft);
+        nft_ctx_buffer_error(nft);
+        snprintf(cmd, sizeof(cmd), "list table ip %s", c->table);
+        snprintf(tag, sizeof(tag), "comment \"%s\"", id);
+        if (nft_run_cmd_from_buffer(nft, cmd) != 0 || !(f = open_memstream(&out, &len))) {
+                nft_ctx_free(nft);
+                return NULL;
+        }
+        text = nft_ctx_get_output_buffer(nft);
+        /* The structure and the shared rules stay; rules tagged with another sandbox's id
+         * go. */
+        for (const char *p = text ? text : ""; *p;) {
+                const char *nl = strchr(p, '\n');
+                size_t n = nl ? (size_t)(nl - p) + 1 : strlen(p);
+
+                if (!memmem(p, n, "comment \"", 9) || memmem(p, n, tag, strlen(tag)))
+                        fwrite(p, 1, n, f);
+                p += n;
+        }
+        fclose(f);
+        nft_ctx_free(nft);
+        return out;
+}
+
 /* Deletes tagged rules: those whose comment is id (when id is set), or whose comment
  * names a sandbox that is not live. */
 static int delete_tagged(const struct np_config *c, const char *id, np_live_fn live, void *userdata)

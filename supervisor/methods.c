@@ -79,14 +79,19 @@ static void m_list(struct sup_conn *c, json_t *id, json_t *params)
 
 static void m_inspect(struct sup_conn *c, json_t *id, json_t *params)
 {
-        static const char *const known[] = { "id", NULL };
+        static const char *const known[] = { "id", "network_rules", NULL };
         struct nc_err err = { { 0 } };
         struct sup_sandbox *sb;
+        bool rules;
 
-        if (nc_params_only(params, known, &err) < 0)
+        if (nc_params_only(params, known, &err) < 0 || nc_param_bool(params, "network_rules", false, &rules, &err) < 0)
                 return sup_bad_params(c, id, &err);
-        if ((sb = lookup(c, id, params)))
-                sup_conn_reply(c, id, sup_sandbox_inspect(sb));
+        if (!(sb = lookup(c, id, params)))
+                return;
+        json_t *j = sup_sandbox_inspect(sb);
+        if (rules)
+                json_object_set_new(json_object_get(j, "network"), "rules", sup_network_rules(sb));
+        sup_conn_reply(c, id, j);
 }
 
 static void m_kill(struct sup_conn *c, json_t *id, json_t *params)

@@ -189,6 +189,18 @@ char *sup_network_resolv_conf(const struct sup_sandbox *sb)
         return strdup(buf);
 }
 
+json_t *sup_network_rules(const struct sup_sandbox *sb)
+{
+        char *text;
+        json_t *j;
+
+        if (sb->spec->network.mode != NC_NET_BRIDGE || !(text = np_nft_rules_text(&sb->sup->net, sb->id)))
+                return json_null();
+        j = json_string(text);
+        free(text);
+        return j;
+}
+
 json_t *sup_network_inspect(const struct sup_sandbox *sb)
 {
         const struct nc_spec_network *n = &sb->spec->network;

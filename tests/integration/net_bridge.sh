@@ -80,6 +80,15 @@ assert_contains "$err" "already published by sandbox" "... and the refusal says 
 rules=$(in_netns nft -j list table ip "$TABLE")
 assert_contains "$rules" "\"comment\": \"$("$N" inspect a | "$PY" -c 'import json,sys; print(json.load(sys.stdin)["id"])')\"" \
     "published-port rules are tagged with the sandbox id"
+# inspect --network: the network, then the rules that apply, in nft's words: the shared
+# ones and a's own, not b's (b publishes nothing; a's rules carry a's id).
+id_a=$("$N" inspect a | "$PY" -c 'import json,sys; print(json.load(sys.stdin)["id"])')
+netrules=$("$N" inspect --network a)
+assert_contains "$netrules" "table ip $TABLE {" "inspect --network prints the table"
+assert_contains "$netrules" "masquerade" "with the shared NAT rule"
+assert_contains "$netrules" "dnat to $ip_a:9000 comment \"$id_a\"" "and a's published ports"
+assert_contains "$("$N" inspect --network b)" "table ip $TABLE {" "b's view has the table too"
+assert_not_contains "$("$N" inspect --network b)" "$id_a" "but not a's rules"
 
 # Removal frees everything.
 "$N" kill a >/dev/null; "$N" kill b >/dev/null
