@@ -5,8 +5,9 @@
  * everything it forks inherits the membership.
  *
  * What v1 cannot express: memory.high (there is no throttling threshold; only the
- * hard limit applies) and memory.oom.group (the v1 OOM killer picks one process; the
- * supervisor emulates the group kill from the memory.oom_control eventfd). */
+ * hard limit applies) and memory.oom.group: the kernel's v1 OOM killer is disabled for
+ * the sandbox (oom_kill_disable), and the supervisor kills the whole group when the
+ * memory.oom_control eventfd says it ran out. */
 #include <errno.h>
 #include <stddef.h>
 #include <fcntl.h>
@@ -61,6 +62,16 @@ static int v1_apply(const struct sbx_config *cfg, const char *id, const struct n
                          * has no v1 equivalent at all: only the hard limit applies (README). */
                         if (!l->swap && sbx_cg_write(mem, id, "memory.memsw.limit_in_bytes", buf) < 0)
                                 NOT_APPLIED("swap", "memory.memsw.limit_in_bytes is missing (no swap accounting)");
+                        /* No kernel OOM kill: a task that runs out waits in the OOM state,
+                         * and the supervisor, told by the oom_control eventfd, kills the
+                         * whole sandbox. Otherwise the kernel kills one process and the
+                         * others run on until the supervisor acts (a shell would print
+                         * the line after its killed child) — not what memory.oom.group does
+                         * on v2. Registering the eventfd while already out of memory signals
+                         * at once, so a restarted loop process still hears of it. */
+                        if (sbx_cg_write(mem, id, "memory.oom_control", "1") < 0)
+                                NOT_APPLIED("oom_group", "memory.oom_control refused oom_kill_disable; the kernel "
+                                            "kills one process first");
                 }
         }
         if (l->cpu_millis > 0 || l->cpu_weight != NC_LIMIT_DEFAULT) {
