@@ -15,6 +15,7 @@ struct sup_sandbox *sup_sandbox_new(struct sup *s)
         sb->log_fd[0] = sb->log_fd[1] = -1;
         sb->stdio[0] = sb->stdio[1] = sb->stdio[2] = -1;
         sb->pid = -1;
+        sb->takeover_fd = sb->kept_logs[0] = sb->kept_logs[1] = -1;
         sb->context_fd = -1;
         sb->rootfs.fd = -1;
         sb->uid_slot = -1;

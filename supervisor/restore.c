@@ -75,6 +75,11 @@ json_t *sup_restore_fields(const struct sup_sandbox *sb)
                 "have_status", sb->have_status, "client_pid", (int)sb->client_pid, "oom_event", sb->oom_event);
 
         json_object_set_new(j, "client_start", json_integer((json_int_t)sb->client_start));
+        json_object_set_new(j, "init_start", json_integer((json_int_t)sb->init_start));
+        json_object_set_new(j, "takeover_fd", json_integer(sb->takeover_fd));
+        json_object_set_new(j, "kept_logs", json_pack("[i, i]", sb->kept_logs[0], sb->kept_logs[1]));
+        if (sb->lost[0])
+                json_object_set_new(j, "lost", json_string(sb->lost));
         json_object_set_new(j, "policies", pol);
         json_object_set_new(j, "volumes", vols);
         json_object_set_new(j, "secrets", secs);
@@ -162,6 +167,13 @@ static struct sup_sandbox *rebuild(struct sup *s, const char *id, const json_t *
         sb->client_pid = (pid_t)json_integer_value(json_object_get(r, "client_pid"));
         sb->client_start = u64(r, "client_start");
         sb->oom_event = json_is_true(json_object_get(r, "oom_event"));
+        sb->init_start = u64(r, "init_start");
+        if (json_is_integer(json_object_get(r, "takeover_fd")))
+                sb->takeover_fd = (int)json_integer_value(json_object_get(r, "takeover_fd"));
+        for (i = 0; i < 2; i++)
+                if (json_is_integer(json_array_get(json_object_get(r, "kept_logs"), i)))
+                        sb->kept_logs[i] = (int)json_integer_value(json_array_get(json_object_get(r, "kept_logs"), i));
+        snprintf(sb->lost, sizeof(sb->lost), "%s", json_string_value(json_object_get(r, "lost")) ?: "");
         if ((v = json_object_get(r, "failure"))) {
                 sb->failed = true;
                 sbx_failure_from_json(v, &sb->failure);

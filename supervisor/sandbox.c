@@ -204,7 +204,7 @@ static void send_claim(struct sup_sandbox *sb)
 {
         json_t *msg = json_pack("{s:s, s:o, s:[], s:[]}", "op", "claim", "spec", nc_spec_to_json(sb->spec), "volumes",
                                 "secrets");
-        int fds[3 + SBX_VOLUMES_MAX + SBX_SECRETS_MAX + 1 + SBX_ROOTFS_ENTRIES_MAX];
+        int fds[3 + SBX_VOLUMES_MAX + SBX_SECRETS_MAX + 1 + SBX_ROOTFS_ENTRIES_MAX + 2];
 
         for (int k = 0; k < SUP_POLICY_MAX; k++)
                 if (sb->policies[k].json)
@@ -237,6 +237,13 @@ static void send_claim(struct sup_sandbox *sb)
                                 fds[nfds++] = e->tree;
                 }
                 json_object_set_new(msg, "rootfs", entries);
+        }
+        if (sb->detached && sb->log_fd[0] >= 0 && sb->log_fd[1] >= 0) {
+                /* init keeps copies of the read ends for a nucleusd that replaces this one
+                 * entirely (docs/restart.md, level 2); it never reads them. */
+                json_object_set_new(msg, "keep_logs", json_true());
+                fds[nfds++] = sb->log_fd[0];
+                fds[nfds++] = sb->log_fd[1];
         }
         int r = sbx_ctl_send_json(sb->ctl, msg, fds, nfds);
 
@@ -374,6 +381,11 @@ static void handle_ctl_message(struct sup_sandbox *sb, json_t *msg, int fd)
                         send_claim(sb);
         } else if (strcmp(op, "started") == 0) {
                 sb->workload_pid = (pid_t)json_integer_value(json_object_get(msg, "pid"));
+                if (json_is_integer(json_object_get(msg, "takeover_fd")))
+                        sb->takeover_fd = (int)json_integer_value(json_object_get(msg, "takeover_fd"));
+                for (int i = 0; i < 2; i++)
+                        if (json_is_integer(json_array_get(json_object_get(msg, "kept_logs"), (size_t)i)))
+                                sb->kept_logs[i] = (int)json_integer_value(json_array_get(json_object_get(msg, "kept_logs"), (size_t)i));
                 json_decref(sb->landlock);
                 sb->landlock = json_incref(json_object_get(msg, "landlock"));
                 json_decref(sb->degraded);
@@ -655,6 +667,7 @@ void sup_sandbox_on_cloned(struct sup *s, const char *id, pid_t pid, int pidfd, 
         sb->pid = pid;
         sb->pidfd = pidfd;
         sb->ctl = ctl;
+        (void)nc_proc_start_time(pid, &sb->init_start);
         (void)fcntl(ctl, F_SETFL, fcntl(ctl, F_GETFL) | O_NONBLOCK);
         if (uv_poll_init(&s->loop, &sb->ctl_poll, ctl) == 0) {
                 sb->ctl_poll.data = sb;

@@ -117,6 +117,12 @@ struct sup_sandbox {
         enum sup_state state;
         uid_t owner_uid;
         pid_t pid;                      /* init, in nucleusd's pid namespace */
+        uint64_t init_start;            /* its start time (/proc/PID/stat): a new nucleusd checks it */
+        /* Descriptor numbers in init that a new nucleusd takes with pidfd_getfd after every
+         * nucleusd process died (docs/restart.md, level 2); -1: none. */
+        int takeover_fd;                /* the takeover socket pair's supervisor end */
+        int kept_logs[2];               /* detached: copies of the log pipes' read ends */
+        char lost[192];                 /* not "": its end was missed; why the status is unknown */
         pid_t workload_pid;             /* inside the sandbox */
         int pidfd, ctl;
         int stdio[3];                   /* held until the claim carries them to init */
