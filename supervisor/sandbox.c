@@ -799,8 +799,12 @@ static void finalize(struct sup_sandbox *sb)
                 sb->final_stats.oom_kills = 1;
         if (sb->failed)
                 sb->wstatus = W_EXITCODE(exit_code_for_failure(&sb->failure), 0);
+        else if (sb->lost[0] && !sb->have_status)
+                sb->wstatus = W_EXITCODE(255, 0);
         else if (!sb->have_status)
-                sb->wstatus = sb->init_status;   /* init itself was killed (SIGKILL from outside) */
+                /* The loop missed init's report, or init itself was killed (SIGKILL from
+                 * outside): init's exit status encodes the workload's (sandbox/init.c). */
+                sb->wstatus = sb->init_status;
         sb->finished_ns = nc_now_ns();
         if (sb->failed && sb->started_ns == 0)
                 (void)sup_sandbox_set_state(sb, SUP_STATE_failed);
@@ -857,7 +861,7 @@ static void maybe_finalize(struct sup_sandbox *sb)
         finalize(sb);
 }
 
-void sup_sandbox_on_reaped(struct sup *s, const char *id, int status)
+void sup_sandbox_on_reaped(struct sup *s, const char *id, int status, bool known)
 {
         struct sup_sandbox *sb = find_by_id(s, id);
 
@@ -873,6 +877,9 @@ void sup_sandbox_on_reaped(struct sup *s, const char *id, int status)
         sb->init_status = status;
         if (sb->ctl >= 0)
                 (void)drain_ctl(sb);
+        if (!known && !sb->have_status && !sb->failed)
+                snprintf(sb->lost, sizeof(sb->lost), "init ended without reporting the workload's status, and the kernel "
+                         "gave none (PIDFD_GET_INFO needs Linux 6.15)");
         if (sb->pidfd >= 0) {
                 close(sb->pidfd);
                 sb->pidfd = -1;
@@ -886,6 +893,31 @@ void sup_sandbox_on_reaped(struct sup *s, const char *id, int status)
                                 (void)log_read(sb, i, 1 << 20);
                 sup_logs_pump(sb);
         }
+        maybe_finalize(sb);
+}
+
+void sup_sandbox_on_ending(struct sup *s, const char *id)
+{
+        struct sup_sandbox *sb = find_by_id(s, id);
+
+        if (!sb || sb->finished_ns || sb->reaped)
+                return;
+        if (sb->ctl >= 0)
+                (void)drain_ctl(sb);
+        /* init reported the exact status before it exited: no need to wait for the
+         * host's init to reap it (the zygote's "forget" drops its entry). */
+        if (sb->have_status)
+                sup_sandbox_on_reaped(s, id, sb->wstatus, true);
+}
+
+void sup_sandbox_lost(struct sup_sandbox *sb, const char *why)
+{
+        log_warn("Sandbox %s cannot be taken over: %s; recording its end with an unknown status", sb->id, why);
+        snprintf(sb->lost, sizeof(sb->lost), "not taken over after nucleusd restarted: %s", why);
+        sb->reaped = true;
+        sb->pid = -1;
+        /* Whatever still runs in its cgroup is ours and unsupervised. */
+        (void)sbx_cgroup_leaf_kill(sb->sup->cfg, sb->id);
         maybe_finalize(sb);
 }
 
