@@ -17,8 +17,11 @@ done
 "$N" run -d --name late -- sh -c 'sleep 2; echo bye; exit 7' >/dev/null
 "$N" run -d --name doomed -- sleep 1000 >/dev/null
 "$N" run -d --name reused -- sleep 1000 >/dev/null
+# A foreground run: its CLI reconnects (for up to 10 s) and waits for the same sandbox.
+"$N" run --name fg -- sh -c 'sleep 5; echo done; exit 5' >"$T/fg.out" 2>"$T/fg.err" &
+fg_cli=$!
 for i in $(seq 20); do wait_state "c$i"; done
-for n in late doomed reused; do wait_state "$n"; done
+for n in late doomed reused fg; do wait_state "$n"; done
 state_file() { echo "$NUCLEUS_STATE_DIR/sandboxes/$("$N" inspect "$1" | jq -r .id).json"; }
 doomed_state=$(state_file doomed)
 reused_state=$(state_file reused)
@@ -65,6 +68,10 @@ assert_contains "$res" 'another process' "saying why"
 kill -0 "$foreign" 2>/dev/null && echo "ok - the process that reused the pid is left alone" || fail "the foreign process was killed"
 kill "$foreign"; wait "$foreign" 2>/dev/null || true
 
+rc=0; wait "$fg_cli" || rc=$?
+assert_eq 5 "$rc" "a foreground run reconnects to the new nucleusd and gets its sandbox's exit status"
+assert_eq done "$(cat "$T/fg.out")" "its output went to the caller's stdout throughout"
+
 sleep 0.5
 for i in $(seq 20); do
     out=$("$N" logs "c$i")
@@ -105,7 +112,7 @@ for i in $(seq 3 20); do
     assert_contains "$(timeout 15 "$N" wait --json "c$i")" '"reason": "stopped_by_api"' "c$i stopped" >/dev/null
 done
 for i in $(seq 20); do "$N" rm "c$i" >/dev/null; done
-"$N" rm late doomed reused >/dev/null
+"$N" rm late doomed reused fg >/dev/null
 assert_eq 0 "$(ls "$NUCLEUS_STATE_DIR/logs" | wc -l)" "rm removes the log files"
 assert_eq 0 "$(ls "$NUCLEUS_STATE_DIR/sandboxes" | wc -l)" "and the state files"
 assert_eq 0 "$(find "$NUCLEUS_CGROUP_ROOT" -mindepth 1 -type d | wc -l)" "and the cgroup leaves"
