@@ -303,10 +303,12 @@ static void adopt(struct sup *s, const json_t *msg, int *fds, size_t nfds)
  * is read after pidfd_open, so a pidfd for a process that merely reuses the pid is
  * never taken for init's. pidfd_getfd needs ptrace rights over init (non-dumpable):
  * host root. Returns 0 with fds filled (pidfd, ctl, log[2]; -1 when not detached), or
- * -1 with why; on failure every descriptor is closed again. */
+ * -1 with why; on failure every descriptor is closed again, and an init that is ours
+ * but cannot be supervised is killed (its cgroup leaf may be elsewhere by now). */
 static int reach(struct sup *s, struct sup_sandbox *sb, pid_t pid, int fds[4], char *why, size_t cap)
 {
         uint64_t start = 0;
+        bool verified = false;
         struct stat st;
         int type = 0;
         socklen_t len = sizeof(type);
@@ -324,6 +326,13 @@ static int reach(struct sup *s, struct sup_sandbox *sb, pid_t pid, int fds[4], c
         if (nc_proc_start_time(pid, &start) < 0 || start != sb->init_start) {
                 snprintf(why, cap, "pid %d is another process now (its init ended while no nucleusd ran); exit status "
                          "unknown", (int)pid);
+                goto fail;
+        }
+        verified = true;        /* our sandbox's init, for sure */
+        struct pollfd dead = { .fd = fds[0], .events = POLLIN };
+        if (poll(&dead, 1, 0) > 0) {
+                /* A zombie its new parent has not reaped yet: its descriptors went with it. */
+                snprintf(why, cap, "its init (pid %d) ended while no nucleusd ran; exit status unknown", (int)pid);
                 goto fail;
         }
         if (s->cfg->cgroup_root[0]) {
@@ -355,6 +364,8 @@ static int reach(struct sup *s, struct sup_sandbox *sb, pid_t pid, int fds[4], c
         }
         return 0;
 fail:
+        if (verified)
+                (void)syscall(SYS_pidfd_send_signal, fds[0], SIGKILL, NULL, 0);
         close_fds(fds, 4);
         fds[0] = fds[1] = fds[2] = fds[3] = -1;
         return -1;
