@@ -14,7 +14,7 @@ counter='i=0; while :; do i=$((i+1)); echo "$i"; sleep 0.02; done'
 for i in $(seq 20); do
     "$N" run -d --name "c$i" -- sh -c "$counter" >/dev/null
 done
-"$N" run -d --name late -- sh -c 'sleep 2; echo bye; exit 7' >/dev/null
+"$N" run -d --name late -- sh -c 'sleep 4; echo bye; exit 7' >/dev/null
 "$N" run -d --name doomed -- sleep 1000 >/dev/null
 "$N" run -d --name reused -- sleep 1000 >/dev/null
 # A foreground run: its CLI reconnects (for up to 10 s) and waits for the same sandbox.
@@ -27,6 +27,7 @@ doomed_state=$(state_file doomed)
 reused_state=$(state_file reused)
 assert_match "$(jq -c .restore "$doomed_state")" '"takeover_fd":[0-9]+' "the state file records init's takeover socket"
 before=$("$N" logs c7 | wc -l)
+assert_contains "$("$N" inspect late)" '"state": "running"' "late still runs when nucleusd is killed"
 
 procs=$(ours)
 assert_eq 2 "$(wc -w <<<"$procs")" "this test's nucleusd is two processes (zygote and loop)"
@@ -43,7 +44,7 @@ kill -KILL "$(jq .init_pid "$doomed_state")"
 sleep 1000 & foreign=$!
 tmp=$(mktemp)
 jq --argjson p "$foreign" '.init_pid = $p' "$reused_state" >"$tmp" && cat "$tmp" >"$reused_state" && rm -f "$tmp"
-sleep 3
+sleep 4.5
 
 start=$(date +%s%N)
 start_supervisor --socket "$NUCLEUS_SOCKET" --idle-timeout 0
