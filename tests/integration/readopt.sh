@@ -98,6 +98,23 @@ kill -KILL "$loop"
 for _ in $(seq 500); do "$N" ps >/dev/null 2>&1 && break; sleep 0.01; done
 assert_eq 20 "$("$N" ps | grep -cE ' c[0-9]+ .*running|running.* c[0-9]+' || true)" "a loop restart keeps them (the zygote fosters them)"
 
+# And again, everything: init made a fresh takeover pair at the same descriptor number.
+kill -KILL $(ours)
+wait "$SUP_PID" 2>/dev/null || true
+SUP_PID=
+for _ in $(seq 100); do [ -z "$(ours)" ] && break; sleep 0.02; done
+sleep 0.5
+start_supervisor --socket "$NUCLEUS_SOCKET" --idle-timeout 0
+for _ in $(seq 500); do
+    [ "$("$N" ps 2>/dev/null | grep -cE ' c[0-9]+ .*running|running.* c[0-9]+')" = 20 ] && break
+    sleep 0.01
+done
+assert_eq 20 "$("$N" ps | grep -cE ' c[0-9]+ .*running|running.* c[0-9]+' || true)" "a second kill -9 of every nucleusd process: all 20 taken over again"
+assert_eq hi2 "$("$N" exec c3 -- echo hi2)" "exec after the second takeover"
+sleep 0.3
+out=$("$N" logs c9)
+assert_eq "$(seq "$(wc -l <<<"$out")")" "$out" "c9's log has no gap or duplicate after two takeovers"
+
 "$N" stop c1 >/dev/null
 res=$(timeout 15 "$N" wait --json c1)
 assert_contains "$res" '"reason": "stopped_by_api"' "stop of a taken-over sandbox"
