@@ -40,6 +40,37 @@
 
 #define CTL_FD 3
 
+/* Surviving the loss of every supervisor process (docs/restart.md, level 2).
+ *
+ * A new nucleusd finds init by pid (plus start time) and takes descriptors from it
+ * with pidfd_getfd(), which needs ptrace rights over init: init is non-dumpable, so
+ * only host root (CAP_SYS_PTRACE in the initial user namespace) gets them; the
+ * workload's seccomp filter also refuses pidfd_getfd and ptrace.
+ *
+ * - kept_logs: a detached sandbox's log pipe read ends, sent along with the claim and
+ *   never read here. Holding them keeps the pipes open while no supervisor runs
+ *   (output waits in them instead of the writer getting EPIPE).
+ * - takeover: a socketpair made at the claim; init keeps both ends. The "sup" end is
+ *   what a new supervisor takes. Only once the current control socket reached EOF (no
+ *   supervisor left holding it) does the "init" end become CTL_FD. A pair rather than
+ *   a listening socket bound in the sandbox's file system: nothing to create in a root
+ *   that may be read-only or replaced by a --rootfs tree, nothing the workload can see
+ *   or connect to, and no peer credentials to judge — reaching it at all takes the
+ *   ptrace check above. Messages init sends while nobody listens (the workload's exit
+ *   status) queue in the pair and are read by whoever takes over.
+ * - linger: a workload that ends while nobody supervises does not end init. Init kills
+ *   what is left in its namespace and waits for a takeover, then exits: a process
+ *   reaped by the host's init with no pidfd open leaves no exit information anywhere
+ *   (PIDFD_GET_INFO only reports to pidfds open at exit), so the status and the last
+ *   output would otherwise be lost. */
+static struct {
+        int kept_logs[2];
+        int takeover_init, takeover_sup;  /* -1: none */
+        bool orphaned;                    /* CTL_FD is the takeover pair's init end */
+        bool ended;                       /* the workload's status was sent; waiting for a takeover */
+        int status;
+} survive = { { -1, -1 }, -1, -1, false, false, 0 };
+
 static _Noreturn void die_failure(const struct sbx_failure *f)
 {
         sbx_ctl_send_failure(CTL_FD, f->stage, f->err, f->msg);
@@ -194,7 +225,7 @@ static void claim(const struct sbx_config *cfg, struct workload *w)
 {
         struct sbx_failure fail = { 0 };
         struct nc_err err = { { 0 } };
-        int fds[3 + SBX_VOLUMES_MAX + SBX_SECRETS_MAX + 1 + SBX_ROOTFS_ENTRIES_MAX], r;
+        int fds[3 + SBX_VOLUMES_MAX + SBX_SECRETS_MAX + 1 + SBX_ROOTFS_ENTRIES_MAX + 2], r;
         size_t nfds = ARRAY_SIZE(fds);
         struct nc_spec *spec = NULL;
         json_t *msg = NULL;
@@ -223,10 +254,14 @@ static void claim(const struct sbx_config *cfg, struct workload *w)
                 snprintf(re->link, sizeof(re->link), "%s", link ?: "");
                 re->tree = link ? -1 : (int)ntrees++;   /* an index until the descriptors are counted */
         }
-        if (nfds != 3 + nvol + nsec + context + ntrees)
+        /* A detached sandbox's log pipe read ends come last, to be kept (see survive). */
+        const size_t keep = json_is_true(json_object_get(msg, "keep_logs")) ? 2 : 0;
+        if (nfds != 3 + nvol + nsec + context + ntrees + keep)
                 sbx_ctl_die(CTL_FD, 125, "claim", EPROTO,
-                            "a claim carries 3 stdio descriptors, one per volume and secret, one for a copied context "
-                            "and one per rootfs tree, got %zu", nfds);
+                            "a claim carries 3 stdio descriptors, one per volume and secret, one for a copied context, "
+                            "one per rootfs tree and the 2 log pipes' read ends if asked, got %zu", nfds);
+        for (size_t i = 0; i < keep; i++)
+                survive.kept_logs[i] = fds[nfds - keep + i];
         for (size_t i = 0; i < nrootfs; i++)
                 if (rents[i].tree >= 0)
                         rents[i].tree = fds[3 + nvol + nsec + context + (size_t)rents[i].tree];
@@ -370,8 +405,15 @@ static void claim(const struct sbx_config *cfg, struct workload *w)
                 (void)!write(CTL_FD, buf, strlen(buf));
                 _exit(125);
         }
-        r = sbx_ctl_send_json(CTL_FD, json_pack("{s:s, s:i, s:o, s:o, s:o}", "op", "started", "pid", (int)w->pid, "landlock",
-                                                sbx_landlock_report_to_json(&ll), "degraded", degraded, "mount_audit", audit),
+        int pair[2];
+        if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) == 0) {
+                survive.takeover_init = pair[0];
+                survive.takeover_sup = pair[1];
+        }
+        json_t *kept = survive.kept_logs[0] >= 0 ? json_pack("[i, i]", survive.kept_logs[0], survive.kept_logs[1]) : json_null();
+        r = sbx_ctl_send_json(CTL_FD, json_pack("{s:s, s:i, s:o, s:o, s:o, s:i, s:o}", "op", "started", "pid", (int)w->pid,
+                                                "landlock", sbx_landlock_report_to_json(&ll), "degraded", degraded,
+                                                "mount_audit", audit, "takeover_fd", survive.takeover_sup, "kept_logs", kept),
                               NULL, 0);
         (void)r;    /* if nobody listens, the workload still runs; its exit is reaped */
 }
@@ -433,13 +475,64 @@ static void handle_request(struct workload *w, json_t *msg, int fds[3], size_t n
         nc_spec_free(x);
 }
 
+/* init's own exit status says how the workload ended, for a supervisor that missed the
+ * "exit" message: it reads it with PIDFD_GET_INFO (PIDFD_INFO_EXIT). An exit code as
+ * is, a signal as 128 + its number, the shell's convention. */
+static _Noreturn void exit_like(int status)
+{
+        _exit(WIFEXITED(status) ? WEXITSTATUS(status) : WIFSIGNALED(status) ? 128 + WTERMSIG(status) : 125);
+}
+
+/* The control socket reached EOF: every supervisor process is gone. */
+static void lost_supervisor(struct pollfd *ctl)
+{
+        if (survive.takeover_init < 0) {
+                ctl->fd = -1;   /* a closed socket just means nobody listens any more */
+                return;
+        }
+        if (dup2(survive.takeover_init, CTL_FD) < 0) {
+                ctl->fd = -1;
+                return;
+        }
+        close(survive.takeover_init);
+        survive.takeover_init = -1;
+        survive.orphaned = true;
+        ctl->fd = CTL_FD;
+}
+
+/* {"op":"takeover"} on the takeover pair: a new supervisor holds its other end now.
+ * Drop our copy of that end, so that its loss reads as EOF again, and make a fresh pair
+ * at the same descriptor number for the next time. */
+static void taken_over(void)
+{
+        int pair[2], fd = survive.takeover_sup;
+
+        survive.orphaned = false;
+        if (survive.ended)
+                exit_like(survive.status);   /* the status is queued for the new supervisor */
+        survive.takeover_sup = -1;
+        if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) < 0) {
+                close(fd);
+                return;
+        }
+        if (dup3(pair[1], fd, O_CLOEXEC) < 0) {
+                close(fd);
+                close(pair[0]);
+                close(pair[1]);
+                return;
+        }
+        close(pair[1]);
+        survive.takeover_init = pair[0];
+        survive.takeover_sup = fd;
+}
+
 static _Noreturn void supervise(struct workload *w, int sfd)
 {
         struct pollfd pfd[2] = { { .fd = sfd, .events = POLLIN }, { .fd = CTL_FD, .events = POLLIN } };
 
         for (;;) {
                 struct signalfd_siginfo si;
-                int status;
+                int status, r;
                 pid_t pid;
 
                 if (poll(pfd, pfd[1].fd >= 0 ? 2 : 1, -1) < 0) {
@@ -451,21 +544,30 @@ static _Noreturn void supervise(struct workload *w, int sfd)
                         int fds[3] = { -1, -1, -1 };
                         size_t nfds = 3;
                         json_t *msg = NULL;
-                        int r = sbx_ctl_recv_json(CTL_FD, &msg, fds, &nfds);
+                        r = sbx_ctl_recv_json(CTL_FD, &msg, fds, &nfds);
+                        const char *op = r > 0 ? json_string_value(json_object_get(msg, "op")) : NULL;
 
-                        if (r > 0)
+                        if (op && strcmp(op, "takeover") == 0) {
+                                for (size_t i = 0; i < nfds; i++)
+                                        close(fds[i]);
+                                if (survive.orphaned)
+                                        taken_over();
+                        } else if (r > 0 && !survive.ended)
                                 handle_request(w, msg, fds, nfds);
+                        else
+                                for (size_t i = 0; r > 0 && i < nfds; i++)
+                                        close(fds[i]);
                         json_decref(msg);
-                        /* A closed socket just means nobody listens any more. */
                         if (r == 0 || (pfd[1].revents & (POLLHUP | POLLERR)))
-                                pfd[1].fd = -1;
+                                lost_supervisor(&pfd[1]);
                 }
                 if (!(pfd[0].revents & POLLIN))
                         continue;
                 if (read(sfd, &si, sizeof(si)) != sizeof(si))
                         continue;
                 if (si.ssi_signo != SIGCHLD) {
-                        (void)kill(w->pid, (int)si.ssi_signo);
+                        if (w->pid > 0)
+                                (void)kill(w->pid, (int)si.ssi_signo);
                         continue;
                 }
                 /* Reap everything: orphans reparent to us, and zombies must not pile up. */
@@ -479,8 +581,20 @@ static _Noreturn void supervise(struct workload *w, int sfd)
                                 }
                         if (pid != w->pid)
                                 continue;
-                        (void)sbx_ctl_send_json(CTL_FD, json_pack("{s:s, s:i}", "op", "exit", "status", status), NULL, 0);
-                        _exit(0);
+                        r = sbx_ctl_send_json(CTL_FD, json_pack("{s:s, s:i}", "op", "exit", "status", status), NULL, 0);
+                        if (r < 0 && !survive.orphaned && survive.takeover_init >= 0) {
+                                /* The supervisor went in the same instant; its EOF is not read yet. */
+                                lost_supervisor(&pfd[1]);
+                                r = sbx_ctl_send_json(CTL_FD, json_pack("{s:s, s:i}", "op", "exit", "status", status), NULL, 0);
+                        }
+                        if (!survive.orphaned)
+                                exit_like(status);
+                        /* Nobody supervises: end the rest now, wait for a takeover (see survive). */
+                        survive.ended = true;
+                        survive.status = status;
+                        w->pid = -1;
+                        if (getpid() == 1)      /* never outside a pid namespace of our own */
+                                (void)kill(-1, SIGKILL);
                 }
         }
 }

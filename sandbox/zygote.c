@@ -9,12 +9,23 @@
  *
  * A child's entry stays until the loop says "forget", after it has recorded the
  * child's end in its state file: a loop that dies between our "reaped" and that
- * record gets the child (and its status) again from here. */
+ * record gets the child (and its status) again from here.
+ *
+ * Foster children: sandboxes of an earlier nucleusd whose every process died, taken
+ * over by our loop process (supervisor/restore.c) and handed to us ("foster") so that
+ * a loop restart keeps them too. They are not our children: no SIGCHLD, no waitid().
+ * We poll their pidfds instead; once readable, the status comes from
+ * ioctl(PIDFD_GET_INFO, PIDFD_INFO_EXIT) (Linux 6.15), which the kernel fills in only
+ * when the process is reaped — by the host's init (or subreaper), so we ask again until
+ * it is there. init's exit status encodes the workload's (sandbox/init.c), and it sent
+ * the exact wait status over its control socket before it exited: "ending" tells the
+ * loop to use that one without waiting for the reaper. */
 #include <errno.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/syscall.h>
@@ -38,8 +49,25 @@ struct zchild {
         int log[2];         /* detached: read ends of stdout/stderr; -1 otherwise */
         char id[NC_ID_LEN + 1];
         bool reaped;        /* status is init's; kept until the loop's "forget" */
+        bool status_known;  /* false: a foster child whose exit information the kernel did not give */
         int status;
+        bool foster;        /* not our child: its end is seen on its pidfd */
+        bool ending;        /* foster: ended, its exit information not there yet */
+        uint64_t give_up;   /* foster, ending: when to stop waiting for the exit information */
 };
+
+/* <linux/pidfd.h> of Linux 6.15; older headers lack it. The first 64 bytes (VER0) are
+ * all we read. */
+struct zyg_pidfd_info {
+        uint64_t mask, cgroupid;
+        uint32_t pid, tgid, ppid, ruid, rgid, euid, egid, suid, sgid, fsuid, fsgid;
+        int32_t exit_code;
+};
+#define ZYG_PIDFD_INFO_EXIT (1ULL << 3)
+#define ZYG_PIDFD_GET_INFO _IOWR(0xFF, 11, struct zyg_pidfd_info)
+/* How often, and how long, to ask again while a foster child waits for its reaper. */
+#define FOSTER_RETRY_MS 20
+#define FOSTER_WAIT_NS (30ull * 1000000000ull)
 
 struct zygote {
         const struct sbx_config *cfg;
@@ -100,6 +128,36 @@ static int zygote_send(struct zygote *z, json_t *msg, const int *fds, size_t nfd
         return r;
 }
 
+static int grow(struct zygote *z)
+{
+        if (z->nkids == z->capkids) {
+                size_t ncap = z->capkids ? z->capkids * 2 : 64;
+                struct zchild *nk = realloc(z->kids, ncap * sizeof(*nk));
+
+                if (!nk)
+                        return -ENOMEM;
+                z->kids = nk;
+                z->capkids = ncap;
+        }
+        return 0;
+}
+
+/* A sandbox of an earlier nucleusd that our loop process took over: fds are its pidfd,
+ * its control socket and, detached, its log pipes' read ends (all taken). */
+static void handle_foster(struct zygote *z, const char *id, pid_t pid, int fds[4])
+{
+        if (!nc_id_valid(id) || pid <= 0 || grow(z) < 0) {
+                log_warn("Cannot foster sandbox %s", nc_id_valid(id) ? id : "?");
+                for (int i = 0; i < 4; i++)
+                        if (fds[i] >= 0)
+                                close(fds[i]);
+                return;
+        }
+        struct zchild *k = &z->kids[z->nkids++];
+        *k = (struct zchild){ .pid = pid, .pidfd = fds[0], .ctl = fds[1], .log = { fds[2], fds[3] }, .foster = true };
+        memcpy(k->id, id, sizeof(k->id));
+}
+
 static void handle_prepare(struct zygote *z, const char *id, json_int_t uid_base, const struct sbx_profile *profile,
                            int log[2])
 {
@@ -117,22 +175,15 @@ static void handle_prepare(struct zygote *z, const char *id, json_int_t uid_base
                 sbx_failure_set(&fail, "zygote", EINVAL, "uid base %lld is not one of nucleusd's ranges", (long long)uid_base);
                 goto failed;
         }
-        if (z->nkids == z->capkids) {
-                size_t ncap = z->capkids ? z->capkids * 2 : 64;
-                struct zchild *nk = realloc(z->kids, ncap * sizeof(*nk));
-
-                if (!nk) {
-                        sbx_failure_set(&fail, "zygote", ENOMEM, "out of memory");
-                        goto failed;
-                }
-                z->kids = nk;
-                z->capkids = ncap;
+        if (grow(z) < 0) {
+                sbx_failure_set(&fail, "zygote", ENOMEM, "out of memory");
+                goto failed;
         }
         r = sbx_spawn_prepare(z->cfg, id, (uint32_t)uid_base, profile, &sp, &fail);
         if (r < 0)
                 goto failed;
         struct zchild *k = &z->kids[z->nkids++];
-        *k = (struct zchild){ .pid = sp.pid, .pidfd = sp.pidfd, .ctl = sp.ctl, .log = { log[0], log[1] } };
+        *k = (struct zchild){ .pid = sp.pid, .pidfd = sp.pidfd, .ctl = sp.ctl, .log = { log[0], log[1] }, .status_known = true };
         log[0] = log[1] = -1;
         memcpy(k->id, id, sizeof(k->id));
         zygote_send(z, json_pack("{s:s, s:s, s:i}", "op", "cloned", "id", id, "pid", (int)sp.pid),
@@ -149,7 +200,7 @@ failed: {
 static void handle_forget(struct zygote *z, const char *id)
 {
         for (size_t i = 0; i < z->nkids; i++)
-                if (z->kids[i].reaped && strcmp(z->kids[i].id, id) == 0) {
+                if ((z->kids[i].reaped || z->kids[i].ending) && strcmp(z->kids[i].id, id) == 0) {
                         zchild_drop(z, i);
                         return;
                 }
@@ -160,8 +211,8 @@ static bool handle_loop_message(struct zygote *z)
 {
         json_t *msg = NULL;
         const char *op, *id;
-        int fds[2] = { -1, -1 };
-        size_t nfds = 2;
+        int fds[4] = { -1, -1, -1, -1 };
+        size_t nfds = 4;
         int r = sbx_ctl_recv_json(z->sock, &msg, fds, &nfds);
 
         if (r == 0 || r == -ECONNRESET) {
@@ -188,6 +239,9 @@ static bool handle_loop_message(struct zygote *z)
                 for (int i = 0; i < 2; i++)
                         if (log[i] >= 0)
                                 close(log[i]);
+        } else if (op && strcmp(op, "foster") == 0 && (nfds == 2 || nfds == 4)) {
+                handle_foster(z, id, (pid_t)json_integer_value(json_object_get(msg, "pid")), fds);
+                nfds = 0;
         } else if (op && strcmp(op, "forget") == 0)
                 handle_forget(z, id);
         else
@@ -210,13 +264,17 @@ static void drain_loop_messages(struct zygote *z)
         }
 }
 
-static bool restart_allowed(struct zygote *z)
+static uint64_t now_ns(void)
 {
         struct timespec ts;
-        uint64_t now;
 
         clock_gettime(CLOCK_MONOTONIC, &ts);
-        now = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+        return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static bool restart_allowed(struct zygote *z)
+{
+        uint64_t now = now_ns();
 
         if (z->restarts[0] && now - z->restarts[0] < LOOP_RESTART_WINDOW_NS)
                 return false;
@@ -240,8 +298,10 @@ static int loop_start(struct zygote *z, bool restart)
                 json_t *m = json_pack("{s:s, s:s, s:i, s:b}", "op", "adopt", "id", k->id, "pid", (int)k->pid, "reaped",
                                       k->reaped);
 
-                if (k->reaped)
+                if (k->reaped) {
                         json_object_set_new(m, "status", json_integer(k->status));
+                        json_object_set_new(m, "status_unknown", json_boolean(!k->status_known));
+                }
                 (void)zygote_send(z, m, fds, k->log[0] >= 0 ? 4 : 2);
         }
         (void)zygote_send(z, json_pack("{s:s, s:b, s:I}", "op", "adopt_end", "restart", restart, "count",
@@ -253,6 +313,74 @@ static void kill_all(struct zygote *z)
 {
         for (size_t i = 0; i < z->nkids; i++)
                 (void)syscall(SYS_pidfd_send_signal, z->kids[i].pidfd, SIGKILL, NULL, 0);
+}
+
+/* Child i ended (a foster child too). */
+static void child_ended(struct zygote *z, size_t i, int status, bool known)
+{
+        struct zchild *k = &z->kids[i];
+
+        k->reaped = true;
+        k->status = status;
+        k->status_known = known;
+        if (z->stopping && z->loop_pid < 0)
+                zchild_drop(z, i);      /* nobody will ask for it */
+        else if (z->sock >= 0)
+                (void)zygote_send(z, json_pack("{s:s, s:s, s:i, s:i, s:b}", "op", "reaped", "id", k->id, "pid", (int)k->pid,
+                                               "status", status, "status_unknown", !known), NULL, 0);
+        /* else: the next loop gets it with "adopt" */
+}
+
+/* A foster child's pidfd is readable, or it was and its exit information was not there
+ * yet. Returns true when it is settled (child i is then reaped or dropped). */
+static bool foster_check(struct zygote *z, size_t i)
+{
+        struct zchild *k = &z->kids[i];
+        struct zyg_pidfd_info info = { .mask = ZYG_PIDFD_INFO_EXIT };
+
+        if (z->stopping && z->loop_pid < 0) {
+                zchild_drop(z, i);
+                return true;
+        }
+        int r = ioctl(k->pidfd, ZYG_PIDFD_GET_INFO, &info);
+
+        if (r == 0 && (info.mask & ZYG_PIDFD_INFO_EXIT)) {
+                log_debug("Foster sandbox %s ended; status 0x%x from PIDFD_GET_INFO", k->id, (unsigned)info.exit_code);
+                child_ended(z, i, info.exit_code, true);
+                return true;
+        }
+        /* r == 0 without the exit: a zombie its reaper has not reaped yet. Anything else:
+         * no such ioctl (Linux < 6.13), or reaped without exit information (< 6.15,
+         * ESRCH). Then, or when the reaper takes too long, init's report is all there is. */
+        if (!k->ending)
+                k->give_up = now_ns() + FOSTER_WAIT_NS;
+        if (r < 0 || now_ns() > k->give_up) {
+                log_warn("Foster sandbox %s ended; the kernel gives no exit status for it (%s)", k->id,
+                         r < 0 ? strerror(errno) : "not reaped in time");
+                child_ended(z, i, 0, false);
+                return true;
+        }
+        if (!k->ending && z->sock >= 0)
+                (void)zygote_send(z, json_pack("{s:s, s:s}", "op", "ending", "id", k->id), NULL, 0);
+        k->ending = true;
+        return false;
+}
+
+/* The foster children whose pidfds were readable, and those still waiting for their
+ * exit information. Backwards: a dropped entry takes the last one's place. */
+static void fosters_check(struct zygote *z, const struct pollfd *p, size_t n)
+{
+        for (size_t i = z->nkids; i-- > 0;) {
+                const struct zchild *k = &z->kids[i];
+                bool ready = k->ending;
+
+                if (!k->foster || k->reaped)
+                        continue;
+                for (size_t j = 0; j < n && !ready; j++)
+                        ready = p[j].fd == k->pidfd && p[j].revents;
+                if (ready)
+                        (void)foster_check(z, i);
+        }
 }
 
 /* Returns true when the zygote should exit. */
@@ -307,16 +435,9 @@ static bool reap(struct zygote *z, int *exit_code)
                 for (size_t i = 0; i < z->nkids; i++) {
                         struct zchild *k = &z->kids[i];
 
-                        if (k->pid != si.si_pid)
+                        if (k->pid != si.si_pid || k->foster)
                                 continue;
-                        k->reaped = true;
-                        k->status = status;
-                        if (z->stopping && z->loop_pid < 0)
-                                zchild_drop(z, i);      /* nobody will ask for it */
-                        else if (z->sock >= 0)
-                                (void)zygote_send(z, json_pack("{s:s, s:s, s:i, s:i}", "op", "reaped", "id", k->id,
-                                                               "pid", (int)k->pid, "status", status), NULL, 0);
-                        /* else: the next loop gets it with "adopt" */
+                        child_ended(z, i, status, true);
                         break;
                 }
                 if (z->stopping && z->nkids == 0 && z->loop_pid < 0)
@@ -349,16 +470,39 @@ int sbx_zygote_run(const struct sbx_config *cfg, sbx_start_loop_fn start_loop, v
         if (r < 0)
                 return log_error_errno(r, "Failed to start the loop process");
 
+        struct pollfd *pfd = NULL;
         for (;;) {
-                /* z.sock changes when a new loop process starts. */
-                struct pollfd pfd[2] = { { .fd = sfd, .events = POLLIN }, { .fd = z.sock, .events = POLLIN } };
                 struct signalfd_siginfo si;
+                struct pollfd *np = realloc(pfd, (2 + z.nkids) * sizeof(*pfd));
+                size_t n = 2;
+                bool pending = false;
 
-                if (poll(pfd, 2, -1) < 0) {
+                if (!np) {
+                        log_error("Out of memory");
+                        sleep(1);
+                        continue;
+                }
+                pfd = np;
+                /* z.sock changes when a new loop process starts. */
+                pfd[0] = (struct pollfd){ .fd = sfd, .events = POLLIN };
+                pfd[1] = (struct pollfd){ .fd = z.sock, .events = POLLIN };
+                for (size_t i = 0; i < z.nkids; i++)
+                        if (z.kids[i].foster && !z.kids[i].reaped) {
+                                if (z.kids[i].ending)
+                                        pending = true;
+                                else
+                                        pfd[n++] = (struct pollfd){ .fd = z.kids[i].pidfd, .events = POLLIN };
+                        }
+                if (poll(pfd, n, pending ? FOSTER_RETRY_MS : -1) < 0) {
                         if (errno == EINTR)
                                 continue;
                         return log_error_errno(errno, "poll");
                 }
+                /* Before the loop's messages: a "forget" may close (and free the number of)
+                 * a pidfd polled here. */
+                fosters_check(&z, pfd + 2, n - 2);
+                if (z.stopping && z.nkids == 0 && z.loop_pid < 0)
+                        break;
                 if (pfd[1].revents && z.sock >= 0)
                         (void)handle_loop_message(&z);
                 if (!(pfd[0].revents & POLLIN))
@@ -379,6 +523,7 @@ int sbx_zygote_run(const struct sbx_config *cfg, sbx_start_loop_fn start_loop, v
                 if (reap(&z, &exit_code))
                         break;
         }
+        free(pfd);
         while (z.nkids)
                 zchild_drop(&z, 0);
         free(z.kids);

@@ -60,7 +60,10 @@ static void on_zygote(uv_poll_t *p, int status, int events)
                 } else if (strcmp(op, "failed") == 0)
                         sup_sandbox_on_zygote_failed(s, id, msg);
                 else if (strcmp(op, "reaped") == 0)
-                        sup_sandbox_on_reaped(s, id, (int)json_integer_value(json_object_get(msg, "status")));
+                        sup_sandbox_on_reaped(s, id, (int)json_integer_value(json_object_get(msg, "status")),
+                                              !json_is_true(json_object_get(msg, "status_unknown")));
+                else if (strcmp(op, "ending") == 0)
+                        sup_sandbox_on_ending(s, id);
                 else
                         log_warn("Unexpected message '%s' from the zygote, ignoring", op);
                 for (size_t i = 0; i < nfds; i++)
@@ -173,6 +176,9 @@ int sup_loop_main(const struct sup_options *opt, int zygote_sock)
                 return log_error_errno(-r, "uv_loop_init");
         if (sup_uid_slots_init(&s) < 0)
                 return log_error_errno(ENOMEM, "Failed to allocate the host id ranges");
+        /* Restoring may end sandboxes, which checks for idleness. */
+        uv_timer_init(&s.loop, &s.idle_timer);
+        s.idle_timer.data = &s;
         r = sup_restore_run(&s);
         if (r < 0)
                 return log_error_errno(r, "Failed to take over the zygote's sandboxes");
@@ -183,8 +189,6 @@ int sup_loop_main(const struct sup_options *opt, int zygote_sock)
         uv_poll_init(&s.loop, &s.zyg_poll, zygote_sock);
         s.zyg_poll.data = &s;
         uv_poll_start(&s.zyg_poll, UV_READABLE, on_zygote);
-        uv_timer_init(&s.loop, &s.idle_timer);
-        s.idle_timer.data = &s;
         uv_signal_init(&s.loop, &s.sig_term);
         uv_signal_init(&s.loop, &s.sig_int);
         uv_signal_init(&s.loop, &s.sig_hup);

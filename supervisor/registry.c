@@ -15,6 +15,7 @@ struct sup_sandbox *sup_sandbox_new(struct sup *s)
         sb->log_fd[0] = sb->log_fd[1] = -1;
         sb->stdio[0] = sb->stdio[1] = sb->stdio[2] = -1;
         sb->pid = -1;
+        sb->takeover_fd = sb->kept_logs[0] = sb->kept_logs[1] = -1;
         sb->context_fd = -1;
         sb->rootfs.fd = -1;
         sb->uid_slot = -1;
@@ -182,7 +183,11 @@ json_t *sup_sandbox_result(const struct sup_sandbox *sb)
                               sup_state_name(sb->state));
         int code = nc_exit_code_from_wstatus(sb->wstatus);
 
-        if (sb->failed) {
+        if (sb->lost[0] && !sb->failed) {
+                /* Ended while no nucleusd ran, in a way nobody could see. */
+                json_object_set_new(j, "reason", json_string("status_unknown"));
+                json_object_set_new(j, "detail", json_string(sb->lost));
+        } else if (sb->failed) {
                 json_object_set_new(j, "reason", json_string("setup_failed"));
                 json_object_set_new(j, "failure", sbx_failure_to_json(&sb->failure));
         } else if (sb->oom_event || (sb->have_final_stats && sb->final_stats.oom_kills > 0)) {

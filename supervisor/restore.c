@@ -12,7 +12,10 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -75,6 +78,11 @@ json_t *sup_restore_fields(const struct sup_sandbox *sb)
                 "have_status", sb->have_status, "client_pid", (int)sb->client_pid, "oom_event", sb->oom_event);
 
         json_object_set_new(j, "client_start", json_integer((json_int_t)sb->client_start));
+        json_object_set_new(j, "init_start", json_integer((json_int_t)sb->init_start));
+        json_object_set_new(j, "takeover_fd", json_integer(sb->takeover_fd));
+        json_object_set_new(j, "kept_logs", json_pack("[i, i]", sb->kept_logs[0], sb->kept_logs[1]));
+        if (sb->lost[0])
+                json_object_set_new(j, "lost", json_string(sb->lost));
         json_object_set_new(j, "policies", pol);
         json_object_set_new(j, "volumes", vols);
         json_object_set_new(j, "secrets", secs);
@@ -162,6 +170,13 @@ static struct sup_sandbox *rebuild(struct sup *s, const char *id, const json_t *
         sb->client_pid = (pid_t)json_integer_value(json_object_get(r, "client_pid"));
         sb->client_start = u64(r, "client_start");
         sb->oom_event = json_is_true(json_object_get(r, "oom_event"));
+        sb->init_start = u64(r, "init_start");
+        if (json_is_integer(json_object_get(r, "takeover_fd")))
+                sb->takeover_fd = (int)json_integer_value(json_object_get(r, "takeover_fd"));
+        for (i = 0; i < 2; i++)
+                if (json_is_integer(json_array_get(json_object_get(r, "kept_logs"), i)))
+                        sb->kept_logs[i] = (int)json_integer_value(json_array_get(json_object_get(r, "kept_logs"), i));
+        snprintf(sb->lost, sizeof(sb->lost), "%s", json_string_value(json_object_get(r, "lost")) ?: "");
         if ((v = json_object_get(r, "failure"))) {
                 sb->failed = true;
                 sbx_failure_from_json(v, &sb->failure);
@@ -277,45 +292,139 @@ static void adopt(struct sup *s, const json_t *msg, int *fds, size_t nfds)
         log_info("Adopted sandbox %s (%s, pid %d)%s", id, sup_state_name(sb->state), (int)sb->pid,
                  reaped ? "; it ended while no loop process ran" : "");
         if (reaped)
-                sup_sandbox_on_reaped(s, id, (int)json_integer_value(json_object_get(msg, "status")));
+                sup_sandbox_on_reaped(s, id, (int)json_integer_value(json_object_get(msg, "status")),
+                                      !json_is_true(json_object_get(msg, "status_unknown")));
+}
+
+/* Level 2 (docs/restart.md): every nucleusd process died, and this is a new nucleusd.
+ * A state file of a live sandbox names its init (pid and start time) and the
+ * descriptors init keeps for us (sandbox/init.c): its pidfd, the takeover socket pair's
+ * supervisor end, and for a detached sandbox the log pipes' read ends. The start time
+ * is read after pidfd_open, so a pidfd for a process that merely reuses the pid is
+ * never taken for init's. pidfd_getfd needs ptrace rights over init (non-dumpable):
+ * host root. Returns 0 with fds filled (pidfd, ctl, log[2]; -1 when not detached), or
+ * -1 with why; on failure every descriptor is closed again, and an init that is ours
+ * but cannot be supervised is killed (its cgroup leaf may be elsewhere by now). */
+static int reach(struct sup *s, struct sup_sandbox *sb, pid_t pid, int fds[4], char *why, size_t cap)
+{
+        uint64_t start = 0;
+        bool verified = false;
+        struct stat st;
+        int type = 0;
+        socklen_t len = sizeof(type);
+
+        fds[0] = fds[1] = fds[2] = fds[3] = -1;
+        if (pid <= 0 || !sb->init_start || sb->takeover_fd < 0 || (sb->detached && sb->kept_logs[0] < 0)) {
+                snprintf(why, cap, "its state file has no takeover information (written by an older nucleusd?)");
+                return -1;
+        }
+        fds[0] = (int)syscall(SYS_pidfd_open, pid, 0);
+        if (fds[0] < 0) {
+                snprintf(why, cap, "its init (pid %d) ended while no nucleusd ran; exit status unknown", (int)pid);
+                return -1;
+        }
+        if (nc_proc_start_time(pid, &start) < 0 || start != sb->init_start) {
+                snprintf(why, cap, "pid %d is another process now (its init ended while no nucleusd ran); exit status "
+                         "unknown", (int)pid);
+                goto fail;
+        }
+        verified = true;        /* our sandbox's init, for sure */
+        struct pollfd dead = { .fd = fds[0], .events = POLLIN };
+        if (poll(&dead, 1, 0) > 0) {
+                /* A zombie its new parent has not reaped yet: its descriptors went with it. */
+                snprintf(why, cap, "its init (pid %d) ended while no nucleusd ran; exit status unknown", (int)pid);
+                goto fail;
+        }
+        if (s->cfg->cgroup_root[0]) {
+                char leaf[PATH_MAX + NC_ID_LEN + 2];
+
+                snprintf(leaf, sizeof(leaf), "%s/%s", s->cfg->cgroup_root, sb->id);
+                if (stat(leaf, &st) < 0 || !S_ISDIR(st.st_mode)) {
+                        snprintf(why, cap, "its cgroup leaf is gone");
+                        goto fail;
+                }
+        }
+        fds[1] = (int)syscall(SYS_pidfd_getfd, fds[0], sb->takeover_fd, 0);
+        if (fds[1] < 0 || getsockopt(fds[1], SOL_SOCKET, SO_TYPE, &type, &len) < 0 || type != SOCK_SEQPACKET) {
+                snprintf(why, cap, "init's takeover socket is unreachable (%s)", fds[1] < 0 ? strerror(errno) : "not a socket");
+                goto fail;
+        }
+        for (int i = 0; sb->detached && i < 2; i++) {
+                fds[2 + i] = (int)syscall(SYS_pidfd_getfd, fds[0], sb->kept_logs[i], 0);
+                if (fds[2 + i] < 0 || fstat(fds[2 + i], &st) < 0 || !S_ISFIFO(st.st_mode)) {
+                        snprintf(why, cap, "its log pipes are unreachable in init");
+                        goto fail;
+                }
+        }
+        /* Last: init drops its copy of our end (and exits now if its workload ended
+         * meanwhile; the status is queued for us). */
+        if (sbx_ctl_send_json(fds[1], json_pack("{s:s}", "op", "takeover"), NULL, 0) < 0) {
+                snprintf(why, cap, "init does not answer on its takeover socket");
+                goto fail;
+        }
+        return 0;
+fail:
+        if (verified)
+                (void)syscall(SYS_pidfd_send_signal, fds[0], SIGKILL, NULL, 0);
+        close_fds(fds, 4);
+        fds[0] = fds[1] = fds[2] = fds[3] = -1;
+        return -1;
+}
+
+static void take_over(struct sup *s, struct sup_sandbox *sb, const json_t *st)
+{
+        pid_t pid = (pid_t)json_integer_value(json_object_get(st, "init_pid"));
+        char why[160];
+        int fds[4];
+
+        if (reach(s, sb, pid, fds, why, sizeof(why)) < 0) {
+                sup_sandbox_lost(sb, why);
+                return;
+        }
+        /* The zygote gets copies: our loop process may die too (level 1). */
+        if (sup_zygote_send_fds(s, json_pack("{s:s, s:s, s:i}", "op", "foster", "id", sb->id, "pid", (int)pid), fds,
+                                sb->detached ? 4 : 2) < 0)
+                log_warn("Sandbox %s: the zygote did not take it; a restart of the loop process would lose it", sb->id);
+        sup_sandbox_adopt(sb, pid, fds[0], fds[1], sb->detached ? fds + 2 : NULL);
+        log_info("Took over sandbox %s (%s, init pid %d) from an earlier nucleusd", sb->id, sup_state_name(sb->state),
+                 (int)pid);
 }
 
 /* After the adoptions: a state file nobody holds. Ended ones are records still to be
- * inspected, waited for, read and removed; live ones were left by an earlier nucleusd
- * (whose sandboxes died with its zygote or are beyond reach) and are cleared. */
-struct leftover_ctx {
-        bool restart;
-};
-
+ * inspected, waited for, read and removed; live ones belonged to an earlier nucleusd
+ * whose every process died: taken over when init is still there (take_over), else
+ * ended with an unknown status. Never dropped silently. */
 static void leftover(struct sup *s, const char *id, void *arg)
 {
-        const struct leftover_ctx *ctx = arg;
+        size_t *taken = arg;
         enum sup_state state;
         json_t *st = NULL;
+        struct sup_sandbox *sb;
 
         if (find(s, id))
                 return;
-        if (ctx->restart && sup_state_read(s, id, &st) == 0 &&
+        if (sup_state_read(s, id, &st) == 0 &&
             state_by_name(json_string_value(json_object_get(json_object_get(st, "restore"), "state")), &state) == 0 &&
-            !sup_state_live(state)) {
-                struct sup_sandbox *sb = rebuild(s, id, st);
-
-                json_decref(st);
-                if (sb && sb->auto_remove)
+            (sb = rebuild(s, id, st))) {
+                if (sup_state_live(state)) {
+                        take_over(s, sb, st);
+                        *taken += 1;
+                } else if (sb->auto_remove)
                         sup_sandbox_remove(sb);
-                if (sb)
-                        return;
-        } else
                 json_decref(st);
-        /* Live on paper but held by no zygote, or not ours at all. */
+                return;
+        }
+        json_decref(st);
+        /* Not a sandbox this version can rebuild. */
         log_warn("Removing sandbox %s left by a previous supervisor", id);
         sup_state_discard(s, id);
 }
 
 int sup_restore_run(struct sup *s)
 {
-        struct leftover_ctx ctx = { 0 };
-        size_t adopted = 0;
+        bool restart = false;
+        size_t adopted = 0, taken = 0;
+        uint64_t t0;
 
         for (;;) {
                 struct pollfd p = { .fd = s->zyg_fd, .events = POLLIN };
@@ -338,7 +447,7 @@ int sup_restore_run(struct sup *s)
                         adopt(s, msg, fds, nfds);
                         adopted++;
                 } else if (op && strcmp(op, "adopt_end") == 0) {
-                        ctx.restart = json_is_true(json_object_get(msg, "restart"));
+                        restart = json_is_true(json_object_get(msg, "restart"));
                         close_fds(fds, nfds);
                         json_decref(msg);
                         break;
@@ -346,8 +455,12 @@ int sup_restore_run(struct sup *s)
                         close_fds(fds, nfds);
                 json_decref(msg);
         }
-        sup_state_each(s, leftover, &ctx);
-        if (ctx.restart)
+        t0 = nc_monotonic_ns();
+        sup_state_each(s, leftover, &taken);
+        if (restart)
                 log_info("Took over %zu sandboxes from the previous loop process (%zu live)", adopted, s->nlive);
+        if (taken)
+                log_info("Went through %zu live sandboxes of an earlier nucleusd in %.1f ms (%zu live now)", taken,
+                         (double)(nc_monotonic_ns() - t0) / 1e6, s->nlive);
         return 0;
 }

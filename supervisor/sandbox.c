@@ -206,7 +206,7 @@ static void send_claim(struct sup_sandbox *sb)
 {
         json_t *msg = json_pack("{s:s, s:o, s:[], s:[]}", "op", "claim", "spec", nc_spec_to_json(sb->spec), "volumes",
                                 "secrets");
-        int fds[3 + SBX_VOLUMES_MAX + SBX_SECRETS_MAX + 1 + SBX_ROOTFS_ENTRIES_MAX];
+        int fds[3 + SBX_VOLUMES_MAX + SBX_SECRETS_MAX + 1 + SBX_ROOTFS_ENTRIES_MAX + 2];
 
         for (int k = 0; k < SUP_POLICY_MAX; k++)
                 if (sb->policies[k].json)
@@ -243,6 +243,13 @@ static void send_claim(struct sup_sandbox *sb)
                                 fds[nfds++] = e->tree;
                 }
                 json_object_set_new(msg, "rootfs", entries);
+        }
+        if (sb->detached && sb->log_fd[0] >= 0 && sb->log_fd[1] >= 0) {
+                /* init keeps copies of the read ends for a nucleusd that replaces this one
+                 * entirely (docs/restart.md, level 2); it never reads them. */
+                json_object_set_new(msg, "keep_logs", json_true());
+                fds[nfds++] = sb->log_fd[0];
+                fds[nfds++] = sb->log_fd[1];
         }
         int r = sbx_ctl_send_json(sb->ctl, msg, fds, nfds);
 
@@ -382,6 +389,11 @@ static void handle_ctl_message(struct sup_sandbox *sb, json_t *msg, int fd)
         } else if (strcmp(op, "started") == 0) {
                 sb->t_started = nc_monotonic_ns();
                 sb->workload_pid = (pid_t)json_integer_value(json_object_get(msg, "pid"));
+                if (json_is_integer(json_object_get(msg, "takeover_fd")))
+                        sb->takeover_fd = (int)json_integer_value(json_object_get(msg, "takeover_fd"));
+                for (int i = 0; i < 2; i++)
+                        if (json_is_integer(json_array_get(json_object_get(msg, "kept_logs"), (size_t)i)))
+                                sb->kept_logs[i] = (int)json_integer_value(json_array_get(json_object_get(msg, "kept_logs"), (size_t)i));
                 json_decref(sb->landlock);
                 sb->landlock = json_incref(json_object_get(msg, "landlock"));
                 json_decref(sb->degraded);
@@ -675,6 +687,7 @@ void sup_sandbox_on_cloned(struct sup *s, const char *id, pid_t pid, int pidfd, 
         sb->pid = pid;
         sb->pidfd = pidfd;
         sb->ctl = ctl;
+        (void)nc_proc_start_time(pid, &sb->init_start);
         (void)fcntl(ctl, F_SETFL, fcntl(ctl, F_GETFL) | O_NONBLOCK);
         if (uv_poll_init(&s->loop, &sb->ctl_poll, ctl) == 0) {
                 sb->ctl_poll.data = sb;
@@ -807,8 +820,12 @@ static void finalize(struct sup_sandbox *sb)
                 sb->final_stats.oom_kills = 1;
         if (sb->failed)
                 sb->wstatus = W_EXITCODE(exit_code_for_failure(&sb->failure), 0);
+        else if (sb->lost[0] && !sb->have_status)
+                sb->wstatus = W_EXITCODE(255, 0);
         else if (!sb->have_status)
-                sb->wstatus = sb->init_status;   /* init itself was killed (SIGKILL from outside) */
+                /* The loop missed init's report, or init itself was killed (SIGKILL from
+                 * outside): init's exit status encodes the workload's (sandbox/init.c). */
+                sb->wstatus = sb->init_status;
         sb->finished_ns = nc_now_ns();
         if (sb->failed && sb->started_ns == 0)
                 (void)sup_sandbox_set_state(sb, SUP_STATE_failed);
@@ -868,7 +885,7 @@ static void maybe_finalize(struct sup_sandbox *sb)
         finalize(sb);
 }
 
-void sup_sandbox_on_reaped(struct sup *s, const char *id, int status)
+void sup_sandbox_on_reaped(struct sup *s, const char *id, int status, bool known)
 {
         struct sup_sandbox *sb = find_by_id(s, id);
 
@@ -884,6 +901,9 @@ void sup_sandbox_on_reaped(struct sup *s, const char *id, int status)
         sb->init_status = status;
         if (sb->ctl >= 0)
                 (void)drain_ctl(sb);
+        if (!known && !sb->have_status && !sb->failed)
+                snprintf(sb->lost, sizeof(sb->lost), "init ended without reporting the workload's status, and the kernel "
+                         "gave none (PIDFD_GET_INFO needs Linux 6.15)");
         if (sb->pidfd >= 0) {
                 close(sb->pidfd);
                 sb->pidfd = -1;
@@ -897,6 +917,31 @@ void sup_sandbox_on_reaped(struct sup *s, const char *id, int status)
                                 (void)log_read(sb, i, 1 << 20);
                 sup_logs_pump(sb);
         }
+        maybe_finalize(sb);
+}
+
+void sup_sandbox_on_ending(struct sup *s, const char *id)
+{
+        struct sup_sandbox *sb = find_by_id(s, id);
+
+        if (!sb || sb->finished_ns || sb->reaped)
+                return;
+        if (sb->ctl >= 0)
+                (void)drain_ctl(sb);
+        /* init reported the exact status before it exited: no need to wait for the
+         * host's init to reap it (the zygote's "forget" drops its entry). */
+        if (sb->have_status)
+                sup_sandbox_on_reaped(s, id, sb->wstatus, true);
+}
+
+void sup_sandbox_lost(struct sup_sandbox *sb, const char *why)
+{
+        log_warn("Sandbox %s cannot be taken over: %s; recording its end with an unknown status", sb->id, why);
+        snprintf(sb->lost, sizeof(sb->lost), "not taken over after nucleusd restarted: %s", why);
+        sb->reaped = true;
+        sb->pid = -1;
+        /* Whatever still runs in its cgroup is ours and unsupervised. */
+        (void)sbx_cgroup_leaf_kill(sb->sup->cfg, sb->id);
         maybe_finalize(sb);
 }
 

@@ -124,6 +124,12 @@ struct sup_sandbox {
         enum sup_state state;
         uid_t owner_uid;
         pid_t pid;                      /* init, in nucleusd's pid namespace */
+        uint64_t init_start;            /* its start time (/proc/PID/stat): a new nucleusd checks it */
+        /* Descriptor numbers in init that a new nucleusd takes with pidfd_getfd after every
+         * nucleusd process died (docs/restart.md, level 2); -1: none. */
+        int takeover_fd;                /* the takeover socket pair's supervisor end */
+        int kept_logs[2];               /* detached: copies of the log pipes' read ends */
+        char lost[192];                 /* not "": its end was missed; why the status is unknown */
         pid_t workload_pid;             /* inside the sandbox */
         int pidfd, ctl;
         int stdio[3];                   /* held until the claim carries them to init */
@@ -333,7 +339,14 @@ void sup_sandbox_fail_before_clone(struct sup_sandbox *sb, const char *stage, in
 void sup_sandbox_fail(struct sup_sandbox *sb, const struct sbx_failure *f);
 void sup_sandbox_on_cloned(struct sup *s, const char *id, pid_t pid, int pidfd, int ctl);
 void sup_sandbox_on_zygote_failed(struct sup *s, const char *id, const json_t *msg);
-void sup_sandbox_on_reaped(struct sup *s, const char *id, int status);
+/* known false: a foster child (docs/restart.md, level 2) whose exit information the
+ * kernel did not give; init's report over its control socket is all there is. */
+void sup_sandbox_on_reaped(struct sup *s, const char *id, int status, bool known);
+/* A foster child ended but its reaper (the host's init) has not reaped it yet. */
+void sup_sandbox_on_ending(struct sup *s, const char *id);
+/* A live sandbox of an earlier nucleusd that cannot be taken over (why): its end is
+ * recorded with an unknown status, and what is left of it is killed. */
+void sup_sandbox_lost(struct sup_sandbox *sb, const char *why);
 /* A restarted loop process: a live sandbox rebuilt from its state file gets its
  * descriptors back from the zygote (log may be NULL) and is watched again. */
 void sup_sandbox_adopt(struct sup_sandbox *sb, pid_t pid, int pidfd, int ctl, const int *log);
