@@ -93,9 +93,12 @@ static void begin_shutdown(struct sup *s, const char *why)
                 return;
         log_info("Shutting down (%s): stopping %zu sandboxes", why, s->nlive);
         s->shutting_down = true;
-        /* No new clients; the connected ones keep waiting for their sandboxes' results. */
+        sup_notify_stopping(s);
+        /* No new clients; the connected ones keep waiting for their sandboxes' results.
+         * A socket systemd passed us is systemd's: it stays for the next activation. */
         sup_server_stop(s);
-        (void)unlink(s->opt->paths.socket);
+        if (!s->opt->socket_activated)
+                (void)unlink(s->opt->paths.socket);
         for (struct sup_sandbox *sb = s->sandboxes; sb; sb = sb->next)
                 sup_sandbox_stop(sb, SUP_STOP_TIMEOUT_MS);
         finish_if_done(s);
@@ -200,7 +203,8 @@ int sup_loop_main(const struct sup_options *opt, int zygote_sock)
         if (r < 0)
                 return log_error_errno(-r, "Failed to serve the API socket");
         sup_idle_check(&s);
-        log_info("Serving the API on %s", opt->paths.socket);
+        log_info("Serving the API on %s%s", opt->paths.socket, opt->socket_activated ? " (from systemd)" : "");
+        sup_notify_ready(&s);
 
         uv_run(&s.loop, UV_RUN_DEFAULT);
 

@@ -16,6 +16,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <systemd/sd-daemon.h>
 #include <unistd.h>
 
 #include "log.h"
@@ -320,9 +321,27 @@ int main(int argc, char **argv)
                 log_warn("%s: sandboxes will run without resource limits", err.msg);
         else
                 log_info("Resource limits through cgroup %s", opt.cfg.cg->name);
-        opt.listen_fd = listen_socket(opt.paths.socket, opt.socket_gid);
+        /* Socket activation (nucleus.socket): systemd passes the listening socket. The
+         * zygote is the process systemd started (LISTEN_PID), and every loop process it
+         * forks inherits the descriptor; unsetting LISTEN_* keeps them from sandboxes. */
+        r = sd_listen_fds(1);
+        if (r > 1)
+                return log_error("systemd passed %d sockets; nucleus.socket has one", r), 1;
+        if (r == 1) {
+                if (sd_is_socket_unix(SD_LISTEN_FDS_START, SOCK_STREAM, 1, NULL, 0) <= 0)
+                        return log_error("the socket systemd passed is not a listening Unix stream socket"), 1;
+                opt.listen_fd = SD_LISTEN_FDS_START;
+                (void)fcntl(opt.listen_fd, F_SETFD, FD_CLOEXEC);
+                (void)fcntl(opt.listen_fd, F_SETFL, fcntl(opt.listen_fd, F_GETFL) | O_NONBLOCK);
+                opt.socket_activated = true;
+        } else
+                opt.listen_fd = listen_socket(opt.paths.socket, opt.socket_gid);
         if (opt.listen_fd < 0)
                 return log_error_errno(opt.listen_fd, "Failed to listen on '%s'", opt.paths.socket), 1;
+        /* The unit's WatchdogSec, checked against our pid (the main PID); the loop process
+         * sends the keep-alives. */
+        if (sd_watchdog_enabled(1, &opt.watchdog_usec) <= 0)
+                opt.watchdog_usec = 0;
         if (nc_paths_lock(&opt.paths, lockpath, sizeof(lockpath)) == 0)
                 opt.lock_fd = open(lockpath, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
         else

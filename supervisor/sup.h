@@ -37,6 +37,8 @@ struct sup_options {
         uint64_t idle_timeout_ms;       /* 0: never exit when idle */
         uint64_t setup_timeout_ms;      /* clone to workload start; longer fails the sandbox */
         int listen_fd;
+        bool socket_activated;          /* listen_fd came from systemd (LISTEN_FDS): never unlink it */
+        uint64_t watchdog_usec;         /* WatchdogSec of the unit, read by the zygote; 0: none */
         int lock_fd;
         char bridge[IFNAMSIZ];          /* --bridge */
         char bridge_subnet[32];         /* --bridge-subnet */                    /* the autostart lock is "<socket>.lock" */
@@ -72,6 +74,9 @@ struct sup {
         struct nc_journal_sink *journal; /* detached output to journald; NULL without one */
         struct np_config net;           /* network.c: the bridge network */
         struct np_ipam *ipam;
+        uv_timer_t notify_timer;        /* notify.c: STATUS= and WATCHDOG=1 */
+        uint64_t notify_next_watchdog;
+        size_t notify_last_live, notify_last_total;
         uint64_t started_ns;
         bool shutting_down;
         int exit_code;
@@ -304,6 +309,10 @@ json_t *sup_network_rules(const struct sup_sandbox *sb);
 void sup_rootfs_start(struct sup_sandbox *sb);
 /* After the clone: the rootfs's trees for the claim. */
 int sup_rootfs_prepare(struct sup_sandbox *sb);
+
+/* notify.c: systemd's notify protocol (a no-op without NOTIFY_SOCKET). */
+void sup_notify_ready(struct sup *s);
+void sup_notify_stopping(struct sup *s);
 
 /* uidrange.c: a host id range of its own for each live sandbox. */
 int sup_uid_slots_init(struct sup *s);
