@@ -79,6 +79,26 @@ static void usage(FILE *f)
                 "The environment inside is PATH, HOME, TERM (when stdout is a terminal) and -e values.\n");
 }
 
+int cli_parse_ident(const char *opt, const char *val, bool user, unsigned *ret)
+{
+        /* The sandbox's /etc/passwd knows root and nobody; anything else is a number. */
+        const char *nobody = user ? "nobody" : "nogroup";
+        char *end = NULL;
+        long v = strcmp(val, "root") == 0 ? 0 : strcmp(val, nobody) == 0 ? 65534 : strtol(val, &end, 10);
+
+        if (end && (*end || end == val)) {
+                fprintf(stderr, "nucleus: invalid %s '%s': a number from 0 to %d, or %s\n", opt, val, NC_ID_MAX,
+                        user ? "root or nobody" : "root or nogroup");
+                return -EINVAL;
+        }
+        if (v < 0 || v > NC_ID_MAX) {
+                fprintf(stderr, "nucleus: invalid %s '%s': ids inside a sandbox go from 0 to %d\n", opt, val, NC_ID_MAX);
+                return -EINVAL;
+        }
+        *ret = (unsigned)v;
+        return 0;
+}
+
 void cli_run_opts_done(struct run_opts *ro)
 {
         if (ro->rootfs_fd >= 0)
@@ -359,34 +379,23 @@ int cli_run_parse(int argc, char **argv, struct nc_spec *spec, struct run_opts *
                 }
                 if (strcmp(opt, "--user") == 0 || strcmp(opt, "-u") == 0 || strcmp(opt, "--group") == 0 ||
                     strcmp(opt, "--additional-group") == 0) {
-                        /* The sandbox's /etc/passwd knows root and nobody; anything else is a number. */
                         bool user = opt[2] == 'u' || opt[1] == 'u';
-                        char *end;
-                        long v = strcmp(val, "root") == 0 ? 0
-                                 : strcmp(val, user ? "nobody" : "nogroup") == 0 ? 65534
-                                 : strtol(val, &end, 10);
-                        if (strcmp(val, "root") && strcmp(val, user ? "nobody" : "nogroup") && (*end || end == val)) {
-                                fprintf(stderr, "nucleus: invalid %s '%s': a number from 0 to %d, or %s\n", opt, val, NC_ID_MAX,
-                                        user ? "root or nobody" : "root or nogroup");
+                        unsigned v;
+                        if (cli_parse_ident(opt, val, user, &v) < 0)
                                 return -EINVAL;
-                        }
-                        if (v < 0 || v > NC_ID_MAX) {
-                                fprintf(stderr, "nucleus: invalid %s '%s': ids inside a sandbox go from 0 to %d\n", opt, val, NC_ID_MAX);
-                                return -EINVAL;
-                        }
                         if (strcmp(opt, "--additional-group") == 0) {
                                 if (spec->ngroups >= NC_SPEC_GROUPS_MAX) {
                                         fprintf(stderr, "nucleus: at most %d --additional-group\n", NC_SPEC_GROUPS_MAX);
                                         return -EINVAL;
                                 }
-                                spec->groups[spec->ngroups++] = (unsigned)v;
+                                spec->groups[spec->ngroups++] = v;
                         } else if (user) {
-                                spec->uid = (unsigned)v;
+                                spec->uid = v;
                                 ro->user_numeric = strcmp(val, "root") && strcmp(val, "nobody");
                                 if (!ro->group_given)
-                                        spec->gid = (unsigned)v;
+                                        spec->gid = v;
                         } else {
-                                spec->gid = (unsigned)v;
+                                spec->gid = v;
                                 ro->group_given = true;
                         }
                         continue;

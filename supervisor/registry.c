@@ -18,6 +18,7 @@ struct sup_sandbox *sup_sandbox_new(struct sup *s)
         sb->context_fd = -1;
         sb->rootfs.fd = -1;
         sb->uid_slot = -1;
+        sb->tty_master = -1;
         sb->state = SUP_STATE_creating;
         sb->created_ns = nc_now_ns();
         sb->next = s->sandboxes;
@@ -44,6 +45,9 @@ void sup_sandbox_unlink_free(struct sup_sandbox *sb)
                 if (sb->stdio[i] >= 0)
                         close(sb->stdio[i]);
         json_decref(sb->create_id);
+        json_decref(sb->tty);
+        if (sb->tty_master >= 0)
+                close(sb->tty_master);
         json_decref(sb->landlock);
         json_decref(sb->degraded);
         json_decref(sb->mount_audit);
@@ -296,9 +300,15 @@ void sup_waiters_drop_conn(struct sup *s, struct sup_conn *c)
                         } else
                                 sp = &sub->next;
                 }
+                /* A foreground exec lives as long as its client: the process is killed
+                 * and its reply goes nowhere. */
                 for (struct sup_exec *x = sb->execs; x; x = x->next)
-                        if (x->conn == c)
-                                x->conn = NULL;         /* its reply goes nowhere */
+                        if (x->conn == c) {
+                                x->conn = NULL;
+                                sup_sandbox_exec_kill(sb, x);
+                        }
+                if (sb->attach_conn == c)
+                        sb->attach_conn = NULL;
                 if (sb->create_conn == c) {
                         sb->create_conn = NULL;
                         json_decref(sb->create_id);
