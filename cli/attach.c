@@ -33,7 +33,7 @@ int cli_attach(const struct cli_opts *o, const char *ref)
         }
         /* The main process's end, on the same connection: our exit status is its. */
         wait_req = cli_send(&c, "sandbox.wait", json_pack("{s:s}", "id", ref), NULL, 0);
-        cli_tty_start(&t, fd, true, true);
+        cli_tty_start(&t, fd, true, true, -1);
         code = CLI_EXIT_NUCLEUS;
         for (;;) {
                 json_t *msg = NULL;

@@ -116,8 +116,10 @@ struct cli_tty {
 enum { CLI_TTY_MESSAGE, CLI_TTY_LOST, CLI_TTY_DETACHED, CLI_TTY_SIGNAL };
 /* {"rows", "cols"} of our terminal for a request's "tty", or true when we have none. */
 json_t *cli_tty_param(void);
-/* Takes master; puts our terminal in raw mode when input is relayed and stdin is one. */
-int cli_tty_start(struct cli_tty *t, int master, bool input, bool detach_keys);
+/* Takes master; puts our terminal in raw mode when input is relayed and stdin is one.
+ * sfd: -1 to watch SIGWINCH, INT, TERM, HUP and QUIT ourselves, or the caller's
+ * signalfd (with SIGWINCH in its set), taken. */
+int cli_tty_start(struct cli_tty *t, int master, bool input, bool detach_keys, int sfd);
 /* Copies bytes both ways and forwards window-size changes until something needs the
  * caller: a message from nucleusd (*ret_msg), a lost connection, a detach, or a signal
  * other than SIGWINCH (*ret_sig). */

@@ -37,8 +37,9 @@ static void usage(FILE *f)
                 "Exit status: CMD's, or 128+signal; 126/127 when it cannot be executed or found; 125\n"
                 "when nucleus failed.\n"
                 "\n"
-                "`attach ID` without CMD connects to the main process's terminal of a sandbox started\n"
-                "with -t (see nucleus attach --help).\n");
+                "`attach ID` without CMD connects this terminal to the terminal of a sandbox started\n"
+                "with -t (run -d -t), one client at a time. Ctrl-P Ctrl-Q detaches and leaves the\n"
+                "sandbox running; otherwise attach exits with the workload's status.\n");
 }
 
 struct exec_opts {
@@ -171,7 +172,7 @@ static int run_tty(struct cli_conn *c, long long req, bool input)
                                 json_decref(msg);
                                 break;
                         }
-                        cli_tty_start(&t, fd, input, false);
+                        cli_tty_start(&t, fd, input, false, -1);
                         started = true;
                 } else if (is_ours(msg, req)) {
                         if (started)

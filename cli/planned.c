@@ -21,7 +21,7 @@ static const struct planned_flag flags[] = {
         { "--runtime", NO_ISSUE, NULL }, { "--gvisor-platform", NO_ISSUE, NULL }, { "--bundle", NO_ISSUE, NULL },
         { "--rootless", NO_ISSUE, NULL },
         { "--userns", 4, NULL }, { "--uidmap", 4, NULL }, { "--gidmap", 4, NULL },
-        { "--pid-file", 5, NULL }, { "--console-socket", 5, NULL }, { "--terminal", 5, NULL }, { "-t", 5, NULL },
+        { "--pid-file", 5, NULL }, { "--console-socket", 5, NULL },
         { "--network", 7, NULL }, { "--allow-host-network", 7, NULL }, { "-p", 7, NULL }, { "--publish", 7, NULL },
         { "--nat-backend", 7, NULL }, { "--dns", 7, NULL }, { "--egress-allow", 7, NULL },
         { "--egress-tcp-port", 7, NULL }, { "--egress-udp-port", 7, NULL }, { "--egress-domain", 7, NULL },

@@ -30,6 +30,11 @@ static void usage(FILE *f)
                 "  -w, --workdir DIR    working directory inside the sandbox (default /)\n"
                 "  -d, --detach         run in the background: print the id and return; output goes to\n"
                 "                       nucleusd's log store (nucleus logs ID)\n"
+                "  -t, --tty            give COMMAND a terminal: a pty of the sandbox's own /dev/pts, with this\n"
+                "                       terminal's size (kept in step); --terminal is the seed's spelling. With\n"
+                "                       -d, nucleusd keeps it for `nucleus attach ID` (no logs are kept then)\n"
+                "  -i, --interactive    with -t, pass our input to it (this terminal goes raw meanwhile);\n"
+                "                       without -t, stdin is passed anyway\n"
                 "  --timeout SECONDS    kill the sandbox when its time is up (final reason: timeout)\n"
                 "  -v, --volume SRC:DEST[:ro|rw]  mount a host directory or file (default rw; never executable)\n"
                 "  --tmpfs DEST[:SIZE][:ro|rw]    a private tmpfs (default 64M, mode 0700, the workload's owner)\n"
@@ -293,6 +298,18 @@ int cli_run_parse(int argc, char **argv, struct nc_spec *spec, struct run_opts *
                 }
                 if (strcmp(a, "--verify-context-integrity") == 0) {
                         ro->context_integrity = true;
+                        continue;
+                }
+                if (strcmp(a, "-t") == 0 || strcmp(a, "--tty") == 0 || strcmp(a, "--terminal") == 0) {
+                        ro->tty = true;
+                        continue;
+                }
+                if (strcmp(a, "-i") == 0 || strcmp(a, "--interactive") == 0) {
+                        ro->interactive = true;
+                        continue;
+                }
+                if (strcmp(a, "-it") == 0 || strcmp(a, "-ti") == 0) {
+                        ro->tty = ro->interactive = true;
                         continue;
                 }
                 if (cli_refuse_planned_flag(a))
@@ -568,7 +585,7 @@ int cli_run_parse(int argc, char **argv, struct nc_spec *spec, struct run_opts *
         free(spec->argv);
         spec->argv = nv;
         spec->argc = (size_t)(argc - i);
-        if (isatty(1) && !nc_spec_getenv(spec, "TERM")) {
+        if ((ro->tty || isatty(1)) && !nc_spec_getenv(spec, "TERM")) {
                 const char *term = getenv("TERM");
                 _cleanup_free_ char *kv = NULL;
                 if (asprintf(&kv, "TERM=%s", term && *term ? term : "xterm") >= 0)
@@ -592,6 +609,11 @@ int cli_run_parse(int argc, char **argv, struct nc_spec *spec, struct run_opts *
         }
         if (ro->user_numeric && !ro->group_given) {
                 fprintf(stderr, "nucleus: a numeric --user needs --group (as in the seed)\n");
+                return -EINVAL;
+        }
+        if (ro->detach && ro->interactive && !ro->tty) {
+                fprintf(stderr, "nucleus: -d -i needs -t: a detached sandbox's input comes through its terminal "
+                                "(nucleus attach ID)\n");
                 return -EINVAL;
         }
         for (int k = 0; k < POLICY_MAX; k++)

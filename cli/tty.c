@@ -53,18 +53,21 @@ json_t *cli_tty_param(void)
         return json_pack("{s:i, s:i}", "rows", (int)ws.ws_row, "cols", (int)ws.ws_col);
 }
 
-int cli_tty_start(struct cli_tty *t, int master, bool input, bool detach_keys)
+int cli_tty_start(struct cli_tty *t, int master, bool input, bool detach_keys, int sfd)
 {
         static const int sigs[] = { SIGWINCH, SIGINT, SIGTERM, SIGHUP, SIGQUIT };
         sigset_t set;
 
-        *t = (struct cli_tty){ .master = master, .input = input, .detach_keys = detach_keys, .sfd = -1 };
-        sigemptyset(&set);
-        for (size_t i = 0; i < ARRAY_SIZE(sigs); i++)
-                sigaddset(&set, sigs[i]);
-        sigprocmask(SIG_BLOCK, &set, NULL);
+        *t = (struct cli_tty){ .master = master, .input = input, .detach_keys = detach_keys, .sfd = sfd };
         signal(SIGPIPE, SIG_IGN);
-        t->sfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+        if (sfd < 0) {
+                sigemptyset(&set);
+                for (size_t i = 0; i < ARRAY_SIZE(sigs); i++)
+                        sigaddset(&set, sigs[i]);
+                sigprocmask(SIG_BLOCK, &set, NULL);
+                t->sfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+        } else
+                (void)fcntl(sfd, F_SETFL, fcntl(sfd, F_GETFL) | O_NONBLOCK);
         /* Raw only when our keystrokes go in: ^C is then a byte for the process inside.
          * Without -i, ^C stays a signal for us (and ends the exec with us). */
         if (input && isatty(STDIN_FILENO) && tcgetattr(STDIN_FILENO, &saved) == 0) {
@@ -198,13 +201,15 @@ int cli_tty_step(struct cli_tty *t, struct cli_conn *c, json_t **ret_msg, int *r
 
                         if (n > 0 && feed_input(t, buf, (size_t)n))
                                 return CLI_TTY_DETACHED;
-                        if (n == 0 || (n < 0 && errno != EINTR && errno != EAGAIN)) {
+                        if (n == 0 && t->master >= 0 && !t->detach_keys) {
                                 /* Our input ended: the terminal's end-of-file character
-                                 * tells the process inside, as typing ^D would. */
-                                if (t->master >= 0)
-                                        (void)write_all(t->master, "\x04", 1);
-                                t->input = false;
+                                 * tells the process inside, as typing ^D would. An
+                                 * attached client only stops typing: the workload
+                                 * outlives it. */
+                                (void)write_all(t->master, "\x04", 1);
                         }
+                        if (n == 0 || (n < 0 && errno != EINTR && errno != EAGAIN))
+                                t->input = false;       /* a hung-up terminal is not an end of input */
                 }
                 if (pfd[0].revents) {
                         r = cli_recv(c, ret_msg);

@@ -75,4 +75,48 @@ assert_not_contains "$(procs)" "sleep 4713" "SIGKILL of a -t exec client: the pr
 assert_contains "$(procs)" "sleep 4711" "the sandbox itself runs on"
 
 "$N" rm -f box >/dev/null
+
+# run -t / -it: the workload's own terminal, in the foreground.
+out=$(python3 "$D" --size 30 90 -- "$N" run -t -- "$H" tty | tr -d '\r')
+assert_contains "$out" "ctty=1" "run -t: the workload's controlling terminal"
+assert_contains "$out" "rows=30" "run -t: the caller's size"
+rc=0
+out=$(python3 "$D" --send READY 'abc\r' -- "$N" run -it -- sh -c 'echo READY; read x; echo got=$x; exit 5' | tr -d '\r') || rc=$?
+assert_contains "$out" "got=abc" "run -it: input reaches the workload"
+assert_eq 5 "$rc" "run -t: the exit code passes through"
+out=$(python3 "$D" --size 24 80 --resize ready 25 81 -- "$N" run -it -- "$H" winch | tr -d '\r')
+assert_contains "$out" "winch 25 81" "run -t: resizes reach the workload"
+assert_eq "xterm" "$(python3 "$D" -- env -u TERM "$N" run -t -- sh -c 'echo $TERM' | tr -d '\r')" "run -t sets TERM"
+
+# run -d -t + attach: the terminal waits in nucleusd for one client at a time.
+"$N" run -d -t --name tb -- sh -c 'echo early; while read x; do echo "got=$x"; [ "$x" = quit ] && exit 9; done' >/dev/null
+wait_state tb
+rc=0
+out=$(python3 "$D" --send early 'hello\r' --send 'got=hello' '\x10\x11' -- "$N" attach tb 2>&1 | tr -d '\r') || rc=$?
+assert_contains "$out" "early" "attach: output written before attaching is there"
+assert_contains "$out" "got=hello" "attach: input reaches the workload"
+assert_contains "$out" "detached from tb" "Ctrl-P Ctrl-Q detaches"
+assert_eq 0 "$rc" "a detach exits 0"
+assert_contains "$("$N" inspect tb)" '"state": "running"' "the sandbox runs on after a detach"
+python3 "$D" --timeout 20 -- "$N" attach tb >/dev/null 2>&1 & first=$!
+sleep 1         # no API shows who is attached; a second is plenty for a local connect
+rc=0; err=$("$N" attach tb 2>&1 </dev/null) || rc=$?
+assert_eq 1 "$rc" "a second attached client is refused"
+assert_contains "$err" "already has a client attached" "and told why"
+kill $first 2>/dev/null; wait $first 2>/dev/null || true
+rc=0
+out=$(python3 "$D" --send '' 'quit\r' -- "$N" attach tb | tr -d '\r') || rc=$?
+assert_contains "$out" "got=quit" "attach again after the first client left"
+assert_eq 9 "$rc" "attach exits with the workload's status"
+rc=0; err=$("$N" attach tb -- echo ok 2>&1) || rc=$?
+assert_contains "$err" "exec needs a running sandbox" "attach ID -- CMD on an exited sandbox fails like exec"
+"$N" run -d --name plain -- sleep 4714 >/dev/null
+wait_state plain
+rc=0; err=$("$N" attach plain 2>&1) || rc=$?
+assert_eq 1 "$rc" "attach to a sandbox without -t fails"
+assert_contains "$err" "no terminal to attach to" "and says why"
+assert_eq "ok" "$("$N" attach plain -- echo ok)" "attach ID -- CMD is still exec"
+rc=0; err=$("$N" run -d -i -- true 2>&1) || rc=$?
+assert_contains "$err" "-d -i needs -t" "run -d -i without -t is refused"
+"$N" rm -f tb plain >/dev/null
 finish

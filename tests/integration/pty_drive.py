@@ -52,6 +52,8 @@ def main(argv):
     p = subprocess.Popen(cmd, stdin=slave, stdout=slave, stderr=slave, start_new_session=True,
                          preexec_fn=child_setup, close_fds=True)
     os.close(slave)
+    # Stopped from outside: the command goes with us, not left on a dead terminal.
+    signal.signal(signal.SIGTERM, lambda *_: (p.kill(), sys.exit(143)))
     out = b""
     deadline = time.monotonic() + timeout
     rc = None
