@@ -2,6 +2,7 @@
 /* JSON-RPC methods. Each refuses unknown parameters and names a bad one; docs/api.md
  * documents each with an example. */
 #include <fcntl.h>
+#include <poll.h>
 #include <sys/stat.h>
 #include <string.h>
 #include <unistd.h>
@@ -448,6 +449,15 @@ out:
                         close(fds[k]);
 }
 
+/* A client that died has hung up its socket before we get around to closing our end:
+ * it must not keep the next one out. */
+static bool conn_hung_up(const struct sup_conn *c)
+{
+        struct pollfd p = { .fd = c->fd, .events = POLLRDHUP };
+
+        return poll(&p, 1, 0) > 0 && (p.revents & (POLLRDHUP | POLLHUP | POLLERR));
+}
+
 /* A copy of the workload's terminal (a sandbox made with tty) for one client at a
  * time: that client copies the bytes itself, so nothing here relays them. */
 static void m_attach(struct sup_conn *c, json_t *id, json_t *params)
@@ -468,7 +478,7 @@ static void m_attach(struct sup_conn *c, json_t *id, json_t *params)
         if (sb->tty_master < 0)
                 return sup_conn_error(c, id, NC_RPC_BAD_STATE, NULL, "sandbox %s has no terminal to attach to: it was "
                                       "created without -t (use exec to run another command in it)", sb->id);
-        if (sb->attach_conn && sb->attach_conn != c)
+        if (sb->attach_conn && sb->attach_conn != c && !conn_hung_up(sb->attach_conn))
                 return sup_conn_error(c, id, NC_RPC_CONFLICT, NULL, "sandbox %s already has a client attached "
                                       "(pid %d); one at a time", sb->id, (int)sb->attach_conn->cred.pid);
         fd = fcntl(sb->tty_master, F_DUPFD_CLOEXEC, 3);

@@ -98,9 +98,11 @@ assert_contains "$out" "got=hello" "attach: input reaches the workload"
 assert_contains "$out" "detached from tb" "Ctrl-P Ctrl-Q detaches"
 assert_eq 0 "$rc" "a detach exits 0"
 assert_contains "$("$N" inspect tb)" '"state": "running"' "the sandbox runs on after a detach"
-python3 "$D" --timeout 20 -- "$N" attach tb >/dev/null 2>&1 & first=$!
-sleep 1         # no API shows who is attached; a second is plenty for a local connect
-rc=0; err=$("$N" attach tb 2>&1 </dev/null) || rc=$?
+# The first client proves it is attached: its input came back through the workload.
+python3 "$D" --timeout 30 --send '' 'first\r' --touch got=first "$T/attached" -- "$N" attach tb >/dev/null 2>&1 & first=$!
+for _ in $(seq 200); do [ -e "$T/attached" ] && break; sleep 0.05; done
+[ -e "$T/attached" ] || fail "the first attach client did not get through"
+rc=0; err=$(timeout 10 "$N" attach tb 2>&1 </dev/null) || rc=$?
 assert_eq 1 "$rc" "a second attached client is refused"
 assert_contains "$err" "already has a client attached" "and told why"
 kill $first 2>/dev/null; wait $first 2>/dev/null || true

@@ -6,6 +6,7 @@ Steps run in order; each waits until the output so far contains PATTERN:
   --send PATTERN TEXT      then types TEXT (Python escapes: \\r, \\x10)
   --resize PATTERN R C     then resizes the terminal (the command gets SIGWINCH)
   --kill PATTERN           then SIGKILLs the command
+  --touch PATTERN FILE     then creates FILE (for a script that waits on us)
 The transcript goes to stdout; the exit status is the command's (128+signal if killed),
 or 124 when a step or the end did not come within the timeout.
 """
@@ -39,6 +40,8 @@ def main(argv):
             steps.append(("resize", argv[i + 1], (int(argv[i + 2]), int(argv[i + 3])))); i += 4
         elif a == "--kill":
             steps.append(("kill", argv[i + 1], None)); i += 2
+        elif a == "--touch":
+            steps.append(("touch", argv[i + 1], argv[i + 2])); i += 3
         else:
             sys.exit(f"pty_drive: unknown option {a}")
     cmd = argv[i + 1:]
@@ -53,7 +56,7 @@ def main(argv):
                          preexec_fn=child_setup, close_fds=True)
     os.close(slave)
     # Stopped from outside: the command goes with us, not left on a dead terminal.
-    signal.signal(signal.SIGTERM, lambda *_: (p.kill(), sys.exit(143)))
+    signal.signal(signal.SIGTERM, lambda *_: (p.kill(), p.wait(), sys.exit(143)))
     out = b""
     deadline = time.monotonic() + timeout
     rc = None
@@ -64,6 +67,8 @@ def main(argv):
                 os.write(master, arg.encode())
             elif kind == "resize":
                 set_size(master, *arg)
+            elif kind == "touch":
+                open(arg, "w").close()
             else:
                 p.send_signal(signal.SIGKILL)
         left = deadline - time.monotonic()
