@@ -221,9 +221,10 @@ int cli_tty_step(struct cli_tty *t, struct cli_conn *c, json_t **ret_msg, int *r
 void cli_tty_finish_output(struct cli_tty *t)
 {
         /* The process has ended, but what it wrote last may still be on its way
-         * through the pty: read until the end, or until nothing came for a while
-         * (something inside may still hold the terminal open). */
-        while (t->master >= 0) {
+         * through the pty: read until the end, or until nothing came for a while.
+         * Something inside may still hold the terminal open, even keep writing: the
+         * pty holds a few KB, so 2 s is plenty for the last of it and bounds the rest. */
+        for (int rounds = 0; t->master >= 0 && rounds < 20; rounds++) {
                 struct pollfd p = { .fd = t->master, .events = POLLIN };
 
                 if (poll(&p, 1, 100) <= 0 || !drain_output(t))

@@ -228,6 +228,8 @@ json_t *sup_sandbox_inspect(const struct sup_sandbox *sb)
         json_object_set_new(j, "finished_at", time_or_null(sb->finished_ns));
         json_object_set_new(j, "foreground", json_boolean(sb->client_pidfd >= 0));
         json_object_set_new(j, "detached", json_boolean(sb->detached));
+        /* attach has something to connect to only while the workload's terminal lives. */
+        json_object_set_new(j, "tty", sb->tty ? json_pack("{s:b}", "attachable", sb->tty_master >= 0) : json_null());
         json_t *vols = json_array();
         for (size_t i = 0; i < sb->nvolumes; i++)
                 json_array_append_new(vols, json_pack("{s:o, s:o, s:b}", "source", nc_json_bytes(sb->volumes[i].source), "dest",

@@ -98,6 +98,7 @@ assert_contains "$out" "got=hello" "attach: input reaches the workload"
 assert_contains "$out" "detached from tb" "Ctrl-P Ctrl-Q detaches"
 assert_eq 0 "$rc" "a detach exits 0"
 assert_contains "$("$N" inspect tb)" '"state": "running"' "the sandbox runs on after a detach"
+assert_contains "$("$N" inspect tb)" '"attachable": true' "inspect: the terminal can be attached"
 # The first client proves it is attached: its input came back through the workload.
 python3 "$D" --timeout 30 --send '' 'first\r' --touch got=first "$T/attached" -- "$N" attach tb >/dev/null 2>&1 & first=$!
 for _ in $(seq 200); do [ -e "$T/attached" ] && break; sleep 0.05; done
