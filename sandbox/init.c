@@ -139,11 +139,11 @@ struct workload {
         size_t nexecs;
 };
 
-/* Forks and execs argv with the sandbox's lock-down (traced when `traced`). Returns
+/* Forks and execs argv with the sandbox's lock-down (traced when `traced`), as ident's
+ * uid, gid and groups (the workload's spec, or an exec request's with its own user).
+ * ctty: fds are one pty's terminal side, to become the controlling terminal. Returns
  * the pid, or -1 with the child's {stage, errno, message} in errbuf (NUL-terminated).
- * Closes the stdio fds. */
-/* ident: whose uid, gid and groups the process gets (the workload's spec, or an exec
- * request's with its own user). ctty: fds are one pty's terminal side. */
+ * Closes the stdio fds (each once, when they repeat). */
 static pid_t spawn(struct workload *w, bool traced, char *const *argv, char *const *envp, const char *cwd,
                    const struct nc_spec *ident, bool ctty, const int fds[3], char *errbuf, size_t errcap)
 {
