@@ -22,11 +22,17 @@ struct cli_opts {
         const char *log_format;
 };
 
+#define CLI_CONN_MAX_FDS 8
+
 struct cli_conn {
         int fd;
         int lock_fd;
         struct nc_framer in;
         long long next_id;
+        /* Descriptors that came with replies (a pty master), oldest first, until a
+         * verb takes them for the message that says it carries one. */
+        int fds[CLI_CONN_MAX_FDS];
+        size_t nfds;
 };
 
 struct cli_command {
@@ -46,6 +52,8 @@ void cli_disconnect(struct cli_conn *c);
 long long cli_send(struct cli_conn *c, const char *method, json_t *params, const int *fds, size_t nfds);
 /* Reads the next frame. 1 with *ret set, 0 on EOF, -errno. */
 int cli_recv(struct cli_conn *c, json_t **ret);
+/* The oldest descriptor received and not yet taken, or -EBADF. */
+int cli_take_fd(struct cli_conn *c);
 /* Only what a previous read already buffered: -EAGAIN when no whole frame is there.
  * Poll loops must drain this before they wait, or a frame that arrived together with
  * the previous one waits forever. */
@@ -93,6 +101,35 @@ int cli_policy_pin(struct cli_policy *p, const char *flag, const char *hex);
 json_t *cli_policy_param(const struct cli_policy *p);
 void cli_policy_done(struct cli_policy *p);
 
+/* run_flags.c: --user/--group values, for run and exec alike: a number, root, or
+ * nobody (users) / nogroup (groups). Prints the error. */
+int cli_parse_ident(const char *opt, const char *val, bool user, unsigned *ret);
+
+/* tty.c: a sandbox terminal on the caller's side (run -t, exec -t, attach). */
+struct cli_tty {
+        int master;             /* the pty master nucleusd passed us; -1 once it ended */
+        bool input;             /* our stdin goes in (-i) */
+        bool detach_keys;       /* Ctrl-P Ctrl-Q detaches (attach) */
+        bool pending_p;
+        int sfd;                /* SIGWINCH and the signals that end us */
+};
+enum { CLI_TTY_MESSAGE, CLI_TTY_LOST, CLI_TTY_DETACHED, CLI_TTY_SIGNAL };
+/* {"rows", "cols"} of our terminal for a request's "tty", or true when we have none. */
+json_t *cli_tty_param(void);
+/* Takes master; puts our terminal in raw mode when input is relayed and stdin is one.
+ * sfd: -1 to watch SIGWINCH, INT, TERM, HUP and QUIT ourselves, or the caller's
+ * signalfd (with SIGWINCH in its set), taken. */
+int cli_tty_start(struct cli_tty *t, int master, bool input, bool detach_keys, int sfd);
+/* Copies bytes both ways and forwards window-size changes until something needs the
+ * caller: a message from nucleusd (*ret_msg), a lost connection, a detach, or a signal
+ * other than SIGWINCH (*ret_sig). */
+int cli_tty_step(struct cli_tty *t, struct cli_conn *c, json_t **ret_msg, int *ret_sig);
+/* After the process ended: the output still in the pty. */
+void cli_tty_finish_output(struct cli_tty *t);
+/* Restores our terminal and closes the master. */
+void cli_tty_done(struct cli_tty *t);
+void cli_tty_restore(void);
+
 /* planned.c: every seed flag that is recognised but not (yet) available. */
 /* Returns true (after printing the refusal) when `arg` names such a flag. */
 bool cli_refuse_planned_flag(const char *arg);
@@ -109,6 +146,8 @@ int cli_cmd_info(const struct cli_opts *o, int argc, char **argv);
 int cli_cmd_stats(const struct cli_opts *o, int argc, char **argv);
 int cli_cmd_stop(const struct cli_opts *o, int argc, char **argv);
 int cli_cmd_exec(const struct cli_opts *o, int argc, char **argv);
+/* attach.c: `attach ID` without a command (exec.c sends it there). */
+int cli_attach(const struct cli_opts *o, const char *ref);
 int cli_cmd_events(const struct cli_opts *o, int argc, char **argv);
 int cli_cmd_logs(const struct cli_opts *o, int argc, char **argv);
 int cli_cmd_pause(const struct cli_opts *o, int argc, char **argv);

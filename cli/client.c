@@ -102,6 +102,9 @@ int cli_connect(const struct cli_opts *o, struct cli_conn *c, enum cli_connect_m
 
 void cli_disconnect(struct cli_conn *c)
 {
+        for (size_t i = 0; i < c->nfds; i++)
+                close(c->fds[i]);
+        c->nfds = 0;
         if (c->fd >= 0)
                 close(c->fd);
         if (c->lock_fd >= 0)
@@ -129,6 +132,17 @@ long long cli_send(struct cli_conn *c, const char *method, json_t *params, const
                 off += (size_t)n;
         }
         return id;
+}
+
+int cli_take_fd(struct cli_conn *c)
+{
+        int fd;
+
+        if (c->nfds == 0)
+                return -EBADF;
+        fd = c->fds[0];
+        memmove(c->fds, c->fds + 1, --c->nfds * sizeof(int));
+        return fd;
 }
 
 int cli_recv_buffered(struct cli_conn *c, json_t **ret)
@@ -161,13 +175,16 @@ int cli_recv(struct cli_conn *c, json_t **ret)
                 }
                 if (r < 0)
                         return r;
+                int fds[CLI_CONN_MAX_FDS];
+                size_t nfds = CLI_CONN_MAX_FDS - c->nfds;
+
                 if ((r = nc_framer_reserve(&c->in, 65536, &buf, &avail)) < 0)
                         return r;
-                do
-                        n = recv(c->fd, buf, avail, 0);
-                while (n < 0 && errno == EINTR);
+                n = nc_fd_recv(c->fd, buf, avail, fds, &nfds, 0);
                 if (n < 0)
-                        return -errno;
+                        return (int)n;
+                memcpy(c->fds + c->nfds, fds, nfds * sizeof(int));
+                c->nfds += nfds;
                 if (n == 0)
                         return 0;
                 nc_framer_commit(&c->in, (size_t)n);

@@ -23,7 +23,7 @@ static const struct planned_flag flags[] = {
         { "--userns", REJECTED, "every sandbox gets a host id range of its own from nucleusd (--uid-base), never shared" },
         { "--uidmap", REJECTED, "nucleusd assigns each sandbox's host id range; a chosen map could overlap another's" },
         { "--gidmap", REJECTED, "nucleusd assigns each sandbox's host id range; a chosen map could overlap another's" },
-        { "--pid-file", 5, NULL }, { "--console-socket", 5, NULL }, { "--terminal", 5, NULL }, { "-t", 5, NULL },
+        { "--pid-file", 5, NULL }, { "--console-socket", 5, NULL },
         { "--nat-backend", 7, NULL }, { "--egress-allow", 7, NULL },
         { "--egress-tcp-port", 7, NULL }, { "--egress-udp-port", 7, NULL }, { "--egress-domain", 7, NULL },
         { "--credential-broker", 7, NULL }, { "--credential-broker-no-proxy-env", 7, NULL },

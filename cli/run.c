@@ -29,6 +29,7 @@ struct run_state {
         char sandbox_id[NC_ID_LEN + 1];
         int pending_sig[8];
         size_t npending;
+        int tty_fd;             /* -t: the terminal that came with sandbox.started, until taken */
 };
 
 static void forward_signal(struct run_state *st, int sig)
@@ -91,6 +92,8 @@ static bool handle_message(struct run_state *st, json_t *msg, long long create_i
                 json_array_foreach(json_object_get(json_object_get(msg, "params"), "limits_not_applied"), k, d)
                         fprintf(stderr, "nucleus: warning: limit %s not applied: %s\n",
                                 json_string_value(json_object_get(d, "limit")), json_string_value(json_object_get(d, "reason")));
+                if (json_is_true(json_object_get(json_object_get(msg, "params"), "tty")) && st->tty_fd < 0)
+                        st->tty_fd = cli_take_fd(&st->conn);
                 if (id && strlen(id) == NC_ID_LEN) {
                         memcpy(st->sandbox_id, id, sizeof(st->sandbox_id));
                         for (size_t i = 0; i < st->npending; i++)
@@ -125,7 +128,8 @@ static long long reconnect(const struct cli_opts *o, struct run_state *st)
 int cli_cmd_run(const struct cli_opts *o, int argc, char **argv)
 {
         _cleanup_spec_ struct nc_spec *spec = nc_spec_new();
-        struct run_state st = { 0 };
+        struct run_state st = { .tty_fd = -1 };
+        struct cli_tty tty = { .master = -1, .sfd = -1 };
         _cleanup_(cli_run_opts_done) struct run_opts ro = { .policy = {
                 [POLICY_SECCOMP] = { "--seccomp-profile", "seccomp_profile", "seccomp profile", false, -1, NULL, NULL },
                 [POLICY_CAPS] = { "--caps-policy", "caps_policy", "capability policy", true, -1, NULL, NULL },
@@ -172,28 +176,26 @@ int cli_cmd_run(const struct cli_opts *o, int argc, char **argv)
         sigemptyset(&set);
         for (size_t i = 0; i < ARRAY_SIZE(forwarded); i++)
                 sigaddset(&set, forwarded[i]);
+        if (ro.tty)
+                sigaddset(&set, SIGWINCH);      /* passed on to the sandbox's terminal (tty.c) */
         sigprocmask(SIG_BLOCK, &set, NULL);
         signal(SIGPIPE, SIG_IGN);
         sfd = signalfd(-1, &set, SFD_CLOEXEC);
 
-        params = json_pack("{s:o, s:b, s:s, s:b}", "spec", nc_spec_to_json(spec), "wait", !ro.detach, "stdio",
-                           ro.detach ? "logs" : "passed", "auto_remove", ro.rm);
+        params = json_pack("{s:o, s:b, s:s, s:b, s:b}", "spec", nc_spec_to_json(spec), "wait", !ro.detach, "stdio",
+                           ro.detach ? "logs" : ro.tty ? "null" : "passed", "auto_remove", ro.rm, "foreground", !ro.detach);
         if (ro.timeout_s)
                 json_object_set_new(params, "timeout", json_integer(ro.timeout_s));
-        if (ro.detach)
-                nfds = 0;       /* nucleusd keeps the output: no descriptors of ours */
+        if (ro.tty)
+                json_object_set_new(params, "tty", cli_tty_param());
+        if (ro.detach || ro.tty)
+                nfds = 0;       /* nucleusd keeps the output, or the terminal is the stdio: none of ours */
+        /* Policy descriptors go along after the stdio, if any. */
         for (int k = 0; k < POLICY_MAX; k++)
                 if (ro.policy[k].fd >= 0) {
-                        if (!ro.detach)
-                                stdio[nfds++] = ro.policy[k].fd;
+                        stdio[nfds++] = ro.policy[k].fd;
                         json_object_set_new(params, ro.policy[k].param, cli_policy_param(&ro.policy[k]));
                 }
-        if (ro.detach) {
-                /* Policy descriptors still go along, after no stdio. */
-                for (int k = 0; k < POLICY_MAX; k++)
-                        if (ro.policy[k].fd >= 0)
-                                stdio[nfds++] = ro.policy[k].fd;
-        }
         if (ro.nvol) {
                 json_t *vols = json_array();
                 for (size_t i = 0; i < ro.nvol; i++) {
@@ -237,6 +239,27 @@ int cli_cmd_run(const struct cli_opts *o, int argc, char **argv)
                 json_t *msg = NULL;
                 int r;
 
+                if (st.tty_fd >= 0) {
+                        /* -t: from here our signals and the connection are watched with the
+                         * terminal. */
+                        cli_tty_start(&tty, st.tty_fd, ro.interactive, false, sfd);
+                        st.tty_fd = sfd = -1;
+                }
+                if (tty.sfd >= 0) {
+                        int sig = 0;
+
+                        r = cli_tty_step(&tty, &st.conn, &msg, &sig);
+                        if (r == CLI_TTY_SIGNAL) {
+                                forward_signal(&st, sig);
+                                continue;
+                        }
+                        r = r == CLI_TTY_MESSAGE ? 1 : 0;
+                        if (r == 1 && json_integer_value(json_object_get(msg, "id")) == create_id) {
+                                cli_tty_finish_output(&tty);
+                                cli_tty_restore();
+                        }
+                        goto handle;
+                }
                 r = cli_recv_buffered(&st.conn, &msg);
                 if (r == -EAGAIN) {
                         if (poll(pfd, sfd >= 0 ? 2 : 1, -1) < 0) {
@@ -253,9 +276,13 @@ int cli_cmd_run(const struct cli_opts *o, int argc, char **argv)
                                 continue;
                         r = cli_recv(&st.conn, &msg);
                 }
-                if (r <= 0 && !ro.detach && st.sandbox_id[0] && (create_id = reconnect(o, &st)) > 0)
+        handle:
+                /* A loop process that restarted: reconnect and keep waiting (without a
+                 * terminal; a -t session's master was the old loop's). */
+                if (r <= 0 && !ro.detach && tty.sfd < 0 && st.sandbox_id[0] && (create_id = reconnect(o, &st)) > 0)
                         continue;
                 if (r <= 0) {
+                        cli_tty_restore();
                         fprintf(stderr, "nucleus: lost the connection to the supervisor%s%s\n", r < 0 ? ": " : "",
                                 r < 0 ? strerror(-r) : "");
                         break;
@@ -267,6 +294,9 @@ int cli_cmd_run(const struct cli_opts *o, int argc, char **argv)
                 json_decref(msg);
         }
 out:
+        cli_tty_done(&tty);
+        if (st.tty_fd >= 0)
+                close(st.tty_fd);
         cli_disconnect(&st.conn);
         return code;
 }

@@ -17,6 +17,7 @@ enum { POLICY_SECCOMP, POLICY_CAPS, POLICY_LANDLOCK, POLICY_MAX };
 
 struct run_opts {
         bool rm, detach, user_numeric, group_given;
+        bool tty, interactive;          /* -t: a pty of the sandbox's; -i: our input goes in */
         struct {
                 int fd;
                 char *dest;

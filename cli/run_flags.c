@@ -30,6 +30,11 @@ static void usage(FILE *f)
                 "  -w, --workdir DIR    working directory inside the sandbox (default /)\n"
                 "  -d, --detach         run in the background: print the id and return; output goes to\n"
                 "                       nucleusd's log store (nucleus logs ID)\n"
+                "  -t, --tty            give COMMAND a terminal: a pty of the sandbox's own /dev/pts, with this\n"
+                "                       terminal's size (kept in step); --terminal is the seed's spelling. With\n"
+                "                       -d, nucleusd keeps it for `nucleus attach ID` (no logs are kept then)\n"
+                "  -i, --interactive    with -t, pass our input to it (this terminal goes raw meanwhile);\n"
+                "                       without -t, stdin is passed anyway\n"
                 "  --timeout SECONDS    kill the sandbox when its time is up (final reason: timeout)\n"
                 "  -v, --volume SRC:DEST[:ro|rw]  mount a host directory or file (default rw; never executable)\n"
                 "  --tmpfs DEST[:SIZE][:ro|rw]    a private tmpfs (default 64M, mode 0700, the workload's owner)\n"
@@ -89,6 +94,26 @@ static void usage(FILE *f)
                 "  -h, --help           this text\n"
                 "\n"
                 "The environment inside is PATH, HOME, TERM (when stdout is a terminal) and -e values.\n");
+}
+
+int cli_parse_ident(const char *opt, const char *val, bool user, unsigned *ret)
+{
+        /* The sandbox's /etc/passwd knows root and nobody; anything else is a number. */
+        const char *nobody = user ? "nobody" : "nogroup";
+        char *end = NULL;
+        long v = strcmp(val, "root") == 0 ? 0 : strcmp(val, nobody) == 0 ? 65534 : strtol(val, &end, 10);
+
+        if (end && (*end || end == val)) {
+                fprintf(stderr, "nucleus: invalid %s '%s': a number from 0 to %d, or %s\n", opt, val, NC_ID_MAX,
+                        user ? "root or nobody" : "root or nogroup");
+                return -EINVAL;
+        }
+        if (v < 0 || v > NC_ID_MAX) {
+                fprintf(stderr, "nucleus: invalid %s '%s': ids inside a sandbox go from 0 to %d\n", opt, val, NC_ID_MAX);
+                return -EINVAL;
+        }
+        *ret = (unsigned)v;
+        return 0;
 }
 
 void cli_run_opts_done(struct run_opts *ro)
@@ -309,6 +334,18 @@ int cli_run_parse(int argc, char **argv, struct nc_spec *spec, struct run_opts *
                         ro->context_integrity = true;
                         continue;
                 }
+                if (strcmp(a, "-t") == 0 || strcmp(a, "--tty") == 0 || strcmp(a, "--terminal") == 0) {
+                        ro->tty = true;
+                        continue;
+                }
+                if (strcmp(a, "-i") == 0 || strcmp(a, "--interactive") == 0) {
+                        ro->interactive = true;
+                        continue;
+                }
+                if (strcmp(a, "-it") == 0 || strcmp(a, "-ti") == 0) {
+                        ro->tty = ro->interactive = true;
+                        continue;
+                }
                 if (cli_refuse_planned_flag(a))
                         return -EINVAL;
                 static const char *const with_value[] = { "--name", "--hostname", "--env", "-e", "--workdir", "-w",
@@ -394,34 +431,23 @@ int cli_run_parse(int argc, char **argv, struct nc_spec *spec, struct run_opts *
                 }
                 if (strcmp(opt, "--user") == 0 || strcmp(opt, "-u") == 0 || strcmp(opt, "--group") == 0 ||
                     strcmp(opt, "--additional-group") == 0) {
-                        /* The sandbox's /etc/passwd knows root and nobody; anything else is a number. */
                         bool user = opt[2] == 'u' || opt[1] == 'u';
-                        char *end;
-                        long v = strcmp(val, "root") == 0 ? 0
-                                 : strcmp(val, user ? "nobody" : "nogroup") == 0 ? 65534
-                                 : strtol(val, &end, 10);
-                        if (strcmp(val, "root") && strcmp(val, user ? "nobody" : "nogroup") && (*end || end == val)) {
-                                fprintf(stderr, "nucleus: invalid %s '%s': a number from 0 to %d, or %s\n", opt, val, NC_ID_MAX,
-                                        user ? "root or nobody" : "root or nogroup");
+                        unsigned v;
+                        if (cli_parse_ident(opt, val, user, &v) < 0)
                                 return -EINVAL;
-                        }
-                        if (v < 0 || v > NC_ID_MAX) {
-                                fprintf(stderr, "nucleus: invalid %s '%s': ids inside a sandbox go from 0 to %d\n", opt, val, NC_ID_MAX);
-                                return -EINVAL;
-                        }
                         if (strcmp(opt, "--additional-group") == 0) {
                                 if (spec->ngroups >= NC_SPEC_GROUPS_MAX) {
                                         fprintf(stderr, "nucleus: at most %d --additional-group\n", NC_SPEC_GROUPS_MAX);
                                         return -EINVAL;
                                 }
-                                spec->groups[spec->ngroups++] = (unsigned)v;
+                                spec->groups[spec->ngroups++] = v;
                         } else if (user) {
-                                spec->uid = (unsigned)v;
+                                spec->uid = v;
                                 ro->user_numeric = strcmp(val, "root") && strcmp(val, "nobody");
                                 if (!ro->group_given)
-                                        spec->gid = (unsigned)v;
+                                        spec->gid = v;
                         } else {
-                                spec->gid = (unsigned)v;
+                                spec->gid = v;
                                 ro->group_given = true;
                         }
                         continue;
@@ -623,7 +649,7 @@ int cli_run_parse(int argc, char **argv, struct nc_spec *spec, struct run_opts *
         free(spec->argv);
         spec->argv = nv;
         spec->argc = (size_t)(argc - i);
-        if (isatty(1) && !nc_spec_getenv(spec, "TERM")) {
+        if ((ro->tty || isatty(1)) && !nc_spec_getenv(spec, "TERM")) {
                 const char *term = getenv("TERM");
                 _cleanup_free_ char *kv = NULL;
                 if (asprintf(&kv, "TERM=%s", term && *term ? term : "xterm") >= 0)
@@ -647,6 +673,11 @@ int cli_run_parse(int argc, char **argv, struct nc_spec *spec, struct run_opts *
         }
         if (ro->user_numeric && !ro->group_given) {
                 fprintf(stderr, "nucleus: a numeric --user needs --group (as in the seed)\n");
+                return -EINVAL;
+        }
+        if (ro->detach && ro->interactive && !ro->tty) {
+                fprintf(stderr, "nucleus: -d -i needs -t: a detached sandbox's input comes through its terminal "
+                                "(nucleus attach ID)\n");
                 return -EINVAL;
         }
         for (int k = 0; k < POLICY_MAX; k++)

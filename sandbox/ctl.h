@@ -11,12 +11,19 @@
  * supervisor <-> init (ctl)
  *   zygote -> {"op":"go"}                          uid/gid maps are written
  *   <- {"op":"ready"}                              prepared and parked
- *   -> {"op":"claim","spec":{..}}                  fds: [stdin, stdout, stderr]
+ *   -> {"op":"claim","spec":{..},"tty":{rows,cols}?}   fds: [stdin, stdout, stderr] (replaced
+ *                                                  by a pty's terminal side with "tty")
  *   <- {"op":"seccomp_listener"}                   fds: [listener]; sent by the workload
  *                                                  child itself, in --seccomp-mode trace,
  *                                                  before its execve (seccomp_trace.h)
- *   <- {"op":"started","pid":P}                    P: the workload's pid inside
+ *   <- {"op":"started","pid":P,"tty":B}            P: the workload's pid inside; fds: [pty
+ *                                                  master] when B
  *   <- {"op":"exit","status":W}                    W: the workload's wait status
+ *   -> {"op":"exec","exec":N,"spec":{..},"own_user":B,"tty":{rows,cols}?}
+ *                                                  fds: [stdin, stdout, stderr], none with tty
+ *   <- {"op":"exec_started","exec":N,"pid":P,"tty":B}   fds: [pty master] when B
+ *   <- {"op":"exec_exit","exec":N,"status":W} or {"op":"exec_failed","exec":N,"stage":..}
+ *   -> {"op":"exec_kill","exec":N}                 the exec's client is gone: SIGKILL it
  *   <- {"op":"failed","stage":..,"errno":..,"message":..}   then init exits
  */
 #pragma once

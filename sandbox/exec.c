@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <grp.h>
+#include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <unistd.h>
 
@@ -127,6 +128,10 @@ _Noreturn void sbx_exec_workload(const struct sbx_exec *x)
                 } else if (dup2(fd, i) < 0)
                         sbx_ctl_die(x->errfd, 125, "stdio", errno, "Failed to set up fd %d", i);
         }
+        /* A session of our own whose controlling terminal is the pty: job control and
+         * ^C work inside, and the terminal is the sandbox's, never the caller's. */
+        if (x->ctty && (setsid() < 0 || ioctl(0, TIOCSCTTY, 0) < 0))
+                sbx_ctl_die(x->errfd, 125, "pty", errno, "Failed to make the pty the controlling terminal");
         /* Every other descriptor init holds (its control socket, the received stdio
          * originals) closes on exec; errfd must stay open until then. */
         if (close_range(3, ~0U, CLOSE_RANGE_CLOEXEC) < 0)

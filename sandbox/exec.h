@@ -18,6 +18,7 @@ struct sbx_exec {
         const char *path;       /* the workload's PATH, searched for argv[0] without '/' */
         const char *cwd;
         int stdio[3];
+        bool ctty;              /* stdio is a pty's terminal side: make it our controlling terminal */
         int errfd;              /* O_CLOEXEC pipe: silent on success, a failure otherwise */
         cap_t caps;             /* prepared by init: libcap allocates, the child must not */
         const struct sbx_caps_policy *caps_policy;      /* NULL: drop everything */

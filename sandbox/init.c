@@ -36,6 +36,7 @@
 #include "rootfs.h"
 #include "volumes.h"
 #include "netns.h"
+#include "pty.h"
 #include "spec.h"
 
 #define CTL_FD 3
@@ -170,11 +171,13 @@ struct workload {
         size_t nexecs;
 };
 
-/* Forks and execs argv with the sandbox's lock-down (traced when `traced`). Returns
+/* Forks and execs argv with the sandbox's lock-down (traced when `traced`), as ident's
+ * uid, gid and groups (the workload's spec, or an exec request's with its own user).
+ * ctty: fds are one pty's terminal side, to become the controlling terminal. Returns
  * the pid, or -1 with the child's {stage, errno, message} in errbuf (NUL-terminated).
- * Closes the stdio fds. */
+ * Closes the stdio fds (each once, when they repeat). */
 static pid_t spawn(struct workload *w, bool traced, char *const *argv, char *const *envp, const char *cwd,
-                   const int fds[3], char *errbuf, size_t errcap)
+                   const struct nc_spec *ident, bool ctty, const int fds[3], char *errbuf, size_t errcap)
 {
         const char *path = nc_spec_getenv(w->spec, "PATH");
         int errpipe[2];
@@ -190,19 +193,20 @@ static pid_t spawn(struct workload *w, bool traced, char *const *argv, char *con
         }
         struct sbx_exec x = {
                 .argv = argv, .envp = envp, .path = path ? path : NC_SPEC_DEFAULT_PATH, .cwd = cwd,
-                .stdio = { fds[0], fds[1], fds[2] }, .errfd = errpipe[1], .caps = w->caps,
+                .stdio = { fds[0], fds[1], fds[2] }, .ctty = ctty, .errfd = errpipe[1], .caps = w->caps,
                 .caps_policy = w->have_caps_policy ? &w->caps_policy : NULL, .seccomp = w->seccomp,
                 .seccomp_log = w->spec->seccomp_log_denied,
-                .rlimits = &w->spec->rlimits, .uid = w->spec->uid, .gid = w->spec->gid, .groups = w->spec->groups,
-                .ngroups = w->spec->ngroups, .trace = traced ? &w->trace : NULL, .trace_cookie = w->trace_cookie,
+                .rlimits = &w->spec->rlimits, .uid = ident->uid, .gid = ident->gid, .groups = ident->groups,
+                .ngroups = ident->ngroups, .trace = traced ? &w->trace : NULL, .trace_cookie = w->trace_cookie,
                 .trace_sock = CTL_FD,
         };
         pid = fork();
         if (pid == 0)
                 sbx_exec_workload(&x);
         close(errpipe[1]);
-        for (int i = 0; i < 3; i++)
-                close(fds[i]);   /* the child has them; init must not keep pipes open */
+        for (int i = 0; i < 3; i++)   /* the child has them; init must not keep pipes open */
+                if (fds[i] >= 0 && (i == 0 || fds[i] != fds[i - 1]) && (i < 2 || fds[2] != fds[0]))
+                        close(fds[i]);
         if (pid < 0) {
                 close(errpipe[0]);
                 snprintf(errbuf, errcap, "{\"op\":\"failed\",\"stage\":\"fork\",\"errno\":%d,\"message\":\"fork\"}", errno);
@@ -288,6 +292,10 @@ static void claim(const struct sbx_config *cfg, struct workload *w)
         bool have_resolv = rc && strlen(rc) < sizeof(resolv);
         if (have_resolv)
                 strcpy(resolv, rc);
+        const json_t *jtty = json_object_get(msg, "tty");
+        const bool tty = json_is_object(jtty);
+        struct sbx_pty_size tty_size = { 0 };
+        sbx_pty_size_from_json(jtty, &tty_size);
         json_decref(msg);
 
         const char *hostname = spec->hostname ? spec->hostname : "nucleus";
@@ -339,6 +347,20 @@ static void claim(const struct sbx_config *cfg, struct workload *w)
                 if (sbx_mount_audit(noexec, nnoexec, &checked, &fail) < 0)
                         die_failure(&fail);
                 audit = json_pack("{s:b, s:I}", "passed", true, "mounts_checked", (json_int_t)checked);
+        }
+        /* -t: the workload's stdio is a pty of the sandbox's devpts, opened before
+         * Landlock so that a policy without /dev/pts still gets its terminal. The master
+         * goes to nucleusd with "started". */
+        int tty_master = -1;
+        if (tty) {
+                int slave;
+
+                if (sbx_pty_open(&tty_size, spec->uid, &tty_master, &slave, &fail) < 0)
+                        die_failure(&fail);
+                for (int i = 0; i < 3; i++) {
+                        close(fds[i]);
+                        fds[i] = slave;
+                }
         }
         /* Last of init's file system work: a Landlock domain may no longer mount. Applied
          * here, once, so the workload and every later exec or probe (all forked by init)
@@ -400,7 +422,7 @@ static void claim(const struct sbx_config *cfg, struct workload *w)
                         sbx_ctl_die(CTL_FD, 125, "seccomp", EINVAL, "%s", err.msg);
         }
 
-        w->pid = spawn(w, traced, spec->argv, spec->env, spec->cwd ? spec->cwd : "/", fds, buf, sizeof(buf));
+        w->pid = spawn(w, traced, spec->argv, spec->env, spec->cwd ? spec->cwd : "/", spec, tty, fds, buf, sizeof(buf));
         if (w->pid < 0) {
                 (void)!write(CTL_FD, buf, strlen(buf));
                 _exit(125);
@@ -411,11 +433,14 @@ static void claim(const struct sbx_config *cfg, struct workload *w)
                 survive.takeover_sup = pair[1];
         }
         json_t *kept = survive.kept_logs[0] >= 0 ? json_pack("[i, i]", survive.kept_logs[0], survive.kept_logs[1]) : json_null();
-        r = sbx_ctl_send_json(CTL_FD, json_pack("{s:s, s:i, s:o, s:o, s:o, s:i, s:o}", "op", "started", "pid", (int)w->pid,
-                                                "landlock", sbx_landlock_report_to_json(&ll), "degraded", degraded,
-                                                "mount_audit", audit, "takeover_fd", survive.takeover_sup, "kept_logs", kept),
-                              NULL, 0);
+        r = sbx_ctl_send_json(CTL_FD, json_pack("{s:s, s:i, s:o, s:o, s:o, s:i, s:o, s:b}", "op", "started", "pid",
+                                                (int)w->pid, "landlock", sbx_landlock_report_to_json(&ll), "degraded",
+                                                degraded, "mount_audit", audit, "takeover_fd", survive.takeover_sup,
+                                                "kept_logs", kept, "tty", tty),
+                              tty ? &tty_master : NULL, tty ? 1 : 0);
         (void)r;    /* if nobody listens, the workload still runs; its exit is reaped */
+        if (tty_master >= 0)
+                close(tty_master);      /* nucleusd's now: init never reads the terminal */
 }
 
 /* Signals init forwards to the workload. SIGKILL and SIGSTOP cannot be caught; a
@@ -436,27 +461,67 @@ const char *sbx_init_forwarded_names(void)
         return "HUP INT QUIT TERM USR1 USR2 WINCH CONT TSTP TTIN TTOU ALRM PWR URG";
 }
 
-/* {"op":"exec","exec":N,"args":[..],"env":[..],"cwd":".."} + stdio: another process in
- * the sandbox, forked by init so that it shares everything the workload has. */
+static void exec_failed(json_int_t exec_id, const char *stage, int err, const char *msg)
+{
+        (void)sbx_ctl_send_json(CTL_FD, json_pack("{s:s, s:I, s:s, s:i, s:s}", "op", "exec_failed", "exec", exec_id,
+                                                  "stage", stage, "errno", err, "message", msg), NULL, 0);
+}
+
+/* {"op":"exec_kill","exec":N}: the exec's client is gone. Only a child we have not
+ * reaped yet is on the list, so its pid cannot have been reused. */
+static void kill_exec(struct workload *w, json_int_t exec_id)
+{
+        for (size_t i = 0; i < w->nexecs; i++)
+                if (w->execs[i].id == exec_id)
+                        (void)kill(w->execs[i].pid, SIGKILL);
+}
+
+/* {"op":"exec","exec":N,"spec":{args, env, cwd, user?},"own_user":B,"tty":{rows, cols}?}
+ * + stdio (none with a tty): another process in the sandbox, forked by init so that it
+ * shares everything the workload has. Its identity is the workload's unless own_user;
+ * with a tty, stdio is a new pty of the sandbox's devpts, whose master goes back with
+ * exec_started. */
 static void handle_request(struct workload *w, json_t *msg, int fds[3], size_t nfds)
 {
         const char *op = json_string_value(json_object_get(msg, "op"));
         json_int_t exec_id = json_integer_value(json_object_get(msg, "exec"));
+        const json_t *jtty = json_object_get(msg, "tty");
+        const bool tty = json_is_object(jtty);
         struct nc_err err = { { 0 } };
+        struct sbx_failure fail = { 0 };
         struct nc_spec *x = NULL;
+        int master = -1;
         char buf[1024];
         pid_t pid;
 
-        if (!op || strcmp(op, "exec") != 0 || nfds != 3 || w->nexecs == ARRAY_SIZE(w->execs) ||
+        if (op && strcmp(op, "exec_kill") == 0) {
+                for (size_t i = 0; i < nfds; i++)
+                        close(fds[i]);
+                kill_exec(w, exec_id);
+                return;
+        }
+        if (!op || strcmp(op, "exec") != 0 || nfds != (tty ? 0 : 3) || w->nexecs == ARRAY_SIZE(w->execs) ||
             nc_spec_from_json(json_object_get(msg, "spec"), &x, &err) < 0) {
                 for (size_t i = 0; i < nfds; i++)
                         close(fds[i]);
-                (void)sbx_ctl_send_json(CTL_FD, json_pack("{s:s, s:I, s:s, s:i, s:s}", "op", "exec_failed", "exec", exec_id,
-                                                          "stage", "exec", "errno", EINVAL, "message",
-                                                          err.msg[0] ? err.msg : "bad exec request"), NULL, 0);
+                exec_failed(exec_id, "exec", EINVAL, err.msg[0] ? err.msg : "bad exec request");
                 return;
         }
-        pid = spawn(w, false, x->argv, x->env, x->cwd ? x->cwd : (w->spec->cwd ? w->spec->cwd : "/"), fds, buf, sizeof(buf));
+        const struct nc_spec *ident = json_is_true(json_object_get(msg, "own_user")) ? x : w->spec;
+        if (tty) {
+                struct sbx_pty_size size;
+                int slave;
+
+                sbx_pty_size_from_json(jtty, &size);
+                if (sbx_pty_open(&size, ident->uid, &master, &slave, &fail) < 0) {
+                        exec_failed(exec_id, fail.stage, fail.err, fail.msg);
+                        nc_spec_free(x);
+                        return;
+                }
+                fds[0] = fds[1] = fds[2] = slave;
+        }
+        pid = spawn(w, false, x->argv, x->env, x->cwd ? x->cwd : (w->spec->cwd ? w->spec->cwd : "/"), ident, tty, fds, buf,
+                    sizeof(buf));
         if (pid < 0) {
                 json_error_t jerr;
                 json_t *f = json_loads(buf, 0, &jerr);
@@ -469,9 +534,12 @@ static void handle_request(struct workload *w, json_t *msg, int fds[3], size_t n
         } else {
                 w->execs[w->nexecs].pid = pid;
                 w->execs[w->nexecs++].id = exec_id;
-                (void)sbx_ctl_send_json(CTL_FD, json_pack("{s:s, s:I, s:i}", "op", "exec_started", "exec", exec_id, "pid", (int)pid),
-                                        NULL, 0);
+                (void)sbx_ctl_send_json(CTL_FD, json_pack("{s:s, s:I, s:i, s:b}", "op", "exec_started", "exec", exec_id, "pid",
+                                                          (int)pid, "tty", tty),
+                                        master >= 0 ? &master : NULL, master >= 0 ? 1 : 0);
         }
+        if (master >= 0)
+                close(master);
         nc_spec_free(x);
 }
 

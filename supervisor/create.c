@@ -61,7 +61,7 @@ static int check_policy(const struct nc_spec *spec, struct nc_err *err)
 void sup_method_create(struct sup_conn *c, json_t *id, json_t *params)
 {
         static const char *const known[] = { "spec", "wait", "stdio", "foreground", "auto_remove", "seccomp_profile",
-                                             "caps_policy", "landlock_policy", "timeout", "volumes", "secrets", "context", "rootfs", NULL };
+                                             "caps_policy", "landlock_policy", "timeout", "volumes", "secrets", "context", "rootfs", "tty", NULL };
         struct nc_err err = { { 0 } };
         struct nc_spec *spec = NULL;
         struct sup *s = c->sup;
@@ -84,6 +84,7 @@ void sup_method_create(struct sup_conn *c, json_t *id, json_t *params)
         const bool ctx_copy = ctx_mode && strcmp(ctx_mode, "copy") == 0;
         struct sup_policy pol[SUP_POLICY_MAX] = { 0 };
         bool has[SUP_POLICY_MAX];
+        json_t *tty = NULL;            /* -t: {rows, cols} */
         size_t nfds, k;
 
         /* Descriptors sent with this request belong to it whatever happens next: take
@@ -183,6 +184,16 @@ void sup_method_create(struct sup_conn *c, json_t *id, json_t *params)
             nc_param_bool(params, "foreground", strcmp(stdio, "passed") == 0 && wait, &foreground, &err) < 0 ||
             nc_spec_from_json(json_object_get(params, "spec"), &spec, &err) < 0)
                 goto bad;
+        const json_t *jtty = json_object_get(params, "tty");
+        if (jtty && !json_is_false(jtty) && !json_is_null(jtty)) {
+                if (strcmp(stdio, "passed") == 0) {
+                        nc_err_set(&err, "parameter 'tty' replaces stdio: the workload's stdio is the new terminal "
+                                   "(stdio \"null\", or \"logs\" when detached)");
+                        goto bad;
+                }
+                if (!(tty = sup_tty_param(jtty, &err)))
+                        goto bad;
+        }
         if (s->shutting_down) {
                 sup_conn_error(c, id, NC_RPC_BUSY, NULL, "the supervisor is shutting down");
                 goto out;
@@ -373,6 +384,7 @@ void sup_method_create(struct sup_conn *c, json_t *id, json_t *params)
         }
         fill_defaults(sb, spec);
         sb->spec = TAKE_PTR(spec);
+        sb->tty = TAKE_PTR(tty);
         sb->owner_uid = c->cred.uid;
         sb->create_conn = c;
         sb->create_id = json_incref(id);
@@ -425,5 +437,6 @@ out:
                         close(fds[k]);
         for (k = 0; k < SUP_POLICY_MAX; k++)
                 json_decref(pol[k].json);
+        json_decref(tty);
         nc_spec_free(spec);
 }

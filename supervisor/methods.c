@@ -2,6 +2,7 @@
 /* JSON-RPC methods. Each refuses unknown parameters and names a bad one; docs/api.md
  * documents each with an example. */
 #include <fcntl.h>
+#include <poll.h>
 #include <sys/stat.h>
 #include <string.h>
 #include <unistd.h>
@@ -352,32 +353,63 @@ static void m_resume(struct sup_conn *c, json_t *id, json_t *params)
         pause_resume(c, id, params, false);
 }
 
+json_t *sup_tty_param(const json_t *v, struct nc_err *err)
+{
+        static const char *const known[] = { "rows", "cols", NULL };
+        long long rows = 0, cols = 0;
+
+        if (json_is_true(v))
+                return json_object();
+        if (!json_is_object(v) || nc_params_only(v, known, err) < 0 || nc_param_int(v, "rows", 0, 0, 65535, &rows, err) < 0 ||
+            nc_param_int(v, "cols", 0, 0, 65535, &cols, err) < 0) {
+                if (!err->msg[0])
+                        nc_err_set(err, "parameter 'tty' must be true or {\"rows\": N, \"cols\": N}");
+                return NULL;
+        }
+        return json_pack("{s:I, s:I}", "rows", (json_int_t)rows, "cols", (json_int_t)cols);
+}
+
 static void m_exec(struct sup_conn *c, json_t *id, json_t *params)
 {
-        static const char *const known[] = { "id", "args", "env", "cwd", "stdio", NULL };
+        static const char *const known[] = { "id", "args", "env", "cwd", "stdio", "user", "tty", NULL };
         struct nc_err err = { { 0 } };
         _cleanup_spec_ struct nc_spec *x = NULL;
         struct sup_sandbox *sb;
         const char *stdio;
         int fds[3] = { -1, -1, -1 }, r;
-        json_t *spec, *v;
+        json_t *spec, *v, *extra = json_object();
+        const json_t *jtty = json_object_get(params, "tty"), *juser = json_object_get(params, "user");
+        const bool tty = jtty && !json_is_false(jtty) && !json_is_null(jtty);
         size_t i;
 
         if (nc_param_string(params, "stdio", false, &stdio, &err) < 0)
-                return sup_bad_params(c, id, &err);
+                goto bad;
         stdio = stdio ? stdio : "null";
         if (strcmp(stdio, "passed") == 0) {
                 if (sup_conn_take_fds(c, fds, 3) < 0) {
                         nc_err_set(&err, "stdio \"passed\" needs 3 descriptors sent with the request, got %zu", c->nfds);
-                        return sup_bad_params(c, id, &err);
+                        goto bad;
                 }
         } else if (strcmp(stdio, "null") != 0) {
                 nc_err_set(&err, "parameter 'stdio' must be \"null\" or \"passed\", not '%.32s'", stdio);
-                return sup_bad_params(c, id, &err);
-        } else if ((r = sup_open_null_stdio(fds)) < 0)
+                goto bad;
+        }
+        if (tty && strcmp(stdio, "passed") == 0) {
+                nc_err_set(&err, "parameter 'tty' replaces stdio: the process's stdio is the new terminal (stdio \"null\")");
+                goto bad;
+        }
+        if (!tty && strcmp(stdio, "null") == 0 && (r = sup_open_null_stdio(fds)) < 0) {
+                json_decref(extra);
                 return sup_conn_error(c, id, NC_RPC_INTERNAL_ERROR, NULL, "Failed to open /dev/null: %s", strerror(-r));
+        }
         if (nc_params_only(params, known, &err) < 0)
                 goto bad;
+        if (tty) {
+                json_t *t = sup_tty_param(jtty, &err);
+                if (!t)
+                        goto bad;
+                json_object_set_new(extra, "tty", t);
+        }
         if (!(sb = lookup(c, id, params)))
                 goto out;
         if (sb->state != SUP_STATE_running || sb->ctl < 0) {
@@ -385,12 +417,16 @@ static void m_exec(struct sup_conn *c, json_t *id, json_t *params)
                                sup_state_name(sb->state));
                 goto out;
         }
-        /* The process gets the sandbox's environment, with the request's on top. */
-        spec = json_pack("{s:O*, s:O*}", "args", json_object_get(params, "args"), "cwd", json_object_get(params, "cwd"));
+        /* The process gets the sandbox's environment, with the request's on top, and the
+         * workload's identity unless the request names one (same form as spec.user). */
+        spec = json_pack("{s:O*, s:O*, s:O*}", "args", json_object_get(params, "args"), "cwd", json_object_get(params, "cwd"),
+                         "user", juser);
         if (nc_spec_from_json(spec, &x, &err) < 0) {
                 json_decref(spec);
                 goto bad;
         }
+        if (juser && !json_is_null(juser))
+                json_object_set_new(extra, "own_user", json_true());
         for (i = 0; i < sb->spec->envc; i++)
                 (void)nc_spec_setenv(x, sb->spec->env[i], NULL);
         json_array_foreach(json_object_get(params, "env"), i, v)
@@ -402,8 +438,9 @@ static void m_exec(struct sup_conn *c, json_t *id, json_t *params)
                 }
         json_decref(spec);
         spec = nc_spec_to_json(x);
-        r = sup_sandbox_exec(sb, c, id, spec, fds);
+        r = sup_sandbox_exec(sb, c, id, spec, extra, tty ? NULL : fds);
         json_decref(spec);
+        json_decref(extra);
         fds[0] = fds[1] = fds[2] = -1;
         if (r < 0)
                 sup_conn_error(c, id, NC_RPC_INTERNAL_ERROR, NULL, "Failed to send the exec request to init: %s", strerror(-r));
@@ -411,9 +448,53 @@ static void m_exec(struct sup_conn *c, json_t *id, json_t *params)
 bad:
         sup_bad_params(c, id, &err);
 out:
+        json_decref(extra);
         for (int k = 0; k < 3; k++)
                 if (fds[k] >= 0)
                         close(fds[k]);
+}
+
+/* A client that died has hung up its socket before we get around to closing our end:
+ * it must not keep the next one out. */
+static bool conn_hung_up(const struct sup_conn *c)
+{
+        struct pollfd p = { .fd = c->fd, .events = POLLRDHUP };
+
+        return poll(&p, 1, 0) > 0 && (p.revents & (POLLRDHUP | POLLHUP | POLLERR));
+}
+
+/* A copy of the workload's terminal (a sandbox made with tty) for one client at a
+ * time: that client copies the bytes itself, so nothing here relays them. */
+static void m_attach(struct sup_conn *c, json_t *id, json_t *params)
+{
+        static const char *const known[] = { "id", NULL };
+        struct nc_err err = { { 0 } };
+        struct sup_sandbox *sb;
+        int fd;
+
+        if (nc_params_only(params, known, &err) < 0)
+                return sup_bad_params(c, id, &err);
+        if (!(sb = lookup(c, id, params)))
+                return;
+        if (!sup_state_live(sb->state) || sb->state == SUP_STATE_creating) {
+                return sup_conn_error(c, id, NC_RPC_BAD_STATE, NULL, "sandbox %s is %s; attach needs a running sandbox",
+                                      sb->id, sup_state_name(sb->state));
+        }
+        if (sb->tty_master < 0)
+                return sup_conn_error(c, id, NC_RPC_BAD_STATE, NULL, "sandbox %s has no terminal to attach to: it was "
+                                      "created without -t (use exec to run another command in it)", sb->id);
+        if (sb->attach_conn && sb->attach_conn != c && !conn_hung_up(sb->attach_conn))
+                return sup_conn_error(c, id, NC_RPC_CONFLICT, NULL, "sandbox %s already has a client attached "
+                                      "(pid %d); one at a time", sb->id, (int)sb->attach_conn->cred.pid);
+        fd = fcntl(sb->tty_master, F_DUPFD_CLOEXEC, 3);
+        if (fd < 0)
+                return sup_conn_error(c, id, NC_RPC_INTERNAL_ERROR, NULL, "Failed to copy the terminal: %s", strerror(errno));
+        sb->attach_conn = c;
+        if (!id) {
+                close(fd);
+                return;
+        }
+        sup_conn_send_fd(c, nc_rpc_make_result(id, json_pack("{s:s, s:b}", "id", sb->id, "tty", true)), fd);
 }
 
 static void m_events(struct sup_conn *c, json_t *id, json_t *params)
@@ -442,6 +523,7 @@ static const struct method methods[] = {
         { "sandbox.kill", m_kill },       { "sandbox.wait", m_wait }, { "sandbox.remove", m_remove },
         { "sandbox.stats", m_stats },     { "sandbox.logs", m_logs }, { "sandbox.stop", m_stop },
         { "sandbox.pause", m_pause },     { "sandbox.resume", m_resume }, { "sandbox.exec", m_exec },
+        { "sandbox.attach", m_attach },
         { "events.subscribe", m_events },
         { "supervisor.info", m_info },
 };

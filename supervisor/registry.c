@@ -19,6 +19,7 @@ struct sup_sandbox *sup_sandbox_new(struct sup *s)
         sb->context_fd = -1;
         sb->rootfs.fd = -1;
         sb->uid_slot = -1;
+        sb->tty_master = -1;
         sb->state = SUP_STATE_creating;
         sb->created_ns = nc_now_ns();
         sb->next = s->sandboxes;
@@ -45,6 +46,9 @@ void sup_sandbox_unlink_free(struct sup_sandbox *sb)
                 if (sb->stdio[i] >= 0)
                         close(sb->stdio[i]);
         json_decref(sb->create_id);
+        json_decref(sb->tty);
+        if (sb->tty_master >= 0)
+                close(sb->tty_master);
         json_decref(sb->landlock);
         json_decref(sb->degraded);
         json_decref(sb->mount_audit);
@@ -229,6 +233,8 @@ json_t *sup_sandbox_inspect(const struct sup_sandbox *sb)
         json_object_set_new(j, "finished_at", time_or_null(sb->finished_ns));
         json_object_set_new(j, "foreground", json_boolean(sb->client_pidfd >= 0));
         json_object_set_new(j, "detached", json_boolean(sb->detached));
+        /* attach has something to connect to only while the workload's terminal lives. */
+        json_object_set_new(j, "tty", sb->tty ? json_pack("{s:b}", "attachable", sb->tty_master >= 0) : json_null());
         json_t *vols = json_array();
         for (size_t i = 0; i < sb->nvolumes; i++)
                 json_array_append_new(vols, json_pack("{s:o, s:o, s:b}", "source", nc_json_bytes(sb->volumes[i].source), "dest",
@@ -314,9 +320,15 @@ void sup_waiters_drop_conn(struct sup *s, struct sup_conn *c)
                         } else
                                 sp = &sub->next;
                 }
+                /* A foreground exec lives as long as its client: the process is killed
+                 * and its reply goes nowhere. */
                 for (struct sup_exec *x = sb->execs; x; x = x->next)
-                        if (x->conn == c)
-                                x->conn = NULL;         /* its reply goes nowhere */
+                        if (x->conn == c) {
+                                x->conn = NULL;
+                                sup_sandbox_exec_kill(sb, x);
+                        }
+                if (sb->attach_conn == c)
+                        sb->attach_conn = NULL;
                 if (sb->create_conn == c) {
                         sb->create_conn = NULL;
                         json_decref(sb->create_id);

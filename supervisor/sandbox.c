@@ -187,10 +187,15 @@ static void reply_create_started(struct sup_sandbox *sb)
         if (sb->create_waits) {
                 /* The reply comes at the end; tell the caller now which sandbox it is, so
                  * it can signal it meanwhile. */
-                sup_conn_send(sb->create_conn, json_pack("{s:s, s:s, s:{s:O, s:s, s:i, s:O*, s:O*}}", "jsonrpc", "2.0", "method",
-                                                         "sandbox.started", "params", "request", sb->create_id, "id",
-                                                         sb->id, "pid", (int)sb->pid, "degraded", sb->degraded,
-                                                         "limits_not_applied", sb->limits_not_applied));
+                json_t *note = json_pack("{s:s, s:s, s:{s:O, s:s, s:i, s:O*, s:O*}}", "jsonrpc", "2.0", "method",
+                                         "sandbox.started", "params", "request", sb->create_id, "id", sb->id, "pid",
+                                         (int)sb->pid, "degraded", sb->degraded, "limits_not_applied", sb->limits_not_applied);
+                int master = sb->tty_master >= 0 ? fcntl(sb->tty_master, F_DUPFD_CLOEXEC, 3) : -1;
+
+                /* -t in the foreground: the caller gets the terminal with the notice. */
+                if (master >= 0)
+                        json_object_set_new(json_object_get(note, "params"), "tty", json_true());
+                sup_conn_send_fd(sb->create_conn, note, master);
                 return;
         }
         sup_conn_reply(sb->create_conn, sb->create_id,
@@ -215,6 +220,8 @@ static void send_claim(struct sup_sandbox *sb)
         if (resolv)
                 json_object_set_new(msg, "resolv_conf", json_string(resolv));
         free(resolv);
+        if (sb->tty)
+                json_object_set(msg, "tty", sb->tty);
         memcpy(fds, sb->stdio, sizeof(sb->stdio));
         for (size_t i = 0; i < sb->nvolumes; i++) {
                 json_array_append_new(json_object_get(msg, "volumes"), json_pack("{s:s, s:b}", "dest", sb->volumes[i].dest,
@@ -283,20 +290,25 @@ static void send_claim(struct sup_sandbox *sb)
         }
 }
 
-int sup_sandbox_exec(struct sup_sandbox *sb, struct sup_conn *conn, json_t *req_id, json_t *spec, int fds[3])
+int sup_sandbox_exec(struct sup_sandbox *sb, struct sup_conn *conn, json_t *req_id, json_t *spec, const json_t *extra,
+                     int fds[3])
 {
         struct sup_exec *x = calloc(1, sizeof(*x));
+        size_t nfds = fds ? 3 : 0;
+        json_t *msg;
         int r;
 
         if (!x) {
-                for (int i = 0; i < 3; i++)
+                for (size_t i = 0; i < nfds; i++)
                         close(fds[i]);
                 return -ENOMEM;
         }
         x->id = ++sb->next_exec_id;
-        r = sbx_ctl_send_json(sb->ctl, json_pack("{s:s, s:I, s:O}", "op", "exec", "exec", (json_int_t)x->id, "spec", spec),
-                              fds, 3);
-        for (int i = 0; i < 3; i++)
+        msg = json_pack("{s:s, s:I, s:O}", "op", "exec", "exec", (json_int_t)x->id, "spec", spec);
+        if (extra)
+                json_object_update(msg, (json_t *)extra);
+        r = sbx_ctl_send_json(sb->ctl, msg, fds, nfds);
+        for (size_t i = 0; i < nfds; i++)
                 close(fds[i]);
         if (r < 0) {
                 free(x);
@@ -307,6 +319,14 @@ int sup_sandbox_exec(struct sup_sandbox *sb, struct sup_conn *conn, json_t *req_
         x->next = sb->execs;
         sb->execs = x;
         return 0;
+}
+
+void sup_sandbox_exec_kill(struct sup_sandbox *sb, struct sup_exec *x)
+{
+        if (sb->ctl < 0)
+                return;
+        log_info("The client of exec %lld in sandbox %s is gone; killing the process", x->id, sb->id);
+        (void)sbx_ctl_send_json(sb->ctl, json_pack("{s:s, s:I}", "op", "exec_kill", "exec", (json_int_t)x->id), NULL, 0);
 }
 
 static struct sup_exec *take_exec(struct sup_sandbox *sb, long long id)
@@ -331,7 +351,8 @@ static void exec_done(struct sup_exec *x, json_t *result, const json_t *failure)
         free(x);
 }
 
-static void handle_exec_message(struct sup_sandbox *sb, const char *op, json_t *msg)
+/* fd: the pty master that came with exec_started, or -1; taken. */
+static void handle_exec_message(struct sup_sandbox *sb, const char *op, json_t *msg, int fd)
 {
         long long id = (long long)json_integer_value(json_object_get(msg, "exec"));
         struct sup_exec *x;
@@ -339,9 +360,24 @@ static void handle_exec_message(struct sup_sandbox *sb, const char *op, json_t *
         if (strcmp(op, "exec_started") == 0) {
                 for (x = sb->execs; x; x = x->next)
                         if (x->id == id)
-                                x->pid = (pid_t)json_integer_value(json_object_get(msg, "pid"));
+                                break;
+                if (x)
+                        x->pid = (pid_t)json_integer_value(json_object_get(msg, "pid"));
+                if (x && x->conn && fd >= 0) {
+                        /* The terminal is the client's from here: it copies bytes and sets
+                         * the window size on it without asking us. */
+                        sup_conn_send_fd(x->conn, json_pack("{s:s, s:s, s:{s:O, s:s, s:i, s:b}}", "jsonrpc", "2.0", "method",
+                                                            "sandbox.exec_started", "params", "request", x->req_id, "id",
+                                                            sb->id, "pid", (int)x->pid, "tty", true),
+                                         fd);
+                        fd = -1;
+                }
+                if (fd >= 0)
+                        close(fd);
                 return;
         }
+        if (fd >= 0)
+                close(fd);
         if (!(x = take_exec(sb, id)))
                 return;
         if (strcmp(op, "exec_failed") == 0) {
@@ -375,6 +411,17 @@ static void handle_ctl_message(struct sup_sandbox *sb, json_t *msg, int fd)
         if (op && strcmp(op, SBX_SECCOMP_TRACE_OP) == 0 && fd >= 0) {
                 sup_trace_attach(sb, fd);
                 return;
+        }
+        /* A pty master: the workload's (started) or an exec's. */
+        if (op && fd >= 0 && json_is_true(json_object_get(msg, "tty"))) {
+                if (strcmp(op, "exec_started") == 0) {
+                        handle_exec_message(sb, op, msg, fd);
+                        return;
+                }
+                if (strcmp(op, "started") == 0 && sb->tty && sb->tty_master < 0) {
+                        sb->tty_master = fd;
+                        fd = -1;
+                }
         }
         if (fd >= 0)
                 close(fd);
@@ -423,7 +470,7 @@ static void handle_ctl_message(struct sup_sandbox *sb, json_t *msg, int fd)
                 sbx_failure_from_json(msg, &f);
                 fail(sb, &f);
         } else if (strncmp(op, "exec_", 5) == 0) {
-                handle_exec_message(sb, op, msg);
+                handle_exec_message(sb, op, msg, -1);
         } else
                 log_warn("Sandbox %s: unknown message '%s' from init, ignoring", sb->id, op);
 }
@@ -804,6 +851,11 @@ static void finalize(struct sup_sandbox *sb)
         }
         uv_timer_stop(&sb->timer);
         uv_timer_stop(&sb->deadline);
+        if (sb->tty_master >= 0) {
+                /* The workload is gone; attached clients hold their own copies. */
+                close(sb->tty_master);
+                sb->tty_master = -1;
+        }
         /* A sandbox that failed before its claim still holds the caller's stdio: a
          * caller reading our end of its pipe (out=$(nucleus run ...)) would wait for
          * EOF until the sandbox is removed. */

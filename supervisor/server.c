@@ -11,6 +11,7 @@
 #include <sys/socket.h>
 #include <sys/syscall.h>
 
+#include "fdpass.h"
 #include "log.h"
 #include "sup.h"
 
@@ -30,6 +31,8 @@ static void on_conn_closed(uv_handle_t *h)
                 close(c->pidfd);
         for (size_t i = 0; i < c->nfds; i++)
                 close(c->fds[i]);
+        for (size_t i = 0; i < c->nout_fds; i++)
+                close(c->out_fds[i].fd);
         nc_framer_done(&c->in);
         free(c->out);
         free(c);
@@ -60,12 +63,23 @@ static void conn_update_poll(struct sup_conn *c);
 static int conn_flush(struct sup_conn *c)
 {
         while (c->out_off < c->out_len) {
-                ssize_t n = send(c->fd, c->out + c->out_off, c->out_len - c->out_off, MSG_NOSIGNAL | MSG_DONTWAIT);
+                size_t len = c->out_len - c->out_off;
+                bool with_fd = c->nout_fds > 0 && c->out_fds[0].at == c->out_off;
+                ssize_t n;
 
+                /* A send stops short of the next descriptor's byte, so that byte starts
+                 * the send that carries it. */
+                if (c->nout_fds > (with_fd ? 1u : 0u))
+                        len = c->out_fds[with_fd ? 1 : 0].at - c->out_off;
+                n = nc_fd_send(c->fd, c->out + c->out_off, len, with_fd ? &c->out_fds[0].fd : NULL, with_fd, MSG_DONTWAIT);
                 if (n < 0) {
-                        if (errno == EAGAIN || errno == EINTR)
+                        if (n == -EAGAIN || n == -EINTR)
                                 break;
-                        return -errno;
+                        return (int)n;
+                }
+                if (with_fd) {
+                        close(c->out_fds[0].fd);
+                        memmove(c->out_fds, c->out_fds + 1, --c->nout_fds * sizeof(c->out_fds[0]));
                 }
                 c->out_off += (size_t)n;
         }
@@ -76,20 +90,32 @@ static int conn_flush(struct sup_conn *c)
 
 void sup_conn_send(struct sup_conn *c, json_t *msg)
 {
+        sup_conn_send_fd(c, msg, -1);
+}
+
+void sup_conn_send_fd(struct sup_conn *c, json_t *msg, int fd)
+{
         _cleanup_free_ char *line = NULL;
         size_t n = 0;
 
-        if (!c || c->closing) {
+        if (!c || c->closing || (fd >= 0 && c->nout_fds == SUP_CONN_MAX_OUT_FDS)) {
+                if (fd >= 0)
+                        close(fd);
                 json_decref(msg);
                 return;
         }
         line = nc_rpc_dump_line(msg, &n);
         json_decref(msg);
-        if (!line)
+        if (!line) {
+                if (fd >= 0)
+                        close(fd);
                 return;
+        }
         if (c->out_len + n > SUP_CONN_MAX_OUT) {
                 /* A client that does not read its replies must not hold our memory. */
                 log_warn("Client pid %d does not read its replies; closing its connection", (int)c->cred.pid);
+                if (fd >= 0)
+                        close(fd);
                 conn_close(c);
                 return;
         }
@@ -103,11 +129,17 @@ void sup_conn_send(struct sup_conn *c, json_t *msg)
                         ncap *= 2;
                 nb = realloc(c->out, ncap);
                 if (!nb) {
+                        if (fd >= 0)
+                                close(fd);
                         conn_close(c);
                         return;
                 }
                 c->out = nb;
                 c->out_cap = ncap;
+        }
+        if (fd >= 0) {
+                c->out_fds[c->nout_fds].fd = fd;
+                c->out_fds[c->nout_fds++].at = c->out_len;
         }
         memcpy(c->out + c->out_len, line, n);
         c->out_len += n;

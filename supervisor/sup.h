@@ -26,6 +26,7 @@
 #define SUP_STOP_TIMEOUT_MS 10000
 #define SUP_CONN_MAX_FDS 64
 #define SUP_CONN_MAX_OUT (16u * 1024 * 1024)
+#define SUP_CONN_MAX_OUT_FDS 8
 #define SUP_MAX_CONNS 4096
 
 struct sup_options {
@@ -220,6 +221,12 @@ struct sup_sandbox {
                 char veth[IFNAMSIZ];    /* host end, while attached */
                 bool leased, attached;
         } net;
+        /* -t: the workload's terminal. tty: {rows, cols} for the claim; NULL: none. The
+         * master comes back from init with "started" and is kept until the workload
+         * ends; `attach` hands a copy to one client at a time (attach_conn). */
+        json_t *tty;
+        int tty_master;
+        struct sup_conn *attach_conn;
 };
 
 struct sup_conn {
@@ -234,6 +241,13 @@ struct sup_conn {
         size_t nfds;
         char *out;
         size_t out_len, out_off, out_cap;
+        /* Descriptors going out (a pty master): each rides on the first byte of its
+         * message, at that offset of out. */
+        struct {
+                int fd;
+                size_t at;
+        } out_fds[SUP_CONN_MAX_OUT_FDS];
+        size_t nout_fds;
         bool closing, writable_wanted;
 };
 
@@ -248,6 +262,9 @@ int sup_server_start(struct sup *s);
 void sup_server_stop(struct sup *s);          /* stop accepting */
 void sup_server_close_all(struct sup *s);     /* and close every connection */
 void sup_conn_send(struct sup_conn *c, json_t *msg);        /* steals msg */
+/* The same, with a descriptor (SCM_RIGHTS) on the message's first byte; fd is taken
+ * (closed once sent, or when the connection goes). */
+void sup_conn_send_fd(struct sup_conn *c, json_t *msg, int fd);
 void sup_conn_reply(struct sup_conn *c, json_t *id, json_t *result);
 void sup_conn_error(struct sup_conn *c, json_t *id, int code, json_t *data, const char *fmt, ...)
         __attribute__((format(printf, 5, 6)));
@@ -258,6 +275,9 @@ void sup_dispatch(struct sup_conn *c, struct nc_rpc_request *req);
 /* Shared by the methods (methods.c) and sandbox.create (create.c). */
 void sup_bad_params(struct sup_conn *c, json_t *id, const struct nc_err *err);
 int sup_open_null_stdio(int fds[3]);
+/* A request's "tty": true or {rows, cols} (0..65535; 0: the kernel's default). Returns
+ * {rows, cols} for init, or NULL with err set. */
+json_t *sup_tty_param(const json_t *v, struct nc_err *err);
 void sup_method_create(struct sup_conn *c, json_t *id, json_t *params);
 
 /* audit.c: the append-only audit log, written from every state transition. */
@@ -365,7 +385,12 @@ void sup_sandbox_remove(struct sup_sandbox *sb);
 void sup_sandbox_watch_client(struct sup_sandbox *sb, int pidfd);
 /* Starts argv (a validated spec: args, env, cwd) inside a running sandbox with the
  * given stdio; the reply to (conn, req_id) comes when it exits. Steals fds. */
-int sup_sandbox_exec(struct sup_sandbox *sb, struct sup_conn *conn, json_t *req_id, json_t *spec, int fds[3]);
+/* extra: members added to init's exec message (own_user, tty). fds: stdio, or NULL
+ * with a tty. */
+int sup_sandbox_exec(struct sup_sandbox *sb, struct sup_conn *conn, json_t *req_id, json_t *spec, const json_t *extra,
+                     int fds[3]);
+/* The exec's client is gone: init kills the process (SIGKILL). */
+void sup_sandbox_exec_kill(struct sup_sandbox *sb, struct sup_exec *x);
 /* Detached: stdout/stderr become pipes into the sandbox's log store in logdir. */
 int sup_sandbox_detach_stdio(struct sup_sandbox *sb, const char *logdir);
 

@@ -27,6 +27,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <termios.h>
 #include <time.h>
 #include <unistd.h>
 #include <arpa/inet.h>
@@ -405,6 +406,8 @@ PROBE(probe_socket_packet, closed(socket(AF_PACKET, SOCK_RAW, htons(ETH_P_ALL)))
 PROBE(probe_socket_inet, closed(socket(AF_INET, SOCK_STREAM, 0)))
 PROBE(probe_socket_unix, closed(socket(AF_UNIX, SOCK_STREAM, 0)))
 PROBE(probe_socket_netlink, closed(socket(AF_NETLINK, SOCK_RAW, NETLINK_ROUTE)))
+/* Pushes a byte into stdin's terminal input queue (needs stdin to be a terminal). */
+PROBE(probe_tiocsti, ioctl(STDIN_FILENO, TIOCSTI, ""))
 #undef PROBE
 
 static const struct {
@@ -427,6 +430,7 @@ static const struct {
 	{ "socket-inet", probe_socket_inet },
 	{ "socket-unix", probe_socket_unix },
 	{ "socket-netlink", probe_socket_netlink },
+	{ "tiocsti", probe_tiocsti },
 };
 
 static int cmd_try_syscall(char **argv)
@@ -618,6 +622,50 @@ static int cmd_isatty(char **argv UNUSED)
 {
 	printf("stdin=%d\nstdout=%d\nstderr=%d\n",
 	       isatty(STDIN_FILENO), isatty(STDOUT_FILENO), isatty(STDERR_FILENO));
+	return 0;
+}
+
+/* The terminal on stdin: its name, whether it is our controlling terminal, its size. */
+static int cmd_tty(char **argv UNUSED)
+{
+	struct winsize ws = { 0 };
+	const char *name = ttyname(STDIN_FILENO);
+
+	if (ioctl(STDIN_FILENO, TIOCGWINSZ, &ws) < 0)
+		return fail("TIOCGWINSZ");
+	printf("name=%s\nctty=%d\nrows=%u\ncols=%u\n", name ? name : "?",
+	       tcgetsid(STDIN_FILENO) == getsid(0), ws.ws_row, ws.ws_col);
+	return 0;
+}
+
+static int cmd_winsize(char **argv UNUSED)
+{
+	struct winsize ws = { 0 };
+
+	if (ioctl(STDIN_FILENO, TIOCGWINSZ, &ws) < 0)
+		return fail("TIOCGWINSZ");
+	printf("%u %u\n", ws.ws_row, ws.ws_col);
+	return 0;
+}
+
+/* Prints the size, waits for SIGWINCH (at most 10 s), prints it again. */
+static int cmd_winch(char **argv UNUSED)
+{
+	struct winsize ws = { 0 };
+	struct timespec ts = { 10, 0 };
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGWINCH);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+	if (ioctl(STDIN_FILENO, TIOCGWINSZ, &ws) < 0)
+		return fail("TIOCGWINSZ");
+	printf("ready %u %u\n", ws.ws_row, ws.ws_col);
+	fflush(stdout);
+	if (sigtimedwait(&set, NULL, &ts) < 0)
+		return fail("no SIGWINCH");
+	(void)ioctl(STDIN_FILENO, TIOCGWINSZ, &ws);
+	printf("winch %u %u\n", ws.ws_row, ws.ws_col);
 	return 0;
 }
 
@@ -882,7 +930,7 @@ static const struct command {
 	{ "try-syscall", cmd_try_syscall, 1, 1,
 	  "NAME  probe a syscall: ptrace bpf unshare setns mount pivot_root keyctl\n"
 	  "        perf_event_open userfaultfd io_uring_setup clone3 socket-raw\n"
-	  "        socket-packet socket-inet socket-unix socket-netlink" },
+	  "        socket-packet socket-inet socket-unix socket-netlink tiocsti" },
 	{ "ls", cmd_ls, 1, 1, "DIR  entries as '<type> <mode> <uid>:<gid> <name>'" },
 	{ "stat", cmd_stat, 1, 1, "PATH  lstat type/mode/uid/gid/rdev/size" },
 	{ "write", cmd_write, 1, 2, "PATH [DATA]  create/truncate and write DATA" },
@@ -903,6 +951,9 @@ static const struct command {
 	{ "pipe-size", cmd_pipe_size, 0, 0, "the size a new pipe gets (F_GETPIPE_SZ)" },
 	{ "echo-stdin", cmd_echo_stdin, 0, 0, "copy stdin to stdout" },
 	{ "isatty", cmd_isatty, 0, 0, "whether fds 0-2 are terminals" },
+	{ "tty", cmd_tty, 0, 0, "stdin's terminal: name, whether it is the controlling one, size" },
+	{ "winsize", cmd_winsize, 0, 0, "'ROWS COLS' of stdin's terminal (TIOCGWINSZ)" },
+	{ "winch", cmd_winch, 0, 0, "print 'ready ROWS COLS', wait for SIGWINCH, print 'winch ROWS COLS'" },
 	{ "dumpable", cmd_dumpable, 0, 0, "prctl(PR_GET_DUMPABLE)" },
 	{ "net", cmd_net, 0, 0, "'<ifname> up|down' per interface" },
 	{ "mknod", cmd_mknod, 1, 1, "PATH  try mknod of char device 1:3" },
