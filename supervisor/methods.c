@@ -390,11 +390,12 @@ static void m_exec(struct sup_conn *c, json_t *id, json_t *params)
                         nc_err_set(&err, "stdio \"passed\" needs 3 descriptors sent with the request, got %zu", c->nfds);
                         goto bad;
                 }
-        } else if (strcmp(stdio, "null") != 0) {
-                nc_err_set(&err, "parameter 'stdio' must be \"null\" or \"passed\", not '%.32s'", stdio);
+        } else if (strcmp(stdio, "null") != 0 && strcmp(stdio, "stream") != 0) {
+                nc_err_set(&err, "parameter 'stdio' must be \"null\", \"passed\" (three descriptors sent with the request) "
+                           "or \"stream\" (output as sandbox.exec_output notifications), not '%.32s'", stdio);
                 goto bad;
         }
-        if (tty && strcmp(stdio, "passed") == 0) {
+        if (tty && strcmp(stdio, "null") != 0) {
                 nc_err_set(&err, "parameter 'tty' replaces stdio: the process's stdio is the new terminal (stdio \"null\")");
                 goto bad;
         }
@@ -438,7 +439,13 @@ static void m_exec(struct sup_conn *c, json_t *id, json_t *params)
                 }
         json_decref(spec);
         spec = nc_spec_to_json(x);
-        r = sup_sandbox_exec(sb, c, id, spec, extra, tty ? NULL : fds);
+        struct sup_exec_stream *stream = NULL;
+        if (strcmp(stdio, "stream") == 0 && (r = sup_exec_stream_new(sb, fds, &stream)) < 0) {
+                json_decref(spec);
+                json_decref(extra);
+                return sup_conn_error(c, id, NC_RPC_INTERNAL_ERROR, NULL, "Failed to make the output pipes: %s", strerror(-r));
+        }
+        r = sup_sandbox_exec(sb, c, id, spec, extra, tty ? NULL : fds, stream);
         json_decref(spec);
         json_decref(extra);
         fds[0] = fds[1] = fds[2] = -1;

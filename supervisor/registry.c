@@ -85,6 +85,8 @@ void sup_sandbox_unlink_free(struct sup_sandbox *sb)
         while (sb->execs) {
                 struct sup_exec *x = sb->execs;
                 sb->execs = x->next;
+                if (x->stream)
+                        sup_exec_stream_finish(x->stream);
                 json_decref(x->req_id);
                 free(x);
         }

@@ -291,7 +291,7 @@ static void send_claim(struct sup_sandbox *sb)
 }
 
 int sup_sandbox_exec(struct sup_sandbox *sb, struct sup_conn *conn, json_t *req_id, json_t *spec, const json_t *extra,
-                     int fds[3])
+                     int fds[3], struct sup_exec_stream *stream)
 {
         struct sup_exec *x = calloc(1, sizeof(*x));
         size_t nfds = fds ? 3 : 0;
@@ -301,6 +301,8 @@ int sup_sandbox_exec(struct sup_sandbox *sb, struct sup_conn *conn, json_t *req_
         if (!x) {
                 for (size_t i = 0; i < nfds; i++)
                         close(fds[i]);
+                if (stream)
+                        sup_exec_stream_finish(stream);
                 return -ENOMEM;
         }
         x->id = ++sb->next_exec_id;
@@ -311,6 +313,8 @@ int sup_sandbox_exec(struct sup_sandbox *sb, struct sup_conn *conn, json_t *req_
         for (size_t i = 0; i < nfds; i++)
                 close(fds[i]);
         if (r < 0) {
+                if (stream)
+                        sup_exec_stream_finish(stream);
                 free(x);
                 return r;
         }
@@ -318,6 +322,10 @@ int sup_sandbox_exec(struct sup_sandbox *sb, struct sup_conn *conn, json_t *req_
         x->req_id = json_incref(req_id);
         x->next = sb->execs;
         sb->execs = x;
+        if (stream) {
+                x->stream = stream;
+                sup_exec_stream_start(stream, x);
+        }
         return 0;
 }
 
@@ -342,6 +350,9 @@ static struct sup_exec *take_exec(struct sup_sandbox *sb, long long id)
 
 static void exec_done(struct sup_exec *x, json_t *result, const json_t *failure)
 {
+        /* The last output goes before the reply. */
+        if (x->stream)
+                sup_exec_stream_finish(x->stream);
         if (failure)
                 sup_conn_error(x->conn, x->req_id, NC_RPC_SPAWN_FAILED, json_deep_copy(failure), "%s",
                                json_string_value(json_object_get(failure, "message")) ?: "exec failed");

@@ -109,6 +109,7 @@ struct sup_exec {
         struct sup_conn *conn;
         json_t *req_id;
         pid_t pid;                      /* inside the sandbox, once started */
+        struct sup_exec_stream *stream; /* stdio "stream" (exec_stream.c); NULL otherwise */
 };
 
 /* Why Nucleus ended a sandbox itself; decides the final reason. */
@@ -383,12 +384,21 @@ int sup_sandbox_signal(struct sup_sandbox *sb, int sig);
 void sup_sandbox_stop(struct sup_sandbox *sb, uint64_t timeout_ms);
 void sup_sandbox_remove(struct sup_sandbox *sb);
 void sup_sandbox_watch_client(struct sup_sandbox *sb, int pidfd);
+/* exec_stream.c: stdio "stream", output relayed as sandbox.exec_output notifications.
+ * new: the stdio to pass (fds) and the stream; start: once the exec is known; finish:
+ * relays what is left and closes (at the exec's end, before its reply). */
+struct sup_exec_stream;
+int sup_exec_stream_new(struct sup_sandbox *sb, int fds[3], struct sup_exec_stream **ret);
+void sup_exec_stream_start(struct sup_exec_stream *st, struct sup_exec *x);
+void sup_exec_stream_finish(struct sup_exec_stream *st);
+/* A connection has room again: its streams are read again. */
+void sup_exec_streams_drained(struct sup *s, struct sup_conn *c);
 /* Starts argv (a validated spec: args, env, cwd) inside a running sandbox with the
- * given stdio; the reply to (conn, req_id) comes when it exits. Steals fds. */
-/* extra: members added to init's exec message (own_user, tty). fds: stdio, or NULL
- * with a tty. */
+ * given stdio; the reply to (conn, req_id) comes when it exits. Steals fds. extra:
+ * members added to init's exec message (own_user, tty). fds: stdio, or NULL with a tty.
+ * stream: the relay of stdio "stream" (taken), or NULL. */
 int sup_sandbox_exec(struct sup_sandbox *sb, struct sup_conn *conn, json_t *req_id, json_t *spec, const json_t *extra,
-                     int fds[3]);
+                     int fds[3], struct sup_exec_stream *stream);
 /* The exec's client is gone: init kills the process (SIGKILL). */
 void sup_sandbox_exec_kill(struct sup_sandbox *sb, struct sup_exec *x);
 /* Detached: stdout/stderr become pipes into the sandbox's log store in logdir. */

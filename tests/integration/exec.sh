@@ -29,4 +29,23 @@ assert_eq 126 "$rc" "Landlock (and noexec) hold for exec too"
 rc=0; err=$("$N" exec box true 2>&1) || rc=$?
 assert_eq 1 "$rc" "exec on an exited sandbox fails"
 assert_contains "$err" "is exited; exec needs a running sandbox" "and says why"
+
+# stdio "stream": for clients without descriptors, the output comes as notifications
+# and the reply after the last of it. 5 MB while the client does not read for a second:
+# nucleusd stops reading the pipes while the connection is congested instead of
+# buffering, and nothing is lost.
+"$N" run -d --name st -- sleep 60 >/dev/null
+wait_state st
+out=$(python3 "$(dirname "$0")/exec_stream.py" "$NUCLEUS_SOCKET" st 0 sh -c 'echo out; echo err >&2; exit 3')
+assert_contains "$out" "stdout_head out|" "stream: stdout arrives as notifications"
+assert_contains "$out" "stderr err|" "and stderr, tagged as such"
+assert_contains "$out" '"exit_code": 3' "the reply has the exit status"
+out=$(python3 "$(dirname "$0")/exec_stream.py" "$NUCLEUS_SOCKET" st 1 sh -c 'head -c 5000000 /dev/zero | tr "\\0" x; echo; exit 0')
+assert_contains "$out" "stdout_bytes 5000001" "5 MB to a client that reads late: every byte arrives"
+assert_eq fine "$("$N" exec st echo fine)" "the loop serves others meanwhile"
+assert_contains "$(python3 "$(dirname "$0")/exec_stream.py" "$NUCLEUS_SOCKET" st 0 printf '\377\376' )" "stdout_bytes 2" \
+    "bytes that are not UTF-8 travel base64-encoded"
+assert_contains "$(python3 "$(dirname "$0")/api_client.py" '{"jsonrpc":"2.0","id":1,"method":"sandbox.exec","params":{"id":"st","args":["true"],"stdio":"pipe"}}' 2>&1)" \
+    "must be \\\"null\\\", \\\"passed\\\"" "an unknown stdio is refused with what is accepted"
+"$N" rm -f st >/dev/null
 finish
