@@ -51,8 +51,8 @@ static long long send_request(struct cli_conn *c, const char *ref, bool follow, 
         return cli_send(c, "sandbox.logs", params, NULL, 0);
 }
 
-/* 10 s, as for `run`: a restarted loop process answers within milliseconds. */
-#define RECONNECT_TRIES 200
+/* 30 s, as for `run`. */
+#define RECONNECT_TRIES 600
 #define RECONNECT_PAUSE_US 50000
 
 static long long reconnect(const struct cli_opts *o, struct cli_conn *c, const char *ref, long long since, long long tail)

@@ -20,8 +20,10 @@
 
 static const int forwarded[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2 };
 
-/* How long a foreground run waits for a restarted supervisor: 10 s. */
-#define RECONNECT_TRIES 200
+/* How long a foreground run waits for a restarted supervisor: 30 s. A restarted loop
+ * process answers within milliseconds; a whole new nucleusd (systemd's Restart=, after
+ * RestartSec=) takes seconds, and the run must outlast that to get its status. */
+#define RECONNECT_TRIES 600
 #define RECONNECT_PAUSE_US 50000
 
 struct run_state {

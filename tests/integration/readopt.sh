@@ -17,7 +17,7 @@ done
 "$N" run -d --name late -- sh -c 'sleep 4; echo bye; exit 7' >/dev/null
 "$N" run -d --name doomed -- sleep 1000 >/dev/null
 "$N" run -d --name reused -- sleep 1000 >/dev/null
-# A foreground run: its CLI reconnects (for up to 10 s) and waits for the same sandbox.
+# A foreground run: its CLI reconnects (for up to 30 s) and waits for the same sandbox.
 "$N" run --name fg -- sh -c 'sleep 5; echo done; exit 5' >"$T/fg.out" 2>"$T/fg.err" &
 fg_cli=$!
 for i in $(seq 20); do wait_state "c$i"; done
