@@ -29,7 +29,7 @@ assert_eq 1 "$(count_supervisors)" "exactly one supervisor was started"
 assert_eq "run5" "$(cat "$T/out5")" "each got its own output"
 assert_eq yes "$(test -s "$NUCLEUS_STATE_DIR/nucleusd.log" && echo yes)" "the autostarted supervisor logs to the state dir"
 pkill -TERM -f -- "--socket $NUCLEUS_SOCKET " || true
-for _ in $(seq 50); do [ "$(count_supervisors)" = 0 ] && break; sleep 0.1; done
+for _ in $(seq 100); do [ "$(count_supervisors)" = 0 ] && break; sleep 0.1; done
 
 # Idle exit races new clients: a 20 ms idle timeout, 40 runs in 4 parallel streams.
 export NUCLEUS_IDLE_TIMEOUT=0.02
@@ -37,7 +37,7 @@ stream() { local k; for k in $(seq 10); do "$N" run -- true || echo "FAILED $1.$
 for s in 1 2 3 4; do stream $s >"$T/stream$s" 2>&1 & pids+=($!); done
 wait
 assert_eq "" "$(cat "$T"/stream*)" "no run failed while supervisors came and went"
-for _ in $(seq 50); do [ "$(count_supervisors)" = 0 ] && break; sleep 0.1; done
+for _ in $(seq 100); do [ "$(count_supervisors)" = 0 ] && break; sleep 0.1; done
 assert_eq 0 "$(count_supervisors)" "an idle supervisor exits by itself"
 
 # ... but not while a detached sandbox still holds logs someone may read.
@@ -46,7 +46,7 @@ export NUCLEUS_IDLE_TIMEOUT=0.2
 sleep 1.5
 assert_eq "kept" "$("$N" logs keep 2>&1)" "the logs of an exited detached sandbox outlive the idle timeout"
 "$N" rm keep >/dev/null
-for _ in $(seq 50); do [ "$(count_supervisors)" = 0 ] && break; sleep 0.1; done
+for _ in $(seq 100); do [ "$(count_supervisors)" = 0 ] && break; sleep 0.1; done
 assert_eq 0 "$(count_supervisors)" "once it is removed, the supervisor goes idle and exits"
 assert_eq "no" "$(test -e "$NUCLEUS_SOCKET" && echo yes || echo no)" "and removes its socket"
 finish
