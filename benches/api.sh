@@ -42,16 +42,9 @@ done
 D=$(mktemp -d /tmp/nucleus-apibench.XXXXXX)
 CG=$cgmount/nucleus-apibench-$$
 TRUE_DIR=/usr/local/libexec/nucleus-apibench-$$
-cleanup() {
-        local rc=$?
-        set +e
-        stop_supervisor
-        [ -d "$CG" ] && find "$CG" -mindepth 1 -depth -type d -exec rmdir {} + 2>/dev/null
-        rmdir "$CG" 2>/dev/null
-        rm -rf --one-file-system "$D" "$TRUE_DIR"
-        exit "$rc"
-}
-trap cleanup EXIT
+BENCH_CGROUP=$CG
+BENCH_REMOVE=("$D" "$TRUE_DIR")
+trap bench_cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 

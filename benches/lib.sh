@@ -56,3 +56,17 @@ stop_supervisor() {
         sup_pid=
 }
 
+
+# The usual exit path of a benchmark with one private supervisor: set BENCH_CGROUP to
+# its cgroup root and BENCH_REMOVE to what to delete, then `trap bench_cleanup EXIT`.
+bench_cleanup() {
+        local rc=$?
+        set +e
+        stop_supervisor
+        if [ -n "${BENCH_CGROUP:-}" ] && [ -d "$BENCH_CGROUP" ]; then
+                find "$BENCH_CGROUP" -mindepth 1 -depth -type d -exec rmdir {} + 2>/dev/null
+                rmdir "$BENCH_CGROUP" 2>/dev/null
+        fi
+        rm -rf --one-file-system "${BENCH_REMOVE[@]}"
+        exit "$rc"
+}

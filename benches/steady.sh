@@ -28,15 +28,9 @@ command -v gcc >/dev/null || die "missing gcc (apt-get install -y gcc)"
 D=$(mktemp -d /tmp/nucleus-steady.XXXXXX)
 CG=$cgmount/nucleus-steady-$$
 W=/usr/local/libexec/nucleus-steady-$$
-cleanup() {
-        local rc=$?
-        set +e
-        stop_supervisor
-        rmdir "$CG" 2>/dev/null
-        rm -rf --one-file-system "$D" "$W"
-        exit "$rc"
-}
-trap cleanup EXIT
+BENCH_CGROUP=$CG
+BENCH_REMOVE=("$D" "$W")
+trap bench_cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
