@@ -290,129 +290,6 @@ static void send_claim(struct sup_sandbox *sb)
         }
 }
 
-int sup_sandbox_exec(struct sup_sandbox *sb, struct sup_conn *conn, json_t *req_id, json_t *spec, const json_t *extra,
-                     int fds[3], struct sup_exec_stream *stream)
-{
-        struct sup_exec *x = calloc(1, sizeof(*x));
-        size_t nfds = fds ? 3 : 0;
-        json_t *msg;
-        int r;
-
-        if (!x) {
-                for (size_t i = 0; i < nfds; i++)
-                        close(fds[i]);
-                if (stream)
-                        sup_exec_stream_finish(stream);
-                return -ENOMEM;
-        }
-        x->id = ++sb->next_exec_id;
-        msg = json_pack("{s:s, s:I, s:O}", "op", "exec", "exec", (json_int_t)x->id, "spec", spec);
-        if (extra)
-                json_object_update(msg, (json_t *)extra);
-        r = sbx_ctl_send_json(sb->ctl, msg, fds, nfds);
-        for (size_t i = 0; i < nfds; i++)
-                close(fds[i]);
-        if (r < 0) {
-                if (stream)
-                        sup_exec_stream_finish(stream);
-                free(x);
-                return r;
-        }
-        x->conn = conn;
-        x->req_id = json_incref(req_id);
-        x->next = sb->execs;
-        sb->execs = x;
-        if (stream) {
-                x->stream = stream;
-                sup_exec_stream_start(stream, x);
-        }
-        return 0;
-}
-
-void sup_sandbox_exec_kill(struct sup_sandbox *sb, struct sup_exec *x)
-{
-        if (sb->ctl < 0)
-                return;
-        log_info("The client of exec %lld in sandbox %s is gone; killing the process", x->id, sb->id);
-        (void)sbx_ctl_send_json(sb->ctl, json_pack("{s:s, s:I}", "op", "exec_kill", "exec", (json_int_t)x->id), NULL, 0);
-}
-
-static struct sup_exec *take_exec(struct sup_sandbox *sb, long long id)
-{
-        for (struct sup_exec **pp = &sb->execs; *pp; pp = &(*pp)->next)
-                if ((*pp)->id == id) {
-                        struct sup_exec *x = *pp;
-                        *pp = x->next;
-                        return x;
-                }
-        return NULL;
-}
-
-static void exec_done(struct sup_exec *x, json_t *result, const json_t *failure)
-{
-        /* The last output goes before the reply. */
-        if (x->stream)
-                sup_exec_stream_finish(x->stream);
-        if (failure)
-                sup_conn_error(x->conn, x->req_id, NC_RPC_SPAWN_FAILED, json_deep_copy(failure), "%s",
-                               json_string_value(json_object_get(failure, "message")) ?: "exec failed");
-        else
-                sup_conn_reply(x->conn, x->req_id, result);
-        json_decref(x->req_id);
-        free(x);
-}
-
-/* fd: the pty master that came with exec_started, or -1; taken. */
-static void handle_exec_message(struct sup_sandbox *sb, const char *op, json_t *msg, int fd)
-{
-        long long id = (long long)json_integer_value(json_object_get(msg, "exec"));
-        struct sup_exec *x;
-
-        if (strcmp(op, "exec_started") == 0) {
-                for (x = sb->execs; x; x = x->next)
-                        if (x->id == id)
-                                break;
-                if (x)
-                        x->pid = (pid_t)json_integer_value(json_object_get(msg, "pid"));
-                if (x && x->conn && fd >= 0) {
-                        /* The terminal is the client's from here: it copies bytes and sets
-                         * the window size on it without asking us. */
-                        sup_conn_send_fd(x->conn, json_pack("{s:s, s:s, s:{s:O, s:s, s:i, s:b}}", "jsonrpc", "2.0", "method",
-                                                            "sandbox.exec_started", "params", "request", x->req_id, "id",
-                                                            sb->id, "pid", (int)x->pid, "tty", true),
-                                         fd);
-                        fd = -1;
-                }
-                if (fd >= 0)
-                        close(fd);
-                return;
-        }
-        if (fd >= 0)
-                close(fd);
-        if (!(x = take_exec(sb, id)))
-                return;
-        if (strcmp(op, "exec_failed") == 0) {
-                struct sbx_failure f;
-                json_t *data;
-
-                sbx_failure_from_json(msg, &f);
-                data = sbx_failure_to_json(&f);
-                json_object_set_new(data, "exit_code",
-                                    json_integer(strcmp(f.stage, "exec") != 0 ? 125 : f.err == ENOENT || f.err == ENOTDIR ? 127 : 126));
-                exec_done(x, NULL, data);
-                json_decref(data);
-                return;
-        }
-        int status = (int)json_integer_value(json_object_get(msg, "status"));
-        json_t *res = json_pack("{s:s, s:i}", "id", sb->id, "exit_code", nc_exit_code_from_wstatus(status));
-        if (WIFSIGNALED(status)) {
-                json_object_set_new(res, "reason", json_string("signaled"));
-                json_object_set_new(res, "signal", json_string(nc_signal_name(WTERMSIG(status))));
-        } else
-                json_object_set_new(res, "reason", json_string("exited"));
-        exec_done(x, res, NULL);
-}
-
 /* fd: the one descriptor that came with msg, or -1. Only the trace listener may
  * carry one; it is taken here either way. */
 static void handle_ctl_message(struct sup_sandbox *sb, json_t *msg, int fd)
@@ -426,7 +303,7 @@ static void handle_ctl_message(struct sup_sandbox *sb, json_t *msg, int fd)
         /* A pty master: the workload's (started) or an exec's. */
         if (op && fd >= 0 && json_is_true(json_object_get(msg, "tty"))) {
                 if (strcmp(op, "exec_started") == 0) {
-                        handle_exec_message(sb, op, msg, fd);
+                        sup_exec_on_message(sb, op, msg, fd);
                         return;
                 }
                 if (strcmp(op, "started") == 0 && sb->tty && sb->tty_master < 0) {
@@ -481,7 +358,7 @@ static void handle_ctl_message(struct sup_sandbox *sb, json_t *msg, int fd)
                 sbx_failure_from_json(msg, &f);
                 fail(sb, &f);
         } else if (strncmp(op, "exec_", 5) == 0) {
-                handle_exec_message(sb, op, msg, -1);
+                sup_exec_on_message(sb, op, msg, -1);
         } else
                 log_warn("Sandbox %s: unknown message '%s' from init, ignoring", sb->id, op);
 }
@@ -925,13 +802,7 @@ static void finalize(struct sup_sandbox *sb)
         }
         reply_waiters(sb, false);
         sup_logs_pump(sb);      /* followers get their last records and the end */
-        /* Exec'd processes died with the sandbox's pid namespace. */
-        while (sb->execs) {
-                struct sup_exec *x = sb->execs;
-                sb->execs = x->next;
-                exec_done(x, json_pack("{s:s, s:i, s:s, s:s}", "id", sb->id, "exit_code", 137, "reason", "sandbox_ended",
-                                       "signal", "SIGKILL"), NULL);
-        }
+        sup_execs_end(sb);      /* they died with the sandbox's pid namespace */
         /* After the replies: deleting the veth waits for the kernel to unregister it (tens
          * of ms); the lease and the ports stay taken until this is done. */
         sup_network_release(sb);

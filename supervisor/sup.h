@@ -401,6 +401,10 @@ int sup_sandbox_exec(struct sup_sandbox *sb, struct sup_conn *conn, json_t *req_
                      int fds[3], struct sup_exec_stream *stream);
 /* The exec's client is gone: init kills the process (SIGKILL). */
 void sup_sandbox_exec_kill(struct sup_sandbox *sb, struct sup_exec *x);
+/* exec.c: init's exec_* messages (fd: a pty master that came along, or -1; taken), and
+ * the replies of execs still running when their sandbox ends. */
+void sup_exec_on_message(struct sup_sandbox *sb, const char *op, json_t *msg, int fd);
+void sup_execs_end(struct sup_sandbox *sb);
 /* Detached: stdout/stderr become pipes into the sandbox's log store in logdir. */
 int sup_sandbox_detach_stdio(struct sup_sandbox *sb, const char *logdir);
 
