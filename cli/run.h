@@ -36,6 +36,13 @@ struct run_opts {
 };
 
 void cli_run_opts_done(struct run_opts *ro);
+/* run_paths.c: each prints its error (the flag, the value, the reason) and returns
+ * -errno. --secret SRC:DEST / --systemd-credential NAME:DEST; --volume SRC:DEST[:ro|rw];
+ * a volume from parts (what: the flag, for messages); --seccomp-log's file. */
+int cli_run_add_secret(struct run_opts *ro, const char *val, bool credential);
+int cli_run_add_volume(struct run_opts *ro, const char *val);
+int cli_run_push_volume(struct run_opts *ro, const char *src, const char *dest, bool readonly, const char *what);
+int cli_run_open_seccomp_log(struct nc_spec *spec, struct run_opts *ro);
 /* Fills spec and ro from `run`'s arguments, printing every error (with the offending
  * value and what would be valid). 0 or -errno; --help prints the usage and exits. */
 int cli_run_parse(int argc, char **argv, struct nc_spec *spec, struct run_opts *ro);
