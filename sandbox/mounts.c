@@ -208,12 +208,6 @@ static int setup_dev(struct sbx_failure *fail)
                         sbx_failure_set(fail, "mount", errno, "Failed to bind the host's %s", src);
                         return -errno;
                 }
-                /* A bind keeps the host mount's flags; a device node needs neither
-                 * set-id nor exec. (nodev would make it useless.) */
-                if (mount_setattr(AT_FDCWD, dst, 0, &node_attr, sizeof(node_attr)) < 0) {
-                        sbx_failure_set(fail, "mount", errno, "Failed to restrict the bind of %s", src);
-                        return -errno;
-                }
         }
         for (size_t i = 0; i < ARRAY_SIZE(links); i++)
                 if (symlink(links[i].target, links[i].name) < 0)
@@ -226,6 +220,10 @@ static int setup_dev(struct sbx_failure *fail)
                 return fail_errno(fail, "mount", "Failed to mount a new devpts instance on /dev/pts");
         if (mount("shm", "dev/shm", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=1777,size=64m") < 0)
                 return fail_errno(fail, "mount", "Failed to mount tmpfs on /dev/shm");
+        /* The node binds keep the host mount's flags: one recursive call takes set-id and
+         * exec away from all of them (nodev would make the nodes useless). */
+        if (mount_setattr(AT_FDCWD, "dev", AT_RECURSIVE, &node_attr, sizeof(node_attr)) < 0)
+                return fail_errno(fail, "mount", "Failed to make /dev nosuid,noexec");
         /* Nothing may be created in /dev afterwards; the binds keep their own flags. */
         if (mount(NULL, "dev", NULL, MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NOEXEC, "mode=0755,size=64k,nr_inodes=64") < 0)
                 return fail_errno(fail, "mount", "Failed to make /dev read-only");
