@@ -12,6 +12,8 @@
 #   CONCURRENCY  levels (default "1 8 64")
 #   LIVE         live idle sandboxes to measure start latency against (default "0 1000")
 #   LIVE_COUNT   creates per LIVE level (default 300)
+#   COLD_COUNT   creates at concurrency 1 and 8 against a second nucleusd without a warm
+#                pool (--pool-size 0:0), for the hit/miss comparison (default 500)
 #   OUT          directory for api-<UTC timestamp>.json (default: benches/results)
 #   NUCLEUS_BIN  directory holding nucleus, nucleusd, nucleus-apibench (default: build/bin)
 set -euo pipefail
@@ -35,7 +37,8 @@ for b in "$NUCLEUS" "$NUCLEUSD" "$APIBENCH"; do
         [ -x "$b" ] || die "missing $b (build Nucleus first, or set NUCLEUS_BIN)"
 done
 command -v gcc >/dev/null || die "missing gcc (apt-get install -y gcc)"
-for n in $COUNT $CONCURRENCY $LIVE $LIVE_COUNT; do
+COLD_COUNT=${COLD_COUNT:-500}
+for n in $COUNT $CONCURRENCY $LIVE $LIVE_COUNT $COLD_COUNT; do
         case $n in '' | *[!0-9]*) die "'$n' is not a number (COUNT, CONCURRENCY, LIVE, LIVE_COUNT)" ;; esac
 done
 
@@ -61,11 +64,29 @@ for l in $LIVE; do [ "$l" -gt "$max_live" ] && max_live=$l; done
 ulimit -n $((max_live * 8 + 4096))
 start_supervisor "$D" "$CG" --max-sandboxes $((max_live + 1024))
 
+# How many creates were pool hits: the supervisor's own count, before and after a run.
+hits() { "$NUCLEUS" "$@" info | python3 -c 'import json,sys; print(json.load(sys.stdin)["create_latency"]["pool_hit"]["count"])'; }
+with_hits() { # JSON from apibench, hits before -> {..., "pool_hits": N}
+        python3 -c 'import json,sys; r = json.loads(sys.argv[1]); r["pool_hits"] = int(sys.argv[3]) - int(sys.argv[2]); print(json.dumps(r))' "$@"
+}
 results=()
 for c in $CONCURRENCY; do
         echo "$prog: $COUNT lifecycles at concurrency $c" >&2
-        results+=("$("$APIBENCH" --count "$COUNT" --concurrency "$c" -- "$TRUE_DIR/true")")
+        h0=$(hits)
+        r=$("$APIBENCH" --count "$COUNT" --concurrency "$c" -- "$TRUE_DIR/true")
+        results+=("$(with_hits "$r" "$h0" "$(hits)")")
 done
+# The same without a warm pool: a second nucleusd (its own socket, state and cgroups).
+mkdir "$D/cold"
+cold=()
+BENCH_CGROUPS+=("$CG-cold")
+start_supervisor "$D/cold" "$CG-cold" --pool-size 0:0 --max-sandboxes 1024
+for c in 1 8; do
+        echo "$prog: $COLD_COUNT lifecycles at concurrency $c without a warm pool" >&2
+        r=$("$APIBENCH" --socket "$D/cold/s.sock" --count "$COLD_COUNT" --concurrency "$c" -- "$TRUE_DIR/true")
+        cold+=("$(with_hits "$r" 0 0)")
+done
+export NUCLEUS_SOCKET=$D/s.sock NUCLEUS_STATE_DIR=$D/state NUCLEUS_CGROUP_ROOT=$CG
 live=()
 held=0
 for l in $LIVE; do
@@ -78,20 +99,23 @@ for l in $LIVE; do
 done
 # The supervisor's own memory: the zygote and the loop process (named nucleusd), not
 # the sandboxes' inits (also the zygote's children, named nucleus-init).
-rss_kb=$(ps -o rss=,comm= -p "$sup_pid" --ppid "$sup_pid" | awk '$2 == "nucleusd" {s += $1} END {print s + 0}')
+main_pid=${sup_pids[0]}
+rss_kb=$(ps -o rss=,comm= -p "$main_pid" --ppid "$main_pid" | awk '$2 == "nucleusd" {s += $1} END {print s + 0}')
 
 ts=$(date -u +%Y%m%dT%H%M%SZ)
 mkdir -p "$OUT"
 json_out=$OUT/api-$ts.json
 BENCH_TS=$ts BENCH_COMMIT=$(git -C "$here/.." rev-parse --short HEAD 2>/dev/null || echo unknown) \
 BENCH_KERNEL=$(uname -r) BENCH_CPUS=$(nproc) BENCH_RSS_KB=$rss_kb BENCH_HELD=$held \
-python3 - "$json_out" "${results[@]}" -- "${live[@]}" <<'PY'
+python3 - "$json_out" "${results[@]}" -- "${live[@]}" -- "${cold[@]}" <<'PY'
 import json, os, sys
 out_path = sys.argv[1]
 rest = sys.argv[2:]
 sep = rest.index("--")
+sep2 = rest.index("--", sep + 1)
 conc = [json.loads(x) for x in rest[:sep]]
-live = [(int(x.split("=", 1)[0]), json.loads(x.split("=", 1)[1])) for x in rest[sep + 1:]]
+live = [(int(x.split("=", 1)[0]), json.loads(x.split("=", 1)[1])) for x in rest[sep + 1:sep2]]
+cold = [json.loads(x) for x in rest[sep2 + 1:]]
 env = os.environ
 meta = {"date_utc": env["BENCH_TS"], "nucleus_commit": env["BENCH_COMMIT"], "kernel": env["BENCH_KERNEL"],
         "cpus": int(env["BENCH_CPUS"])}
@@ -99,11 +123,13 @@ ms = lambda us: f"{us / 1000:.2f}"
 print(f"API lifecycles of a static `true` (sandbox.create wait+auto_remove), {meta['date_utc']}, "
       f"kernel {meta['kernel']}, {meta['cpus']} CPUs, nucleus {meta['nucleus_commit']}:")
 print()
-print("| concurrency | creates | sandboxes/s | → started p50 ms | p99 ms | → result p50 ms | p99 ms |")
-print("|---:|---:|---:|---:|---:|---:|---:|")
-for r in conc:
-    print(f"| {r['concurrency']} | {r['count']} | {r['sandboxes_per_second']:.0f} | {ms(r['to_started']['p50_us'])} "
-          f"| {ms(r['to_started']['p99_us'])} | {ms(r['to_result']['p50_us'])} | {ms(r['to_result']['p99_us'])} |")
+print("| pool | concurrency | creates | pool hits | sandboxes/s | → started p50 ms | p99 ms | → result p50 ms | p99 ms |")
+print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+for pool, rs in (("warm", conc), ("none", cold)):
+    for r in rs:
+        print(f"| {pool} | {r['concurrency']} | {r['count']} | {r['pool_hits']} | {r['sandboxes_per_second']:.0f} "
+              f"| {ms(r['to_started']['p50_us'])} | {ms(r['to_started']['p99_us'])} | {ms(r['to_result']['p50_us'])} "
+              f"| {ms(r['to_result']['p99_us'])} |")
 print()
 print("| live sandboxes | → started p50 ms | p99 ms |")
 print("|---:|---:|---:|")
@@ -113,7 +139,7 @@ print()
 held = int(env["BENCH_HELD"]); rss = int(env["BENCH_RSS_KB"])
 print(f"nucleusd (zygote + loop process) RSS with {held} idle sandboxes: {rss / 1024:.1f} MiB"
       + (f" ({rss * 1024 / held / 1024:.1f} KiB per sandbox)" if held else ""))
-json.dump({"meta": meta, "concurrency": conc, "live": [{"live": n, **r} for n, r in live],
+json.dump({"meta": meta, "concurrency": conc, "cold": cold, "live": [{"live": n, **r} for n, r in live],
            "supervisor_rss_kb": rss, "idle_sandboxes": held}, open(out_path, "w"), indent=2)
 PY
 echo "$prog: wrote $json_out" >&2

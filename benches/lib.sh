@@ -17,12 +17,15 @@ else
 fi
 
 sup_pid=
+sup_pids=()
 
 # Starts nucleusd in the foreground with its own socket, state dir and cgroup root
 # (all under DIR) and waits until it serves. The NUCLEUS_* variables are exported so
 # that the timed commands (which inherit the environment) talk to it;
 # NUCLEUS_NUCLEUSD points nowhere so that a `nucleus run` that finds no supervisor
-# fails loudly instead of quietly autostarting one and measuring that instead.
+# fails loudly instead of quietly autostarting one and measuring that instead. A
+# script may start more than one: the last one started is the one exported (sup_pid),
+# the others are reached with `nucleus --socket DIR/s.sock`; all are stopped at exit.
 start_supervisor() { # DIR CGROUP-ROOT [nucleusd args...]
         local dir=$1 cg=$2 ready=
         shift 2
@@ -34,6 +37,7 @@ start_supervisor() { # DIR CGROUP-ROOT [nucleusd args...]
         mkfifo "$dir/ready"
         "$NUCLEUSD" --log "$dir/log" --ready-fd 3 "$@" 3>"$dir/ready" &
         sup_pid=$!
+        sup_pids+=("$sup_pid")
         read -r -t 10 ready <"$dir/ready" || true
         rm -f "$dir/ready"
         if [ "$ready" != R ]; then
@@ -43,30 +47,33 @@ start_supervisor() { # DIR CGROUP-ROOT [nucleusd args...]
 }
 
 stop_supervisor() {
-        local i
-        [ -n "$sup_pid" ] || return 0
-        if kill -TERM "$sup_pid" 2>/dev/null; then
-                for ((i = 0; i < 200; i++)); do
-                        [ -d "/proc/$sup_pid" ] || break
-                        sleep 0.05
-                done
-                kill -KILL "$sup_pid" 2>/dev/null || true
-        fi
-        wait "$sup_pid" 2>/dev/null || true
+        local i p
+        for p in "${sup_pids[@]}"; do
+                if kill -TERM "$p" 2>/dev/null; then
+                        for ((i = 0; i < 200; i++)); do
+                                [ -d "/proc/$p" ] || break
+                                sleep 0.05
+                        done
+                        kill -KILL "$p" 2>/dev/null || true
+                fi
+                wait "$p" 2>/dev/null || true
+        done
+        sup_pids=()
         sup_pid=
 }
 
-
-# The usual exit path of a benchmark with one private supervisor: set BENCH_CGROUP to
-# its cgroup root and BENCH_REMOVE to what to delete, then `trap bench_cleanup EXIT`.
+# The usual exit path of a benchmark with private supervisors: set BENCH_CGROUP (and
+# BENCH_CGROUPS, more of them) to their cgroup roots and BENCH_REMOVE to what to delete, then `trap bench_cleanup EXIT`.
 bench_cleanup() {
         local rc=$?
         set +e
         stop_supervisor
-        if [ -n "${BENCH_CGROUP:-}" ] && [ -d "$BENCH_CGROUP" ]; then
-                find "$BENCH_CGROUP" -mindepth 1 -depth -type d -exec rmdir {} + 2>/dev/null
-                rmdir "$BENCH_CGROUP" 2>/dev/null
-        fi
+        local cg
+        for cg in ${BENCH_CGROUP:+"$BENCH_CGROUP"} ${BENCH_CGROUPS[@]+"${BENCH_CGROUPS[@]}"}; do
+                [ -d "$cg" ] || continue
+                find "$cg" -mindepth 1 -depth -type d -exec rmdir {} + 2>/dev/null
+                rmdir "$cg" 2>/dev/null
+        done
         rm -rf --one-file-system "${BENCH_REMOVE[@]}"
         exit "$rc"
 }

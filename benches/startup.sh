@@ -133,6 +133,8 @@ cmd_bwrap="$BWRAP --unshare-all --ro-bind $R / --proc /proc --dev /dev /usr/bin/
 cmd_crun="$D/idexec $CRUN run -b $D/bundle @ID@"
 cmd_runc="$D/idexec $RUNC run -b $D/bundle @ID@"
 cmd_nucleus="$NUCLEUS run --rm -- $HOSTTRUE_DIR/true"
+# The same against a supervisor without a warm pool: every sandbox cloned on demand.
+cmd_nucleus_cold="$NUCLEUS --socket $D/cold/s.sock run --rm -- $HOSTTRUE_DIR/true"
 # nucleusd can only clone a tree of its own mount namespace (open_tree), and on a hybrid
 # host the timed commands run in a private one (below): the CLI reaches the rootfs
 # through a descriptor opened here, which still names the host's mount.
@@ -154,6 +156,9 @@ if [ "$cgmount" != /sys/fs/cgroup ]; then
         peer_ns=("$UNSHARE" -m --propagation private sh -c 'umount -l /sys/fs/cgroup && mount -t cgroup2 cgroup2 /sys/fs/cgroup && exec "$@"' sh)
 fi
 
+mkdir "$D/cold"
+cgroots+=("$cgmount/nucleus-bench-$$-cold")
+start_supervisor "$D/cold" "$cgmount/nucleus-bench-$$-cold" --pool-size 0:0
 start_supervisor "$D" "${cgroots[0]}"
 
 # Each variant must work before it is timed (hyperfine would stop on a failure anyway,
@@ -172,6 +177,7 @@ check bubblewrap "$cmd_bwrap"
 check crun "$cmd_crun"
 check runc "$cmd_runc"
 check nucleus "$cmd_nucleus"
+check nucleus-cold "$cmd_nucleus_cold"
 check nucleus-rootfs "$cmd_nucleus_rootfs"
 
 echo "$prog: $RUNS runs per variant after 20 warm-up runs; hyperfine follows on stderr" >&2
@@ -182,6 +188,7 @@ echo "$prog: $RUNS runs per variant after 20 warm-up runs; hyperfine follows on 
         -n crun "$cmd_crun" \
         -n runc "$cmd_runc" \
         -n nucleus "$cmd_nucleus" \
+        -n nucleus-cold "$cmd_nucleus_cold" \
         -n nucleus-rootfs "$cmd_nucleus_rootfs" >&2
 # The peers must leave nothing behind either.
 peers_left=$(($("${peer_ns[@]}" "$CRUN" list -q | wc -l) + $("${peer_ns[@]}" "$RUNC" list -q | wc -l)))
@@ -265,7 +272,9 @@ def pct(xs, q):
 
 labels = {"bare": "bare static `true`", "unshare": "unshare, all namespaces",
           "bubblewrap": "bubblewrap `--unshare-all`", "crun": "crun run", "runc": "runc run",
-          "nucleus": "nucleus run --rm (host /usr)", "nucleus-rootfs": "nucleus run --rm --rootfs"}
+          "nucleus": "nucleus run --rm (host /usr, warm pool)",
+          "nucleus-cold": "nucleus run --rm (host /usr, no pool: cloned on demand)",
+          "nucleus-rootfs": "nucleus run --rm --rootfs (warm pool, rootfs profile)"}
 rows = []
 for r in hf["results"]:
     t = [x * 1000 for x in r["times"]]

@@ -3,7 +3,9 @@
  * message, with descriptors attached by SCM_RIGHTS:
  *
  * loop <-> zygote
- *   -> {"op":"prepare","id":ID}
+ *   -> {"op":"prepare","id":ID,"uid_base":U,"profile":{..}}   fds: [log pipes] (detached)
+ *   -> {"op":"logs","id":ID}                       fds: [log pipes]; a claimed pool member's
+ *   -> {"op":"forget","id":ID}                     its end is recorded: drop the entry
  *   <- {"op":"cloned","id":ID,"pid":P}             fds: [pidfd, ctl]
  *   <- {"op":"failed","id":ID,"stage":..,"errno":..,"message":..}
  *   <- {"op":"reaped","id":ID,"pid":P,"status":W}   W: init's wait status

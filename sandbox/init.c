@@ -37,6 +37,7 @@
 #include "volumes.h"
 #include "netns.h"
 #include "pty.h"
+#include "util.h"
 #include "spec.h"
 
 #define CTL_FD 3
@@ -238,6 +239,9 @@ static void claim(const struct sbx_config *cfg, struct workload *w)
         r = sbx_ctl_recv_json(CTL_FD, &msg, fds, &nfds);
         if (r <= 0)
                 _exit(r == 0 ? 0 : 125);   /* released without a claim */
+        /* When each part of the claim was done (CLOCK_MONOTONIC, which a time namespace
+         * made by clone3 leaves unshifted): nucleusd shows them in inspect. */
+        uint64_t t_claimed = nc_monotonic_ns(), t_fs, t_locked, t_exec;
         expect_op(msg, "claim");
         const json_t *vols = json_object_get(msg, "volumes"), *secs = json_object_get(msg, "secrets");
         size_t nvol = json_array_size(vols), nsec = json_array_size(secs);
@@ -348,6 +352,7 @@ static void claim(const struct sbx_config *cfg, struct workload *w)
                         die_failure(&fail);
                 audit = json_pack("{s:b, s:I}", "passed", true, "mounts_checked", (json_int_t)checked);
         }
+        t_fs = nc_monotonic_ns();
         /* -t: the workload's stdio is a pty of the sandbox's devpts, opened before
          * Landlock so that a policy without /dev/pts still gets its terminal. The master
          * goes to nucleusd with "started". */
@@ -422,7 +427,9 @@ static void claim(const struct sbx_config *cfg, struct workload *w)
                         sbx_ctl_die(CTL_FD, 125, "seccomp", EINVAL, "%s", err.msg);
         }
 
+        t_locked = nc_monotonic_ns();
         w->pid = spawn(w, traced, spec->argv, spec->env, spec->cwd ? spec->cwd : "/", spec, tty, fds, buf, sizeof(buf));
+        t_exec = nc_monotonic_ns();
         if (w->pid < 0) {
                 (void)!write(CTL_FD, buf, strlen(buf));
                 _exit(125);
@@ -433,10 +440,12 @@ static void claim(const struct sbx_config *cfg, struct workload *w)
                 survive.takeover_sup = pair[1];
         }
         json_t *kept = survive.kept_logs[0] >= 0 ? json_pack("[i, i]", survive.kept_logs[0], survive.kept_logs[1]) : json_null();
-        r = sbx_ctl_send_json(CTL_FD, json_pack("{s:s, s:i, s:o, s:o, s:o, s:i, s:o, s:b}", "op", "started", "pid",
-                                                (int)w->pid, "landlock", sbx_landlock_report_to_json(&ll), "degraded",
-                                                degraded, "mount_audit", audit, "takeover_fd", survive.takeover_sup,
-                                                "kept_logs", kept, "tty", tty),
+        r = sbx_ctl_send_json(CTL_FD, json_pack("{s:s, s:i, s:o, s:o, s:o, s:i, s:o, s:b, s:[I, I, I, I]}", "op",
+                                                "started", "pid", (int)w->pid, "landlock", sbx_landlock_report_to_json(&ll),
+                                                "degraded", degraded, "mount_audit", audit, "takeover_fd",
+                                                survive.takeover_sup, "kept_logs", kept, "tty", tty, "marks",
+                                                (json_int_t)t_claimed, (json_int_t)t_fs, (json_int_t)t_locked,
+                                                (json_int_t)t_exec),
                               tty ? &tty_master : NULL, tty ? 1 : 0);
         (void)r;    /* if nobody listens, the workload still runs; its exit is reaped */
         if (tty_master >= 0)

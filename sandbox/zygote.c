@@ -197,6 +197,22 @@ failed: {
 }
 }
 
+/* A pool member claimed by a detached sandbox: its log pipes come after its clone. */
+static void handle_logs(struct zygote *z, const char *id, int fds[2])
+{
+        for (size_t i = 0; i < z->nkids; i++) {
+                struct zchild *k = &z->kids[i];
+
+                if (strcmp(k->id, id) == 0 && !k->reaped && k->log[0] < 0 && k->log[1] < 0) {
+                        k->log[0] = fds[0];
+                        k->log[1] = fds[1];
+                        return;
+                }
+        }
+        close(fds[0]);
+        close(fds[1]);
+}
+
 static void handle_forget(struct zygote *z, const char *id)
 {
         for (size_t i = 0; i < z->nkids; i++)
@@ -241,6 +257,9 @@ static bool handle_loop_message(struct zygote *z)
                                 close(log[i]);
         } else if (op && strcmp(op, "foster") == 0 && (nfds == 2 || nfds == 4)) {
                 handle_foster(z, id, (pid_t)json_integer_value(json_object_get(msg, "pid")), fds);
+                nfds = 0;
+        } else if (op && strcmp(op, "logs") == 0 && nfds == 2) {
+                handle_logs(z, id, fds);
                 nfds = 0;
         } else if (op && strcmp(op, "forget") == 0)
                 handle_forget(z, id);

@@ -5,8 +5,10 @@
  * applies the admission limits and the host requirements, and hands a complete
  * sup_sandbox to sandbox.c. docs/api.md documents the order of the checks. */
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -86,6 +88,7 @@ void sup_method_create(struct sup_conn *c, json_t *id, json_t *params)
         bool has[SUP_POLICY_MAX];
         json_t *tty = NULL;            /* -t: {rows, cols} */
         size_t nfds, k;
+        const uint64_t t_request = nc_monotonic_ns();
 
         /* Descriptors sent with this request belong to it whatever happens next: take
          * them first, so a refused create cannot leave them for the next one. */
@@ -335,8 +338,20 @@ void sup_method_create(struct sup_conn *c, json_t *id, json_t *params)
                         goto out;
                 }
         }
+        struct sbx_profile profile;
+
+        sup_profile_of(spec, has_rootfs, &profile);
         sb = sup_sandbox_new(s);
-        if (!sb || nc_id_new(sb->id) < 0 || sup_uid_slot_take(sb) < 0 || (has_log && sup_trace_new(sb, fds[log0]) < 0)) {
+        /* A prepared sandbox of this profile when the pool has one (its id and host id
+         * range come with it), else an id and a range for a clone on demand. */
+        if (!sb || (sup_pool_claim(s, &profile, sb) < 0 && (nc_id_new(sb->id) < 0 || sup_uid_slot_take(sb) < 0)) ||
+            (has_log && sup_trace_new(sb, fds[log0]) < 0)) {
+                if (sb && sb->pidfd >= 0) {
+                        /* a pool member's init: the zygote reaps it, the leaf goes with it */
+                        (void)syscall(SYS_pidfd_send_signal, sb->pidfd, SIGKILL, NULL, 0);
+                        close(sb->pidfd);
+                        close(sb->ctl);
+                }
                 if (sb)
                         sup_sandbox_unlink_free(sb);
                 sup_conn_error(c, id, NC_RPC_INTERNAL_ERROR, NULL, "out of resources");
@@ -344,6 +359,7 @@ void sup_method_create(struct sup_conn *c, json_t *id, json_t *params)
         }
         if (has_log)
                 fds[log0] = -1;         /* the trace's now */
+        sb->t_request = t_request;
         uv_timer_init(&s->loop, &sb->timer);
         uv_timer_init(&s->loop, &sb->deadline);
         sb->timer.data = sb->deadline.data = sb;

@@ -52,8 +52,8 @@ static void on_zygote(uv_poll_t *p, int status, int events)
                 }
                 op = json_string_value(json_object_get(msg, "op"));
                 id = json_string_value(json_object_get(msg, "id"));
-                if (!op || !id) {
-                        /* fall through to cleanup */
+                if (!op || !id || sup_pool_on_zygote(s, op, id, msg, fds, &nfds)) {
+                        /* a pool member's (pool.c), or nothing: fall through to cleanup */
                 } else if (strcmp(op, "cloned") == 0 && nfds == 2) {
                         sup_sandbox_on_cloned(s, id, (pid_t)json_integer_value(json_object_get(msg, "pid")), fds[0], fds[1]);
                         nfds = 0;
@@ -74,7 +74,7 @@ static void on_zygote(uv_poll_t *p, int status, int events)
 
 static void finish_if_done(struct sup *s)
 {
-        if (!s->shutting_down || s->nlive > 0)
+        if (!s->shutting_down || s->nlive > 0 || !sup_pool_empty(s))
                 return;
         /* Every result has been sent to its waiters by now. Exited records go with the
          * process, and so do their state files and cgroup leaves. */
@@ -101,6 +101,7 @@ static void begin_shutdown(struct sup *s, const char *why)
                 (void)unlink(s->opt->paths.socket);
         for (struct sup_sandbox *sb = s->sandboxes; sb; sb = sb->next)
                 sup_sandbox_stop(sb, SUP_STOP_TIMEOUT_MS);
+        sup_pool_drain(s);
         finish_if_done(s);
 }
 
@@ -202,18 +203,22 @@ int sup_loop_main(const struct sup_options *opt, int zygote_sock)
         r = sup_server_start(&s);
         if (r < 0)
                 return log_error_errno(-r, "Failed to serve the API socket");
+        if ((r = sup_pool_init(&s)) < 0)
+                return log_error_errno(-r, "Failed to set up the warm pool");
         sup_idle_check(&s);
         log_info("Serving the API on %s%s", opt->paths.socket, opt->socket_activated ? " (from systemd)" : "");
         sup_notify_ready(&s);
 
         uv_run(&s.loop, UV_RUN_DEFAULT);
 
+        sup_pool_free(&s);
         uv_walk(&s.loop, close_walk, NULL);
         uv_run(&s.loop, UV_RUN_DEFAULT);
         r = uv_loop_close(&s.loop);
         if (r < 0)
                 log_warn("The loop still had handles at exit: %s", uv_strerror(r));
         free(s.uid_slots);
+        sup_timings_free(&s);
         sup_network_done(&s);
         sup_audit_close(&s);
         nc_journal_sink_free(s.journal);        /* sends what is still queued */

@@ -56,6 +56,9 @@ static void usage(FILE *f)
                 "                        table is 'nucleus', or 'nucleus-NAME' for another name)\n"
                 "  --bridge-subnet CIDR  their IPv4 subnet (default 10.88.0.0/16; the bridge takes the first\n"
                 "                        address, sandboxes the others; docs/network.md)\n"
+                "  --pool-size MIN:MAX   the warm pool: sandboxes prepared ahead of their requests, per\n"
+                "                        profile (default 2:16; 0:0 = none). Each profile keeps between MIN\n"
+                "                        and MAX ready, following its peak creates per second of the last 10 s\n"
                 "  --log PATH            log to PATH instead of stderr\n"
                 "  --log-format FORMAT   text or json (default text)\n"
                 "  --log-level LEVEL     error, warn, info or debug (default info)\n"
@@ -143,6 +146,7 @@ int main(int argc, char **argv)
                 { "socket-group", required_argument, NULL, 'g' }, { "cgroup-delegated", no_argument, NULL, 'D' },
                 { "uid-base", required_argument, NULL, 'b' },    { "setup-timeout", required_argument, NULL, 't' },
                 { "bridge", required_argument, NULL, 'B' },      { "bridge-subnet", required_argument, NULL, 'N' },
+                { "pool-size", required_argument, NULL, 'P' },
                 { "help", no_argument, NULL, 'h' },              {},
         };
         static struct sup_options opt;
@@ -161,6 +165,8 @@ int main(int argc, char **argv)
         opt.max_sandboxes = 4096;
         opt.max_sandboxes_per_uid = 1024;
         opt.setup_timeout_ms = 300 * 1000;
+        opt.pool_min = SUP_POOL_MIN_DEFAULT;
+        opt.pool_max = SUP_POOL_MAX_DEFAULT;
         opt.socket_gid = (gid_t)-1;
         snprintf(opt.bridge, sizeof(opt.bridge), "%s", NP_BRIDGE_DEFAULT);
         snprintf(opt.bridge_subnet, sizeof(opt.bridge_subnet), "%s", NP_SUBNET_DEFAULT);
@@ -233,6 +239,20 @@ int main(int argc, char **argv)
                 }
                 case 'B': r = snprintf(opt.bridge, sizeof(opt.bridge), "%s", optarg) < (int)sizeof(opt.bridge) ? 0 : -EINVAL; break;
                 case 'N': r = snprintf(opt.bridge_subnet, sizeof(opt.bridge_subnet), "%s", optarg) < (int)sizeof(opt.bridge_subnet) ? 0 : -EINVAL; break;
+                case 'P': {
+                        unsigned long lo, hi;
+                        char *colon;
+
+                        lo = strtoul(optarg, &colon, 10);
+                        r = colon == optarg || *colon != ':' || optarg[0] == '-' ? -EINVAL : 0;
+                        if (r == 0) {
+                                hi = strtoul(colon + 1, &end, 10);
+                                r = *end || end == colon + 1 || colon[1] == '-' || hi > SUP_POOL_MAX_LIMIT || lo > hi ? -EINVAL : 0;
+                                opt.pool_min = (unsigned)lo;
+                                opt.pool_max = (unsigned)hi;
+                        }
+                        break;
+                }
                 case 'V': printf("nucleusd %s\n", NUCLEUS_VERSION); return 0;
                 case 'h': usage(stdout); return 0;
                 default: usage(stderr); return 2;
@@ -241,7 +261,8 @@ int main(int argc, char **argv)
                         fprintf(stderr, "nucleusd: invalid value '%s' for --%s%s\n", optarg, longopts[li].name,
                                 c == 'm' ? " (1 to 65000: each live sandbox has 65536 host ids of its own)" :
                                 c == 'u' ? " (1 to 1000000)" : c == 'b' ? " (a host id from 65536 up)" :
-                                c == 't' || c == 'i' ? " (seconds, 0 or more)" : "");
+                                c == 't' || c == 'i' ? " (seconds, 0 or more)" :
+                                c == 'P' ? " (MIN:MAX, 0 <= MIN <= MAX <= 256, e.g. 2:16; 0:0 turns the pool off)" : "");
                         return 2;
                 }
         }
@@ -249,10 +270,13 @@ int main(int argc, char **argv)
                 fprintf(stderr, "nucleusd: unexpected argument '%s'\n", argv[optind]);
                 return 2;
         }
-        if ((uint64_t)opt.cfg.uid_base + (uint64_t)opt.max_sandboxes * opt.cfg.uid_count > UINT32_MAX) {
-                fprintf(stderr, "nucleusd: --uid-base %u with --max-sandboxes %u would reach host id %llu; the ranges "
-                        "must end below 4294967295 (lower either)\n", opt.cfg.uid_base, opt.max_sandboxes,
-                        (unsigned long long)opt.cfg.uid_base + (unsigned long long)opt.max_sandboxes * opt.cfg.uid_count);
+        /* Pool members hold ranges too: SUP_POOL_PROFILES * MAX beyond the live sandboxes'. */
+        if ((uint64_t)opt.cfg.uid_base + (uint64_t)sup_uid_slots(&opt) * opt.cfg.uid_count > UINT32_MAX ||
+            sup_uid_slots(&opt) > SBX_UID_SLOTS_MAX) {
+                fprintf(stderr, "nucleusd: --uid-base %u with --max-sandboxes %u and a pool of up to %u would reach host "
+                        "id %llu; the ranges must end below 4294967295 (lower one of them)\n", opt.cfg.uid_base,
+                        opt.max_sandboxes, SUP_POOL_PROFILES * opt.pool_max,
+                        (unsigned long long)opt.cfg.uid_base + (unsigned long long)sup_uid_slots(&opt) * opt.cfg.uid_count);
                 return 2;
         }
         {

@@ -207,12 +207,16 @@ static void m_info(struct sup_conn *c, json_t *id, json_t *params)
         if (nc_params_only(params, known, &err) < 0)
                 return sup_bad_params(c, id, &err);
         nc_format_rfc3339(s->started_ns, started);
-        sup_conn_reply(c, id, json_pack("{s:s, s:s, s:i, s:i, s:s, s:s, s:s, s:s, s:I, s:I, s:I, s:{s:i, s:i, s:i}, s:o}",
+        json_t *info = json_pack("{s:s, s:s, s:i, s:i, s:s, s:s, s:s, s:s, s:I, s:I, s:I, s:{s:i, s:i, s:i}, s:o}",
                 "api_version", NC_API_VERSION, "version", NUCLEUS_VERSION, "pid", (int)getppid(), "loop_pid", (int)getpid(),
                 "started_at", started, "socket", s->opt->paths.socket, "state_dir", s->opt->paths.state_dir,
                 "cgroup_root", s->cfg->cgroup_root, "sandboxes", (json_int_t)(s->nsandboxes), "live",
                 (json_int_t)s->nlive, "idle_timeout_ms", (json_int_t)s->opt->idle_timeout_ms, "uid_map",
-                "base", (int)s->cfg->uid_base, "count", (int)s->cfg->uid_count, "ranges", (int)s->opt->max_sandboxes, "cgroups", sbx_cgroup_info(s->cfg)));
+                "base", (int)s->cfg->uid_base, "count", (int)s->cfg->uid_count, "ranges", (int)sup_uid_slots(s->opt), "cgroups", sbx_cgroup_info(s->cfg));
+
+        json_object_set_new(info, "pool", sup_pool_info(s));
+        json_object_set_new(info, "create_latency", sup_timings_info(s));
+        sup_conn_reply(c, id, info);
 }
 
 static json_t *stats_of(const struct sup_sandbox *sb)

@@ -279,16 +279,8 @@ json_t *sup_sandbox_inspect(const struct sup_sandbox *sb)
                         snprintf(key, sizeof(key), "%s_sha256", sup_policy_kinds[k].param);
                         json_object_set_new(json_object_get(j, "security"), key, json_string(sb->policies[k].sha256));
                 }
-        if (sb->t_started) {
-                /* Per phase, in microseconds: zygote (clone3, id maps, cgroup attach),
-                 * setup (init builds the root: mounts, /proc, /dev, /etc, pivot_root),
-                 * claim (limits, volumes, the claim, lock-down, fork and execve). */
-                json_object_set_new(j, "timings_us", json_pack("{s:I, s:I, s:I, s:I}",
-                        "zygote", (json_int_t)((sb->t_cloned - sb->t_prepare) / 1000),
-                        "setup", (json_int_t)((sb->t_ready - sb->t_cloned) / 1000),
-                        "claim", (json_int_t)((sb->t_started - sb->t_ready) / 1000),
-                        "total", (json_int_t)((sb->t_started - sb->t_prepare) / 1000)));
-        }
+        if (sb->t_started && sb->t_request)
+                json_object_set_new(j, "timings_us", sup_timings_of(sb));
         if (sb->spec->network.mode == NC_NET_HOST)     /* no network namespace of its own */
                 json_array_remove(json_object_get(json_object_get(j, "security"), "namespaces"), 5);
         json_object_set_new(j, "network", sup_network_inspect(sb));

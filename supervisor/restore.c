@@ -9,6 +9,7 @@
  *
  * This runs before the API is served, so no new sandbox can take an adopted one's
  * host id slot and no client sees a half-rebuilt registry. */
+#include <dirent.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -420,6 +421,38 @@ static void leftover(struct sup *s, const char *id, void *arg)
         sup_state_discard(s, id);
 }
 
+/* Leaves under our cgroup root that no sandbox owns: pool members of an nucleusd whose
+ * every process died (their inits exit once nothing holds their control sockets; a
+ * pool member has no state file), or a clone whose first loop process died before it
+ * wrote one. Killed and removed; a leaf still emptying is retried briefly. */
+static void sweep_leaves(struct sup *s)
+{
+        DIR *d = s->cfg->cgroup_root[0] ? opendir(s->cfg->cgroup_root) : NULL;
+        struct dirent *de;
+        char ids[64][NC_ID_LEN + 1];
+        size_t n = 0;
+
+        if (!d)
+                return;
+        while ((de = readdir(d))) {
+                if (!nc_id_valid(de->d_name) || find(s, de->d_name))
+                        continue;
+                log_info("Removing cgroup leaf %s, which no sandbox owns (left by an earlier nucleusd)", de->d_name);
+                if (sbx_cgroup_leaf_remove(s->cfg, de->d_name) == -EBUSY && n < ARRAY_SIZE(ids))
+                        snprintf(ids[n++], sizeof(ids[0]), "%s", de->d_name);
+        }
+        closedir(d);
+        for (int tries = 0; n > 0 && tries < 100; tries++) {
+                size_t left = 0;
+
+                (void)usleep(10000);
+                for (size_t i = 0; i < n; i++)
+                        if (sbx_cgroup_leaf_remove(s->cfg, ids[i]) == -EBUSY)
+                                memmove(ids[left++], ids[i], sizeof(ids[0]));
+                n = left;
+        }
+}
+
 int sup_restore_run(struct sup *s)
 {
         bool restart = false;
@@ -457,6 +490,7 @@ int sup_restore_run(struct sup *s)
         }
         t0 = nc_monotonic_ns();
         sup_state_each(s, leftover, &taken);
+        sweep_leaves(s);
         if (restart)
                 log_info("Took over %zu sandboxes from the previous loop process (%zu live)", adopted, s->nlive);
         if (taken)

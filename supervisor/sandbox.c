@@ -51,15 +51,19 @@ int sup_sandbox_set_state(struct sup_sandbox *sb, enum sup_state to)
         return 0;
 }
 
+static void start_claimed(struct sup_sandbox *sb);
+
 int sup_sandbox_start(struct sup_sandbox *sb)
 {
-        sb->t_prepare = nc_monotonic_ns();
-        struct sbx_profile profile = { .rootfs = sb->rootfs.fd >= 0,
-                                       .hidepid = sb->spec->service_mode == NC_MODE_PRODUCTION,
-                                       .proc_rw = sb->spec->proc_rw, .time_ns = sb->spec->time_namespace,
-                                       .no_cgroup_ns = sb->spec->no_cgroup_namespace,
-                                       .host_network = sb->spec->network.mode == NC_NET_HOST };
+        struct sbx_profile profile;
 
+        sb->t_start = nc_monotonic_ns();
+        if (sb->pool_hit) {
+                start_claimed(sb);
+                return 0;
+        }
+        sb->t_prepare = sb->t_start;
+        sup_profile_of(sb->spec, sb->rootfs.fd >= 0, &profile);
         /* The log pipes' read ends go along: the zygote keeps them for a loop process
          * that takes over after this one. */
         return sup_zygote_send_fds(sb->sup, json_pack("{s:s, s:s, s:I, s:o}", "op", "prepare", "id", sb->id, "uid_base",
@@ -209,78 +213,8 @@ static void reply_create_started(struct sup_sandbox *sb)
 
 static void send_claim(struct sup_sandbox *sb)
 {
-        json_t *msg = json_pack("{s:s, s:o, s:[], s:[]}", "op", "claim", "spec", nc_spec_to_json(sb->spec), "volumes",
-                                "secrets");
-        int fds[3 + SBX_VOLUMES_MAX + SBX_SECRETS_MAX + 1 + SBX_ROOTFS_ENTRIES_MAX + 2];
+        int r = sup_claim_send(sb);
 
-        for (int k = 0; k < SUP_POLICY_MAX; k++)
-                if (sb->policies[k].json)
-                        json_object_set(msg, sup_policy_kinds[k].claim, sb->policies[k].json);
-        char *resolv = sup_network_resolv_conf(sb);
-        if (resolv)
-                json_object_set_new(msg, "resolv_conf", json_string(resolv));
-        free(resolv);
-        if (sb->tty)
-                json_object_set(msg, "tty", sb->tty);
-        memcpy(fds, sb->stdio, sizeof(sb->stdio));
-        for (size_t i = 0; i < sb->nvolumes; i++) {
-                json_array_append_new(json_object_get(msg, "volumes"), json_pack("{s:s, s:b}", "dest", sb->volumes[i].dest,
-                                                                                  "readonly", sb->volumes[i].readonly));
-                fds[3 + i] = sb->volumes[i].tree_fd;
-        }
-        for (size_t i = 0; i < sb->nsecrets; i++) {
-                json_array_append_new(json_object_get(msg, "secrets"), json_pack("{s:s}", "dest", sb->secrets[i].dest));
-                fds[3 + sb->nvolumes + i] = sb->secrets[i].fd;
-        }
-        size_t nfds = 3 + sb->nvolumes + sb->nsecrets;
-        if (sb->context_fd >= 0) {
-                json_object_set_new(msg, "context_copy", json_true());
-                if (json_is_string(json_object_get(sb->context, "sha256")))
-                        json_object_set(msg, "context_sha256", json_object_get(sb->context, "sha256"));
-                fds[nfds++] = sb->context_fd;
-        }
-        if (sb->rootfs.nentries) {
-                /* Links travel as text; each directory as its tree, in entry order. */
-                json_t *entries = json_array();
-                for (size_t i = 0; i < sb->rootfs.nentries; i++) {
-                        const struct sbx_rootfs_entry *e = &sb->rootfs.entries[i];
-                        json_array_append_new(entries, json_pack("{s:s, s:s?}", "name", e->name, "link",
-                                                                 e->tree < 0 ? e->link : NULL));
-                        if (e->tree >= 0)
-                                fds[nfds++] = e->tree;
-                }
-                json_object_set_new(msg, "rootfs", entries);
-        }
-        if (sb->detached && sb->log_fd[0] >= 0 && sb->log_fd[1] >= 0) {
-                /* init keeps copies of the read ends for a nucleusd that replaces this one
-                 * entirely (docs/restart.md, level 2); it never reads them. */
-                json_object_set_new(msg, "keep_logs", json_true());
-                fds[nfds++] = sb->log_fd[0];
-                fds[nfds++] = sb->log_fd[1];
-        }
-        int r = sbx_ctl_send_json(sb->ctl, msg, fds, nfds);
-
-        for (int i = 0; i < 3; i++) {
-                close(sb->stdio[i]);
-                sb->stdio[i] = -1;
-        }
-        for (size_t i = 0; i < sb->nvolumes; i++) {
-                close(sb->volumes[i].tree_fd);
-                sb->volumes[i].tree_fd = -1;
-        }
-        for (size_t i = 0; i < sb->nsecrets; i++) {
-                close(sb->secrets[i].fd);
-                sb->secrets[i].fd = -1;
-        }
-        if (sb->context_fd >= 0) {
-                close(sb->context_fd);
-                sb->context_fd = -1;
-        }
-        for (size_t i = 0; i < sb->rootfs.nentries; i++)
-                if (sb->rootfs.entries[i].tree >= 0) {
-                        close(sb->rootfs.entries[i].tree);
-                        sb->rootfs.entries[i].tree = -1;
-                }
         if (r < 0) {
                 struct sbx_failure f;
 
@@ -323,6 +257,9 @@ static void handle_ctl_message(struct sup_sandbox *sb, json_t *msg, int fd)
                         send_claim(sb);
         } else if (strcmp(op, "started") == 0) {
                 sb->t_started = nc_monotonic_ns();
+                for (size_t i = 0; i < ARRAY_SIZE(sb->t_init); i++)
+                        sb->t_init[i] = (uint64_t)json_integer_value(json_array_get(json_object_get(msg, "marks"), i));
+                sup_timings_record(sb);
                 sb->workload_pid = (pid_t)json_integer_value(json_object_get(msg, "pid"));
                 if (json_is_integer(json_object_get(msg, "takeover_fd")))
                         sb->takeover_fd = (int)json_integer_value(json_object_get(msg, "takeover_fd"));
@@ -607,6 +544,28 @@ static int prepare_volumes(struct sup_sandbox *sb)
         return 0;
 }
 
+/* The steps between the clone and the claim, the same for a pool member, whose clone
+ * was long before its request. false: the sandbox failed (and is being killed). */
+static bool after_clone(struct sup_sandbox *sb)
+{
+        struct sup *s = sb->sup;
+
+        (void)fcntl(sb->ctl, F_SETFL, fcntl(sb->ctl, F_GETFL) | O_NONBLOCK);
+        if (uv_poll_init(&s->loop, &sb->ctl_poll, sb->ctl) == 0) {
+                sb->ctl_poll.data = sb;
+                sb->open_handles++;
+                sb->ctl_polling = uv_poll_start(&sb->ctl_poll, UV_READABLE, on_ctl) == 0;
+        }
+        if (sb->stop_requested || apply_limits(sb) < 0 || prepare_volumes(sb) < 0 || sup_rootfs_prepare(sb) < 0 ||
+            sup_network_setup(sb) < 0) {
+                kill_now(sb);
+                return false;
+        }
+        if (s->opt->setup_timeout_ms)
+                uv_timer_start(&sb->deadline, on_setup_deadline, s->opt->setup_timeout_ms, 0);
+        return true;
+}
+
 void sup_sandbox_on_cloned(struct sup *s, const char *id, pid_t pid, int pidfd, int ctl)
 {
         struct sup_sandbox *sb = find_by_id(s, id);
@@ -623,17 +582,19 @@ void sup_sandbox_on_cloned(struct sup *s, const char *id, pid_t pid, int pidfd, 
         sb->pidfd = pidfd;
         sb->ctl = ctl;
         (void)nc_proc_start_time(pid, &sb->init_start);
-        (void)fcntl(ctl, F_SETFL, fcntl(ctl, F_GETFL) | O_NONBLOCK);
-        if (uv_poll_init(&s->loop, &sb->ctl_poll, ctl) == 0) {
-                sb->ctl_poll.data = sb;
-                sb->open_handles++;
-                sb->ctl_polling = uv_poll_start(&sb->ctl_poll, UV_READABLE, on_ctl) == 0;
-        }
-        if (sb->stop_requested || apply_limits(sb) < 0 || prepare_volumes(sb) < 0 || sup_rootfs_prepare(sb) < 0 ||
-            sup_network_setup(sb) < 0)
-                kill_now(sb);
-        else if (s->opt->setup_timeout_ms)
-                uv_timer_start(&sb->deadline, on_setup_deadline, s->opt->setup_timeout_ms, 0);
+        (void)after_clone(sb);
+}
+
+/* A pool member taken over by this sandbox: its init is parked, "ready" said long ago. */
+static void start_claimed(struct sup_sandbox *sb)
+{
+        /* The zygote keeps a detached sandbox's log pipes for a loop process that takes
+         * over (docs/restart.md); the member was prepared before there were any. */
+        if (sb->log_fd[0] >= 0 && sb->log_fd[1] >= 0 &&
+            sup_zygote_send_fds(sb->sup, json_pack("{s:s, s:s}", "op", "logs", "id", sb->id), sb->log_fd, 2) < 0)
+                log_warn("Sandbox %s: the zygote did not take its log pipes; a new loop process would not get them", sb->id);
+        if (after_clone(sb))
+                send_claim(sb);
 }
 
 void sup_sandbox_adopt(struct sup_sandbox *sb, pid_t pid, int pidfd, int ctl, const int *log)

@@ -42,8 +42,20 @@ struct sup_options {
         uint64_t watchdog_usec;         /* WatchdogSec of the unit, read by the zygote; 0: none */
         int lock_fd;
         char bridge[IFNAMSIZ];          /* --bridge */
-        char bridge_subnet[32];         /* --bridge-subnet */                    /* the autostart lock is "<socket>.lock" */
+        char bridge_subnet[32];         /* --bridge-subnet */
+        unsigned pool_min, pool_max;    /* --pool-size MIN:MAX, per profile (pool.c); 0:0 = no pool */
 };
+
+/* Host id ranges beyond --max-sandboxes that pool members may hold: each of
+ * SUP_POOL_PROFILES profiles keeps at most pool_max members. */
+#define SUP_POOL_PROFILES 4
+#define SUP_POOL_MIN_DEFAULT 2
+#define SUP_POOL_MAX_DEFAULT 16
+#define SUP_POOL_MAX_LIMIT 256
+static inline unsigned sup_uid_slots(const struct sup_options *o)
+{
+        return o->max_sandboxes + SUP_POOL_PROFILES * o->pool_max;
+}
 
 struct sup_conn;
 struct sup_sandbox;
@@ -68,6 +80,8 @@ struct sup {
         uv_timer_t idle_timer;
         struct sup_conn *conns;
         struct sup_sandbox *sandboxes;
+        struct sup_pool *pool;          /* pool.c: prepared sandboxes, not in `sandboxes` */
+        struct sup_timings *timings;    /* timings.c: create latency histograms */
         struct sup_event_sub *event_subs;
         size_t nconns, nlive, nsandboxes;
         uint8_t *uid_slots;             /* uidrange.c: one per --max-sandboxes; 1 = taken */
@@ -149,9 +163,15 @@ struct sup_sandbox {
         unsigned open_handles;
         bool ctl_polling, client_polling, timer_started;
         uint64_t created_ns, started_ns, finished_ns;
-        /* Where a create's time went (monotonic): prepare sent to the zygote, clone
-         * reported, init's root built ("ready"), workload exec'd ("started"). */
-        uint64_t t_prepare, t_cloned, t_ready, t_started;
+        /* Where a create's time went (monotonic): request read, start (admitted; the
+         * rootfs attested), prepare sent to the zygote, clone reported, init's root built
+         * ("ready"), claim sent, workload exec'd ("started"). A pool hit was prepared
+         * before its request: t_prepare .. t_ready are the member's. */
+        uint64_t t_request, t_start, t_prepare, t_cloned, t_ready, t_claim, t_started;
+        /* init's, from "started": claim read, file system done, lock-down prepared,
+         * execve passed (the workload's point of no return). 0: not reported. */
+        uint64_t t_init[4];
+        bool pool_hit;
         bool have_status, reaped, removed;
         int wstatus, init_status;
         bool failed;
@@ -335,8 +355,25 @@ int sup_rootfs_prepare(struct sup_sandbox *sb);
 void sup_notify_ready(struct sup *s);
 void sup_notify_stopping(struct sup *s);
 
+/* pool.c: the warm pool. init prepares the default profile; claim hands a parked
+ * member over to a new sandbox (its id, host id range, pid, pidfd, ctl; -ENOENT: a
+ * miss, the caller clones on demand); on_zygote takes the zygote's messages about
+ * members (false: not a member's); drain releases every member at shutdown, which
+ * waits for sup_pool_empty; free after the loop ends. */
+int sup_pool_init(struct sup *s);
+/* What phase 1 depends on, from a create's spec and whether it brings a --rootfs. */
+void sup_profile_of(const struct nc_spec *spec, bool rootfs, struct sbx_profile *ret);
+int sup_pool_claim(struct sup *s, const struct sbx_profile *p, struct sup_sandbox *sb);
+bool sup_pool_on_zygote(struct sup *s, const char *op, const char *id, const json_t *msg, int fds[2], size_t *nfds);
+void sup_pool_drain(struct sup *s);
+bool sup_pool_empty(const struct sup *s);
+void sup_pool_free(struct sup *s);
+json_t *sup_pool_info(const struct sup *s);
+
 /* uidrange.c: a host id range of its own for each live sandbox. */
 int sup_uid_slots_init(struct sup *s);
+int sup_uid_slot_alloc(struct sup *s, int *ret_slot, uint32_t *ret_base);
+void sup_uid_slot_free(struct sup *s, int *slot);      /* sets *slot to -1 */
 int sup_uid_slot_take(struct sup_sandbox *sb);
 /* A restarted loop process: the slot an adopted sandbox already uses. */
 int sup_uid_slot_claim(struct sup_sandbox *sb, int slot);
@@ -407,6 +444,17 @@ void sup_exec_on_message(struct sup_sandbox *sb, const char *op, json_t *msg, in
 void sup_execs_end(struct sup_sandbox *sb);
 /* Detached: stdout/stderr become pipes into the sandbox's log store in logdir. */
 int sup_sandbox_detach_stdio(struct sup_sandbox *sb, const char *logdir);
+
+/* timings.c: a started sandbox's create, into the histograms; their p50/p99 for info;
+ * one sandbox's phases for inspect (null before it started). */
+void sup_timings_record(struct sup_sandbox *sb);
+json_t *sup_timings_info(const struct sup *s);
+json_t *sup_timings_of(const struct sup_sandbox *sb);
+void sup_timings_free(struct sup *s);
+
+/* claim.c: sends the claim to a parked init (sets t_claim); the loop's copies of
+ * the descriptors it carries are closed either way. */
+int sup_claim_send(struct sup_sandbox *sb);
 
 /* policy.c */
 bool sup_sha256_hex_valid(const char *s);

@@ -2,7 +2,9 @@
 # Nothing is left behind after rm: processes, mounts, cgroup leaves, state files; and
 # a foreground sandbox whose CLI dies is stopped.
 . "$(dirname "$0")/lib.sh"
-start_supervisor
+# No warm pool for the exact counts below (its members are cgroup leaves and processes
+# by design); the pool's own cleanup is checked at the end.
+start_supervisor --pool-size 0:0
 mounts_before=$(wc -l </proc/self/mountinfo)
 # Processes of this test's sandboxes (other tests may run sandboxes meanwhile).
 procs_in_our_cgroups() { grep -l -- "::${NUCLEUS_CGROUP_ROOT#$CG_BASE}/" /proc/[0-9]*/cgroup 2>/dev/null | wc -l; }
@@ -33,4 +35,17 @@ assert_eq 143 "$rc" "stopping nucleusd stops its sandboxes gracefully"
 assert_eq 0 "$(ls "$NUCLEUS_STATE_DIR/sandboxes" 2>/dev/null | wc -l)" "and removes their state"
 assert_eq 0 "$(find "$NUCLEUS_CGROUP_ROOT" -mindepth 1 -type d 2>/dev/null | wc -l)" "and their cgroups"
 assert_eq "no" "$(test -e "$NUCLEUS_SOCKET" && echo yes || echo no)" "and its socket"
+
+# With a warm pool: its members (parked sandboxes nobody asked for yet) go with nucleusd.
+start_supervisor --pool-size 3:5
+for i in 1 2 3 4; do "$N" run --rm -- true; done
+for _ in $(seq 100); do [ "$("$N" info | jq '.pool.profiles[0].ready')" -ge 3 ] && break; sleep 0.05; done
+r=$("$N" info | jq ".pool.profiles[0].ready")
+assert_eq yes "$([ "$r" -ge 3 ] && echo yes || echo no)" "the pool is refilled to at least its minimum ($r)"
+members=$(find "$NUCLEUS_CGROUP_ROOT" -mindepth 1 -type d | wc -l)
+assert_eq yes "$([ "$members" -ge 3 ] && echo yes || echo no)" "pool members have cgroup leaves ($members)"
+stop_supervisor
+assert_eq 0 "$(find "$NUCLEUS_CGROUP_ROOT" -mindepth 1 -type d 2>/dev/null | wc -l)" "stopping nucleusd removes the pool's leaves"
+assert_eq 0 "$(procs_in_our_cgroups)" "and its members' processes"
+assert_eq "$mounts_before" "$(wc -l </proc/self/mountinfo)" "and leaves no mount on the host"
 finish

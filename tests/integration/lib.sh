@@ -57,10 +57,13 @@ export NUCLEUS_IDLE_TIMEOUT=${NUCLEUS_IDLE_TIMEOUT:-30}
 SUP_PID=
 ND_PREFIX=()
 
+# NUCLEUS_TEST_POOL=off: no warm pool, every sandbox is cloned on demand (a suite runs
+# both ways: tests/CMakeLists.txt, the *_cold entries).
 start_supervisor() { # [extra nucleusd args]
-    local fifo="$T/ready"
+    local fifo="$T/ready" pool=()
+    [ "${NUCLEUS_TEST_POOL:-on}" = off ] && pool=(--pool-size 0:0)
     mkfifo "$fifo"
-    "${ND_PREFIX[@]}" "$ND" --ready-fd 9 --log "$T/nucleusd.log" --log-level debug "$@" 9>"$fifo" &
+    "${ND_PREFIX[@]}" "$ND" --ready-fd 9 --log "$T/nucleusd.log" --log-level debug "${pool[@]}" "$@" 9>"$fifo" &
     SUP_PID=$!
     local line
     read -r -t 10 line <"$fifo" || die "nucleusd did not become ready; log: $(cat "$T/nucleusd.log" 2>/dev/null)"

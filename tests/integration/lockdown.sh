@@ -148,4 +148,17 @@ s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen()
 c = socket.create_connection(s.getsockname()); a, _ = s.accept()
 c.send(b"ping"); print(a.recv(4))')" "a TCP server and client on 127.0.0.1"
 assert_contains "$("$N" run -- python3 -c 'import threading, subprocess; t = threading.Thread(target=print, args=("thread",)); t.start(); t.join(); print(subprocess.run(["true"]).returncode)')" "thread" "threads and subprocesses in python3"
+
+# This suite runs twice (ctest lockdown and lockdown_cold): the sandboxes above were
+# prepared by the warm pool, or each cloned on demand. Which one is asserted, so neither
+# run silently tests the other path.
+hits=$("$N" info | jq '[.pool.profiles[]?.hits] | add // 0')
+misses=$("$N" info | jq '.create_latency.pool_miss.count')
+if [ "${NUCLEUS_TEST_POOL:-on}" = off ]; then
+    assert_eq 0 "$hits" "cold run: no sandbox came from the pool"
+    [ "$misses" -gt 30 ] && echo "ok - cold run: $misses sandboxes cloned on demand" || fail "only $misses cold creates"
+else
+    [ "$hits" -gt 30 ] && echo "ok - $hits sandboxes came from the warm pool ($misses cloned on demand)" \
+        || fail "only $hits pool hits ($misses misses)"
+fi
 finish

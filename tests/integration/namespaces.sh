@@ -1,7 +1,9 @@
 #!/bin/bash
 # Every namespace is new; root inside maps to the documented unprivileged host range.
 . "$(dirname "$0")/lib.sh"
-start_supervisor
+# No warm pool here: the slot arithmetic below (the lowest free range first) is what
+# is checked, and pool members hold ranges of their own (pool.sh checks those).
+start_supervisor --pool-size 0:0
 
 inside=$(in_sandbox -- ns)
 for ns in user pid mnt net uts ipc cgroup; do

@@ -133,7 +133,13 @@ for i in $(seq 20); do "$N" rm "c$i" >/dev/null; done
 "$N" rm late doomed reused fg >/dev/null
 assert_eq 0 "$(ls "$NUCLEUS_STATE_DIR/logs" | wc -l)" "rm removes the log files"
 assert_eq 0 "$(ls "$NUCLEUS_STATE_DIR/sandboxes" | wc -l)" "and the state files"
+# The warm pools of the two killed nucleusd left leaves (their parked inits exit once
+# nothing holds their control sockets); each new nucleusd swept them, and this one's
+# pool goes when it stops.
+stop_supervisor
 assert_eq 0 "$(find "$NUCLEUS_CGROUP_ROOT" -mindepth 1 -type d | wc -l)" "and the cgroup leaves"
+grep -q "which no sandbox owns" "$T/nucleusd.log" && echo "ok - a new nucleusd swept the killed one's pool leaves" \
+    || fail "no leaf of the killed nucleusd's pool was swept"
 # Taken-over inits are not our children: the host's init reaps them, in its own time.
 live_in_our_cgroups() {
     local f n=0

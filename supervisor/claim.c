@@ -1,0 +1,94 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* The claim (phase 2 of the two-phase spawn): everything a request binds to a prepared
+ * sandbox, sent to its parked init in one message with its descriptors: the spec, the
+ * policies, resolv.conf, the terminal, stdio, the volumes' detached trees, secrets, a
+ * copied context's stream, the rootfs's trees and a detached sandbox's log pipes. The
+ * loop's copies of those descriptors are closed once sent, whatever happened: init
+ * owns them now, or the sandbox has failed. A cold sandbox and a pool member get the
+ * same claim (pool.c). */
+#include <string.h>
+#include <unistd.h>
+
+#include "ctl.h"
+#include "sup.h"
+
+int sup_claim_send(struct sup_sandbox *sb)
+{
+        json_t *msg = json_pack("{s:s, s:o, s:[], s:[]}", "op", "claim", "spec", nc_spec_to_json(sb->spec), "volumes",
+                                "secrets");
+        int fds[3 + SBX_VOLUMES_MAX + SBX_SECRETS_MAX + 1 + SBX_ROOTFS_ENTRIES_MAX + 2];
+
+        for (int k = 0; k < SUP_POLICY_MAX; k++)
+                if (sb->policies[k].json)
+                        json_object_set(msg, sup_policy_kinds[k].claim, sb->policies[k].json);
+        char *resolv = sup_network_resolv_conf(sb);
+        if (resolv)
+                json_object_set_new(msg, "resolv_conf", json_string(resolv));
+        free(resolv);
+        if (sb->tty)
+                json_object_set(msg, "tty", sb->tty);
+        memcpy(fds, sb->stdio, sizeof(sb->stdio));
+        for (size_t i = 0; i < sb->nvolumes; i++) {
+                json_array_append_new(json_object_get(msg, "volumes"), json_pack("{s:s, s:b}", "dest", sb->volumes[i].dest,
+                                                                                  "readonly", sb->volumes[i].readonly));
+                fds[3 + i] = sb->volumes[i].tree_fd;
+        }
+        for (size_t i = 0; i < sb->nsecrets; i++) {
+                json_array_append_new(json_object_get(msg, "secrets"), json_pack("{s:s}", "dest", sb->secrets[i].dest));
+                fds[3 + sb->nvolumes + i] = sb->secrets[i].fd;
+        }
+        size_t nfds = 3 + sb->nvolumes + sb->nsecrets;
+        if (sb->context_fd >= 0) {
+                json_object_set_new(msg, "context_copy", json_true());
+                if (json_is_string(json_object_get(sb->context, "sha256")))
+                        json_object_set(msg, "context_sha256", json_object_get(sb->context, "sha256"));
+                fds[nfds++] = sb->context_fd;
+        }
+        if (sb->rootfs.nentries) {
+                /* Links travel as text; each directory as its tree, in entry order. */
+                json_t *entries = json_array();
+                for (size_t i = 0; i < sb->rootfs.nentries; i++) {
+                        const struct sbx_rootfs_entry *e = &sb->rootfs.entries[i];
+                        json_array_append_new(entries, json_pack("{s:s, s:s?}", "name", e->name, "link",
+                                                                 e->tree < 0 ? e->link : NULL));
+                        if (e->tree >= 0)
+                                fds[nfds++] = e->tree;
+                }
+                json_object_set_new(msg, "rootfs", entries);
+        }
+        if (sb->detached && sb->log_fd[0] >= 0 && sb->log_fd[1] >= 0) {
+                /* init keeps copies of the read ends for a nucleusd that replaces this one
+                 * entirely (docs/restart.md, level 2); it never reads them. */
+                json_object_set_new(msg, "keep_logs", json_true());
+                fds[nfds++] = sb->log_fd[0];
+                fds[nfds++] = sb->log_fd[1];
+        }
+        int r;
+
+        sb->t_claim = nc_monotonic_ns();
+        r = sbx_ctl_send_json(sb->ctl, msg, fds, nfds);
+
+        for (int i = 0; i < 3; i++) {
+                close(sb->stdio[i]);
+                sb->stdio[i] = -1;
+        }
+        for (size_t i = 0; i < sb->nvolumes; i++) {
+                close(sb->volumes[i].tree_fd);
+                sb->volumes[i].tree_fd = -1;
+        }
+        for (size_t i = 0; i < sb->nsecrets; i++) {
+                close(sb->secrets[i].fd);
+                sb->secrets[i].fd = -1;
+        }
+        if (sb->context_fd >= 0) {
+                close(sb->context_fd);
+                sb->context_fd = -1;
+        }
+        for (size_t i = 0; i < sb->rootfs.nentries; i++)
+                if (sb->rootfs.entries[i].tree >= 0) {
+                        close(sb->rootfs.entries[i].tree);
+                        sb->rootfs.entries[i].tree = -1;
+                }
+        return r;
+}
+
