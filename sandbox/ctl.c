@@ -4,7 +4,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/mman.h>
+#include <stdlib.h>
 #include <sys/socket.h>
 
 #include "fdpass.h"
@@ -78,20 +78,37 @@ int sbx_ctl_send_json(int fd, json_t *msg, const int *fds, size_t nfds)
 
 int sbx_ctl_recv_json(int fd, json_t **ret, int *fds, size_t *nfds)
 {
-        /* mmap'd so the untouched tail of the 2 MiB costs nothing. */
-        char *buf = mmap(NULL, SBX_CTL_MAX_MSG, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        /* Most messages are small: the stack takes them. Peeking at the length first
+         * (MSG_TRUNC returns a datagram's real size) spares every message the mapping of
+         * a 2 MiB buffer, whose unmapping flushes TLBs across CPUs; a claim with a large
+         * argv or environment gets a heap buffer of its own size. */
+        char small[16384], *buf = small;
         json_error_t jerr;
-        ssize_t n;
+        ssize_t len, n;
 
-        if (buf == MAP_FAILED)
+        do
+                len = recv(fd, NULL, 0, MSG_PEEK | MSG_TRUNC);
+        while (len < 0 && errno == EINTR);
+        if (len < 0)
                 return -errno;
-        n = nc_fd_recv(fd, buf, SBX_CTL_MAX_MSG, fds, nfds, 0);
+        if ((size_t)len > sizeof(small) && (size_t)len <= SBX_CTL_MAX_MSG && !(buf = malloc((size_t)len)))
+                return -ENOMEM;
+        /* Too large: read truncated (the descriptors still arrive and are closed). */
+        n = nc_fd_recv(fd, buf, buf == small ? sizeof(small) : (size_t)len, fds, nfds, 0);
+        if (n > 0 && (size_t)len > SBX_CTL_MAX_MSG) {
+                if (nfds)
+                        for (size_t i = 0; i < *nfds; i++)
+                                close(fds[i]);
+                n = -EMSGSIZE;
+        }
         if (n <= 0) {
-                munmap(buf, SBX_CTL_MAX_MSG);
+                if (buf != small)
+                        free(buf);
                 return (int)n;
         }
         *ret = json_loadb(buf, (size_t)n, 0, &jerr);
-        munmap(buf, SBX_CTL_MAX_MSG);
+        if (buf != small)
+                free(buf);
         if (!*ret || !json_is_object(*ret)) {
                 json_decref(*ret);
                 *ret = NULL;

@@ -46,7 +46,7 @@ _Noreturn void sbx_ctl_die(int fd, int code, const char *stage, int err, const c
         __attribute__((format(printf, 5, 6)));
 
 int sbx_ctl_send_json(int fd, json_t *msg, const int *fds, size_t nfds);   /* steals msg */
-/* Receives one message into a heap buffer of SBX_CTL_MAX_MSG. Returns 0 on EOF, 1 with
- * *ret set, or -errno. */
+/* Receives one message (at most SBX_CTL_MAX_MSG; a larger one is dropped: -EMSGSIZE).
+ * Returns 0 on EOF, 1 with *ret set, or -errno. */
 int sbx_ctl_recv_json(int fd, json_t **ret, int *fds, size_t *nfds);
 
