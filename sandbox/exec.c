@@ -109,12 +109,12 @@ _Noreturn void sbx_exec_workload(const struct sbx_exec *x)
         sigset_t none;
         int r;
 
-        /* init blocks everything for its signalfd; the workload starts clean. */
+        /* init blocks everything for its signalfd; the workload starts clean. Handlers
+         * are reset by execve; of the ignored dispositions, which execve keeps, init has
+         * only SIGPIPE (it reset every other one when it started). */
         sigemptyset(&none);
         sigprocmask(SIG_SETMASK, &none, NULL);
-        for (int sig = 1; sig < NSIG; sig++)
-                if (sig != SIGKILL && sig != SIGSTOP)
-                        signal(sig, SIG_DFL);
+        signal(SIGPIPE, SIG_DFL);
 
         for (int i = 0; i < 3; i++) {
                 int fd = x->stdio[i] >= 0 ? x->stdio[i] : -1;

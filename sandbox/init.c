@@ -698,6 +698,12 @@ _Noreturn void sbx_init_main(const struct sbx_config *cfg, int ctl)
 
         take_only_ctl(ctl);
         hide_origin(cfg);
+        /* Dispositions are inherited from whoever started nucleusd (a shell's `&`
+         * ignores SIGINT and SIGQUIT), and ignored ones survive execve. Reset once here,
+         * in the prepare phase, so that a workload only has to undo SIGPIPE. */
+        for (int sig = 1; sig < NSIG; sig++)
+                if (sig != SIGKILL && sig != SIGSTOP)
+                        signal(sig, SIG_DFL);
         signal(SIGPIPE, SIG_IGN);   /* a vanished reader must not kill init */
         /* Block before the workload exists, so no signal sent between fork and the
          * signalfd read is lost; the workload unblocks them itself. */

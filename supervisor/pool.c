@@ -26,6 +26,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -388,6 +389,11 @@ bool sup_pool_on_zygote(struct sup *s, const char *op, const char *id, const jso
                         return true;
                 }
                 m->state = MEMBER_SETUP;
+                /* Building the member's root must not compete with the requests being
+                 * served: it runs at the lowest priority until it is claimed. (Not
+                 * SCHED_IDLE: init takes kernel locks, mount's among them, that a
+                 * request's sandbox may wait for.) */
+                (void)setpriority(PRIO_PROCESS, (id_t)m->pid, 19);
                 m->poll.data = m;
                 m->polling = true;
                 uv_poll_start(&m->poll, UV_READABLE, on_member_ctl);
@@ -431,6 +437,9 @@ int sup_pool_claim(struct sup *s, const struct sbx_profile *p, struct sup_sandbo
         }
         pr->hits++;
         stop_polling(best);
+        /* Back to the priority the workload (it inherits it) and its init must have. */
+        if (setpriority(PRIO_PROCESS, (id_t)best->pid, 0) < 0)
+                log_warn("Failed to restore the priority of pool sandbox %s: %m", best->id);
         memcpy(sb->id, best->id, sizeof(sb->id));
         sb->uid_slot = best->uid_slot;
         sb->uid_base = best->uid_base;

@@ -289,6 +289,7 @@ static void handle_ctl_message(struct sup_sandbox *sb, json_t *msg, int fd)
         } else if (strcmp(op, "exit") == 0) {
                 sb->wstatus = (int)json_integer_value(json_object_get(msg, "status"));
                 sb->have_status = true;
+                sb->t_exit = nc_monotonic_ns();
         } else if (strcmp(op, "failed") == 0) {
                 struct sbx_failure f;
 
@@ -740,9 +741,6 @@ static void finalize(struct sup_sandbox *sb)
                 sb->sup->nlive--;
         }
         sup_uid_slot_release(sb);
-        /* Processes are gone: release the cgroup leaf now; `rm` retries if the kernel is
-         * still tearing tasks down. */
-        (void)sbx_cgroup_leaf_remove(sb->sup->cfg, sb->id);
         (void)sup_state_write(sb);
         /* Recorded: the zygote may let go of init's entry now. */
         if (sb->reaped && sb->pid > 0)
@@ -762,6 +760,10 @@ static void finalize(struct sup_sandbox *sb)
                 sb->create_conn = NULL;
         }
         reply_waiters(sb, false);
+        sb->t_finished = nc_monotonic_ns();
+        /* Processes are gone: release the cgroup leaf now (after the replies: six
+         * rmdirs on a v1 host); `rm` retries if the kernel is still tearing tasks down. */
+        (void)sbx_cgroup_leaf_remove(sb->sup->cfg, sb->id);
         sup_logs_pump(sb);      /* followers get their last records and the end */
         sup_execs_end(sb);      /* they died with the sandbox's pid namespace */
         /* After the replies: deleting the veth waits for the kernel to unregister it (tens
@@ -794,6 +796,7 @@ void sup_sandbox_on_reaped(struct sup *s, const char *id, int status, bool known
         }
         sb->reaped = true;
         sb->init_status = status;
+        sb->t_reaped = nc_monotonic_ns();
         if (sb->ctl >= 0)
                 (void)drain_ctl(sb);
         if (!known && !sb->have_status && !sb->failed)

@@ -171,6 +171,9 @@ struct sup_sandbox {
         /* init's, from "started": claim read, file system done, lock-down prepared,
          * execve passed (the workload's point of no return). 0: not reported. */
         uint64_t t_init[4];
+        /* The end: init's "exit" (the workload's status), the zygote's reap (init gone,
+         * its namespaces torn down), the result recorded and sent. */
+        uint64_t t_exit, t_reaped, t_finished;
         bool pool_hit;
         bool have_status, reaped, removed;
         int wstatus, init_status;

@@ -41,4 +41,12 @@ wait_state s4
 "$N" kill -s TERM s4 >/dev/null
 wait $cli || true
 assert_eq "" "$(pgrep -f "sleep $long" || true)" "no process of the sandbox survives it"
+
+# The workload starts with no signal blocked or ignored, though nucleusd was started by
+# a shell's `&` (which ignores SIGINT and SIGQUIT) and init ignores SIGPIPE; and at the
+# normal priority, though the warm pool prepares its members at nice 19.
+st=$("$N" run -- sh -c 'grep -E "^Sig(Blk|Ign)" /proc/self/status; cut -d" " -f19 /proc/self/stat')
+assert_contains "$st" "SigBlk:	0000000000000000" "no signal blocked in the workload"
+assert_contains "$st" "SigIgn:	0000000000000000" "no signal ignored in the workload"
+assert_eq 0 "$(tail -1 <<<"$st")" "the workload runs at nice 0"
 finish
