@@ -134,10 +134,11 @@ void sup_exec_stream_finish(struct sup_exec_stream *st)
                         if (ioctl(st->fd[i], FIONREAD, &avail) < 0 || avail == 0)
                                 break;
                 }
+                /* The handle first: libuv unregisters the descriptor's number. */
+                uv_close((uv_handle_t *)&st->poll[i], on_closed);
                 if (st->fd[i] >= 0)
                         close(st->fd[i]);
                 st->fd[i] = -1;
-                uv_close((uv_handle_t *)&st->poll[i], on_closed);
         }
         st->x = NULL;
 }

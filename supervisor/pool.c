@@ -148,14 +148,17 @@ static void member_free(struct member *m)
 {
         unlink_member(m);
         sup_uid_slot_free(m->pool->sup, &m->uid_slot);
+        /* The handle before the descriptor (see log_close in sandbox.c): libuv
+         * unregisters the number when the handle closes. */
+        if (m->polling) {
+                m->poll.data = m;
+                uv_close((uv_handle_t *)&m->poll, on_member_closed);
+        }
         if (m->pidfd >= 0)
                 close(m->pidfd);
         if (m->ctl >= 0)
                 close(m->ctl);
-        if (m->polling) {
-                m->poll.data = m;
-                uv_close((uv_handle_t *)&m->poll, on_member_closed);
-        } else
+        if (!m->polling)
                 free(m);
 }
 

@@ -337,12 +337,19 @@ static void on_ctl(uv_poll_t *p, int status, int events)
 
 static void maybe_finalize(struct sup_sandbox *sb);
 
+static void on_handle_closed(uv_handle_t *h);
+
+/* A poll handle is closed before its descriptor, never after: closing the handle makes
+ * libuv unregister the descriptor's number from epoll, and once the descriptor is
+ * closed that number may already be another connection's, which would go deaf. */
 static void log_close(struct sup_sandbox *sb, int stream)
 {
         if (sb->log_polling[stream]) {
                 uv_poll_stop(&sb->log_poll[stream]);
                 sb->log_polling[stream] = false;
         }
+        if (sb->log_poll[stream].data && !uv_is_closing((uv_handle_t *)&sb->log_poll[stream]))
+                uv_close((uv_handle_t *)&sb->log_poll[stream], on_handle_closed);
         if (sb->log_fd[stream] >= 0) {
                 sup_logs_eof(sb->logs, stream);
                 close(sb->log_fd[stream]);
@@ -882,7 +889,7 @@ static void close_handles(struct sup_sandbox *sb)
         uv_close((uv_handle_t *)&sb->timer, on_handle_closed);
         uv_close((uv_handle_t *)&sb->deadline, on_handle_closed);
         for (int i = 0; i < 2; i++)
-                if (sb->log_poll[i].data)
+                if (sb->log_poll[i].data && !uv_is_closing((uv_handle_t *)&sb->log_poll[i]))
                         uv_close((uv_handle_t *)&sb->log_poll[i], on_handle_closed);
         if (sb->ctl_poll.data)
                 uv_close((uv_handle_t *)&sb->ctl_poll, on_handle_closed);

@@ -64,8 +64,10 @@ ms=$(( ($(date +%s%N) - start) / 1000000 ))
 res=$("$N" wait --json s1)
 assert_contains "$res" '"reason": "stopped_by_api"' "final reason stopped_by_api"
 assert_contains "$res" '"signal": "SIGTERM"' "by SIGTERM"
-"$N" run -d --name s2 -- sh -c 'trap "" TERM; sleep 100' >/dev/null
+"$N" run -d --name s2 -- sh -c 'trap "" TERM; echo trapped; sleep 100' >/dev/null
 wait_state s2
+# Running means exec'd: the shell may not have set its trap yet.
+for _ in $(seq 100); do "$N" logs s2 2>/dev/null | grep -q trapped && break; sleep 0.02; done
 "$N" stop -t 1 s2 >/dev/null
 assert_contains "$("$N" wait --json s2)" '"signal": "SIGKILL"' "stop -t 1 kills what ignores SIGTERM"
 
@@ -96,4 +98,16 @@ c=$("$N" logs p1 | wc -l)
 assert_eq 0 "$(ls "$NUCLEUS_STATE_DIR/logs" | wc -l)" "rm removes the log files"
 "$N" run --name fg -- true
 assert_contains "$("$N" logs fg 2>&1 || true)" "was not created detached" "a foreground sandbox has no log store"
+
+# A detached sandbox's log pipes close when it ends, and the next connection gets their
+# descriptor numbers. Removing the sandbox then must not unregister that connection from
+# the loop (a poll handle closed after its descriptor did: `rm` of the second name hung).
+for i in 1 2 3 4 5; do
+    "$N" run -d --name "e$i" -- true >/dev/null
+    "$N" wait "e$i" >/dev/null || true
+    "$N" run -d --name "f$i" -- true >/dev/null
+    "$N" wait "f$i" >/dev/null || true
+    rc=0; timeout 10 "$N" rm "e$i" "f$i" >/dev/null || rc=$?
+    assert_eq 0 "$rc" "rm of two ended detached sandboxes in one connection (round $i)"
+done
 finish
