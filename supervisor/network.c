@@ -24,6 +24,54 @@ static bool is_live(const char *id_prefix, void *userdata)
         return false;
 }
 
+static const char *proto_name(int proto, char buf[8])
+{
+        if (proto == IPPROTO_TCP)
+                return "tcp";
+        if (proto == IPPROTO_UDP)
+                return "udp";
+        if (proto == IPPROTO_ICMP)
+                return "icmp";
+        snprintf(buf, 8, "%d", proto);
+        return buf;
+}
+
+static void on_denial(const struct np_denial *d, void *userdata)
+{
+        char dst[INET_ADDRSTRLEN], p[8];
+
+        inet_ntop(AF_INET, &d->daddr, dst, sizeof(dst));
+        log_info("nucleus-egress-denied: sandbox=%s dst=%s proto=%s port=%u", d->id, dst, proto_name(d->proto, p),
+                 d->dport);
+}
+
+static void on_nflog(uv_poll_t *h, int status, int events)
+{
+        struct sup *s = h->data;
+        int r = np_nflog_read(s->nflog);
+
+        if (r == -ENOBUFS)
+                log_warn("Some egress denials were not logged (the nflog socket overflowed); they are counted");
+        else if (r < 0)
+                log_warn_errno(-r, "Failed to read egress denials from nflog group %u, ignoring", s->net.nflog_group);
+}
+
+/* Denials are logged as they come; a nucleusd that cannot read the group (another process
+ * reads it) still enforces and counts them. */
+static void nflog_start(struct sup *s)
+{
+        struct nc_err err = { { 0 } };
+        int r = np_nflog_open(s->net.nflog_group, on_denial, s, &s->nflog, &err);
+
+        if (r < 0) {
+                log_warn_errno(-r, "%s: egress denials will be counted but not logged, ignoring", err.msg);
+                return;
+        }
+        uv_poll_init(&s->loop, &s->nflog_poll, np_nflog_fd(s->nflog));
+        s->nflog_poll.data = s;
+        uv_poll_start(&s->nflog_poll, UV_READABLE, on_nflog);
+}
+
 int sup_network_init(struct sup *s)
 {
         struct nc_err err = { { 0 } };
@@ -54,11 +102,15 @@ int sup_network_init(struct sup *s)
         if (links < 0 || rules < 0 || leases < 0)
                 log_warn("Failed to sweep the network left by a previous nucleusd (%d, %d, %d), ignoring", links, rules,
                          leases);
+        nflog_start(s);
         return 0;
 }
 
+/* After the loop has closed its handles (the nflog poll among them). */
 void sup_network_done(struct sup *s)
 {
+        np_nflog_free(s->nflog);
+        s->nflog = NULL;
         np_ipam_free(s->ipam);
         s->ipam = NULL;
 }
@@ -92,6 +144,10 @@ int sup_network_admit(struct sup *s, struct nc_spec *spec, struct nc_err *err)
 
         if (n->mode != NC_NET_BRIDGE)
                 return 0;
+        /* Production's default is deny-all, DNS included (as in the seed): a service
+         * says what it talks to, --egress-allow "" for DNS only. */
+        if (spec->service_mode == NC_MODE_PRODUCTION && !n->egress.set)
+                n->egress = (struct nc_spec_egress){ .set = true, .dns = false };
         if (n->ndns == 0) {
                 n->ndns = host_resolvers(n->dns, NC_SPEC_DNS_MAX);
                 if (n->ndns == 0)
@@ -135,11 +191,16 @@ int sup_network_setup(struct sup_sandbox *sb)
                 goto fail;
         }
         sb->net.leased = true;
+        sb->net.denied = -1;
         np_veth_name(sb->id, sb->net.veth);
         if ((r = np_veth_attach(&s->net, sb->id, sb->pid, sb->pidfd, sb->net.addr, &err)) < 0)
                 goto fail;
         sb->net.attached = true;
         if ((r = np_nft_publish(&s->net, sb->id, sb->net.addr, n->publish, n->npublish, &err)) < 0)
+                goto fail;
+        /* Before the claim, so the workload never runs without its policy; a policy that
+         * cannot be applied fails the sandbox in every mode (never fail open). */
+        if ((r = np_nft_egress_apply(&s->net, sb->id, sb->net.veth, sb->net.addr, &n->egress, n->dns, n->ndns, &err)) < 0)
                 goto fail;
         log_debug("Sandbox %s: network ready in %llu us", sb->id, (unsigned long long)((nc_now_ns() - t0) / 1000));
         return 0;
@@ -156,6 +217,8 @@ void sup_network_release(struct sup_sandbox *sb)
 
         if (sb->spec->network.mode != NC_NET_BRIDGE || !sb->net.leased)
                 return;
+        if (sb->spec->network.egress.set)
+                sb->net.denied = np_nft_egress_denied(&s->net, sb->id);
         if ((r = np_nft_unpublish(&s->net, sb->id)) < 0)
                 log_warn_errno(-r, "Failed to remove the nft rules of sandbox %s, ignoring", sb->id);
         /* init's namespace is gone or going; its teardown deletes the pair asynchronously,
@@ -226,5 +289,11 @@ json_t *sup_network_inspect(const struct sup_sandbox *sb)
         } else
                 json_object_set_new(j, "address", json_null());
         json_object_set_new(j, "veth", sb->net.attached ? json_string(sb->net.veth) : json_null());
+        if ((v = json_object_get(j, "egress"))) {
+                /* Read while the rules exist; what they counted is kept when they go. */
+                int64_t denied = sb->net.attached ? np_nft_egress_denied(&s->net, sb->id) : sb->net.denied;
+                json_object_set_new(v, "denied", denied >= 0 ? json_integer(denied) : json_null());
+        } else
+                json_object_set_new(j, "egress", json_pack("{s:b}", "open", true));
         return j;
 }
