@@ -154,6 +154,32 @@ wait_state o
 assert_eq "tcp 172.31.251.3:8001" "$(try o tcp 172.31.251.3 8001)" "without a policy, egress is open (agent mode)"
 assert_eq "{'open': True}" "$(json o 'j["network"]["egress"]')" "and inspect says it is open"
 
+# Production: without an egress flag, deny-all, DNS included; with one, what it allows.
+# Its root has no python: the helper connects.
+R="$T/rootfs"
+mkdir -p "$R/usr/bin" "$R/etc"
+install -m 0755 "$NUCLEUS_HELPER" "$R/usr/bin/helper"
+ln -s usr/bin "$R/bin"
+(cd "$R" && for f in usr/bin/helper bin/helper; do printf '%s\t%s\n' "$(sha256sum "$f" | cut -d' ' -f1)" "$f"; done) \
+    >"$R/.nucleus-rootfs-sha256"
+P=(--service-mode production --rootfs "$R" --verify-rootfs-attestation --memory 64M --cpus 1 --network bridge
+   --dns 172.31.251.2)
+assert_eq "ERR ETIMEDOUT" "$("$N" run "${P[@]}" -- helper connect tcp 172.31.251.3 8001 2>&1 || true)" \
+    "production without egress flags: nothing gets out"
+assert_eq "ERR ETIMEDOUT" "$("$N" run "${P[@]}" -- helper connect udp 172.31.251.2 53 2>&1 || true)" \
+    "... not even DNS to its --dns server"
+assert_eq "answer tcp 172.31.251.2:8000" \
+    "$("$N" run "${P[@]}" --egress-allow 172.31.251.2 --egress-tcp-port 8000 -- helper connect tcp 172.31.251.2 8000 2>&1 || true)" \
+    "production with --egress-allow: the allowed port connects"
+assert_eq "answer udp 172.31.251.2:53" \
+    "$("$N" run "${P[@]}" --egress-allow "" -- helper connect udp 172.31.251.2 53 2>&1 || true)" \
+    "production with --egress-allow \"\": DNS to the --dns server"
+"$N" run "${P[@]}" -d --name prod -- helper sleep 300 >/dev/null
+wait_state prod
+assert_eq "[] False" "$(json prod 'j["network"]["egress"]["allow"], j["network"]["egress"]["dns"]')" \
+    "inspect shows production's default policy"
+"$N" kill prod >/dev/null; "$N" wait prod >/dev/null 2>&1 || true; "$N" rm prod >/dev/null
+
 # Removal takes the rules, the chain and the veth pinning along; the count stays.
 "$N" kill a >/dev/null; "$N" wait a >/dev/null || true
 after=$(json a 'j["network"]["egress"]["denied"]')
