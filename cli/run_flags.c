@@ -78,6 +78,8 @@ static void usage(FILE *f)
                 "                       production: deny all, DNS included; docs/network.md)\n"
                 "  --egress-tcp-port N, --egress-udp-port N  only these ports to the --egress-allow CIDRs\n"
                 "                       (repeatable; without any, every port and protocol)\n"
+                "  --egress-domain NAME allow the addresses nucleusd's DNS gate answers for NAME (*.NAME: its\n"
+                "                       subdomains), for their TTL; the gate becomes the only resolver; repeatable\n"
                 "  --rootfs DIR         a prebuilt root: its usr, bin, sbin, lib*, etc and nix replace the host's\n"
                 "  --verify-rootfs-attestation  refuse to start unless every file of the rootfs matches its\n"
                 "                       .nucleus-rootfs-sha256 manifest (missing, changed and extra files named)\n"
@@ -217,7 +219,7 @@ int cli_run_parse(int argc, char **argv, struct nc_spec *spec, struct run_opts *
                                                           "--require-kernel-lockdown", "--service-mode", "--trust-level",
                                                           "--rootfs", "--seccomp-mode", "--seccomp-log",
                                                           "--network", "--dns", "--publish", "-p", "--egress-allow",
-                                                          "--egress-tcp-port", "--egress-udp-port" };
+                                                          "--egress-tcp-port", "--egress-udp-port", "--egress-domain" };
                 const char *opt = NULL;
                 for (size_t k = 0; k < ARRAY_SIZE(with_value) && !opt; k++) {
                         n = strlen(with_value[k]);
@@ -427,6 +429,18 @@ int cli_run_parse(int argc, char **argv, struct nc_spec *spec, struct run_opts *
                         if (nc_spec_cidr_parse(val, &eg->allow[eg->nallow], &err) < 0)
                                 goto bad;
                         eg->nallow++;
+                        continue;
+                }
+                if (strcmp(opt, "--egress-domain") == 0) {
+                        struct nc_spec_egress *eg = &spec->network.egress;
+                        eg->set = eg->dns = true;
+                        if (eg->ndomains >= NC_SPEC_DOMAINS_MAX) {
+                                fprintf(stderr, "nucleus: at most %d --egress-domain\n", NC_SPEC_DOMAINS_MAX);
+                                return -EINVAL;
+                        }
+                        if (nc_spec_domain_parse(val, eg->domains[eg->ndomains], &err) < 0)
+                                goto bad;
+                        eg->ndomains++;
                         continue;
                 }
                 if (strcmp(opt, "--egress-tcp-port") == 0 || strcmp(opt, "--egress-udp-port") == 0) {

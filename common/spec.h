@@ -89,6 +89,8 @@ struct nc_spec_port {
  * on the host side. Without one, egress is open, except in production, whose default
  * is set = true with nothing allowed and dns = false. */
 #define NC_SPEC_EGRESS_MAX 32           /* CIDRs, and ports per protocol */
+#define NC_SPEC_DOMAINS_MAX 16
+#define NC_SPEC_DOMAIN_LEN 253          /* a DNS name in text, without the final dot */
 struct nc_spec_cidr {
         uint32_t addr;                  /* network order, no host bits */
         unsigned prefix;                /* 0..32 */
@@ -102,6 +104,11 @@ struct nc_spec_egress {
          * those ports (a protocol with no port given gets nothing). */
         uint16_t tcp_ports[NC_SPEC_EGRESS_MAX], udp_ports[NC_SPEC_EGRESS_MAX];
         size_t ntcp, nudp;
+        /* --egress-domain: names (lower case; "*.NAME" for NAME's subdomains) whose
+         * addresses, as nucleusd's DNS gate answers them, are allowed like the CIDRs for
+         * their TTL. With any, the gate is the sandbox's only resolver. */
+        char domains[NC_SPEC_DOMAINS_MAX][NC_SPEC_DOMAIN_LEN + 1];
+        size_t ndomains;
 };
 struct nc_spec_network {
         int mode;                       /* enum nc_network_mode */
@@ -121,6 +128,11 @@ void nc_spec_port_format(const struct nc_spec_port *p, char *buf, size_t cap);
 /* "A.B.C.D/N" (N 0..32, no host bits) or "A.B.C.D" (/32), as --egress-allow takes it. */
 int nc_spec_cidr_parse(const char *s, struct nc_spec_cidr *ret, struct nc_err *err);
 void nc_spec_cidr_format(const struct nc_spec_cidr *c, char *buf, size_t cap);
+/* A DNS name as --egress-domain takes it: letters, digits, '-' and '.', at least two
+ * labels, optionally "*." first; stored lower case without a final dot. */
+int nc_spec_domain_parse(const char *s, char ret[NC_SPEC_DOMAIN_LEN + 1], struct nc_err *err);
+/* Whether name (any case, final dot or not) is allowed by pattern (as stored). */
+bool nc_spec_domain_match(const char *pattern, const char *name);
 /* A port from 1 to 65535 in decimal (--egress-tcp-port, --egress-udp-port); flag names
  * it in the message. */
 int nc_spec_egress_port_parse(const char *s, const char *flag, uint16_t *ret, struct nc_err *err);

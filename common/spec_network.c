@@ -3,9 +3,11 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "macros.h"
 #include "spec.h"
@@ -145,6 +147,59 @@ void nc_spec_cidr_format(const struct nc_spec_cidr *c, char *buf, size_t cap)
         snprintf(buf, cap, "%s/%u", ip, c->prefix);
 }
 
+int nc_spec_domain_parse(const char *s, char ret[NC_SPEC_DOMAIN_LEN + 1], struct nc_err *err)
+{
+        char buf[NC_SPEC_DOMAIN_LEN + 2];
+        size_t len, label = 0, labels = 1;
+        const char *p;
+
+        if (!s || !*s || (len = strlen(s)) > NC_SPEC_DOMAIN_LEN + 1)
+                goto bad;
+        for (size_t i = 0; i <= len; i++)
+                buf[i] = (char)(s[i] >= 'A' && s[i] <= 'Z' ? s[i] - 'A' + 'a' : s[i]);
+        if (buf[len - 1] == '.')
+                buf[--len] = 0;
+        p = strncmp(buf, "*.", 2) == 0 ? buf + 2 : buf;
+        if (!*p || strlen(buf) > NC_SPEC_DOMAIN_LEN)
+                goto bad;
+        for (const char *q = p;; q++) {
+                if (*q == '.' || !*q) {
+                        /* 1-63 characters, no '-' at either end */
+                        if (label == 0 || label > 63 || q[-1] == '-' || q[-(ptrdiff_t)label] == '-')
+                                goto bad;
+                        if (!*q)
+                                break;
+                        labels++;
+                        label = 0;
+                } else if ((*q >= 'a' && *q <= 'z') || (*q >= '0' && *q <= '9') || *q == '-')
+                        label++;
+                else
+                        goto bad;
+        }
+        if (labels < 2)
+                return nc_err_set(err, "invalid egress domain '%.64s': give a name with at least two labels "
+                                  "(example.org), or *.NAME for its subdomains", s);
+        strcpy(ret, buf);
+        return 0;
+bad:
+        return nc_err_set(err, "invalid egress domain '%.64s': a DNS name of letters, digits, '-' and '.' (labels of 1-63 "
+                          "characters, at most 253 in all), optionally starting with '*.' for its subdomains "
+                          "(api.example.org, *.example.org)", s ? s : "");
+}
+
+bool nc_spec_domain_match(const char *pattern, const char *name)
+{
+        size_t n = strlen(name), m;
+
+        if (n && name[n - 1] == '.')
+                n--;
+        if (strncmp(pattern, "*.", 2) != 0)
+                return n == strlen(pattern) && strncasecmp(name, pattern, n) == 0;
+        /* "*.example.org": a.example.org and a.b.example.org, not example.org itself */
+        m = strlen(pattern + 1);        /* ".example.org" */
+        return n > m && strncasecmp(name + n - m, pattern + 1, m) == 0;
+}
+
 int nc_spec_egress_port_parse(const char *s, const char *flag, uint16_t *ret, struct nc_err *err)
 {
         if (!s || port_number(s, ret) < 0)
@@ -178,7 +233,7 @@ static int egress_ports_from_json(const json_t *v, const char *what, uint16_t *p
 
 static int egress_from_json(const json_t *v, struct nc_spec_egress *eg, struct nc_err *err)
 {
-        static const char *const known[] = { "allow", "tcp_ports", "udp_ports", "dns" };
+        static const char *const known[] = { "allow", "tcp_ports", "udp_ports", "dns", "domains" };
         const char *key;
         const json_t *e;
         json_t *val;
@@ -188,14 +243,14 @@ static int egress_from_json(const json_t *v, struct nc_spec_egress *eg, struct n
         if (!v || json_is_null(v))
                 return 0;
         if (!json_is_object(v))
-                return nc_err_set(err, "'network.egress' must be an object with allow, tcp_ports, udp_ports, dns");
+                return nc_err_set(err, "'network.egress' must be an object with allow, tcp_ports, udp_ports, dns, domains");
         json_object_foreach((json_t *)v, key, val) {
                 bool ok = false;
                 for (i = 0; i < ARRAY_SIZE(known); i++)
                         ok = ok || strcmp(key, known[i]) == 0;
                 if (!ok)
                         return nc_err_set(err, "unknown network.egress field '%.64s' (accepted: allow, tcp_ports, "
-                                          "udp_ports, dns)", key);
+                                          "udp_ports, dns, domains)", key);
         }
         eg->set = true;
         eg->dns = true;
@@ -213,6 +268,17 @@ static int egress_from_json(const json_t *v, struct nc_spec_egress *eg, struct n
         if ((r = egress_ports_from_json(json_object_get(v, "tcp_ports"), "tcp_ports", eg->tcp_ports, &eg->ntcp, err)) < 0 ||
             (r = egress_ports_from_json(json_object_get(v, "udp_ports"), "udp_ports", eg->udp_ports, &eg->nudp, err)) < 0)
                 return r;
+        e = json_object_get(v, "domains");
+        if (e && (!json_is_array(e) || json_array_size(e) > NC_SPEC_DOMAINS_MAX))
+                return nc_err_set(err, "'network.egress.domains' must be an array of at most %d names (\"example.org\")",
+                                  NC_SPEC_DOMAINS_MAX);
+        json_array_foreach(e, i, val) {
+                if (!json_is_string(val))
+                        return nc_err_set(err, "'network.egress.domains' entries must be strings (\"example.org\")");
+                if ((r = nc_spec_domain_parse(json_string_value(val), eg->domains[i], err)) < 0)
+                        return r;
+                eg->ndomains = i + 1;
+        }
         e = json_object_get(v, "dns");
         if (e && !json_is_boolean(e))
                 return nc_err_set(err, "'network.egress.dns' must be true or false");
@@ -234,7 +300,12 @@ static json_t *egress_to_json(const struct nc_spec_egress *eg)
                 json_array_append_new(tcp, json_integer(eg->tcp_ports[i]));
         for (size_t i = 0; i < eg->nudp; i++)
                 json_array_append_new(udp, json_integer(eg->udp_ports[i]));
-        return json_pack("{s:o, s:o, s:o, s:b}", "allow", allow, "tcp_ports", tcp, "udp_ports", udp, "dns", eg->dns);
+        json_t *domains = json_array();
+
+        for (size_t i = 0; i < eg->ndomains; i++)
+                json_array_append_new(domains, json_string(eg->domains[i]));
+        return json_pack("{s:o, s:o, s:o, s:b, s:o}", "allow", allow, "tcp_ports", tcp, "udp_ports", udp, "dns", eg->dns,
+                         "domains", domains);
 }
 
 int nc_spec_network_from_json(const json_t *v, struct nc_spec_network *n, struct nc_err *err)
@@ -341,8 +412,8 @@ static int egress_validate(const struct nc_spec_network *n, struct nc_err *err)
         }
         /* Nothing to enforce on: none has no route out, host has no veth of its own. */
         if (n->mode != NC_NET_BRIDGE)
-                return nc_err_set(err, "--egress-allow/--egress-tcp-port/--egress-udp-port are only accepted with "
-                                  "--network bridge: %s", n->mode == NC_NET_HOST
+                return nc_err_set(err, "--egress-allow/--egress-tcp-port/--egress-udp-port/--egress-domain are only "
+                                  "accepted with --network bridge: %s", n->mode == NC_NET_HOST
                                   ? "a --network host sandbox shares the host's namespace, with no veth of its own to "
                                     "enforce a policy on"
                                   : "a --network none sandbox has no network beyond lo, so nothing leaves it anyway");
@@ -363,9 +434,25 @@ static int egress_validate(const struct nc_spec_network *n, struct nc_err *err)
         if ((r = ports_validate(eg->tcp_ports, eg->ntcp, "--egress-tcp-port", err)) < 0 ||
             (r = ports_validate(eg->udp_ports, eg->nudp, "--egress-udp-port", err)) < 0)
                 return r;
-        if ((eg->ntcp || eg->nudp) && eg->nallow == 0)
-                return nc_err_set(err, "--egress-tcp-port/--egress-udp-port open ports on the --egress-allow CIDRs, and "
-                                  "none is given: add --egress-allow CIDR (0.0.0.0/0 for any address)");
+        if ((eg->ntcp || eg->nudp) && eg->nallow == 0 && eg->ndomains == 0)
+                return nc_err_set(err, "--egress-tcp-port/--egress-udp-port open ports on the --egress-allow CIDRs (or "
+                                  "--egress-domain names), and none is given: add --egress-allow CIDR (0.0.0.0/0 for "
+                                  "any address)");
+        if (eg->ndomains > NC_SPEC_DOMAINS_MAX)
+                return nc_err_set(err, "at most %d --egress-domain", NC_SPEC_DOMAINS_MAX);
+        for (size_t i = 0; i < eg->ndomains; i++) {
+                char again[NC_SPEC_DOMAIN_LEN + 1];
+                if (memchr(eg->domains[i], 0, sizeof(eg->domains[i])) == NULL ||
+                    nc_spec_domain_parse(eg->domains[i], again, err) < 0 || strcmp(again, eg->domains[i]) != 0)
+                        return nc_err_set(err, "invalid egress domain: lower case, no final dot");
+                for (size_t k = 0; k < i; k++)
+                        if (strcmp(eg->domains[k], eg->domains[i]) == 0)
+                                return nc_err_set(err, "--egress-domain %s is given twice", eg->domains[i]);
+        }
+        /* The gate answers the names: it must be reachable. */
+        if (eg->ndomains && !eg->dns)
+                return nc_err_set(err, "'network.egress.dns' false leaves the sandbox no resolver, and its "
+                                  "--egress-domain names are resolved by nucleusd's DNS gate");
         return 0;
 }
 

@@ -77,6 +77,12 @@ int np_nft_publish(const struct np_config *c, const char *id, uint32_t addr, con
  * prefix, counted and dropped. One transaction: all of it or nothing. */
 int np_nft_egress_apply(const struct np_config *c, const char *id, const char *veth, uint32_t addr,
                         const struct nc_spec_egress *eg, const uint32_t *dns, size_t ndns, struct nc_err *err);
+/* Allows addrs[i] to a sandbox whose policy has names, each for ttls[i] seconds clamped
+ * to NP_DNS_TTL_MIN..NP_DNS_TTL_MAX (the set egress-<id>; the kernel drops them after). */
+#define NP_DNS_TTL_MIN 5                /* a TTL of 0 must still let the connection start */
+#define NP_DNS_TTL_MAX 86400
+int np_nft_egress_allow(const struct np_config *c, const char *id, const uint32_t *addrs, const uint32_t *ttls, size_t n,
+                        struct nc_err *err);
 /* The packets the sandbox's policy denied so far, or -ENOENT when it has none. */
 int64_t np_nft_egress_denied(const struct np_config *c, const char *id);
 /* Removes every rule tagged with id (a whole id) and its egress chain. */
@@ -104,3 +110,20 @@ int np_nflog_fd(const struct np_nflog *l);
  * -ENOBUFS when some were lost to an overflow (they are still counted by nft). */
 int np_nflog_read(struct np_nflog *l);
 void np_nflog_free(struct np_nflog *l);
+
+/* dnsmsg.c — DNS messages for the egress DNS gate (libldns; fuzzed). */
+#define NP_DNS_MSG_MAX 65535
+#define NP_DNS_CHAIN_MAX 16             /* names in a CNAME chain that are followed */
+struct np_dns_query {
+        uint16_t id, qtype;
+        char name[1024];                /* as ldns prints it: "example.org.", odd bytes escaped */
+};
+/* A standard query with one question of class IN; -EBADMSG otherwise. */
+int np_dns_query_parse(const uint8_t *buf, size_t len, struct np_dns_query *ret);
+/* An answer to query with rcode (LDNS_RCODE_*: 3 NXDOMAIN, 5 REFUSED, 2 SERVFAIL) and no
+ * records; *ret is malloc'd. */
+int np_dns_reply_error(const uint8_t *query, size_t len, int rcode, uint8_t **ret, size_t *ret_len);
+/* The IPv4 addresses (network order) an answer to query id for name gives, for name or
+ * the names its CNAME chain leads to, each with the lowest TTL along its chain. */
+int np_dns_answer_addrs(const uint8_t *buf, size_t len, uint16_t id, const char *name, uint32_t *addrs,
+                        uint32_t *ttls, size_t max, size_t *ret_n);

@@ -227,7 +227,7 @@ static bool rules_text_family(FILE *f, const struct np_config *c, const char *fa
         nft_ctx_buffer_error(nft);
         snprintf(cmd, sizeof(cmd), "list table %s %s", family, c->table);
         snprintf(tag, sizeof(tag), "comment \"%s\"", id);
-        snprintf(own, sizeof(own), "chain " NP_EGRESS_CHAIN "-%s {", id);
+        snprintf(own, sizeof(own), " " NP_EGRESS_CHAIN "-%s {", id);
         if (nft_run_cmd_from_buffer(nft, cmd) != 0) {
                 nft_ctx_free(nft);
                 return false;
@@ -239,7 +239,9 @@ static bool rules_text_family(FILE *f, const struct np_config *c, const char *fa
                 const char *nl = strchr(p, '\n');
                 size_t n = nl ? (size_t)(nl - p) + 1 : strlen(p);
 
-                if (memmem(p, n, "chain " NP_EGRESS_CHAIN "-", strlen("chain " NP_EGRESS_CHAIN "-")) &&
+                /* "chain egress-<id> {" and "set egress-<id> {" (the DNS gate's) */
+                if ((memmem(p, n, "\tchain " NP_EGRESS_CHAIN "-", strlen("\tchain " NP_EGRESS_CHAIN "-")) ||
+                     memmem(p, n, "\tset " NP_EGRESS_CHAIN "-", strlen("\tset " NP_EGRESS_CHAIN "-"))) &&
                     !memmem(p, n, own, strlen(own)))
                         skip = true;
                 if (!skip && (!memmem(p, n, "comment \"", 9) || memmem(p, n, tag, strlen(tag))))
@@ -315,6 +317,18 @@ static int delete_tagged_family(const struct np_config *c, const char *family, j
                 json_array_append_new(cmds, json_pack("{s:{s:{s:s, s:s, s:s}}}", "flush", "chain", "family", family,
                                                       "table", c->table, "name", name));
                 json_array_append_new(cmds, json_pack("{s:{s:{s:s, s:s, s:s}}}", "delete", "chain", "family", family,
+                                                      "table", c->table, "name", name));
+                n++;
+        }
+        /* The DNS gate's sets, once no rule refers to them. */
+        json_array_foreach(items, i, item) {
+                json_t *set = json_object_get(item, "set");
+                const char *name = json_string_value(json_object_get(set, "name"));
+                const char *owner = egress_chain_id(name);
+
+                if (!set || !owner || (id ? strcmp(owner, id) != 0 : live(owner, userdata)))
+                        continue;
+                json_array_append_new(cmds, json_pack("{s:{s:{s:s, s:s, s:s}}}", "delete", "set", "family", family,
                                                       "table", c->table, "name", name));
                 n++;
         }
@@ -419,6 +433,12 @@ int np_nft_egress_apply(const struct np_config *c, const char *id, const char *v
                                          json_pack("[o, o]", match("in", json_pack("{s:{s:s}}", "ct", "key", "state"),
                                                                    json_pack("[s, s]", "established", "related")),
                                                    verdict("accept")), id));
+        /* With names, DNS goes to the gate only (on the gateway), which asks the --dns
+         * servers itself: the sandbox cannot bypass it. */
+        if (eg->ndomains) {
+                dns = &c->gateway;
+                ndns = 1;
+        }
         if (eg->dns && ndns > 0) {
                 static const char *const protos[] = { "udp", "tcp" };
                 for (size_t p = 0; p < ARRAY_SIZE(protos); p++) {
@@ -432,11 +452,24 @@ int np_nft_egress_apply(const struct np_config *c, const char *id, const char *v
                                                                    verdict("accept")), id));
                 }
         }
-        for (size_t i = 0; i < eg->nallow; i++) {
-                const struct nc_spec_cidr *cidr = &eg->allow[i];
+        if (eg->ndomains)
+                /* The addresses the gate answered for the names, each for its TTL. */
+                json_array_append_new(cmds, json_pack("{s:{s:{s:s, s:s, s:s, s:s, s:[s]}}}", "add", "set", "family", "ip",
+                                                      "table", c->table, "name", name, "type", "ipv4_addr", "flags",
+                                                      "timeout"));
+        for (size_t i = 0; i < eg->nallow + (eg->ndomains ? 1 : 0); i++) {
+                const struct nc_spec_cidr *cidr = i < eg->nallow ? &eg->allow[i] : NULL;
+                char setref[100];
+                json_t *dst;
+
+                snprintf(setref, sizeof(setref), "@%s", name);
                 /* 0.0.0.0/0 matches everything: no address match at all. */
-                json_t *dst = cidr->prefix == 0 ? NULL
-                            : match("==", payload("ip", "daddr"),
+                if (!cidr)
+                        dst = match("==", payload("ip", "daddr"), json_string(setref));
+                else if (cidr->prefix == 0)
+                        dst = NULL;
+                else
+                        dst = match("==", payload("ip", "daddr"),
                                     cidr->prefix == 32 ? ip4(cidr->addr)
                                                        : json_pack("{s:{s:o, s:i}}", "prefix", "addr", ip4(cidr->addr), "len",
                                                                    (int)cidr->prefix));
@@ -511,4 +544,25 @@ int64_t np_nft_egress_denied(const struct np_config *c, const char *id)
         }
         json_decref(out);
         return packets;
+}
+
+int np_nft_egress_allow(const struct np_config *c, const char *id, const uint32_t *addrs, const uint32_t *ttls, size_t n,
+                        struct nc_err *err)
+{
+        json_t *elems = json_array();
+        char name[96];
+
+        if (n == 0) {
+                json_decref(elems);
+                return 0;
+        }
+        snprintf(name, sizeof(name), NP_EGRESS_CHAIN "-%s", id);
+        for (size_t i = 0; i < n; i++) {
+                uint32_t t = ttls[i] < NP_DNS_TTL_MIN ? NP_DNS_TTL_MIN : ttls[i] > NP_DNS_TTL_MAX ? NP_DNS_TTL_MAX : ttls[i];
+                json_array_append_new(elems, json_pack("{s:{s:o, s:I}}", "elem", "val", ip4(addrs[i]), "timeout",
+                                                       (json_int_t)t));
+        }
+        return run(json_pack("[{s:{s:{s:s, s:s, s:s, s:o}}}]", "add", "element", "family", "ip", "table", c->table, "name",
+                             name, "elem", elems),
+                   err, "allow the addresses the DNS gate answered");
 }

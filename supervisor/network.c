@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "dnsgate.h"
 #include "log.h"
 #include "netpolicy.h"
 #include "sup.h"
@@ -103,12 +104,21 @@ int sup_network_init(struct sup *s)
                 log_warn("Failed to sweep the network left by a previous nucleusd (%d, %d, %d), ignoring", links, rules,
                          leases);
         nflog_start(s);
+        /* Sandboxes a previous loop process handed over keep their resolver. */
+        for (struct sup_sandbox *sb = s->sandboxes; sb; sb = sb->next)
+                if (sb->net.leased && sb->spec->network.egress.ndomains) {
+                        struct nc_err gerr = { { 0 } };
+                        if (sup_dnsgate_ensure(s, &gerr) < 0)
+                                log_warn("%s: sandboxes with --egress-domain names cannot resolve them, ignoring", gerr.msg);
+                        break;
+                }
         return 0;
 }
 
 /* After the loop has closed its handles (the nflog poll among them). */
 void sup_network_done(struct sup *s)
 {
+        sup_dnsgate_free(s);
         np_nflog_free(s->nflog);
         s->nflog = NULL;
         np_ipam_free(s->ipam);
@@ -198,6 +208,9 @@ int sup_network_setup(struct sup_sandbox *sb)
         sb->net.attached = true;
         if ((r = np_nft_publish(&s->net, sb->id, sb->net.addr, n->publish, n->npublish, &err)) < 0)
                 goto fail;
+        /* Names are answered by the gate, which must listen before the workload asks. */
+        if (n->egress.ndomains && (r = sup_dnsgate_ensure(s, &err)) < 0)
+                goto fail;
         /* Before the claim, so the workload never runs without its policy; a policy that
          * cannot be applied fails the sandbox in every mode (never fail open). */
         if ((r = np_nft_egress_apply(&s->net, sb->id, sb->net.veth, sb->net.addr, &n->egress, n->dns, n->ndns, &err)) < 0)
@@ -246,6 +259,13 @@ char *sup_network_resolv_conf(const struct sup_sandbox *sb)
         if (n->mode != NC_NET_BRIDGE)
                 return NULL;
         len = (size_t)snprintf(buf, sizeof(buf), "# nucleus: --network bridge\n");
+        /* With --egress-domain names, the DNS gate is the only resolver (its upstreams
+         * are the --dns servers). */
+        if (n->egress.ndomains) {
+                snprintf(buf + len, sizeof(buf) - len, "# the egress DNS gate\nnameserver %s\n",
+                         inet_ntop(AF_INET, &sb->sup->net.gateway, ip, sizeof(ip)));
+                return strdup(buf);
+        }
         for (size_t i = 0; i < n->ndns; i++)
                 len += (size_t)snprintf(buf + len, sizeof(buf) - len, "nameserver %s\n",
                                         inet_ntop(AF_INET, &n->dns[i], ip, sizeof(ip)));

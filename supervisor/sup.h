@@ -91,6 +91,7 @@ struct sup {
         struct np_ipam *ipam;
         struct np_nflog *nflog;         /* network.c: egress denials; NULL if it could not be read */
         uv_poll_t nflog_poll;
+        struct sup_dnsgate *dnsgate;    /* dnsgate.c: started by the first sandbox with names */
         uv_timer_t notify_timer;        /* notify.c: STATUS= and WATCHDOG=1 */
         uint64_t notify_next_watchdog;
         size_t notify_last_live, notify_last_total;
