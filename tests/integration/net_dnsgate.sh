@@ -134,7 +134,29 @@ assert_eq "tcp 172.31.252.5" "$(in_sb g connect 172.31.252.5)" "for another TTL"
 wait_state o
 assert_eq "rcode=5 addrs=[]" "$(in_sb o query udp "$GW" allowed.test)" "the gate refuses a sandbox whose policy has no names"
 
+# A new loop process (the old one killed) starts the gate again for the sandboxes it
+# takes over.
+kill -KILL "$(pgrep -P "$SUP_PID" -x nucleusd-loop)"
+for _ in $(seq 200); do "$N" ps >/dev/null 2>&1 && break; sleep 0.02; done
+assert_eq "172.31.252.3" "$(in_sb g resolve allowed.test)" "after a loop restart the gate answers again"
+
 # Removal: the chain, the set and the rules go.
-for s in g o; do "$N" kill "$s" >/dev/null; "$N" wait "$s" >/dev/null 2>&1 || true; "$N" rm "$s" >/dev/null; done
-assert_eq 0 "$(in_netns nft list table ip "$TABLE" | grep -c "$id" || true)" "no chain, set or rule of the sandbox is left"
+"$N" kill o >/dev/null; "$N" wait o >/dev/null 2>&1 || true
+id_o=$(json o 'j["id"]')
+"$N" rm o >/dev/null
+assert_eq 0 "$(in_netns nft list table ip "$TABLE" | grep -c "$id_o" || true)" "no rule of a removed sandbox is left"
+
+# A crash of nucleusd with the sandbox gone meanwhile: the next one sweeps its chain and set.
+init=$(json g 'j["pid"]')
+loop_pids=$(pgrep -P "$SUP_PID" nucleusd || true)
+kill -KILL "$SUP_PID"; wait "$SUP_PID" 2>/dev/null || true
+for p in $loop_pids; do kill -KILL "$p" 2>/dev/null || true; done
+SUP_PID=
+kill -KILL "$init"
+for _ in $(seq 100); do [ -d "/proc/$init" ] || break; sleep 0.05; done
+assert_contains "$(in_netns nft list table ip "$TABLE")" "set egress-$id {" "(the set outlived the crash)"
+start_supervisor_netns --bridge "$BR" --bridge-subnet 10.231.11.0/24
+"$N" ps -a >/dev/null
+assert_eq 0 "$(in_netns nft list table ip "$TABLE" | grep -c "$id" || true)" "the next nucleusd removed the chain, set and rules"
+"$N" rm g >/dev/null 2>&1 || true
 finish

@@ -139,8 +139,28 @@ static void test_egress(void **state)
         expect_error(NET("{\"allow\":[\"10.0.0.0/8\"],\"tcp_ports\":[80,80]}"), "--egress-tcp-port 80 is given twice");
         expect_error(NET("{\"tcp_ports\":[80]}"), "add --egress-allow CIDR");
         expect_error(NET("{\"dns\":1}"), "'network.egress.dns' must be true or false");
-        expect_error(NET("{\"domains\":[\"example.org\"]}"), "unknown network.egress field 'domains'");
+        expect_error(NET("{\"names\":[\"example.org\"]}"), "unknown network.egress field 'names'");
         expect_error(NET("[]"), "'network.egress' must be an object");
+        expect_error(NET("{\"domains\":[\"bad_name.org\"]}"), "invalid egress domain 'bad_name.org'");
+        expect_error(NET("{\"domains\":[\"org\"]}"), "invalid egress domain 'org': give a name with at least two labels");
+        expect_error(NET("{\"domains\":[\"-a.org\"]}"), "invalid egress domain '-a.org'");
+        expect_error(NET("{\"domains\":[\"a..org\"]}"), "invalid egress domain 'a..org'");
+        expect_error(NET("{\"domains\":[\"a.org\",\"A.org.\"]}"), "--egress-domain a.org is given twice");
+        expect_error(NET("{\"domains\":[\"a.org\"],\"dns\":false}"), "leaves the sandbox no resolver");
+        expect_error(NET("{\"domains\":\"a.org\"}"), "'network.egress.domains' must be an array");
+
+        /* Names: stored lower case without the final dot; ports may go with names alone. */
+        s = decode(NET("{\"domains\":[\"Api.Example.ORG.\",\"*.cdn.example.net\"],\"tcp_ports\":[443]}"), &err);
+        assert_non_null(s);
+        assert_int_equal(s->network.egress.ndomains, 2);
+        assert_string_equal(s->network.egress.domains[0], "api.example.org");
+        assert_string_equal(s->network.egress.domains[1], "*.cdn.example.net");
+        assert_true(nc_spec_domain_match("api.example.org", "API.example.org."));
+        assert_false(nc_spec_domain_match("api.example.org", "x.api.example.org."));
+        assert_true(nc_spec_domain_match("*.cdn.example.net", "a.b.cdn.example.net."));
+        assert_false(nc_spec_domain_match("*.cdn.example.net", "cdn.example.net."));
+        assert_false(nc_spec_domain_match("*.cdn.example.net", "xcdn.example.net"));
+        nc_spec_free(s);
         expect_error("{\"args\":[\"x\"],\"network\":{\"egress\":{\"allow\":[]}}}",
                      "only accepted with --network bridge: a --network none sandbox");
         expect_error("{\"args\":[\"x\"],\"trust_level\":\"trusted\",\"network\":{\"mode\":\"host\",\"allow_host\":true,"
