@@ -65,7 +65,7 @@ for _ in $(seq 50); do
     sleep 0.1
 done
 
-# Refusals: nothing to enforce on without a bridge; --egress-domain is not here yet.
+# Refusals: nothing to enforce on without a bridge; values checked. (Names: net_dnsgate.sh.)
 refused() { # expected-message what ARGS...
     local want=$1 what=$2 out rc=0
     shift 2
@@ -85,8 +85,6 @@ refused "invalid --egress-tcp-port '70000': a port number from 1 to 65535" "a po
 refused "add --egress-allow CIDR" "ports without a CIDR" --network bridge --egress-udp-port 53 -- true
 refused "cannot be combined with --egress-allow CIDR" "\"\" with a CIDR" \
     --network bridge --egress-allow "" --egress-allow 10.0.0.0/8 -- true
-refused "--egress-domain is planned" "--egress-domain is not available yet" \
-    --network bridge --egress-domain example.org -- true
 
 # Allowed: 172.31.251.2 on 8000/tcp and 5000/udp, DNS to .2 (the --dns server).
 "$N" run -d --name a --network bridge --dns 172.31.251.2 --egress-allow 172.31.251.2/32 \
