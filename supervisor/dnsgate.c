@@ -22,6 +22,8 @@
 #include "sup.h"
 
 #define QUERIES_MAX 256                 /* in flight, all sandboxes together */
+#define QUERIES_PER_SANDBOX 32          /* in flight: one sandbox cannot take them all */
+#define DENIALS_LOGGED_PER_S 20         /* "nucleus-egress-denied: ... proto=dns" lines */
 #define CONNS_MAX 64                    /* TCP clients */
 #define UPSTREAM_TIMEOUT_MS 2000        /* per server, then the next, then SERVFAIL */
 #define CONN_IDLE_MS 10000
@@ -67,6 +69,8 @@ struct sup_dnsgate {
         struct gate_query *queries;
         struct gate_conn *conns;
         size_t nqueries, nconns;
+        uint64_t log_second;            /* the second the lines below were logged in */
+        unsigned logged, suppressed;
         int failed;                     /* < 0: it could not start (kept until nucleusd restarts) */
 };
 
@@ -80,6 +84,35 @@ static struct sup_sandbox *sandbox_by_addr(struct sup *s, uint32_t addr)
                     sup_state_live(sb->state))
                         return sb;
         return NULL;
+}
+
+static size_t pending_of(const struct sup_dnsgate *g, const char *id)
+{
+        size_t n = 0;
+
+        for (const struct gate_query *q = g->queries; q; q = q->next)
+                n += strcmp(q->id, id) == 0;
+        return n;
+}
+
+/* A refused name is logged like the firewall's denials, and as those, at a bounded rate:
+ * a sandbox asking for names in a loop cannot flood nucleusd's log. */
+static void log_denied_name(struct sup_dnsgate *g, const char *id, const char *name)
+{
+        uint64_t now = uv_now(&g->s->loop) / 1000;
+
+        if (now != g->log_second) {
+                if (g->suppressed)
+                        log_info("nucleus-egress-denied: %u more refused name(s) not logged", g->suppressed);
+                g->log_second = now;
+                g->logged = g->suppressed = 0;
+        }
+        if (g->logged >= DENIALS_LOGGED_PER_S) {
+                g->suppressed++;
+                return;
+        }
+        g->logged++;
+        log_info("nucleus-egress-denied: sandbox=%s name=%s proto=dns", id, name);
 }
 
 static bool name_allowed(const struct nc_spec_egress *eg, const char *name)
@@ -268,11 +301,12 @@ static void handle_query(struct sup_dnsgate *g, uint32_t src, const struct socka
         }
         n = &sb->spec->network;
         if (!name_allowed(&n->egress, dq.name)) {
-                log_info("nucleus-egress-denied: sandbox=%s name=%s proto=dns", sb->id, dq.name);
+                log_denied_name(g, sb->id, dq.name);
                 reply_error(g, client, conn, msg, len, RCODE_NXDOMAIN);
                 return;
         }
-        if (g->nqueries >= QUERIES_MAX || n->ndns == 0 || !(q = calloc(1, sizeof(*q)))) {
+        if (g->nqueries >= QUERIES_MAX || pending_of(g, sb->id) >= QUERIES_PER_SANDBOX || n->ndns == 0 ||
+            !(q = calloc(1, sizeof(*q)))) {
                 reply_error(g, client, conn, msg, len, RCODE_SERVFAIL);
                 return;
         }
