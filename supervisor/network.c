@@ -309,11 +309,22 @@ json_t *sup_network_inspect(const struct sup_sandbox *sb)
         } else
                 json_object_set_new(j, "address", json_null());
         json_object_set_new(j, "veth", sb->net.attached ? json_string(sb->net.veth) : json_null());
-        if ((v = json_object_get(j, "egress"))) {
-                /* Read while the rules exist; what they counted is kept when they go. */
-                int64_t denied = sb->net.attached ? np_nft_egress_denied(&s->net, sb->id) : sb->net.denied;
-                json_object_set_new(v, "denied", denied >= 0 ? json_integer(denied) : json_null());
-        } else
+        /* The count the rules had when they went; sup_network_inspect_live reads it while
+         * they exist (not here: this is also the state file's, written often). */
+        if ((v = json_object_get(j, "egress")))
+                json_object_set_new(v, "denied", sb->net.denied >= 0 ? json_integer(sb->net.denied) : json_null());
+        else
                 json_object_set_new(j, "egress", json_pack("{s:b}", "open", true));
         return j;
+}
+
+void sup_network_inspect_live(const struct sup_sandbox *sb, json_t *network)
+{
+        json_t *eg = json_object_get(network, "egress");
+        int64_t denied;
+
+        if (!json_object_get(eg, "denied") || !sb->net.attached || !sb->spec->network.egress.set)
+                return;
+        denied = np_nft_egress_denied(&sb->sup->net, sb->id);
+        json_object_set_new(eg, "denied", denied >= 0 ? json_integer(denied) : json_null());
 }

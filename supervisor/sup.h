@@ -350,6 +350,8 @@ char *sup_network_resolv_conf(const struct sup_sandbox *sb);
 json_t *sup_network_inspect(const struct sup_sandbox *sb);
 /* The nft rules that apply to a bridge sandbox, in nft's text; null otherwise. */
 json_t *sup_network_rules(const struct sup_sandbox *sb);
+/* Adds what only the kernel knows (the egress denied count) for sandbox.inspect. */
+void sup_network_inspect_live(const struct sup_sandbox *sb, json_t *network);
 
 /* rootfs.c: --verify-rootfs-attestation runs off the loop before the sandbox is
  * started (it reads every file of the rootfs); then, or at once without it, the
