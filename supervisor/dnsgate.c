@@ -39,6 +39,7 @@ struct gate_query {
         char id[NC_ID_LEN + 1];         /* the sandbox's */
         struct sockaddr_in client;      /* UDP: where the answer goes */
         struct gate_conn *conn;         /* TCP: where the answer goes (NULL once it is gone) */
+        bool tcp;
         struct np_dns_query q;
         uint8_t *msg;                   /* the sandbox's query, forwarded as it is */
         size_t len;
@@ -148,6 +149,8 @@ static void on_frame_written(uv_write_t *req, int status)
 static void reply_to(struct sup_dnsgate *g, const struct sockaddr_in *client, struct gate_conn *conn,
                      const uint8_t *msg, size_t len)
 {
+        if (!conn && !client)
+                return;         /* a TCP client that has gone */
         if (!conn) {
                 uv_buf_t b = uv_buf_init((char *)msg, (unsigned)len);
                 /* A datagram that does not fit the socket buffer now is dropped: the
@@ -216,7 +219,7 @@ static void query_done(struct gate_query *q)
 
 static void query_fail(struct gate_query *q)
 {
-        reply_error(q->g, &q->client, q->conn, q->msg, q->len, RCODE_SERVFAIL);
+        reply_error(q->g, q->tcp ? NULL : &q->client, q->conn, q->msg, q->len, RCODE_SERVFAIL);
         query_done(q);
 }
 
@@ -280,7 +283,7 @@ static void on_upstream(uv_udp_t *h, ssize_t n, const uv_buf_t *buf, const struc
         }
         log_debug("DNS gate: sandbox %s asked %s (type %u): %zu address(es) allowed", q->id, q->q.name, q->q.qtype,
                   naddrs);
-        reply_to(q->g, &q->client, q->conn, (const uint8_t *)buf->base, (size_t)n);
+        reply_to(q->g, q->tcp ? NULL : &q->client, q->conn, (const uint8_t *)buf->base, (size_t)n);
         query_done(q);
 }
 
@@ -322,6 +325,7 @@ static void handle_query(struct sup_dnsgate *g, uint32_t src, const struct socka
         snprintf(q->id, sizeof(q->id), "%s", sb->id);
         if (client)
                 q->client = *client;
+        q->tcp = conn != NULL;
         q->conn = conn;
         if (conn)
                 conn->pending = q;
