@@ -72,6 +72,14 @@ static void usage(FILE *f)
                 "                       default in agent mode: the host's non-loopback resolvers; production: required)\n"
                 "  -p, --publish [IP:]HOST:CONTAINER[/tcp|udp]  publish a port of a bridge sandbox on the host\n"
                 "                       (every local address, or IP; 127.0.0.1 works too); repeatable\n"
+                "  --egress-allow CIDR  with --network bridge, allow traffic out to CIDR (A.B.C.D/N, or A.B.C.D);\n"
+                "                       repeatable; \"\" alone: deny all but DNS to the --dns servers. Anything\n"
+                "                       else is dropped, counted and logged by nucleusd (default: open; in\n"
+                "                       production: deny all, DNS included; docs/network.md)\n"
+                "  --egress-tcp-port N, --egress-udp-port N  only these ports to the --egress-allow CIDRs\n"
+                "                       (repeatable; without any, every port and protocol)\n"
+                "  --egress-domain NAME allow the addresses nucleusd's DNS gate answers for NAME (*.NAME: its\n"
+                "                       subdomains), for their TTL; the gate becomes the only resolver; repeatable\n"
                 "  --rootfs DIR         a prebuilt root: its usr, bin, sbin, lib*, etc and nix replace the host's\n"
                 "  --verify-rootfs-attestation  refuse to start unless every file of the rootfs matches its\n"
                 "                       .nucleus-rootfs-sha256 manifest (missing, changed and extra files named)\n"
@@ -119,6 +127,7 @@ int cli_parse_ident(const char *opt, const char *val, bool user, unsigned *ret)
 int cli_run_parse(int argc, char **argv, struct nc_spec *spec, struct run_opts *ro)
 {
         struct nc_err err = { { 0 } };
+        bool egress_deny_all = false;
         int i;
 
         for (i = 1; i < argc; i++) {
@@ -209,7 +218,8 @@ int cli_run_parse(int argc, char **argv, struct nc_spec *spec, struct run_opts *
                                                           "--systemd-credential", "--context-mode", "--context",
                                                           "--require-kernel-lockdown", "--service-mode", "--trust-level",
                                                           "--rootfs", "--seccomp-mode", "--seccomp-log",
-                                                          "--network", "--dns", "--publish", "-p" };
+                                                          "--network", "--dns", "--publish", "-p", "--egress-allow",
+                                                          "--egress-tcp-port", "--egress-udp-port", "--egress-domain" };
                 const char *opt = NULL;
                 for (size_t k = 0; k < ARRAY_SIZE(with_value) && !opt; k++) {
                         n = strlen(with_value[k]);
@@ -405,6 +415,48 @@ int cli_run_parse(int argc, char **argv, struct nc_spec *spec, struct run_opts *
                         spec->network.npublish++;
                         continue;
                 }
+                if (strcmp(opt, "--egress-allow") == 0) {
+                        struct nc_spec_egress *eg = &spec->network.egress;
+                        eg->set = eg->dns = true;
+                        if (!*val) {            /* "": deny all (but DNS to the --dns servers) */
+                                egress_deny_all = true;
+                                continue;
+                        }
+                        if (eg->nallow >= NC_SPEC_EGRESS_MAX) {
+                                fprintf(stderr, "nucleus: at most %d --egress-allow\n", NC_SPEC_EGRESS_MAX);
+                                return -EINVAL;
+                        }
+                        if (nc_spec_cidr_parse(val, &eg->allow[eg->nallow], &err) < 0)
+                                goto bad;
+                        eg->nallow++;
+                        continue;
+                }
+                if (strcmp(opt, "--egress-domain") == 0) {
+                        struct nc_spec_egress *eg = &spec->network.egress;
+                        eg->set = eg->dns = true;
+                        if (eg->ndomains >= NC_SPEC_DOMAINS_MAX) {
+                                fprintf(stderr, "nucleus: at most %d --egress-domain\n", NC_SPEC_DOMAINS_MAX);
+                                return -EINVAL;
+                        }
+                        if (nc_spec_domain_parse(val, eg->domains[eg->ndomains], &err) < 0)
+                                goto bad;
+                        eg->ndomains++;
+                        continue;
+                }
+                if (strcmp(opt, "--egress-tcp-port") == 0 || strcmp(opt, "--egress-udp-port") == 0) {
+                        struct nc_spec_egress *eg = &spec->network.egress;
+                        bool tcp = strcmp(opt, "--egress-tcp-port") == 0;
+                        size_t *np = tcp ? &eg->ntcp : &eg->nudp;
+                        eg->set = eg->dns = true;
+                        if (*np >= NC_SPEC_EGRESS_MAX) {
+                                fprintf(stderr, "nucleus: at most %d %s\n", NC_SPEC_EGRESS_MAX, opt);
+                                return -EINVAL;
+                        }
+                        if (nc_spec_egress_port_parse(val, opt, tcp ? &eg->tcp_ports[*np] : &eg->udp_ports[*np], &err) < 0)
+                                goto bad;
+                        (*np)++;
+                        continue;
+                }
                 if (strcmp(opt, "--tmpfs") == 0) {
                         if (spec->ntmpfs >= NC_SPEC_TMPFS_MAX) {
                                 fprintf(stderr, "nucleus: at most %d --tmpfs\n", NC_SPEC_TMPFS_MAX);
@@ -539,6 +591,11 @@ int cli_run_parse(int argc, char **argv, struct nc_spec *spec, struct run_opts *
         if (spec->seccomp_mode == NC_SECCOMP_TRACE && ro->policy[POLICY_SECCOMP].fd >= 0) {
                 fprintf(stderr, "nucleus: --seccomp-profile cannot be combined with --seccomp-mode trace: a traced "
                                 "workload runs without a filter (generate a profile from the trace instead)\n");
+                return -EINVAL;
+        }
+        if (egress_deny_all && spec->network.egress.nallow) {
+                fprintf(stderr, "nucleus: --egress-allow \"\" denies all egress and cannot be combined with "
+                                "--egress-allow CIDR (give either)\n");
                 return -EINVAL;
         }
         if (nc_spec_validate(spec, &err) < 0)

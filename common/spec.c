@@ -578,7 +578,8 @@ json_t *nc_spec_to_json(const struct nc_spec *s)
                 json_object_set_new(j, "service_mode", json_string(nc_service_mode_name(s->service_mode)));
         if (s->trust_level != NC_TRUST_UNTRUSTED)
                 json_object_set_new(j, "trust_level", json_string(nc_trust_level_name(s->trust_level)));
-        if (s->network.mode != NC_NET_NONE || s->network.allow_host || s->network.ndns || s->network.npublish)
+        if (s->network.mode != NC_NET_NONE || s->network.allow_host || s->network.ndns || s->network.npublish ||
+            s->network.egress.set)
                 json_object_set_new(j, "network", nc_spec_network_to_json(&s->network));
         if (s->uid || s->gid || s->ngroups) {
                 json_t *g = json_array();

@@ -85,6 +85,31 @@ struct nc_spec_port {
         uint16_t host_port, port;
         int proto;                      /* IPPROTO_TCP or IPPROTO_UDP */
 };
+/* Egress policy of a bridge sandbox (--egress-*; docs/network.md), enforced by nucleusd
+ * on the host side. Without one, egress is open, except in production, whose default
+ * is set = true with nothing allowed and dns = false. */
+#define NC_SPEC_EGRESS_MAX 32           /* CIDRs, and ports per protocol */
+#define NC_SPEC_DOMAINS_MAX 16
+#define NC_SPEC_DOMAIN_LEN 253          /* a DNS name in text, without the final dot */
+struct nc_spec_cidr {
+        uint32_t addr;                  /* network order, no host bits */
+        unsigned prefix;                /* 0..32 */
+};
+struct nc_spec_egress {
+        bool set;                       /* a policy applies; false: egress is open */
+        bool dns;                       /* DNS (53/udp, 53/tcp) to the --dns servers is allowed */
+        struct nc_spec_cidr allow[NC_SPEC_EGRESS_MAX];
+        size_t nallow;                  /* 0: nothing but DNS (--egress-allow "") */
+        /* With none of either, every protocol and port to the CIDRs; with some, only
+         * those ports (a protocol with no port given gets nothing). */
+        uint16_t tcp_ports[NC_SPEC_EGRESS_MAX], udp_ports[NC_SPEC_EGRESS_MAX];
+        size_t ntcp, nudp;
+        /* --egress-domain: names (lower case; "*.NAME" for NAME's subdomains) whose
+         * addresses, as nucleusd's DNS gate answers them, are allowed like the CIDRs for
+         * their TTL. With any, the gate is the sandbox's only resolver. */
+        char domains[NC_SPEC_DOMAINS_MAX][NC_SPEC_DOMAIN_LEN + 1];
+        size_t ndomains;
+};
 struct nc_spec_network {
         int mode;                       /* enum nc_network_mode */
         bool allow_host;                /* --allow-host-network */
@@ -92,6 +117,7 @@ struct nc_spec_network {
         size_t ndns;
         struct nc_spec_port publish[NC_SPEC_PUBLISH_MAX];
         size_t npublish;
+        struct nc_spec_egress egress;
 };
 int nc_network_mode_parse(const char *s);
 const char *nc_network_mode_name(int mode);
@@ -99,6 +125,17 @@ const char *nc_network_mode_name(int mode);
 int nc_spec_port_parse(const char *s, struct nc_spec_port *ret, struct nc_err *err);
 /* The same form back, for inspect and the claim: "IP:HOST:CONTAINER/PROTO". */
 void nc_spec_port_format(const struct nc_spec_port *p, char *buf, size_t cap);
+/* "A.B.C.D/N" (N 0..32, no host bits) or "A.B.C.D" (/32), as --egress-allow takes it. */
+int nc_spec_cidr_parse(const char *s, struct nc_spec_cidr *ret, struct nc_err *err);
+void nc_spec_cidr_format(const struct nc_spec_cidr *c, char *buf, size_t cap);
+/* A DNS name as --egress-domain takes it: letters, digits, '-' and '.', at least two
+ * labels, optionally "*." first; stored lower case without a final dot. */
+int nc_spec_domain_parse(const char *s, char ret[NC_SPEC_DOMAIN_LEN + 1], struct nc_err *err);
+/* Whether name (any case, final dot or not) is allowed by pattern (as stored). */
+bool nc_spec_domain_match(const char *pattern, const char *name);
+/* A port from 1 to 65535 in decimal (--egress-tcp-port, --egress-udp-port); flag names
+ * it in the message. */
+int nc_spec_egress_port_parse(const char *s, const char *flag, uint16_t *ret, struct nc_err *err);
 /* An IPv4 address in dotted form (--dns). */
 int nc_spec_dns_parse(const char *s, uint32_t *ret, struct nc_err *err);
 /* spec_network.c: the "network" member's codec and the rules every caller gets. */

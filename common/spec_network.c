@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* The spec's "network" member: --network, --allow-host-network, --dns, -p. */
+/* The spec's "network" member: --network, --allow-host-network, --dns, -p, --egress-*. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "macros.h"
 #include "spec.h"
@@ -104,9 +106,211 @@ void nc_spec_port_format(const struct nc_spec_port *p, char *buf, size_t cap)
         snprintf(buf, cap, "%s:%u:%u/%s", ip, p->host_port, p->port, p->proto == IPPROTO_UDP ? "udp" : "tcp");
 }
 
+int nc_spec_cidr_parse(const char *s, struct nc_spec_cidr *ret, struct nc_err *err)
+{
+        char buf[32], *slash, *end = NULL;
+        unsigned long len = 32;
+        struct in_addr a;
+        uint32_t mask;
+
+        if (!s || !*s || strlen(s) >= sizeof(buf))
+                goto bad;
+        strcpy(buf, s);
+        if ((slash = strchr(buf, '/'))) {
+                *slash++ = 0;
+                if (!*slash || strspn(slash, "0123456789") != strlen(slash) || strlen(slash) > 2)
+                        goto bad;
+                len = strtoul(slash, &end, 10);
+                if (len > 32)
+                        goto bad;
+        }
+        if (inet_pton(AF_INET, buf, &a) != 1)
+                goto bad;
+        mask = len == 0 ? 0 : htonl(~0u << (32 - len));
+        if (a.s_addr & ~mask) {
+                char net[INET_ADDRSTRLEN];
+                return nc_err_set(err, "invalid egress CIDR '%.64s': host bits are set (did you mean %s/%lu?)", s,
+                                  inet_ntop(AF_INET, &(struct in_addr){ a.s_addr & mask }, net, sizeof(net)), len);
+        }
+        *ret = (struct nc_spec_cidr){ .addr = a.s_addr, .prefix = (unsigned)len };
+        return 0;
+bad:
+        return nc_err_set(err, "invalid egress CIDR '%.64s': use A.B.C.D/N with N from 0 to 32, or A.B.C.D for one "
+                          "address (10.0.0.0/8, 192.0.2.7); --egress-allow \"\" alone denies all", s ? s : "");
+}
+
+void nc_spec_cidr_format(const struct nc_spec_cidr *c, char *buf, size_t cap)
+{
+        char ip[INET_ADDRSTRLEN];
+
+        inet_ntop(AF_INET, &(struct in_addr){ c->addr }, ip, sizeof(ip));
+        snprintf(buf, cap, "%s/%u", ip, c->prefix);
+}
+
+int nc_spec_domain_parse(const char *s, char ret[NC_SPEC_DOMAIN_LEN + 1], struct nc_err *err)
+{
+        char buf[NC_SPEC_DOMAIN_LEN + 2];
+        size_t len, label = 0, labels = 1;
+        const char *p;
+
+        if (!s || !*s || (len = strlen(s)) > NC_SPEC_DOMAIN_LEN + 1)
+                goto bad;
+        for (size_t i = 0; i <= len; i++)
+                buf[i] = (char)(s[i] >= 'A' && s[i] <= 'Z' ? s[i] - 'A' + 'a' : s[i]);
+        if (buf[len - 1] == '.')
+                buf[--len] = 0;
+        p = strncmp(buf, "*.", 2) == 0 ? buf + 2 : buf;
+        if (!*p || strlen(buf) > NC_SPEC_DOMAIN_LEN)
+                goto bad;
+        for (const char *q = p;; q++) {
+                if (*q == '.' || !*q) {
+                        /* 1-63 characters, no '-' at either end */
+                        if (label == 0 || label > 63 || q[-1] == '-' || q[-(ptrdiff_t)label] == '-')
+                                goto bad;
+                        if (!*q)
+                                break;
+                        labels++;
+                        label = 0;
+                } else if ((*q >= 'a' && *q <= 'z') || (*q >= '0' && *q <= '9') || *q == '-')
+                        label++;
+                else
+                        goto bad;
+        }
+        if (labels < 2)
+                return nc_err_set(err, "invalid egress domain '%.64s': give a name with at least two labels "
+                                  "(example.org), or *.NAME for its subdomains", s);
+        strcpy(ret, buf);
+        return 0;
+bad:
+        return nc_err_set(err, "invalid egress domain '%.64s': a DNS name of letters, digits, '-' and '.' (labels of 1-63 "
+                          "characters, at most 253 in all), optionally starting with '*.' for its subdomains "
+                          "(api.example.org, *.example.org)", s ? s : "");
+}
+
+bool nc_spec_domain_match(const char *pattern, const char *name)
+{
+        size_t n = strlen(name), m;
+
+        if (n && name[n - 1] == '.')
+                n--;
+        if (strncmp(pattern, "*.", 2) != 0)
+                return n == strlen(pattern) && strncasecmp(name, pattern, n) == 0;
+        /* "*.example.org": a.example.org and a.b.example.org, not example.org itself */
+        m = strlen(pattern + 1);        /* ".example.org" */
+        return n > m && strncasecmp(name + n - m, pattern + 1, m) == 0;
+}
+
+int nc_spec_egress_port_parse(const char *s, const char *flag, uint16_t *ret, struct nc_err *err)
+{
+        if (!s || port_number(s, ret) < 0)
+                return nc_err_set(err, "invalid %s '%.64s': a port number from 1 to 65535", flag, s ? s : "");
+        return 0;
+}
+
+static int egress_ports_from_json(const json_t *v, const char *what, uint16_t *ports, size_t *n, struct nc_err *err)
+{
+        const json_t *e;
+        size_t i;
+
+        if (!v)
+                return 0;
+        if (!json_is_array(v) || json_array_size(v) > NC_SPEC_EGRESS_MAX)
+                return nc_err_set(err, "'network.egress.%s' must be an array of at most %d port numbers (1-65535)", what,
+                                  NC_SPEC_EGRESS_MAX);
+        json_array_foreach(v, i, e) {
+                if (!json_is_integer(e) || json_integer_value(e) < 1 || json_integer_value(e) > 65535) {
+                        char *t = json_dumps(e, JSON_ENCODE_ANY | JSON_COMPACT);
+                        int r = nc_err_set(err, "invalid 'network.egress.%s' entry %.32s: a port number from 1 to 65535",
+                                           what, t ? t : "?");
+                        free(t);
+                        return r;
+                }
+                ports[i] = (uint16_t)json_integer_value(e);
+                *n = i + 1;
+        }
+        return 0;
+}
+
+static int egress_from_json(const json_t *v, struct nc_spec_egress *eg, struct nc_err *err)
+{
+        static const char *const known[] = { "allow", "tcp_ports", "udp_ports", "dns", "domains" };
+        const char *key;
+        const json_t *e;
+        json_t *val;
+        size_t i;
+        int r;
+
+        if (!v || json_is_null(v))
+                return 0;
+        if (!json_is_object(v))
+                return nc_err_set(err, "'network.egress' must be an object with allow, tcp_ports, udp_ports, dns, domains");
+        json_object_foreach((json_t *)v, key, val) {
+                bool ok = false;
+                for (i = 0; i < ARRAY_SIZE(known); i++)
+                        ok = ok || strcmp(key, known[i]) == 0;
+                if (!ok)
+                        return nc_err_set(err, "unknown network.egress field '%.64s' (accepted: allow, tcp_ports, "
+                                          "udp_ports, dns, domains)", key);
+        }
+        eg->set = true;
+        eg->dns = true;
+        e = json_object_get(v, "allow");
+        if (e && (!json_is_array(e) || json_array_size(e) > NC_SPEC_EGRESS_MAX))
+                return nc_err_set(err, "'network.egress.allow' must be an array of at most %d CIDRs (\"10.0.0.0/8\")",
+                                  NC_SPEC_EGRESS_MAX);
+        json_array_foreach(e, i, val) {
+                if (!json_is_string(val))
+                        return nc_err_set(err, "'network.egress.allow' entries must be strings (\"10.0.0.0/8\")");
+                if ((r = nc_spec_cidr_parse(json_string_value(val), &eg->allow[i], err)) < 0)
+                        return r;
+                eg->nallow = i + 1;
+        }
+        if ((r = egress_ports_from_json(json_object_get(v, "tcp_ports"), "tcp_ports", eg->tcp_ports, &eg->ntcp, err)) < 0 ||
+            (r = egress_ports_from_json(json_object_get(v, "udp_ports"), "udp_ports", eg->udp_ports, &eg->nudp, err)) < 0)
+                return r;
+        e = json_object_get(v, "domains");
+        if (e && (!json_is_array(e) || json_array_size(e) > NC_SPEC_DOMAINS_MAX))
+                return nc_err_set(err, "'network.egress.domains' must be an array of at most %d names (\"example.org\")",
+                                  NC_SPEC_DOMAINS_MAX);
+        json_array_foreach(e, i, val) {
+                if (!json_is_string(val))
+                        return nc_err_set(err, "'network.egress.domains' entries must be strings (\"example.org\")");
+                if ((r = nc_spec_domain_parse(json_string_value(val), eg->domains[i], err)) < 0)
+                        return r;
+                eg->ndomains = i + 1;
+        }
+        e = json_object_get(v, "dns");
+        if (e && !json_is_boolean(e))
+                return nc_err_set(err, "'network.egress.dns' must be true or false");
+        if (e)
+                eg->dns = json_is_true(e);
+        return 0;
+}
+
+static json_t *egress_to_json(const struct nc_spec_egress *eg)
+{
+        json_t *allow = json_array(), *tcp = json_array(), *udp = json_array();
+        char buf[32];
+
+        for (size_t i = 0; i < eg->nallow; i++) {
+                nc_spec_cidr_format(&eg->allow[i], buf, sizeof(buf));
+                json_array_append_new(allow, json_string(buf));
+        }
+        for (size_t i = 0; i < eg->ntcp; i++)
+                json_array_append_new(tcp, json_integer(eg->tcp_ports[i]));
+        for (size_t i = 0; i < eg->nudp; i++)
+                json_array_append_new(udp, json_integer(eg->udp_ports[i]));
+        json_t *domains = json_array();
+
+        for (size_t i = 0; i < eg->ndomains; i++)
+                json_array_append_new(domains, json_string(eg->domains[i]));
+        return json_pack("{s:o, s:o, s:o, s:b, s:o}", "allow", allow, "tcp_ports", tcp, "udp_ports", udp, "dns", eg->dns,
+                         "domains", domains);
+}
+
 int nc_spec_network_from_json(const json_t *v, struct nc_spec_network *n, struct nc_err *err)
 {
-        static const char *const known[] = { "mode", "allow_host", "dns", "publish" };
+        static const char *const known[] = { "mode", "allow_host", "dns", "publish", "egress" };
         const char *key;
         const json_t *e;
         json_t *val;
@@ -117,13 +321,14 @@ int nc_spec_network_from_json(const json_t *v, struct nc_spec_network *n, struct
         if (!v || json_is_null(v))
                 return 0;
         if (!json_is_object(v))
-                return nc_err_set(err, "'network' must be an object with mode, allow_host, dns, publish");
+                return nc_err_set(err, "'network' must be an object with mode, allow_host, dns, publish, egress");
         json_object_foreach((json_t *)v, key, val) {
                 bool ok = false;
                 for (i = 0; i < ARRAY_SIZE(known); i++)
                         ok = ok || strcmp(key, known[i]) == 0;
                 if (!ok)
-                        return nc_err_set(err, "unknown network field '%.64s' (accepted: mode, allow_host, dns, publish)", key);
+                        return nc_err_set(err, "unknown network field '%.64s' (accepted: mode, allow_host, dns, publish, "
+                                          "egress)", key);
         }
         e = json_object_get(v, "mode");
         if (e && (r = nc_network_mode_parse(json_string_value(e))) < 0)
@@ -151,7 +356,7 @@ int nc_spec_network_from_json(const json_t *v, struct nc_spec_network *n, struct
                         return r;
                 n->npublish = i + 1;
         }
-        return 0;
+        return egress_from_json(json_object_get(v, "egress"), &n->egress, err);
 }
 
 json_t *nc_spec_network_to_json(const struct nc_spec_network *n)
@@ -174,15 +379,88 @@ json_t *nc_spec_network_to_json(const struct nc_spec_network *n)
                 json_object_set(j, "dns", dns);
         if (n->npublish)
                 json_object_set(j, "publish", pub);
+        if (n->egress.set)
+                json_object_set_new(j, "egress", egress_to_json(&n->egress));
         json_decref(dns);
         json_decref(pub);
         return j;
+}
+
+static int ports_validate(const uint16_t *ports, size_t n, const char *flag, struct nc_err *err)
+{
+        if (n > NC_SPEC_EGRESS_MAX)
+                return nc_err_set(err, "at most %d %s", NC_SPEC_EGRESS_MAX, flag);
+        for (size_t i = 0; i < n; i++) {
+                if (ports[i] == 0)
+                        return nc_err_set(err, "invalid %s 0: a port number from 1 to 65535", flag);
+                for (size_t k = 0; k < i; k++)
+                        if (ports[k] == ports[i])
+                                return nc_err_set(err, "%s %u is given twice", flag, ports[i]);
+        }
+        return 0;
+}
+
+static int egress_validate(const struct nc_spec_network *n, struct nc_err *err)
+{
+        const struct nc_spec_egress *eg = &n->egress;
+        int r;
+
+        if (!eg->set) {
+                if (eg->nallow || eg->ntcp || eg->nudp)
+                        return nc_err_set(err, "egress CIDRs or ports without an egress policy");
+                return 0;
+        }
+        /* Nothing to enforce on: none has no route out, host has no veth of its own. */
+        if (n->mode != NC_NET_BRIDGE)
+                return nc_err_set(err, "--egress-allow/--egress-tcp-port/--egress-udp-port/--egress-domain are only "
+                                  "accepted with --network bridge: %s", n->mode == NC_NET_HOST
+                                  ? "a --network host sandbox shares the host's namespace, with no veth of its own to "
+                                    "enforce a policy on"
+                                  : "a --network none sandbox has no network beyond lo, so nothing leaves it anyway");
+        if (eg->nallow > NC_SPEC_EGRESS_MAX)
+                return nc_err_set(err, "at most %d --egress-allow", NC_SPEC_EGRESS_MAX);
+        for (size_t i = 0; i < eg->nallow; i++) {
+                const struct nc_spec_cidr *c = &eg->allow[i];
+                char buf[32];
+
+                if (c->prefix > 32 || (c->prefix < 32 && (ntohl(c->addr) & (~0u >> c->prefix))))
+                        return nc_err_set(err, "invalid egress CIDR: the prefix must be 0-32 with no host bits set");
+                for (size_t k = 0; k < i; k++)
+                        if (eg->allow[k].addr == c->addr && eg->allow[k].prefix == c->prefix) {
+                                nc_spec_cidr_format(c, buf, sizeof(buf));
+                                return nc_err_set(err, "--egress-allow %s is given twice", buf);
+                        }
+        }
+        if ((r = ports_validate(eg->tcp_ports, eg->ntcp, "--egress-tcp-port", err)) < 0 ||
+            (r = ports_validate(eg->udp_ports, eg->nudp, "--egress-udp-port", err)) < 0)
+                return r;
+        if ((eg->ntcp || eg->nudp) && eg->nallow == 0 && eg->ndomains == 0)
+                return nc_err_set(err, "--egress-tcp-port/--egress-udp-port open ports on the --egress-allow CIDRs (or "
+                                  "--egress-domain names), and none is given: add --egress-allow CIDR (0.0.0.0/0 for "
+                                  "any address)");
+        if (eg->ndomains > NC_SPEC_DOMAINS_MAX)
+                return nc_err_set(err, "at most %d --egress-domain", NC_SPEC_DOMAINS_MAX);
+        for (size_t i = 0; i < eg->ndomains; i++) {
+                char again[NC_SPEC_DOMAIN_LEN + 1];
+                if (memchr(eg->domains[i], 0, sizeof(eg->domains[i])) == NULL ||
+                    nc_spec_domain_parse(eg->domains[i], again, err) < 0 || strcmp(again, eg->domains[i]) != 0)
+                        return nc_err_set(err, "invalid egress domain: lower case, no final dot");
+                for (size_t k = 0; k < i; k++)
+                        if (strcmp(eg->domains[k], eg->domains[i]) == 0)
+                                return nc_err_set(err, "--egress-domain %s is given twice", eg->domains[i]);
+        }
+        /* The gate answers the names: it must be reachable. */
+        if (eg->ndomains && !eg->dns)
+                return nc_err_set(err, "'network.egress.dns' false leaves the sandbox no resolver, and its "
+                                  "--egress-domain names are resolved by nucleusd's DNS gate");
+        return 0;
 }
 
 /* The rules every caller gets; the service modes' own rules are in supervisor/modes.c. */
 int nc_spec_network_validate(const struct nc_spec *s, struct nc_err *err)
 {
         const struct nc_spec_network *n = &s->network;
+        int r;
 
         if (n->mode < NC_NET_NONE || n->mode > NC_NET_BRIDGE)
                 return nc_err_set(err, "invalid network mode %d: none, host or bridge", n->mode);
@@ -201,6 +479,8 @@ int nc_spec_network_validate(const struct nc_spec *s, struct nc_err *err)
         if (n->mode == NC_NET_HOST && s->trust_level != NC_TRUST_TRUSTED)
                 return nc_err_set(err, "--network host is refused for an untrusted workload (the default trust level): "
                                   "give --trust-level trusted --allow-host-network, or use --network bridge");
+        if ((r = egress_validate(n, err)) < 0)
+                return r;
         for (size_t i = 0; i < n->npublish; i++) {
                 if (n->publish[i].host_port == 0 || n->publish[i].port == 0)
                         return nc_err_set(err, "published ports are numbers from 1 to 65535");

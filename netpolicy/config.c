@@ -41,6 +41,17 @@ int np_config_init(struct np_config *c, const char *bridge, const char *subnet, 
                 snprintf(c->table, sizeof(c->table), "%s", NP_TABLE_DEFAULT);
         else
                 snprintf(c->table, sizeof(c->table), "%s-%s", NP_TABLE_DEFAULT, bridge);
+        /* nflog groups are per network namespace and a group has one reader: nucleusd's
+         * with another bridge in the same namespace gets another group, derived from the
+         * table name (FNV-1a) into 20000..29999; the default table's is 20000. */
+        if (strcmp(c->table, NP_TABLE_DEFAULT) == 0)
+                c->nflog_group = NP_NFLOG_GROUP_BASE;
+        else {
+                uint32_t h = 2166136261u;
+                for (const char *p = c->table; *p; p++)
+                        h = (h ^ (uint8_t)*p) * 16777619u;
+                c->nflog_group = (uint16_t)(NP_NFLOG_GROUP_BASE + 1 + h % 9999);
+        }
         snprintf(c->lease_path, sizeof(c->lease_path), "%s/network/%s.leases.json", state_dir, bridge);
         return 0;
 bad:

@@ -19,6 +19,9 @@
 /* Host ends of sandboxes' veths: "nv" and the first 13 characters of the id. */
 #define NP_VETH_PREFIX "nv"
 #define NP_VETH_ID_CHARS 13
+/* The chain that sends each sandbox with an egress policy to its own, "egress-<id>". */
+#define NP_EGRESS_CHAIN "egress"
+#define NP_NFLOG_GROUP_BASE 20000
 
 /* One nucleusd's bridge network. Addresses are IPv4 in network order. */
 struct np_config {
@@ -27,6 +30,7 @@ struct np_config {
         unsigned prefix;                /* 8..30 */
         char table[64];                 /* nft table (family ip): "nucleus", or "nucleus-BRIDGE" */
         char lease_path[PATH_MAX];      /* the ipam's leases, written atomically */
+        uint16_t nflog_group;           /* egress denials are logged to it (one per table) */
 };
 
 /* Fills c from a bridge name and "A.B.C.D/N"; -EINVAL with err set otherwise. */
@@ -67,7 +71,21 @@ size_t np_ipam_count(const struct np_ipam *ipam);
 int np_nft_setup(const struct np_config *c, struct nc_err *err);
 int np_nft_publish(const struct np_config *c, const char *id, uint32_t addr, const struct nc_spec_port *ports,
                    size_t nports, struct nc_err *err);
-/* Removes every rule tagged with id (a whole id). */
+/* Pins the sandbox's veth to addr (IPv4 from addr and ARP only, in the bridge table) and,
+ * when eg is set, applies its egress policy: established traffic, DNS to dns[] when
+ * allowed, the allowed CIDRs and ports; the rest is logged to nflog_group with the id as
+ * prefix, counted and dropped. One transaction: all of it or nothing. */
+int np_nft_egress_apply(const struct np_config *c, const char *id, const char *veth, uint32_t addr,
+                        const struct nc_spec_egress *eg, const uint32_t *dns, size_t ndns, struct nc_err *err);
+/* Allows addrs[i] to a sandbox whose policy has names, each for ttls[i] seconds clamped
+ * to NP_DNS_TTL_MIN..NP_DNS_TTL_MAX (the set egress-<id>; the kernel drops them after). */
+#define NP_DNS_TTL_MIN 5                /* a TTL of 0 must still let the connection start */
+#define NP_DNS_TTL_MAX 86400
+int np_nft_egress_allow(const struct np_config *c, const char *id, const uint32_t *addrs, const uint32_t *ttls, size_t n,
+                        struct nc_err *err);
+/* The packets the sandbox's policy denied so far, or -ENOENT when it has none. */
+int64_t np_nft_egress_denied(const struct np_config *c, const char *id);
+/* Removes every rule tagged with id (a whole id) and its egress chain. */
 int np_nft_unpublish(const struct np_config *c, const char *id);
 int np_nft_sweep(const struct np_config *c, np_live_fn live, void *userdata);
 /* The table as nft lists it (JSON), for inspect --network and the tests; NULL if absent. */
@@ -75,3 +93,37 @@ char *np_nft_list(const struct np_config *c);
 /* The table in nft's text, with the shared rules and only id's tagged ones: what applies
  * to that sandbox (inspect --network). NULL if the table is absent. */
 char *np_nft_rules_text(const struct np_config *c, const char *id);
+
+/* nflog.c — the egress denials the kernel logs to c->nflog_group. */
+struct np_denial {
+        const char *id;                 /* the sandbox's, from the log prefix */
+        uint32_t saddr, daddr;          /* network order; 0 if the packet was not IPv4 */
+        int proto;                      /* IPPROTO_*, or -1 */
+        uint16_t dport;                 /* TCP and UDP; 0 otherwise */
+};
+typedef void (*np_denial_fn)(const struct np_denial *d, void *userdata);
+struct np_nflog;
+int np_nflog_open(uint16_t group, np_denial_fn cb, void *userdata, struct np_nflog **ret, struct nc_err *err);
+/* Non-blocking and close-on-exec: poll it for reading, then call np_nflog_read. */
+int np_nflog_fd(const struct np_nflog *l);
+/* Handles what is queued, calling cb per denial; the number of messages read, or
+ * -ENOBUFS when some were lost to an overflow (they are still counted by nft). */
+int np_nflog_read(struct np_nflog *l);
+void np_nflog_free(struct np_nflog *l);
+
+/* dnsmsg.c — DNS messages for the egress DNS gate (libldns; fuzzed). */
+#define NP_DNS_MSG_MAX 65535
+#define NP_DNS_CHAIN_MAX 16             /* names in a CNAME chain that are followed */
+struct np_dns_query {
+        uint16_t id, qtype;
+        char name[1024];                /* as ldns prints it: "example.org.", odd bytes escaped */
+};
+/* A standard query with one question of class IN; -EBADMSG otherwise. */
+int np_dns_query_parse(const uint8_t *buf, size_t len, struct np_dns_query *ret);
+/* An answer to query with rcode (LDNS_RCODE_*: 3 NXDOMAIN, 5 REFUSED, 2 SERVFAIL) and no
+ * records; *ret is malloc'd. */
+int np_dns_reply_error(const uint8_t *query, size_t len, int rcode, uint8_t **ret, size_t *ret_len);
+/* The IPv4 addresses (network order) an answer to query id for name gives, for name or
+ * the names its CNAME chain leads to, each with the lowest TTL along its chain. */
+int np_dns_answer_addrs(const uint8_t *buf, size_t len, uint16_t id, const char *name, uint32_t *addrs,
+                        uint32_t *ttls, size_t max, size_t *ret_n);

@@ -90,6 +90,7 @@ static void m_inspect(struct sup_conn *c, json_t *id, json_t *params)
         if (!(sb = lookup(c, id, params)))
                 return;
         json_t *j = sup_sandbox_inspect(sb);
+        sup_network_inspect_live(sb, json_object_get(j, "network"));
         if (rules)
                 json_object_set_new(json_object_get(j, "network"), "rules", sup_network_rules(sb));
         sup_conn_reply(c, id, j);

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "dnsgate.h"
 #include "log.h"
 #include "netpolicy.h"
 #include "sup.h"
@@ -22,6 +23,54 @@ static bool is_live(const char *id_prefix, void *userdata)
                 if (strncmp(sb->id, id_prefix, n) == 0 && (sup_state_live(sb->state) || sb->net.leased))
                         return true;
         return false;
+}
+
+static const char *proto_name(int proto, char buf[8])
+{
+        if (proto == IPPROTO_TCP)
+                return "tcp";
+        if (proto == IPPROTO_UDP)
+                return "udp";
+        if (proto == IPPROTO_ICMP)
+                return "icmp";
+        snprintf(buf, 8, "%d", proto);
+        return buf;
+}
+
+static void on_denial(const struct np_denial *d, void *userdata)
+{
+        char dst[INET_ADDRSTRLEN], p[8];
+
+        inet_ntop(AF_INET, &d->daddr, dst, sizeof(dst));
+        log_info("nucleus-egress-denied: sandbox=%s dst=%s proto=%s port=%u", d->id, dst, proto_name(d->proto, p),
+                 d->dport);
+}
+
+static void on_nflog(uv_poll_t *h, int status, int events)
+{
+        struct sup *s = h->data;
+        int r = np_nflog_read(s->nflog);
+
+        if (r == -ENOBUFS)
+                log_warn("Some egress denials were not logged (the nflog socket overflowed); they are counted");
+        else if (r < 0)
+                log_warn_errno(-r, "Failed to read egress denials from nflog group %u, ignoring", s->net.nflog_group);
+}
+
+/* Denials are logged as they come; a nucleusd that cannot read the group (another process
+ * reads it) still enforces and counts them. */
+static void nflog_start(struct sup *s)
+{
+        struct nc_err err = { { 0 } };
+        int r = np_nflog_open(s->net.nflog_group, on_denial, s, &s->nflog, &err);
+
+        if (r < 0) {
+                log_warn_errno(-r, "%s: egress denials will be counted but not logged, ignoring", err.msg);
+                return;
+        }
+        uv_poll_init(&s->loop, &s->nflog_poll, np_nflog_fd(s->nflog));
+        s->nflog_poll.data = s;
+        uv_poll_start(&s->nflog_poll, UV_READABLE, on_nflog);
 }
 
 int sup_network_init(struct sup *s)
@@ -54,11 +103,24 @@ int sup_network_init(struct sup *s)
         if (links < 0 || rules < 0 || leases < 0)
                 log_warn("Failed to sweep the network left by a previous nucleusd (%d, %d, %d), ignoring", links, rules,
                          leases);
+        nflog_start(s);
+        /* Sandboxes a previous loop process handed over keep their resolver. */
+        for (struct sup_sandbox *sb = s->sandboxes; sb; sb = sb->next)
+                if (sb->net.leased && sb->spec->network.egress.ndomains) {
+                        struct nc_err gerr = { { 0 } };
+                        if (sup_dnsgate_ensure(s, &gerr) < 0)
+                                log_warn("%s: sandboxes with --egress-domain names cannot resolve them, ignoring", gerr.msg);
+                        break;
+                }
         return 0;
 }
 
+/* After the loop has closed its handles (the nflog poll among them). */
 void sup_network_done(struct sup *s)
 {
+        sup_dnsgate_free(s);
+        np_nflog_free(s->nflog);
+        s->nflog = NULL;
         np_ipam_free(s->ipam);
         s->ipam = NULL;
 }
@@ -92,6 +154,10 @@ int sup_network_admit(struct sup *s, struct nc_spec *spec, struct nc_err *err)
 
         if (n->mode != NC_NET_BRIDGE)
                 return 0;
+        /* Production's default is deny-all, DNS included (as in the seed): a service
+         * says what it talks to, --egress-allow "" for DNS only. */
+        if (spec->service_mode == NC_MODE_PRODUCTION && !n->egress.set)
+                n->egress = (struct nc_spec_egress){ .set = true, .dns = false };
         if (n->ndns == 0) {
                 n->ndns = host_resolvers(n->dns, NC_SPEC_DNS_MAX);
                 if (n->ndns == 0)
@@ -135,11 +201,19 @@ int sup_network_setup(struct sup_sandbox *sb)
                 goto fail;
         }
         sb->net.leased = true;
+        sb->net.denied = -1;
         np_veth_name(sb->id, sb->net.veth);
         if ((r = np_veth_attach(&s->net, sb->id, sb->pid, sb->pidfd, sb->net.addr, &err)) < 0)
                 goto fail;
         sb->net.attached = true;
         if ((r = np_nft_publish(&s->net, sb->id, sb->net.addr, n->publish, n->npublish, &err)) < 0)
+                goto fail;
+        /* Names are answered by the gate, which must listen before the workload asks. */
+        if (n->egress.ndomains && (r = sup_dnsgate_ensure(s, &err)) < 0)
+                goto fail;
+        /* Before the claim, so the workload never runs without its policy; a policy that
+         * cannot be applied fails the sandbox in every mode (never fail open). */
+        if ((r = np_nft_egress_apply(&s->net, sb->id, sb->net.veth, sb->net.addr, &n->egress, n->dns, n->ndns, &err)) < 0)
                 goto fail;
         log_debug("Sandbox %s: network ready in %llu us", sb->id, (unsigned long long)((nc_now_ns() - t0) / 1000));
         return 0;
@@ -156,6 +230,8 @@ void sup_network_release(struct sup_sandbox *sb)
 
         if (sb->spec->network.mode != NC_NET_BRIDGE || !sb->net.leased)
                 return;
+        if (sb->spec->network.egress.set)
+                sb->net.denied = np_nft_egress_denied(&s->net, sb->id);
         if ((r = np_nft_unpublish(&s->net, sb->id)) < 0)
                 log_warn_errno(-r, "Failed to remove the nft rules of sandbox %s, ignoring", sb->id);
         /* init's namespace is gone or going; its teardown deletes the pair asynchronously,
@@ -183,6 +259,13 @@ char *sup_network_resolv_conf(const struct sup_sandbox *sb)
         if (n->mode != NC_NET_BRIDGE)
                 return NULL;
         len = (size_t)snprintf(buf, sizeof(buf), "# nucleus: --network bridge\n");
+        /* With --egress-domain names, the DNS gate is the only resolver (its upstreams
+         * are the --dns servers). */
+        if (n->egress.ndomains) {
+                snprintf(buf + len, sizeof(buf) - len, "# the egress DNS gate\nnameserver %s\n",
+                         inet_ntop(AF_INET, &sb->sup->net.gateway, ip, sizeof(ip)));
+                return strdup(buf);
+        }
         for (size_t i = 0; i < n->ndns; i++)
                 len += (size_t)snprintf(buf + len, sizeof(buf) - len, "nameserver %s\n",
                                         inet_ntop(AF_INET, &n->dns[i], ip, sizeof(ip)));
@@ -226,5 +309,22 @@ json_t *sup_network_inspect(const struct sup_sandbox *sb)
         } else
                 json_object_set_new(j, "address", json_null());
         json_object_set_new(j, "veth", sb->net.attached ? json_string(sb->net.veth) : json_null());
+        /* The count the rules had when they went; sup_network_inspect_live reads it while
+         * they exist (not here: this is also the state file's, written often). */
+        if ((v = json_object_get(j, "egress")))
+                json_object_set_new(v, "denied", sb->net.denied >= 0 ? json_integer(sb->net.denied) : json_null());
+        else
+                json_object_set_new(j, "egress", json_pack("{s:b}", "open", true));
         return j;
+}
+
+void sup_network_inspect_live(const struct sup_sandbox *sb, json_t *network)
+{
+        json_t *eg = json_object_get(network, "egress");
+        int64_t denied;
+
+        if (!json_object_get(eg, "denied") || !sb->net.attached || !sb->spec->network.egress.set)
+                return;
+        denied = np_nft_egress_denied(&sb->sup->net, sb->id);
+        json_object_set_new(eg, "denied", denied >= 0 ? json_integer(denied) : json_null());
 }

@@ -89,6 +89,9 @@ struct sup {
         struct nc_journal_sink *journal; /* detached output to journald; NULL without one */
         struct np_config net;           /* network.c: the bridge network */
         struct np_ipam *ipam;
+        struct np_nflog *nflog;         /* network.c: egress denials; NULL if it could not be read */
+        uv_poll_t nflog_poll;
+        struct sup_dnsgate *dnsgate;    /* dnsgate.c: started by the first sandbox with names */
         uv_timer_t notify_timer;        /* notify.c: STATUS= and WATCHDOG=1 */
         uint64_t notify_next_watchdog;
         size_t notify_last_live, notify_last_total;
@@ -244,6 +247,7 @@ struct sup_sandbox {
                 uint32_t addr;          /* network order, while leased */
                 char veth[IFNAMSIZ];    /* host end, while attached */
                 bool leased, attached;
+                int64_t denied;         /* egress denials, kept when the rules go; -1: none */
         } net;
         /* -t: the workload's terminal. tty: {rows, cols} for the claim; NULL: none. The
          * master comes back from init with "started" and is kept until the workload
@@ -346,6 +350,8 @@ char *sup_network_resolv_conf(const struct sup_sandbox *sb);
 json_t *sup_network_inspect(const struct sup_sandbox *sb);
 /* The nft rules that apply to a bridge sandbox, in nft's text; null otherwise. */
 json_t *sup_network_rules(const struct sup_sandbox *sb);
+/* Adds what only the kernel knows (the egress denied count) for sandbox.inspect. */
+void sup_network_inspect_live(const struct sup_sandbox *sb, json_t *network);
 
 /* rootfs.c: --verify-rootfs-attestation runs off the loop before the sandbox is
  * started (it reads every file of the rootfs); then, or at once without it, the

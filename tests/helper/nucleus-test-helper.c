@@ -70,6 +70,7 @@ static const struct name_num errno_names[] = {
 	E(ENOMEM), E(EINTR), E(EAGAIN), E(ECHILD), E(ENODEV), E(ENXIO),
 	E(ENOTTY), E(ELOOP), E(ENAMETOOLONG), E(ENOSPC), E(EMFILE), E(EXDEV),
 	E(ENOTEMPTY), E(EPIPE), E(ENOKEY), E(ESOCKTNOSUPPORT), E(EPROTOTYPE),
+	E(ETIMEDOUT), E(ECONNREFUSED), E(ENETUNREACH), E(EHOSTUNREACH),
 };
 #undef E
 
@@ -776,6 +777,45 @@ static int do_sleep(const char *arg, bool ignore_term)
 	return 0;
 }
 
+/* tcp|udp HOST PORT: "answer <first line>" when the peer answers within 1.5 s (a TCP
+ * connect and read; a UDP datagram "q" and its reply), else "ERR <errno name>". For
+ * network checks in roots without python (production's). */
+static int cmd_connect(char **argv)
+{
+	bool tcp = strcmp(argv[0], "tcp") == 0;
+	struct sockaddr_in a = { .sin_family = AF_INET };
+	struct timeval tv = { .tv_sec = 1, .tv_usec = 500000 };
+	char buf[200];
+	long port;
+	ssize_t n;
+	int fd;
+
+	if ((!tcp && strcmp(argv[0], "udp") != 0) || inet_pton(AF_INET, argv[1], &a.sin_addr) != 1 ||
+	    !parse_long(argv[2], 1, 65535, &port))
+		return 2;
+	a.sin_port = htons((uint16_t)port);
+	fd = socket(AF_INET, (tcp ? SOCK_STREAM : SOCK_DGRAM) | SOCK_CLOEXEC, 0);
+	if (fd < 0) {
+		printf("ERR %s\n", errno_name(errno));
+		return 1;
+	}
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	if (connect(fd, (struct sockaddr *)&a, sizeof(a)) < 0 || (!tcp && send(fd, "q", 1, 0) < 0) ||
+	    (n = recv(fd, buf, sizeof(buf) - 1, 0)) < 0) {
+		/* A connect that SO_SNDTIMEO cut short says EINPROGRESS, a recv that
+		 * SO_RCVTIMEO did EAGAIN: both timed out. */
+		printf("ERR %s\n", errno_name(errno == EINPROGRESS || errno == EAGAIN ? ETIMEDOUT : errno));
+		close(fd);
+		return 1;
+	}
+	buf[n] = 0;
+	buf[strcspn(buf, "\n")] = 0;
+	printf("answer %s\n", buf);
+	close(fd);
+	return 0;
+}
+
 static int cmd_sleep(char **argv) { return do_sleep(argv[0], false); }
 static int cmd_sleep_ignore_term(char **argv) { return do_sleep(argv[0], true); }
 
@@ -956,6 +996,7 @@ static const struct command {
 	{ "winch", cmd_winch, 0, 0, "print 'ready ROWS COLS', wait for SIGWINCH, print 'winch ROWS COLS'" },
 	{ "dumpable", cmd_dumpable, 0, 0, "prctl(PR_GET_DUMPABLE)" },
 	{ "net", cmd_net, 0, 0, "'<ifname> up|down' per interface" },
+	{ "connect", cmd_connect, 3, 3, "tcp|udp HOST PORT  'answer LINE' or 'ERR ERRNO' (1.5 s)" },
 	{ "mknod", cmd_mknod, 1, 1, "PATH  try mknod of char device 1:3" },
 	{ "exec-without-landlock", cmd_exec_without_landlock, 1, 64,
 	  "PROGRAM [ARGS...]  run it as if the kernel had no Landlock" },

@@ -86,6 +86,88 @@ static void test_rejections(void **state)
         expect_error("{\"args\":[\"x\"],\"env\":[\"LD_PRELOAD=/x.so\"]}", "LD_PRELOAD is refused");
 }
 
+/* network.egress (--egress-*): strict decoding with messages that name the value, the
+ * rules that tie it to a bridge, and a lossless round trip. */
+static void test_egress(void **state)
+{
+#define NET(x) "{\"args\":[\"x\"],\"network\":{\"mode\":\"bridge\",\"dns\":[\"10.0.0.53\"],\"egress\":" x "}}"
+        struct nc_err err = { { 0 } };
+        struct nc_spec *s = decode(NET("{\"allow\":[\"10.0.0.0/8\",\"192.0.2.7\",\"0.0.0.0/0\"],\"tcp_ports\":[443,8443],"
+                                       "\"udp_ports\":[5000]}"), &err);
+        struct nc_spec *t = NULL;
+        json_t *j;
+
+        assert_non_null(s);
+        assert_true(s->network.egress.set);
+        assert_true(s->network.egress.dns);
+        assert_int_equal(s->network.egress.nallow, 3);
+        assert_int_equal(s->network.egress.allow[0].prefix, 8);
+        assert_int_equal(s->network.egress.allow[1].prefix, 32);
+        assert_int_equal(s->network.egress.allow[2].prefix, 0);
+        assert_int_equal(s->network.egress.ntcp, 2);
+        assert_int_equal(s->network.egress.tcp_ports[1], 8443);
+        assert_int_equal(s->network.egress.udp_ports[0], 5000);
+        j = nc_spec_to_json(s);
+        assert_int_equal(nc_spec_from_json(j, &t, &err), 0);
+        assert_memory_equal(&s->network.egress, &t->network.egress, sizeof(s->network.egress));
+        assert_string_equal(json_string_value(json_array_get(json_object_get(json_object_get(json_object_get(j, "network"),
+                                                                                             "egress"), "allow"), 1)),
+                            "192.0.2.7/32");
+        json_decref(j);
+        nc_spec_free(s);
+        nc_spec_free(t);
+
+        /* Deny all: an empty policy; production's default also turns DNS off. */
+        s = decode(NET("{\"allow\":[],\"dns\":false}"), &err);
+        assert_non_null(s);
+        assert_true(s->network.egress.set);
+        assert_false(s->network.egress.dns);
+        assert_int_equal(s->network.egress.nallow, 0);
+        nc_spec_free(s);
+
+        expect_error(NET("{\"allow\":[\"10.0.0.1/8\"]}"), "invalid egress CIDR '10.0.0.1/8': host bits are set (did you mean 10.0.0.0/8?)");
+        expect_error(NET("{\"allow\":[\"10.0.0.0/33\"]}"), "invalid egress CIDR '10.0.0.0/33'");
+        expect_error(NET("{\"allow\":[\"10.0.0.0/\"]}"), "invalid egress CIDR '10.0.0.0/'");
+        expect_error(NET("{\"allow\":[\"example.org\"]}"), "invalid egress CIDR 'example.org'");
+        expect_error(NET("{\"allow\":[\"\"]}"), "invalid egress CIDR ''");
+        expect_error(NET("{\"allow\":[8]}"), "entries must be strings");
+        expect_error(NET("{\"allow\":\"10.0.0.0/8\"}"), "'network.egress.allow' must be an array");
+        expect_error(NET("{\"allow\":[\"10.0.0.0/8\",\"10.0.0.0/8\"]}"), "--egress-allow 10.0.0.0/8 is given twice");
+        expect_error(NET("{\"allow\":[\"10.0.0.0/8\"],\"tcp_ports\":[0]}"), "invalid 'network.egress.tcp_ports' entry 0");
+        expect_error(NET("{\"allow\":[\"10.0.0.0/8\"],\"udp_ports\":[65536]}"), "invalid 'network.egress.udp_ports' entry 65536");
+        expect_error(NET("{\"allow\":[\"10.0.0.0/8\"],\"tcp_ports\":[\"80\"]}"), "invalid 'network.egress.tcp_ports' entry \"80\"");
+        expect_error(NET("{\"allow\":[\"10.0.0.0/8\"],\"tcp_ports\":[80,80]}"), "--egress-tcp-port 80 is given twice");
+        expect_error(NET("{\"tcp_ports\":[80]}"), "add --egress-allow CIDR");
+        expect_error(NET("{\"dns\":1}"), "'network.egress.dns' must be true or false");
+        expect_error(NET("{\"names\":[\"example.org\"]}"), "unknown network.egress field 'names'");
+        expect_error(NET("[]"), "'network.egress' must be an object");
+        expect_error(NET("{\"domains\":[\"bad_name.org\"]}"), "invalid egress domain 'bad_name.org'");
+        expect_error(NET("{\"domains\":[\"org\"]}"), "invalid egress domain 'org': give a name with at least two labels");
+        expect_error(NET("{\"domains\":[\"-a.org\"]}"), "invalid egress domain '-a.org'");
+        expect_error(NET("{\"domains\":[\"a..org\"]}"), "invalid egress domain 'a..org'");
+        expect_error(NET("{\"domains\":[\"a.org\",\"A.org.\"]}"), "--egress-domain a.org is given twice");
+        expect_error(NET("{\"domains\":[\"a.org\"],\"dns\":false}"), "leaves the sandbox no resolver");
+        expect_error(NET("{\"domains\":\"a.org\"}"), "'network.egress.domains' must be an array");
+
+        /* Names: stored lower case without the final dot; ports may go with names alone. */
+        s = decode(NET("{\"domains\":[\"Api.Example.ORG.\",\"*.cdn.example.net\"],\"tcp_ports\":[443]}"), &err);
+        assert_non_null(s);
+        assert_int_equal(s->network.egress.ndomains, 2);
+        assert_string_equal(s->network.egress.domains[0], "api.example.org");
+        assert_string_equal(s->network.egress.domains[1], "*.cdn.example.net");
+        assert_true(nc_spec_domain_match("api.example.org", "API.example.org."));
+        assert_false(nc_spec_domain_match("api.example.org", "x.api.example.org."));
+        assert_true(nc_spec_domain_match("*.cdn.example.net", "a.b.cdn.example.net."));
+        assert_false(nc_spec_domain_match("*.cdn.example.net", "cdn.example.net."));
+        assert_false(nc_spec_domain_match("*.cdn.example.net", "xcdn.example.net"));
+        nc_spec_free(s);
+        expect_error("{\"args\":[\"x\"],\"network\":{\"egress\":{\"allow\":[]}}}",
+                     "only accepted with --network bridge: a --network none sandbox");
+        expect_error("{\"args\":[\"x\"],\"trust_level\":\"trusted\",\"network\":{\"mode\":\"host\",\"allow_host\":true,"
+                     "\"egress\":{\"allow\":[]}}}", "a --network host sandbox shares the host's namespace");
+#undef NET
+}
+
 /* Trace mode: the mode and the log go together, trace excludes opt-ins, and both
  * survive the codec (init gets the spec as JSON). */
 static void test_seccomp_mode(void **state)
@@ -197,7 +279,7 @@ int main(void)
                 cmocka_unit_test(test_minimal),    cmocka_unit_test(test_roundtrip_binary),
                 cmocka_unit_test(test_rejections), cmocka_unit_test(test_setenv_replaces),
                 cmocka_unit_test(test_size_limit), cmocka_unit_test(test_limits),
-                cmocka_unit_test(test_seccomp_mode),
+                cmocka_unit_test(test_seccomp_mode), cmocka_unit_test(test_egress),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
