@@ -14,6 +14,11 @@
 #   LIVE_COUNT   creates per LIVE level (default 300)
 #   COLD_COUNT   creates at concurrency 1 and 8 against a second nucleusd without a warm
 #                pool (--pool-size 0:0), for the hit/miss comparison (default 500)
+#   NETWORKS     other network modes to measure at concurrency 1 and 8 (default "bridge
+#                host"; the main runs are --network none: a namespace of its own with
+#                lo). bridge runs against a third nucleusd in a network namespace of its
+#                own (unshare -n), so the host's network is never touched.
+#   NET_COUNT    creates per network mode and concurrency (default 300)
 #   OUT          directory for api-<UTC timestamp>.json (default: benches/results)
 #   NUCLEUS_BIN  directory holding nucleus, nucleusd, nucleus-apibench (default: build/bin)
 set -euo pipefail
@@ -38,7 +43,9 @@ for b in "$NUCLEUS" "$NUCLEUSD" "$APIBENCH"; do
 done
 command -v gcc >/dev/null || die "missing gcc (apt-get install -y gcc)"
 COLD_COUNT=${COLD_COUNT:-500}
-for n in $COUNT $CONCURRENCY $LIVE $LIVE_COUNT $COLD_COUNT; do
+NETWORKS=${NETWORKS-bridge host}
+NET_COUNT=${NET_COUNT:-300}
+for n in $COUNT $CONCURRENCY $LIVE $LIVE_COUNT $COLD_COUNT $NET_COUNT; do
         case $n in '' | *[!0-9]*) die "'$n' is not a number (COUNT, CONCURRENCY, LIVE, LIVE_COUNT)" ;; esac
 done
 
@@ -87,6 +94,31 @@ for c in 1 8; do
         cold+=("$(with_hits "$r" 0 0)")
 done
 export NUCLEUS_SOCKET=$D/s.sock NUCLEUS_STATE_DIR=$D/state NUCLEUS_CGROUP_ROOT=$CG
+nets=()
+for net in $NETWORKS; do
+        case $net in
+        host) sock=$D/s.sock ;;
+        bridge)
+                mkdir "$D/bridge"
+                BENCH_CGROUPS+=("$CG-bridge")
+                sup_prefix=(unshare -n)
+                start_supervisor "$D/bridge" "$CG-bridge" --max-sandboxes 1024
+                sup_prefix=()
+                sock=$D/bridge/s.sock
+                export NUCLEUS_SOCKET=$D/s.sock NUCLEUS_STATE_DIR=$D/state NUCLEUS_CGROUP_ROOT=$CG ;;
+        *) die "NETWORKS: '$net' is not bridge or host" ;;
+        esac
+        for c in 1 8; do
+                echo "$prog: $NET_COUNT lifecycles at concurrency $c with --network $net" >&2
+                h0=$(hits --socket "$sock")
+                # A documentation address for resolv.conf: never asked (the workload is true).
+                dns=()
+                [ "$net" = bridge ] && dns=(--dns 192.0.2.53)
+                r=$("$APIBENCH" --socket "$sock" --count "$NET_COUNT" --concurrency "$c" --network "$net" "${dns[@]}" \
+                        -- "$TRUE_DIR/true")
+                nets+=("$net=$(with_hits "$r" "$h0" "$(hits --socket "$sock")")")
+        done
+done
 live=()
 held=0
 for l in $LIVE; do
@@ -107,15 +139,15 @@ mkdir -p "$OUT"
 json_out=$OUT/api-$ts.json
 BENCH_TS=$ts BENCH_COMMIT=$(git -C "$here/.." rev-parse --short HEAD 2>/dev/null || echo unknown) \
 BENCH_KERNEL=$(uname -r) BENCH_CPUS=$(nproc) BENCH_RSS_KB=$rss_kb BENCH_HELD=$held \
-python3 - "$json_out" "${results[@]}" -- "${live[@]}" -- "${cold[@]}" <<'PY'
+python3 - "$json_out" "${results[@]}" -- "${live[@]}" -- "${cold[@]}" -- "${nets[@]}" <<'PY'
 import json, os, sys
 out_path = sys.argv[1]
 rest = sys.argv[2:]
-sep = rest.index("--")
-sep2 = rest.index("--", sep + 1)
-conc = [json.loads(x) for x in rest[:sep]]
-live = [(int(x.split("=", 1)[0]), json.loads(x.split("=", 1)[1])) for x in rest[sep + 1:sep2]]
-cold = [json.loads(x) for x in rest[sep2 + 1:]]
+seps = [i for i, x in enumerate(rest) if x == "--"]
+conc = [json.loads(x) for x in rest[:seps[0]]]
+live = [(int(x.split("=", 1)[0]), json.loads(x.split("=", 1)[1])) for x in rest[seps[0] + 1:seps[1]]]
+cold = [json.loads(x) for x in rest[seps[1] + 1:seps[2]]]
+nets = [(x.split("=", 1)[0], json.loads(x.split("=", 1)[1])) for x in rest[seps[2] + 1:]]
 env = os.environ
 meta = {"date_utc": env["BENCH_TS"], "nucleus_commit": env["BENCH_COMMIT"], "kernel": env["BENCH_KERNEL"],
         "cpus": int(env["BENCH_CPUS"])}
@@ -123,11 +155,11 @@ ms = lambda us: f"{us / 1000:.2f}"
 print(f"API lifecycles of a static `true` (sandbox.create wait+auto_remove), {meta['date_utc']}, "
       f"kernel {meta['kernel']}, {meta['cpus']} CPUs, nucleus {meta['nucleus_commit']}:")
 print()
-print("| pool | concurrency | creates | pool hits | sandboxes/s | → started p50 ms | p99 ms | → result p50 ms | p99 ms |")
-print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
-for pool, rs in (("warm", conc), ("none", cold)):
+print("| pool | network | concurrency | creates | pool hits | sandboxes/s | → started p50 ms | p99 ms | → result p50 ms | p99 ms |")
+print("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+for pool, net, rs in [("warm", "none", conc), ("none", "none", cold)] + [("warm", n, [r]) for n, r in nets]:
     for r in rs:
-        print(f"| {pool} | {r['concurrency']} | {r['count']} | {r['pool_hits']} | {r['sandboxes_per_second']:.0f} "
+        print(f"| {pool} | {net} | {r['concurrency']} | {r['count']} | {r['pool_hits']} | {r['sandboxes_per_second']:.0f} "
               f"| {ms(r['to_started']['p50_us'])} | {ms(r['to_started']['p99_us'])} | {ms(r['to_result']['p50_us'])} "
               f"| {ms(r['to_result']['p99_us'])} |")
 print()
@@ -139,7 +171,7 @@ print()
 held = int(env["BENCH_HELD"]); rss = int(env["BENCH_RSS_KB"])
 print(f"nucleusd (zygote + loop process) RSS with {held} idle sandboxes: {rss / 1024:.1f} MiB"
       + (f" ({rss * 1024 / held / 1024:.1f} KiB per sandbox)" if held else ""))
-json.dump({"meta": meta, "concurrency": conc, "cold": cold, "live": [{"live": n, **r} for n, r in live],
+json.dump({"meta": meta, "concurrency": conc, "cold": cold, "networks": [{"network": n, **r} for n, r in nets], "live": [{"live": n, **r} for n, r in live],
            "supervisor_rss_kb": rss, "idle_sandboxes": held}, open(out_path, "w"), indent=2)
 PY
 echo "$prog: wrote $json_out" >&2

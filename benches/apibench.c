@@ -2,14 +2,18 @@
 /* nucleus-apibench: sandbox lifecycles through the JSON-RPC API, as an agent platform
  * drives them.
  *
- *   nucleus-apibench --socket PATH --count N --concurrency C [--network MODE] -- CMD [ARG...]
+ *   nucleus-apibench --socket PATH --count N --concurrency C [--network MODE] [--dns IP] -- CMD [ARG...]
  *
  * C connections each run sandbox.create {wait: true, auto_remove: true, stdio: "null"}
  * back to back until N creates have been answered. Per create it records the time from
  * the request's send to the sandbox.started notification (the workload has been
  * exec'd) and to the final result (the workload has exited and its record is final).
  * Prints one JSON object: throughput and the percentiles of both, in microseconds.
- * Every create must succeed with exit code 0; any failure ends the run with its error. */
+ * Every create must succeed with exit code 0; any failure ends the run with its error.
+ * --network: none (the default: a namespace of its own with lo), bridge (a veth on
+ * nucleusd's bridge; --dns for its resolv.conf when the host has no usable resolver),
+ * or host (no network namespace: trust level trusted with allow_host, as the CLI's
+ * --allow-host-network --trust-level trusted). */
 #include <errno.h>
 #include <getopt.h>
 #include <jansson.h>
@@ -112,9 +116,10 @@ int main(int argc, char **argv)
 {
         static const struct option opts[] = {
                 { "socket", required_argument, NULL, 's' }, { "count", required_argument, NULL, 'n' },
-                { "concurrency", required_argument, NULL, 'c' }, { "help", no_argument, NULL, 'h' }, {},
+                { "concurrency", required_argument, NULL, 'c' }, { "network", required_argument, NULL, 'N' },
+                { "dns", required_argument, NULL, 'd' },          { "help", no_argument, NULL, 'h' }, {},
         };
-        const char *sock = getenv("NUCLEUS_SOCKET");
+        const char *sock = getenv("NUCLEUS_SOCKET"), *network = "none", *dns = NULL;
         long count = 1000, conc = 1;
         int o;
 
@@ -124,8 +129,17 @@ int main(int argc, char **argv)
                 case 's': sock = optarg; break;
                 case 'n': count = strtol(optarg, &end, 10); break;
                 case 'c': conc = strtol(optarg, &end, 10); break;
+                case 'N':
+                        network = optarg;
+                        if (strcmp(network, "none") != 0 && strcmp(network, "bridge") != 0 && strcmp(network, "host") != 0) {
+                                fprintf(stderr, "nucleus-apibench: --network takes none, bridge or host, not '%s'\n", network);
+                                return 2;
+                        }
+                        break;
+                case 'd': dns = optarg; break;
                 case 'h':
-                        puts("usage: nucleus-apibench --socket PATH --count N --concurrency C -- CMD [ARG...]");
+                        puts("usage: nucleus-apibench --socket PATH --count N --concurrency C [--network none|bridge|host] "
+                             "[--dns IP] -- CMD [ARG...]");
                         return 0;
                 default: return 2;
                 }
@@ -141,7 +155,13 @@ int main(int argc, char **argv)
         json_t *args = json_array();
         for (int i = optind; i < argc; i++)
                 json_array_append_new(args, json_string(argv[i]));
-        json_t *spec = json_pack("{s:o}", "args", args);
+        json_t *spec = json_pack("{s:o, s:{s:s}}", "args", args, "network", "mode", network);
+        if (strcmp(network, "host") == 0) {
+                json_object_set_new(json_object_get(spec, "network"), "allow_host", json_true());
+                json_object_set_new(spec, "trust_level", json_string("trusted"));
+        }
+        if (dns)
+                json_object_set_new(json_object_get(spec, "network"), "dns", json_pack("[s]", dns));
 
         static struct conn conns[CONC_MAX];
         struct pollfd pfd[CONC_MAX];

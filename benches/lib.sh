@@ -18,6 +18,7 @@ fi
 
 sup_pid=
 sup_pids=()
+sup_prefix=()   # a command start_supervisor runs nucleusd under (e.g. unshare -n)
 
 # Starts nucleusd in the foreground with its own socket, state dir and cgroup root
 # (all under DIR) and waits until it serves. The NUCLEUS_* variables are exported so
@@ -35,7 +36,7 @@ start_supervisor() { # DIR CGROUP-ROOT [nucleusd args...]
         export NUCLEUS_IDLE_TIMEOUT=0
         export NUCLEUS_NUCLEUSD=$dir/no-autostart-during-the-benchmark
         mkfifo "$dir/ready"
-        "$NUCLEUSD" --log "$dir/log" --ready-fd 3 "$@" 3>"$dir/ready" &
+        "${sup_prefix[@]}" "$NUCLEUSD" --log "$dir/log" --ready-fd 3 "$@" 3>"$dir/ready" &
         sup_pid=$!
         sup_pids+=("$sup_pid")
         read -r -t 10 ready <"$dir/ready" || true
