@@ -68,6 +68,8 @@ size_t np_ipam_count(const struct np_ipam *ipam);
 
 /* nft.c — table c->table: NAT of the subnet, no forwarding between sandboxes, and one
  * DNAT rule pair per published port, tagged with the sandbox's id in its comment. */
+/* Closes the process's nftables context (kept open between commands); at exit. */
+void np_nft_close(void);
 int np_nft_setup(const struct np_config *c, struct nc_err *err);
 int np_nft_publish(const struct np_config *c, const char *id, uint32_t addr, const struct nc_spec_port *ports,
                    size_t nports, struct nc_err *err);

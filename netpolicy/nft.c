@@ -31,27 +31,43 @@
 #include "macros.h"
 #include "netpolicy.h"
 
-static inline void nft_freep(struct nft_ctx **p) { if (*p) nft_ctx_free(*p); }
-#define _cleanup_nft_ _cleanup_(nft_freep)
+/* One context for the process, kept: each context holds a netlink socket, and closing
+ * one waits for an RCU grace period (10 ms and more here) — on the loop, on the path of
+ * every bridge sandbox's setup and end. libnftables checks its cache against the
+ * ruleset's generation on every command, so a long-lived context sees other writers'
+ * changes. Only the loop thread uses it. */
+static struct nft_ctx *json_ctx;
 
-static struct nft_ctx *ctx_new(void)
+static struct nft_ctx *ctx_get(void)
 {
-        struct nft_ctx *nft = nft_ctx_new(NFT_CTX_DEFAULT);
-
-        if (!nft)
+        if (json_ctx) {
+                /* Rewind both buffers: what the previous command left is not ours. */
+                (void)nft_ctx_get_output_buffer(json_ctx);
+                (void)nft_ctx_get_error_buffer(json_ctx);
+                return json_ctx;
+        }
+        json_ctx = nft_ctx_new(NFT_CTX_DEFAULT);
+        if (!json_ctx)
                 return NULL;
         /* JSON in (libnftables parses JSON input when JSON output is on) and out, with
          * handles for deletion; errors are collected rather than printed. */
-        nft_ctx_output_set_flags(nft, NFT_CTX_OUTPUT_JSON | NFT_CTX_OUTPUT_HANDLE);
-        nft_ctx_buffer_output(nft);
-        nft_ctx_buffer_error(nft);
-        return nft;
+        nft_ctx_output_set_flags(json_ctx, NFT_CTX_OUTPUT_JSON | NFT_CTX_OUTPUT_HANDLE);
+        nft_ctx_buffer_output(json_ctx);
+        nft_ctx_buffer_error(json_ctx);
+        return json_ctx;
+}
+
+void np_nft_close(void)
+{
+        if (json_ctx)
+                nft_ctx_free(json_ctx);
+        json_ctx = NULL;
 }
 
 /* Runs {"nftables": cmds} (stolen). */
 static int run(json_t *cmds, struct nc_err *err, const char *what)
 {
-        _cleanup_nft_ struct nft_ctx *nft = ctx_new();
+        struct nft_ctx *nft = ctx_get();
         json_t *doc = json_pack("{s:o}", "nftables", cmds);
         _cleanup_free_ char *text = doc ? json_dumps(doc, JSON_COMPACT) : NULL;
         int r;
@@ -184,7 +200,7 @@ int np_nft_publish(const struct np_config *c, const char *id, uint32_t addr, con
  * exist. */
 static json_t *list_family(const struct np_config *c, const char *family)
 {
-        _cleanup_nft_ struct nft_ctx *nft = ctx_new();
+        struct nft_ctx *nft = ctx_get();
         json_t *cmd = json_pack("{s:[{s:{s:{s:s, s:s}}}]}", "nftables", "list", "table", "family", family, "name", c->table);
         _cleanup_free_ char *text = cmd ? json_dumps(cmd, JSON_COMPACT) : NULL;
         json_t *out = NULL;
@@ -516,7 +532,7 @@ int np_nft_egress_apply(const struct np_config *c, const char *id, const char *v
 
 int64_t np_nft_egress_denied(const struct np_config *c, const char *id)
 {
-        _cleanup_nft_ struct nft_ctx *nft = ctx_new();
+        struct nft_ctx *nft = ctx_get();
         char name[96];
         json_t *cmd, *out, *item;
         _cleanup_free_ char *text = NULL;

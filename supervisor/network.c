@@ -6,6 +6,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "dnsgate.h"
@@ -123,6 +124,7 @@ void sup_network_done(struct sup *s)
         s->nflog = NULL;
         np_ipam_free(s->ipam);
         s->ipam = NULL;
+        np_nft_close();
 }
 
 /* The host's resolvers, for agent-mode bridge sandboxes without --dns. Loopback ones
@@ -223,9 +225,41 @@ fail:
         return r;
 }
 
+/* Deleting a veth waits for the kernel to unregister it (an RCU grace period or more:
+ * tens of ms), so it runs on libuv's thread pool rather than stalling the loop; the
+ * address is released when it is done, never before, so a live address is never
+ * handed out twice. It does not refer to the sandbox, which may be gone by then. */
+struct veth_delete {
+        uv_work_t work;
+        struct sup *sup;
+        char id[NC_ID_LEN + 1];
+        char veth[IFNAMSIZ];
+        int r;
+};
+
+static void veth_delete_work(uv_work_t *w)
+{
+        struct veth_delete *d = w->data;
+
+        d->r = np_link_delete(d->veth);
+}
+
+static void veth_delete_done(uv_work_t *w, int status)
+{
+        struct veth_delete *d = w->data;
+        int r;
+
+        if (status == 0 && d->r < 0 && d->r != -ENODEV)
+                log_warn_errno(-d->r, "Failed to delete veth %s of sandbox %s, ignoring", d->veth, d->id);
+        if (d->sup->ipam && (r = np_ipam_release(d->sup->ipam, d->id)) < 0 && r != -ENOENT)
+                log_warn_errno(-r, "Failed to release the address of sandbox %s, ignoring", d->id);
+        free(d);
+}
+
 void sup_network_release(struct sup_sandbox *sb)
 {
         struct sup *s = sb->sup;
+        struct veth_delete *d;
         int r;
 
         if (sb->spec->network.mode != NC_NET_BRIDGE || !sb->net.leased)
@@ -234,14 +268,26 @@ void sup_network_release(struct sup_sandbox *sb)
                 sb->net.denied = np_nft_egress_denied(&s->net, sb->id);
         if ((r = np_nft_unpublish(&s->net, sb->id)) < 0)
                 log_warn_errno(-r, "Failed to remove the nft rules of sandbox %s, ignoring", sb->id);
+        sb->net.leased = false;
         /* init's namespace is gone or going; its teardown deletes the pair asynchronously,
          * so the host end is deleted here before the address can be handed out again. */
+        if (sb->net.attached && (d = calloc(1, sizeof(*d)))) {
+                d->sup = s;
+                d->work.data = d;
+                memcpy(d->id, sb->id, sizeof(d->id));
+                snprintf(d->veth, sizeof(d->veth), "%s", sb->net.veth);
+                sb->net.attached = false;
+                if (uv_queue_work(&s->loop, &d->work, veth_delete_work, veth_delete_done) == 0)
+                        return;
+                veth_delete_work(&d->work);     /* no thread pool: the slow way, here */
+                veth_delete_done(&d->work, 0);
+                return;
+        }
         if (sb->net.attached && (r = np_link_delete(sb->net.veth)) < 0 && r != -ENODEV)
                 log_warn_errno(-r, "Failed to delete veth %s of sandbox %s, ignoring", sb->net.veth, sb->id);
         sb->net.attached = false;
         if ((r = np_ipam_release(s->ipam, sb->id)) < 0 && r != -ENOENT)
                 log_warn_errno(-r, "Failed to release the address of sandbox %s, ignoring", sb->id);
-        sb->net.leased = false;
 }
 
 char *sup_network_resolv_conf(const struct sup_sandbox *sb)
