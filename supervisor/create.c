@@ -341,7 +341,7 @@ void sup_method_create(struct sup_conn *c, json_t *id, json_t *params)
         struct sbx_profile profile;
 
         sup_profile_of(spec, has_rootfs, &profile);
-        sb = sup_sandbox_new(s);
+        sb = sup_index_reserve(s) == 0 ? sup_sandbox_new(s) : NULL;
         /* A prepared sandbox of this profile when the pool has one (its id and host id
          * range come with it), else an id and a range for a clone on demand. */
         if (!sb || (sup_pool_claim(s, &profile, sb) < 0 && (nc_id_new(sb->id) < 0 || sup_uid_slot_take(sb) < 0)) ||
@@ -400,9 +400,11 @@ void sup_method_create(struct sup_conn *c, json_t *id, json_t *params)
         }
         fill_defaults(sb, spec);
         sb->spec = TAKE_PTR(spec);
+        sup_sandbox_index(sb);
         sb->tty = TAKE_PTR(tty);
         sb->owner_uid = c->cred.uid;
         sb->create_conn = c;
+        sup_conn_ref(sb);
         sb->create_id = json_incref(id);
         sb->create_waits = wait;
         sb->auto_remove = auto_remove;

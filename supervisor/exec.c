@@ -45,6 +45,8 @@ int sup_sandbox_exec(struct sup_sandbox *sb, struct sup_conn *conn, json_t *req_
         x->req_id = json_incref(req_id);
         x->next = sb->execs;
         sb->execs = x;
+        if (conn)
+                sup_conn_ref(sb);
         if (stream) {
                 x->stream = stream;
                 sup_exec_stream_start(stream, x);

@@ -145,7 +145,7 @@ void sup_exec_stream_finish(struct sup_exec_stream *st)
 
 void sup_exec_streams_drained(struct sup *s, struct sup_conn *c)
 {
-        for (struct sup_sandbox *sb = s->sandboxes; sb; sb = sb->next)
+        for (struct sup_sandbox *sb = sup_conn_refs_first(s); sb; sb = sb->cref_next)
                 for (struct sup_exec *x = sb->execs; x; x = x->next) {
                         struct sup_exec_stream *st = x->stream;
 

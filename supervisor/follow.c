@@ -69,7 +69,7 @@ void sup_logs_pump(struct sup_sandbox *sb)
 void sup_conn_drained(struct sup *s, struct sup_conn *c)
 {
         sup_exec_streams_drained(s, c);
-        for (struct sup_sandbox *sb = s->sandboxes; sb; sb = sb->next)
+        for (struct sup_sandbox *sb = sup_conn_refs_first(s); sb; sb = sb->cref_next)
                 for (struct sup_log_sub *sub = sb->subs; sub; sub = sub->next)
                         if (sub->conn == c) {
                                 sup_logs_pump(sb);

@@ -219,6 +219,7 @@ int sup_loop_main(const struct sup_options *opt, int zygote_sock)
                 log_warn("The loop still had handles at exit: %s", uv_strerror(r));
         free(s.uid_slots);
         sup_timings_free(&s);
+        sup_index_free(&s);
         sup_network_done(&s);
         sup_audit_close(&s);
         nc_journal_sink_free(s.journal);        /* sends what is still queued */

@@ -154,6 +154,8 @@ static void add_waiter(struct sup_sandbox *sb, struct sup_conn *c, json_t *id, i
         w->kind = kind;
         w->next = sb->waiters;
         sb->waiters = w;
+        if (c)
+                sup_conn_ref(sb);
 }
 
 static void m_wait(struct sup_conn *c, json_t *id, json_t *params)
@@ -294,6 +296,7 @@ static void m_logs(struct sup_conn *c, json_t *id, json_t *params)
                 sub->next_seq = sup_logs_first_seq(sb->logs);
         sub->next = sb->subs;
         sb->subs = sub;
+        sup_conn_ref(sb);
         sup_logs_pump(sb);
 }
 
@@ -502,6 +505,7 @@ static void m_attach(struct sup_conn *c, json_t *id, json_t *params)
         if (fd < 0)
                 return sup_conn_error(c, id, NC_RPC_INTERNAL_ERROR, NULL, "Failed to copy the terminal: %s", strerror(errno));
         sb->attach_conn = c;
+        sup_conn_ref(sb);
         if (!id) {
                 close(fd);
                 return;

@@ -1,5 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Sandbox records: lookup by id, unique id prefix or name, and their JSON views. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "sup.h"
@@ -31,9 +34,173 @@ struct sup_sandbox *sup_sandbox_new(struct sup *s)
         return sb;
 }
 
+/* ---- the index: O(1) lookups by id and name ------------------------------------
+ * Thousands of live sandboxes are the normal case, and lookups happen for every
+ * message from the zygote and most requests; a list walk touches every sandbox's
+ * memory each time. Chains are intrusive, so removal needs no allocation. */
+
+static size_t hash_str(const char *str)
+{
+        size_t h = 1469598103934665603ull;      /* FNV-1a */
+
+        for (; *str; str++)
+                h = (h ^ (unsigned char)*str) * 1099511628211ull;
+        return h;
+}
+
+static void chain_remove(struct sup_sandbox **bucket, struct sup_sandbox *sb, bool by_name)
+{
+        for (struct sup_sandbox **pp = bucket; *pp; pp = by_name ? &(*pp)->name_next : &(*pp)->id_next)
+                if (*pp == sb) {
+                        *pp = by_name ? sb->name_next : sb->id_next;
+                        return;
+                }
+}
+
+static void chain_add(struct sup *s, struct sup_sandbox *sb, bool by_name)
+{
+        size_t b = hash_str(by_name ? sb->spec->name : sb->id) & (s->index_cap - 1);
+
+        if (by_name) {
+                sb->name_next = s->by_name[b];
+                s->by_name[b] = sb;
+        } else {
+                sb->id_next = s->by_id[b];
+                s->by_id[b] = sb;
+        }
+}
+
+static int index_resize(struct sup *s, size_t cap)
+{
+        struct sup_sandbox **id = calloc(cap, sizeof(*id)), **name = calloc(cap, sizeof(*name));
+
+        if (!id || !name) {
+                free(id);
+                free(name);
+                return -ENOMEM;
+        }
+        free(s->by_id);
+        free(s->by_name);
+        s->by_id = id;
+        s->by_name = name;
+        s->index_cap = cap;
+        for (struct sup_sandbox *sb = s->sandboxes; sb; sb = sb->next) {
+                if (sb->indexed)
+                        chain_add(s, sb, false);
+                if (sb->name_indexed)
+                        chain_add(s, sb, true);
+        }
+        return 0;
+}
+
+int sup_index_reserve(struct sup *s)
+{
+        if (s->nindexed + 1 <= s->index_cap)
+                return 0;
+        return index_resize(s, s->index_cap ? s->index_cap * 2 : 256);
+}
+
+void sup_sandbox_index(struct sup_sandbox *sb)
+{
+        struct sup *s = sb->sup;
+
+        if (sb->indexed || sup_index_reserve(s) < 0)
+                return;         /* callers reserved first: this cannot fail then */
+        sb->indexed = true;
+        s->nindexed++;
+        chain_add(s, sb, false);
+        if (sb->spec && sb->spec->name && !sb->removed) {
+                sb->name_indexed = true;
+                chain_add(s, sb, true);
+        }
+}
+
+void sup_sandbox_unindex_name(struct sup_sandbox *sb)
+{
+        struct sup *s = sb->sup;
+
+        if (!sb->name_indexed)
+                return;
+        chain_remove(&s->by_name[hash_str(sb->spec->name) & (s->index_cap - 1)], sb, true);
+        sb->name_indexed = false;
+}
+
+static void unindex(struct sup_sandbox *sb)
+{
+        struct sup *s = sb->sup;
+
+        sup_sandbox_unindex_name(sb);
+        if (!sb->indexed)
+                return;
+        chain_remove(&s->by_id[hash_str(sb->id) & (s->index_cap - 1)], sb, false);
+        sb->indexed = false;
+        s->nindexed--;
+}
+
+struct sup_sandbox *sup_sandbox_by_id(struct sup *s, const char *id)
+{
+        if (!s->index_cap)
+                return NULL;
+        for (struct sup_sandbox *sb = s->by_id[hash_str(id) & (s->index_cap - 1)]; sb; sb = sb->id_next)
+                if (strcmp(sb->id, id) == 0)
+                        return sb;
+        return NULL;
+}
+
+void sup_index_free(struct sup *s)
+{
+        free(s->by_id);
+        free(s->by_name);
+        s->by_id = s->by_name = NULL;
+        s->index_cap = 0;
+}
+
+void sup_conn_ref(struct sup_sandbox *sb)
+{
+        struct sup *s = sb->sup;
+
+        if (sb->in_conn_refs)
+                return;
+        sb->in_conn_refs = true;
+        sb->cref_prev = NULL;
+        sb->cref_next = s->conn_refs;
+        if (s->conn_refs)
+                s->conn_refs->cref_prev = sb;
+        s->conn_refs = sb;
+}
+
+static void conn_ref_unlink(struct sup_sandbox *sb)
+{
+        if (!sb->in_conn_refs)
+                return;
+        if (sb->cref_prev)
+                sb->cref_prev->cref_next = sb->cref_next;
+        else
+                sb->sup->conn_refs = sb->cref_next;
+        if (sb->cref_next)
+                sb->cref_next->cref_prev = sb->cref_prev;
+        sb->in_conn_refs = false;
+}
+
+static bool refers_to_conns(const struct sup_sandbox *sb)
+{
+        if (sb->create_conn || sb->attach_conn || sb->subs)
+                return true;
+        for (const struct sup_waiter *w = sb->waiters; w; w = w->next)
+                if (w->conn)
+                        return true;
+        for (const struct sup_exec *x = sb->execs; x; x = x->next)
+                if (x->conn)
+                        return true;
+        return false;
+}
+
 void sup_sandbox_unlink_free(struct sup_sandbox *sb)
 {
         struct sup *s = sb->sup;
+
+        unindex(sb);
+        conn_ref_unlink(sb);
 
         if (sb->prev)
                 sb->prev->next = sb->next;
@@ -106,8 +273,10 @@ void sup_sandbox_unlink_free(struct sup_sandbox *sb)
 
 struct sup_sandbox *sup_sandbox_by_name(struct sup *s, const char *name)
 {
-        for (struct sup_sandbox *sb = s->sandboxes; sb; sb = sb->next)
-                if (!sb->removed && sb->spec && sb->spec->name && strcmp(sb->spec->name, name) == 0)
+        if (!s->index_cap)
+                return NULL;
+        for (struct sup_sandbox *sb = s->by_name[hash_str(name) & (s->index_cap - 1)]; sb; sb = sb->name_next)
+                if (!sb->removed && strcmp(sb->spec->name, name) == 0)
                         return sb;
         return NULL;
 }
@@ -125,11 +294,11 @@ int sup_sandbox_find(struct sup *s, const char *ref, uid_t caller, struct sup_sa
         /* As docker resolves: a full id, then an exact name, then a unique id prefix. A
          * name that happens to be hex ("cafe") is found by its name first. Only what the
          * caller may see takes part, so lookups reveal nothing of other users. */
-        for (struct sup_sandbox *sb = s->sandboxes; sb; sb = sb->next)
-                if (sup_sandbox_visible(sb, caller) && strcmp(sb->id, ref) == 0) {
-                        *ret = sb;
-                        return 0;
-                }
+        found = sup_sandbox_by_id(s, ref);
+        if (found && sup_sandbox_visible(found, caller)) {
+                *ret = found;
+                return 0;
+        }
         found = sup_sandbox_by_name(s, ref);
         if (found && sup_sandbox_visible(found, caller)) {
                 *ret = found;
@@ -289,10 +458,35 @@ json_t *sup_sandbox_inspect(const struct sup_sandbox *sb)
         return j;
 }
 
+/* A reference that was not noted with sup_conn_ref would outlive its connection: the
+ * debug build (the sanitizer run of the test suite) checks every sandbox. */
+static void check_no_refs(struct sup *s, struct sup_conn *c)
+{
+#ifndef NDEBUG
+        for (struct sup_sandbox *sb = s->sandboxes; sb; sb = sb->next) {
+                bool ref = sb->create_conn == c || sb->attach_conn == c;
+                for (struct sup_waiter *w = sb->waiters; w; w = w->next)
+                        ref = ref || w->conn == c;
+                for (struct sup_log_sub *sub = sb->subs; sub; sub = sub->next)
+                        ref = ref || sub->conn == c;
+                for (struct sup_exec *x = sb->execs; x; x = x->next)
+                        ref = ref || x->conn == c;
+                if (ref) {
+                        fprintf(stderr, "sandbox %s refers to a closed connection without sup_conn_ref\n", sb->id);
+                        abort();
+                }
+        }
+#else
+        (void)s;
+        (void)c;
+#endif
+}
+
 void sup_waiters_drop_conn(struct sup *s, struct sup_conn *c)
 {
         sup_events_drop_conn(s, c);
-        for (struct sup_sandbox *sb = s->sandboxes; sb; sb = sb->next) {
+        for (struct sup_sandbox *sb = s->conn_refs, *next; sb; sb = next) {
+                next = sb->cref_next;
                 struct sup_waiter **pp = &sb->waiters;
 
                 while (*pp) {
@@ -328,5 +522,9 @@ void sup_waiters_drop_conn(struct sup *s, struct sup_conn *c)
                         json_decref(sb->create_id);
                         sb->create_id = NULL;
                 }
+                /* Replied and finished ones leave the list here, lazily. */
+                if (!refers_to_conns(sb))
+                        conn_ref_unlink(sb);
         }
+        check_no_refs(s, c);
 }

@@ -146,13 +146,14 @@ static struct sup_sandbox *rebuild(struct sup *s, const char *id, const json_t *
                 log_warn("State file of sandbox %s cannot be restored (%s)", id, err.msg[0] ? err.msg : "unknown format");
                 return NULL;
         }
-        sb = sup_sandbox_new(s);
+        sb = sup_index_reserve(s) == 0 ? sup_sandbox_new(s) : NULL;
         if (!sb) {
                 nc_spec_free(spec);
                 return NULL;
         }
         memcpy(sb->id, id, sizeof(sb->id));
         sb->spec = spec;
+        sup_sandbox_index(sb);
         sb->owner_uid = (uid_t)json_integer_value(json_object_get(st, "owner_uid"));
         sb->created_ns = u64(r, "created_ns");
         sb->started_ns = u64(r, "started_ns");
@@ -247,10 +248,7 @@ static struct sup_sandbox *rebuild(struct sup *s, const char *id, const json_t *
 
 static struct sup_sandbox *find(struct sup *s, const char *id)
 {
-        for (struct sup_sandbox *sb = s->sandboxes; sb; sb = sb->next)
-                if (strcmp(sb->id, id) == 0)
-                        return sb;
-        return NULL;
+        return sup_sandbox_by_id(s, id);
 }
 
 static void close_fds(int *fds, size_t n)

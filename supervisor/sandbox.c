@@ -23,10 +23,7 @@
 
 static struct sup_sandbox *find_by_id(struct sup *s, const char *id)
 {
-        for (struct sup_sandbox *sb = s->sandboxes; sb; sb = sb->next)
-                if (strcmp(sb->id, id) == 0)
-                        return sb;
-        return NULL;
+        return sup_sandbox_by_id(s, id);
 }
 
 int sup_sandbox_set_state(struct sup_sandbox *sb, enum sup_state to)
@@ -923,6 +920,7 @@ void sup_sandbox_remove(struct sup_sandbox *sb)
         if (sup_sandbox_set_state(sb, SUP_STATE_removing) < 0)
                 return;
         sb->removed = true;    /* invisible to lookups from now on */
+        sup_sandbox_unindex_name(sb);
         /* Readers still behind (their connections congested) learn that the rest is
          * gone rather than waiting forever. */
         while (sb->subs) {

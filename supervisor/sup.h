@@ -80,6 +80,14 @@ struct sup {
         uv_timer_t idle_timer;
         struct sup_conn *conns;
         struct sup_sandbox *sandboxes;
+        /* registry.c: sandboxes by id (every one in the list) and by name (those not
+         * removed), chained through sb->id_next and sb->name_next; cap is a power of 2. */
+        struct sup_sandbox **by_id, **by_name;
+        size_t index_cap, nindexed;
+        /* registry.c: the sandboxes that may refer to a client connection (a create's
+         * caller, waiters, log readers, execs, an attached terminal), so that a closing
+         * or drained connection visits those, not every sandbox. */
+        struct sup_sandbox *conn_refs;
         struct sup_pool *pool;          /* pool.c: prepared sandboxes, not in `sandboxes` */
         struct sup_timings *timings;    /* timings.c: create latency histograms */
         struct sup_event_sub *event_subs;
@@ -143,6 +151,10 @@ struct sup_waiter {
 struct sup_sandbox {
         struct sup *sup;
         struct sup_sandbox *next, *prev;
+        struct sup_sandbox *id_next, *name_next;        /* registry.c's index */
+        bool indexed, name_indexed;
+        struct sup_sandbox *cref_next, *cref_prev;     /* in sup.conn_refs */
+        bool in_conn_refs;
         char id[NC_ID_LEN + 1];
         struct nc_spec *spec;           /* effective spec: defaults filled in */
         enum sup_state state;
@@ -391,6 +403,14 @@ void sup_uid_slot_release(struct sup_sandbox *sb);
 /* registry.c */
 struct sup_sandbox *sup_sandbox_new(struct sup *s);
 void sup_sandbox_unlink_free(struct sup_sandbox *sb);
+/* Room in the index for one more sandbox (-ENOMEM); then, once its id and spec are
+ * final, sup_sandbox_index makes it found by id (and name), and cannot fail. */
+int sup_index_reserve(struct sup *s);
+void sup_sandbox_index(struct sup_sandbox *sb);
+/* Its name is free again (it is being removed). */
+void sup_sandbox_unindex_name(struct sup_sandbox *sb);
+struct sup_sandbox *sup_sandbox_by_id(struct sup *s, const char *id);
+void sup_index_free(struct sup *s);
 /* Returns 0, -ENOENT, or -ENOTUNIQ (an ambiguous prefix). */
 int sup_sandbox_find(struct sup *s, const char *ref, uid_t caller, struct sup_sandbox **ret);
 /* Root sees every sandbox; other users only their own. */
@@ -405,6 +425,16 @@ json_t *sup_sandbox_summary(const struct sup_sandbox *sb);
 json_t *sup_sandbox_inspect(const struct sup_sandbox *sb);
 json_t *sup_sandbox_result(const struct sup_sandbox *sb);
 void sup_waiters_drop_conn(struct sup *s, struct sup_conn *c);
+/* Called wherever a sandbox starts to refer to a connection (create_conn, a waiter, a
+ * log reader, an exec, attach_conn): every such reference is dropped when the
+ * connection closes, and only sandboxes noted here are visited then. */
+void sup_conn_ref(struct sup_sandbox *sb);
+/* The sandboxes that may refer to connections: for (sb = sup_conn_refs_first(s); sb;
+ * sb = sb->cref_next). */
+static inline struct sup_sandbox *sup_conn_refs_first(struct sup *s)
+{
+        return s->conn_refs;
+}
 
 /* sandbox.c: the lifecycle of one sandbox */
 int sup_sandbox_set_state(struct sup_sandbox *sb, enum sup_state to);
