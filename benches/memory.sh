@@ -24,17 +24,18 @@ prog=memory.sh
 here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=benches/lib.sh
 . "$here/lib.sh"
+# How this run was started, for the results: the settings given, then the script.
+invocation=
+for v in COUNT BWRAP_COUNT OUT NUCLEUS_BIN; do
+        [ -z "${!v+set}" ] || invocation+="$v=${!v} "
+done
+invocation+=$0
 COUNT=${COUNT:-1000}
 BWRAP_COUNT=${BWRAP_COUNT:-100}
 OUT=${OUT:-$here/results}
 NUCLEUS_BIN=$(cd "${NUCLEUS_BIN:-$here/../build/bin}" && pwd)
 NUCLEUS=$NUCLEUS_BIN/nucleus
 NUCLEUSD=$NUCLEUS_BIN/nucleusd
-invocation=
-for v in COUNT BWRAP_COUNT OUT NUCLEUS_BIN; do
-        [ -z "${!v+set}" ] || invocation+="$v=${!v} "
-done
-invocation+=$0
 
 [ "$(id -u)" -eq 0 ] || die "must run as root: sudo $0"
 for n in $COUNT $BWRAP_COUNT; do
@@ -84,7 +85,15 @@ bare_pss=$(pss $bare_pid)
 # The runtime's processes among pids: all but the workload (comm "idle").
 not_idle() { local p; for p in "$@"; do [ "$(cat "/proc/$p/comm" 2>/dev/null)" = idle ] || echo "$p"; done; }
 
-ulimit -n $((COUNT * 8 + 4096))
+# Descriptors: the zygote and the loop process hold a few per sandbox (pidfd, control
+# socket, log pipes, the OOM eventfd).
+want=$((COUNT * 8 + 4096))
+hard=$(ulimit -Hn)
+if [ "$hard" != unlimited ] && [ "$hard" -lt "$want" ]; then
+        ulimit -Hn "$want" 2>/dev/null ||
+                die "$COUNT sandboxes need about $want descriptors, and the hard limit is $hard (raise it, or lower COUNT to $(((hard - 4096) / 8)))"
+fi
+ulimit -n "$want"
 # No warm pool: its parked members would be counted with the sandboxes.
 start_supervisor "$D" "$CG" --max-sandboxes $((COUNT + 64)) --pool-size 0:0
 echo "$prog: starting $COUNT idle sandboxes" >&2
