@@ -56,7 +56,10 @@ int sup_sandbox_start(struct sup_sandbox *sb)
 
         sb->t_start = nc_monotonic_ns();
         if (sb->pool_hit) {
-                start_claimed(sb);
+                /* A member's init can die while its rootfs is being attested: then the
+                 * sandbox has ended already, and there is nothing to start. */
+                if (!sb->finished_ns)
+                        start_claimed(sb);
                 return 0;
         }
         sb->t_prepare = sb->t_start;
