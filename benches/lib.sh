@@ -68,11 +68,21 @@ bench_cleanup() {
         local rc=$?
         set +e
         stop_supervisor
-        local cg
+        local cg m d
         for cg in ${BENCH_CGROUP:+"$BENCH_CGROUP"} ${BENCH_CGROUPS[@]+"${BENCH_CGROUPS[@]}"}; do
                 [ -d "$cg" ] || continue
                 find "$cg" -mindepth 1 -depth -type d -exec rmdir {} + 2>/dev/null
                 rmdir "$cg" 2>/dev/null
+        done
+        # On a hybrid host nucleusd mirrors its cgroup root into the v1 hierarchies
+        # (cpu, memory, pids, ...) and leaves those directories behind: remove them too.
+        for cg in ${BENCH_CGROUP:+"$BENCH_CGROUP"} ${BENCH_CGROUPS[@]+"${BENCH_CGROUPS[@]}"}; do
+                case $cg in "$cgmount"/*) ;; *) continue ;; esac
+                for m in $(awk '$3 == "cgroup" {print $2}' /proc/self/mounts); do
+                        find "$m" -maxdepth 4 -type d -name "${cg##*/}" -print 2>/dev/null | while read -r d; do
+                                find "$d" -depth -type d -exec rmdir {} + 2>/dev/null
+                        done
+                done
         done
         rm -rf --one-file-system "${BENCH_REMOVE[@]}"
         exit "$rc"

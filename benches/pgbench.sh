@@ -24,6 +24,8 @@
 #                gives the median TPS over the rounds
 #   WARMUP       seconds of select-only per server before the timed runs (default 5; 0: none)
 #   MODES        which modes, of "select tpcb" (default both)
+#   CGROUP_BARE  1 (default): a third server, bare but in cgroups of its own like the
+#                sandbox's (variant bare-cgroup); 0: only bare and sandbox
 #   PG_OPTS      more server options for both servers, e.g. "-c shared_buffers=1GB"
 #   PGBIN        PostgreSQL's bin directory (default: the newest /usr/lib/postgresql/*/bin)
 #   PGUSER_NAME  the system user the servers run as (default postgres)
@@ -35,7 +37,7 @@ set -euo pipefail
 
 prog=pgbench.sh
 invocation=
-for v in SCALE CLIENTS JOBS DURATION ROUNDS WARMUP MODES PG_OPTS PGBIN PGUSER_NAME INSTALL OUT NUCLEUS_BIN; do
+for v in SCALE CLIENTS JOBS DURATION ROUNDS WARMUP MODES CGROUP_BARE PG_OPTS PGBIN PGUSER_NAME INSTALL OUT NUCLEUS_BIN; do
         [ -n "${!v+set}" ] || continue
         val=${!v}
         [[ $val != *[[:space:]]* ]] || val=${val@Q}
@@ -52,6 +54,7 @@ DURATION=${DURATION:-30}
 ROUNDS=${ROUNDS:-1}
 WARMUP=${WARMUP:-5}
 MODES=${MODES:-select tpcb}
+CGROUP_BARE=${CGROUP_BARE:-1}
 PG_OPTS=${PG_OPTS:-}
 PGUSER_NAME=${PGUSER_NAME:-postgres}
 OUT=${OUT:-$here/results}
@@ -119,23 +122,26 @@ chmod 755 "$D"          # the postgres user must reach its directories below
 CG=$cgmount/nucleus-pgbench-$$
 BENCH_CGROUP=$CG
 BENCH_REMOVE=("$D")
-bare_pid=
+declare -A bare_pids=()
 sandbox_id=
+BENCH_CGROUPS=()
 pg_cleanup() {
-        local rc=$? i
+        local rc=$? i p
         set +e
-        # Fast shutdown of both servers before the supervisor goes (which kills the sandbox).
+        # Fast shutdown of every server before the supervisor goes (which kills the sandbox).
         if [ -n "$sandbox_id" ]; then
                 "$NUCLEUS" kill "$sandbox_id" INT >/dev/null 2>&1
                 timeout 20 "$NUCLEUS" wait "$sandbox_id" >/dev/null 2>&1
         fi
-        if [ -n "$bare_pid" ] && kill -INT "$bare_pid" 2>/dev/null; then
+        for p in "${bare_pids[@]}"; do
+                kill -INT "$p" 2>/dev/null || continue
                 for ((i = 0; i < 200; i++)); do
-                        [ -d "/proc/$bare_pid" ] || break
+                        [ -d "/proc/$p" ] || break
                         sleep 0.1
                 done
-                kill -KILL "$bare_pid" 2>/dev/null
-        fi
+                kill -KILL "$p" 2>/dev/null
+                wait "$p" 2>/dev/null
+        done
         (exit "$rc")
         bench_cleanup
 }
@@ -157,42 +163,83 @@ wait_ready() { # SOCKDIR WHAT
         done
         die "the $2 server did not become ready"
 }
-start_bare() { # DATA SOCKDIR
-        (cd / && exec setpriv --reuid "$PG_UID" --regid "$PG_GID" --clear-groups \
-                env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin HOME=/ \
-                "$PGBIN/postgres" -D "$1" -k "$2" "${server_args[@]}") >"$D/bare.log" 2>&1 &
-        bare_pid=$!
-        wait_ready "$2" bare
+# A bare server on $D/data-NAME and $D/sock-NAME, first moved into the given cgroup
+# directories (none: it stays in this script's cgroups, as pgbench does).
+start_bare() { # NAME [CGROUP-DIR...]
+        local name=$1 c
+        shift
+        (
+                for c in "$@"; do
+                        echo "$BASHPID" >"$c/cgroup.procs"
+                done
+                cd / && exec setpriv --reuid "$PG_UID" --regid "$PG_GID" --clear-groups \
+                        env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin HOME=/ \
+                        "$PGBIN/postgres" -D "$D/data-$name" -k "$D/sock-$name" "${server_args[@]}"
+        ) >"$D/$name.log" 2>&1 &
+        bare_pids[$name]=$!
+        wait_ready "$D/sock-$name" "$name"
 }
-stop_bare() {
-        kill -INT "$bare_pid"
-        wait "$bare_pid" 2>/dev/null || true
-        bare_pid=
+stop_bare() { # NAME
+        kill -INT "${bare_pids[$1]}"
+        wait "${bare_pids[$1]}" 2>/dev/null || true
+        unset "bare_pids[$1]"
 }
 psql_c() { # SOCKDIR SQL
         "$PGBIN/psql" -X -q -h "$1" -U postgres -d postgres -v ON_ERROR_STOP=1 -c "$2" >/dev/null
 }
 
-mkdir "$D/data-bare" "$D/sock-bare" "$D/sock-sandbox" "$D/sup"
-chown "$PG_UID:$PG_GID" "$D/data-bare" "$D/sock-bare" "$D/sock-sandbox"
-chmod 700 "$D/data-bare"
+variants=(bare sandbox)
+[ "$CGROUP_BARE" = 0 ] || variants=(bare bare-cgroup sandbox)
+mkdir "$D/sup"
+for v in "${variants[@]}"; do
+        mkdir "$D/sock-$v"
+        chown "$PG_UID:$PG_GID" "$D/sock-$v"
+done
+mkdir -m 700 "$D/data-bare"
+chown "$PG_UID:$PG_GID" "$D/data-bare"
 echo "$prog: initdb and pgbench -i -s $SCALE" >&2
 (cd / && as_pg "$PGBIN/initdb" -D "$D/data-bare" -U postgres --auth=trust --no-locale -E UTF8) >"$D/initdb.log" 2>&1 ||
         { cat "$D/initdb.log" >&2; die "initdb failed (log above)"; }
-start_bare "$D/data-bare" "$D/sock-bare"
+start_bare bare
 "$PGBIN/pgbench" -h "$D/sock-bare" -U postgres -i -q -s "$SCALE" postgres >"$D/init.log" 2>&1 ||
         { cat "$D/init.log" >&2; die "pgbench -i failed (log above)"; }
-stop_bare
-cp -a "$D/data-bare" "$D/data-sandbox"
+stop_bare bare
+for v in "${variants[@]}"; do
+        [ "$v" = bare ] || cp -a "$D/data-bare" "$D/data-$v"
+done
 
-echo "$prog: starting both servers" >&2
+echo "$prog: starting the servers: ${variants[*]}" >&2
 start_supervisor "$D/sup" "$CG"
-start_bare "$D/data-bare" "$D/sock-bare"
 sandbox_id=$("$NUCLEUS" run -d --name pgbench-server --user "$PG_UID" --group "$PG_GID" \
         -v "$D/data-sandbox:/pgdata" -v "$D/sock-sandbox:/pgsock" -- \
         "$PGBIN/postgres" -D /pgdata -k /pgsock "${server_args[@]}") || die "the sandboxed server did not start"
 wait_ready "$D/sock-sandbox" sandboxed
 sandbox_cmd="nucleus run -d --user $PG_UID --group $PG_GID -v DATA:/pgdata -v SOCKDIR:/pgsock -- $PGBIN/postgres -D /pgdata -k /pgsock ${server_args[*]}"
+start_bare bare
+# bare-cgroup: the bare server in cgroups of its own, shaped like the sandbox's: in every
+# hierarchy where nucleusd put the sandbox (under its root nucleus-pgbench-PID), a
+# sibling of that root, nucleus-pgbench-PID-bare, with the sandbox's CPU and I/O weights.
+# The cgroups matter here: pgbench's threads stay in this script's cgroups, and once the
+# server's processes are a group of their own, the scheduler shares the CPUs between
+# the groups instead of between the processes.
+bare_cgroups=()
+if [ "$CGROUP_BARE" != 0 ]; then
+        spid=$("$NUCLEUS" inspect "$sandbox_id" | python3 -c 'import json,sys; print(json.load(sys.stdin)["pid"])')
+        while IFS=: read -r h ctrls path; do
+                case $path in */"${CG##*/}"/*) ;; *) continue ;; esac
+                if [ "$h" = 0 ]; then mnt=$cgmount; else mnt=/sys/fs/cgroup/${ctrls#name=}; fi
+                [ -d "$mnt$path" ] || { echo "$prog: no mount found for the $ctrls hierarchy, skipped" >&2; continue; }
+                dir=$mnt${path%/*}-bare
+                mkdir -p "$dir"
+                BENCH_CGROUPS+=("$dir")
+                for f in cpu.shares cpu.weight blkio.weight io.weight; do
+                        [ -w "$dir/$f" ] && [ -r "$mnt$path/$f" ] && { cat "$mnt$path/$f" >"$dir/$f"; } 2>/dev/null || true
+                done
+                bare_cgroups+=("$dir")
+        done <"/proc/$spid/cgroup"
+        [ ${#bare_cgroups[@]} -gt 0 ] || die "cannot find the sandbox's cgroups in /proc/$spid/cgroup"
+        start_bare bare-cgroup "${bare_cgroups[@]}"
+fi
 
 # One pgbench run against SOCKDIR; prints "tps latency_ms transactions".
 run_pgbench() { # SOCKDIR MODE SECONDS
@@ -206,25 +253,28 @@ run_pgbench() { # SOCKDIR MODE SECONDS
              END {if (tps == "") exit 1; print tps, lat, n}' <<<"$out" ||
                 { echo "$out" >&2; die "cannot read pgbench's output (above)"; }
 }
-sock() { if [ "$1" = bare ]; then echo "$D/sock-bare"; else echo "$D/sock-sandbox"; fi; }
 
 if [ "$WARMUP" -gt 0 ]; then
-        for v in bare sandbox; do
-                echo "$prog: warm-up, $WARMUP s of select-only against the $v server" >&2
-                run_pgbench "$(sock "$v")" select "$WARMUP" >/dev/null
+        for v in "${variants[@]}"; do
+                echo "$prog: warm-up, $WARMUP s of select-only against $v" >&2
+                run_pgbench "$D/sock-$v" select "$WARMUP" >/dev/null
         done
 fi
 runs=()
 for ((r = 1; r <= ROUNDS; r++)); do
         for m in $MODES; do
-                # ABBA: bare first in odd rounds, the sandbox first in even ones.
-                order="bare sandbox"
-                [ $((r % 2)) -eq 0 ] && order="sandbox bare"
-                for v in $order; do
-                        psql_c "$D/sock-bare" CHECKPOINT
-                        psql_c "$D/sock-sandbox" CHECKPOINT
+                # The variants in order in odd rounds, in reverse in even ones.
+                order=("${variants[@]}")
+                if [ $((r % 2)) -eq 0 ]; then
+                        order=()
+                        for ((i = ${#variants[@]} - 1; i >= 0; i--)); do order+=("${variants[i]}"); done
+                fi
+                for v in "${order[@]}"; do
+                        for w in "${variants[@]}"; do
+                                psql_c "$D/sock-$w" CHECKPOINT
+                        done
                         echo "$prog: round $r, $m, $v: $CLIENTS clients, $DURATION s" >&2
-                        res=$(run_pgbench "$(sock "$v")" "$m" "$DURATION")
+                        res=$(run_pgbench "$D/sock-$v" "$m" "$DURATION")
                         echo "$prog:   tps ${res%% *}" >&2
                         runs+=("$r $m $v $res")
                 done
@@ -268,31 +318,43 @@ meta = {
     "sandboxed_server": env["BENCH_SANDBOX_CMD"], "server_uid": int(env["BENCH_PG_UID"]),
 }
 names = {"select": "select-only (`-S`)", "tpcb": "TPC-B (default script)"}
+variants = list(dict.fromkeys(r["variant"] for r in runs))
 summary = {}
 for mode in dict.fromkeys(r["mode"] for r in runs):
     s = {}
-    for v in ("bare", "sandbox"):
+    for v in variants:
         xs = [r for r in runs if r["mode"] == mode and r["variant"] == v]
-        s[v + "_tps"] = statistics.median(r["tps"] for r in xs)
-        s[v + "_latency_avg_ms"] = statistics.median(r["latency_avg_ms"] for r in xs)
+        k = v.replace("-", "_")
+        s[k + "_tps"] = statistics.median(r["tps"] for r in xs)
+        s[k + "_latency_avg_ms"] = statistics.median(r["latency_avg_ms"] for r in xs)
     s["ratio"] = s["sandbox_tps"] / s["bare_tps"]
+    if "bare-cgroup" in variants:
+        s["ratio_to_bare_cgroup"] = s["sandbox_tps"] / s["bare_cgroup_tps"]
     summary[mode] = s
+cg = "bare-cgroup" in variants
 md = [
     f"pgbench against PostgreSQL bare and inside a Nucleus sandbox, {meta['date_utc']}, "
     f"`{meta['command']}` as root: kernel {meta['kernel']}, {meta['cpus']} CPUs "
     f"({meta['cpu_model'] or 'model unknown'}), nucleus {meta['nucleus_commit']}, {meta['postgres']}; "
     f"scale {meta['scale']}, {meta['clients']} clients, {meta['jobs']} threads, {meta['duration_s']} s per run, "
-    f"{meta['rounds']} round(s) (medians), both servers up at once, runs alternating.",
+    f"{meta['rounds']} round(s) (medians); all servers up at once, the runs alternating between them.",
     "",
-    "| mode | bare TPS | in nucleus TPS | nucleus ÷ bare | latency avg bare / nucleus ms |",
-    "|---|---:|---:|---:|---:|",
+    "| mode | bare TPS |" + (" bare, own cgroups TPS |" if cg else "") + " in nucleus TPS | nucleus ÷ bare |"
+    + (" nucleus ÷ bare, own cgroups |" if cg else "") + " latency avg ms |",
+    "|---|---:|" + ("---:|" if cg else "") + "---:|---:|" + ("---:|" if cg else "") + "---:|",
 ]
 for mode, s in summary.items():
-    md.append(f"| {names[mode]} | {s['bare_tps']:.0f} | {s['sandbox_tps']:.0f} | {s['ratio']:.3f} "
-              f"| {s['bare_latency_avg_ms']:.2f} / {s['sandbox_latency_avg_ms']:.2f} |")
+    lat = " / ".join(f"{s[v.replace('-', '_') + '_latency_avg_ms']:.2f}" for v in variants)
+    md.append(f"| {names[mode]} | {s['bare_tps']:.0f} |" + (f" {s['bare_cgroup_tps']:.0f} |" if cg else "")
+              + f" {s['sandbox_tps']:.0f} | {s['ratio']:.3f} |" + (f" {s['ratio_to_bare_cgroup']:.3f} |" if cg else "")
+              + f" {lat} |")
+md += ["", "Latency avg is pgbench's, per variant in the order " + ", ".join(variants) + "."]
+if cg:
+    md += ["bare, own cgroups: the bare server in cgroups of its own shaped like the sandbox's "
+           "(the same hierarchies and weights), while pgbench stays in the script's."]
 text = "\n".join(md) + "\n"
 with open(json_out, "w") as f:
-    json.dump({"meta": meta, "summary": summary, "runs": runs}, f, indent=2)
+    json.dump({"meta": meta, "variants": variants, "summary": summary, "runs": runs}, f, indent=2)
     f.write("\n")
 with open(md_out, "w") as f:
     f.write(text)
