@@ -62,7 +62,7 @@ kind, path, tmp, out = sys.argv[1:5]
 d = json.load(open(path))
 meta = d.get("meta", {})
 def q(s):  # a gnuplot string, double-quoted; gnuplot would run a `command` even in one
-    return '"' + str(s).replace("`", "").replace("\\", "\\\\").replace('"', '\\"') + '"'
+    return '"' + str(s).replace("`", "").replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
 machine = f"kernel {meta.get('kernel', '?')}, {meta.get('cpus', '?')} CPUs, nucleus {meta.get('nucleus_commit', '?')}"
 gp = ["set terminal pngcairo size 1000,620 font 'sans,10' noenhanced", "set grid", "set key outside right top"]
 outs = []
@@ -113,18 +113,32 @@ elif kind == "api":
            "set logscale y", "set ylabel 'ms (log scale)'", "plot " + ", ".join(plots)]
 
 elif kind == "pgbench":
-    names = {"select": "select-only (-S)", "tpcb": "TPC-B"}
-    fn = os.path.join(tmp, "pgbench.dat")
-    with open(fn, "w") as f:
-        for mode, s in d["summary"].items():
-            f.write(f"{q(names.get(mode, mode))} {s['bare_tps']:.2f} {s['sandbox_tps']:.2f} {s['ratio']:.4f}\n")
+    # One panel per mode: a bar per variant, the sandbox's ratios over its bar.
+    names = {"select": "select-only (-S)", "tpcb": "TPC-B (default script)"}
+    vnames = {"bare": "bare", "bare-cgroup": "bare, own cgroups", "sandbox": "in nucleus"}
+    variants = d.get("variants") or ["bare", "sandbox"]
+    modes = list(d["summary"])
     outs.append(out + ".png")
-    gp += [f"set output {q(outs[-1])}",
-           f"set title {q('pgbench TPS, PostgreSQL bare and in a Nucleus sandbox (scale ' + str(meta.get('scale')) + ', ' + str(meta.get('clients')) + ' clients, ' + str(meta.get('duration_s')) + ' s; ' + meta.get('date_utc', '') + '; ' + machine + ')')}",
-           "set style data histograms", "set style histogram clustered gap 1", "set style fill solid 0.8 border -1",
-           "set boxwidth 0.9", "set ylabel 'transactions/s'", "set yrange [0:*]", "set key inside right top",
-           f"plot {q(fn)} using 2:xtic(1) title 'bare', '' using 3 title 'in nucleus', "
-           f"'' using ($0):($3):(sprintf('%.3f', $4)) with labels offset 4,1 notitle"]
+    gp += [f"set output {q(outs[-1])}", "unset key", "set style fill solid 0.8 border -1", "set boxwidth 0.6",
+           "set ylabel 'transactions/s'", "set yrange [0:*]", "set xrange [-0.6:" + str(len(variants) - 0.4) + "]",
+           "set offsets 0, 0, graph 0.1, 0",
+           f"set multiplot layout 1,{len(modes)} title "
+           + q(f"pgbench, PostgreSQL bare and in a Nucleus sandbox: scale {meta.get('scale')}, {meta.get('clients')} clients, "
+               f"{meta.get('duration_s')} s per run, {meta.get('rounds')} round(s) (pgbench.sh {meta.get('date_utc', '')})\n{machine}")]
+    for i, mode in enumerate(modes):
+        s = d["summary"][mode]
+        fn = os.path.join(tmp, f"pgbench{i}.dat")
+        with open(fn, "w") as f:
+            for j, v in enumerate(variants):
+                tps = s[v.replace("-", "_") + "_tps"]
+                lab = f"{tps:.0f}"
+                f.write(f"{j} {tps:.2f} {q(vnames.get(v, v))} {q(lab)}\n")
+        title = f"{names.get(mode, mode)}\nin nucleus: {s['ratio']:.3f} x bare"
+        if "ratio_to_bare_cgroup" in s:
+            title += f", {s['ratio_to_bare_cgroup']:.3f} x bare in own cgroups"
+        gp += [f"set title {q(title)}",
+               f"plot {q(fn)} using 1:2:($1 + 1):xtic(3) with boxes lc variable, '' using 1:2:4 with labels offset 0,1.5 notitle"]
+    gp.append("unset multiplot")
 
 with open(os.path.join(tmp, "plot.gp"), "w") as f:
     f.write("\n".join(gp) + "\n")
