@@ -19,8 +19,8 @@
 #   SCALE        pgbench scale factor (default 50: 5 million accounts, about 750 MB per copy)
 #   CLIENTS      pgbench clients (default 8)
 #   JOBS         pgbench threads (default: the CPU count, at most CLIENTS)
-#   DURATION     seconds per timed run (default 30)
-#   ROUNDS       rounds; each times every mode bare and sandboxed (default 1); the table
+#   DURATION     seconds per timed run (default 15)
+#   ROUNDS       rounds; each times every mode in every variant (default 2); the table
 #                gives the median TPS over the rounds
 #   WARMUP       seconds of select-only per server before the timed runs (default 5; 0: none)
 #   MODES        which modes, of "select tpcb" (default both)
@@ -50,8 +50,8 @@ here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/.." && pwd)
 SCALE=${SCALE:-50}
 CLIENTS=${CLIENTS:-8}
-DURATION=${DURATION:-30}
-ROUNDS=${ROUNDS:-1}
+DURATION=${DURATION:-15}
+ROUNDS=${ROUNDS:-2}
 WARMUP=${WARMUP:-5}
 MODES=${MODES:-select tpcb}
 CGROUP_BARE=${CGROUP_BARE:-1}
@@ -113,6 +113,12 @@ done
 NUCLEUS_BIN=$(cd "$NUCLEUS_BIN" && pwd)
 NUCLEUS=$NUCLEUS_BIN/nucleus
 NUCLEUSD=$NUCLEUS_BIN/nucleusd
+# The commit measured, read now: the tree may move while the benchmark runs.
+commit=unknown
+if command -v git >/dev/null 2>&1 && commit=$(git -C "$repo" rev-parse --short HEAD 2>/dev/null); then
+        # Changes under benches/ do not change the binaries measured.
+        git -C "$repo" diff --quiet HEAD -- . ':!benches' 2>/dev/null || commit="$commit (with uncommitted changes)"
+fi
 PG_UID=$(id -u "$PGUSER_NAME")
 PG_GID=$(id -g "$PGUSER_NAME")
 
@@ -284,11 +290,6 @@ state=$("$NUCLEUS" inspect "$sandbox_id" | python3 -c 'import json,sys; print(js
 [ "$state" = running ] || die "the sandboxed server is $state after the runs"
 
 ts=$(date -u +%Y%m%dT%H%M%SZ)
-commit=unknown
-if command -v git >/dev/null 2>&1 && commit=$(git -C "$repo" rev-parse --short HEAD 2>/dev/null); then
-        # Changes under benches/ do not change the binaries measured.
-        git -C "$repo" diff --quiet HEAD -- . ':!benches' 2>/dev/null || commit="$commit (with uncommitted changes)"
-fi
 mkdir -p "$OUT"
 json_out=$OUT/pgbench-$ts.json
 md_out=$OUT/pgbench-$ts.md
