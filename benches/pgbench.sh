@@ -26,7 +26,9 @@
 #   MODES        which modes, of "select tpcb" (default both)
 #   CGROUP_BARE  1 (default): a third server, bare but in cgroups of its own like the
 #                sandbox's (variant bare-cgroup); 0: only bare and sandbox
-#   PG_OPTS      more server options for both servers, e.g. "-c shared_buffers=1GB"
+#   PG_OPTS      more server options for every server, e.g. "-c shared_buffers=1GB"
+#   SANDBOX_ARGS more `nucleus run` options for the sandboxed server, e.g.
+#                "--seccomp-profile allow-all.json" to see what one lock-down step costs
 #   PGBIN        PostgreSQL's bin directory (default: the newest /usr/lib/postgresql/*/bin)
 #   PGUSER_NAME  the system user the servers run as (default postgres)
 #   INSTALL=1    apt-get install what is missing (postgresql postgresql-contrib)
@@ -37,7 +39,7 @@ set -euo pipefail
 
 prog=pgbench.sh
 invocation=
-for v in SCALE CLIENTS JOBS DURATION ROUNDS WARMUP MODES CGROUP_BARE PG_OPTS PGBIN PGUSER_NAME INSTALL OUT NUCLEUS_BIN; do
+for v in SCALE CLIENTS JOBS DURATION ROUNDS WARMUP MODES CGROUP_BARE PG_OPTS SANDBOX_ARGS PGBIN PGUSER_NAME INSTALL OUT NUCLEUS_BIN; do
         [ -n "${!v+set}" ] || continue
         val=${!v}
         [[ $val != *[[:space:]]* ]] || val=${val@Q}
@@ -56,6 +58,7 @@ WARMUP=${WARMUP:-5}
 MODES=${MODES:-select tpcb}
 CGROUP_BARE=${CGROUP_BARE:-1}
 PG_OPTS=${PG_OPTS:-}
+SANDBOX_ARGS=${SANDBOX_ARGS:-}
 PGUSER_NAME=${PGUSER_NAME:-postgres}
 OUT=${OUT:-$here/results}
 NUCLEUS_BIN=${NUCLEUS_BIN:-$here/../build/bin}
@@ -216,11 +219,12 @@ done
 
 echo "$prog: starting the servers: ${variants[*]}" >&2
 start_supervisor "$D/sup" "$CG"
-sandbox_id=$("$NUCLEUS" run -d --name pgbench-server --user "$PG_UID" --group "$PG_GID" \
+# shellcheck disable=SC2086 # SANDBOX_ARGS is split on purpose
+sandbox_id=$("$NUCLEUS" run -d --name pgbench-server --user "$PG_UID" --group "$PG_GID" $SANDBOX_ARGS \
         -v "$D/data-sandbox:/pgdata" -v "$D/sock-sandbox:/pgsock" -- \
         "$PGBIN/postgres" -D /pgdata -k /pgsock "${server_args[@]}") || die "the sandboxed server did not start"
 wait_ready "$D/sock-sandbox" sandboxed
-sandbox_cmd="nucleus run -d --user $PG_UID --group $PG_GID -v DATA:/pgdata -v SOCKDIR:/pgsock -- $PGBIN/postgres -D /pgdata -k /pgsock ${server_args[*]}"
+sandbox_cmd="nucleus run -d --user $PG_UID --group $PG_GID ${SANDBOX_ARGS:+$SANDBOX_ARGS }-v DATA:/pgdata -v SOCKDIR:/pgsock -- $PGBIN/postgres -D /pgdata -k /pgsock ${server_args[*]}"
 start_bare bare
 # bare-cgroup: the bare server in cgroups of its own, shaped like the sandbox's: in every
 # hierarchy where nucleusd put the sandbox (under its root nucleus-pgbench-PID), a
