@@ -227,11 +227,11 @@ wait_ready "$D/sock-sandbox" sandboxed
 sandbox_cmd="nucleus run -d --user $PG_UID --group $PG_GID ${SANDBOX_ARGS:+$SANDBOX_ARGS }-v DATA:/pgdata -v SOCKDIR:/pgsock -- $PGBIN/postgres -D /pgdata -k /pgsock ${server_args[*]}"
 start_bare bare
 # bare-cgroup: the bare server in cgroups of its own, shaped like the sandbox's: in every
-# hierarchy where nucleusd put the sandbox (under its root nucleus-pgbench-PID), a
-# sibling of that root, nucleus-pgbench-PID-bare, with the sandbox's CPU and I/O weights.
-# The cgroups matter here: pgbench's threads stay in this script's cgroups, and once the
-# server's processes are a group of their own, the scheduler shares the CPUs between
-# the groups instead of between the processes.
+# hierarchy where nucleusd put the sandbox, a sibling of the sandbox's leaf (under
+# nucleusd's cgroup root; nucleusd ignores names that are no sandbox id) with the
+# sandbox's CPU and I/O weights. The cgroups matter here: pgbench's threads stay in this
+# script's cgroups, and once the server's processes are a group of their own, the
+# scheduler shares the CPUs between the groups instead of between the processes.
 bare_cgroups=()
 if [ "$CGROUP_BARE" != 0 ]; then
         spid=$("$NUCLEUS" inspect "$sandbox_id" | python3 -c 'import json,sys; print(json.load(sys.stdin)["pid"])')
@@ -239,9 +239,8 @@ if [ "$CGROUP_BARE" != 0 ]; then
                 case $path in */"${CG##*/}"/*) ;; *) continue ;; esac
                 if [ "$h" = 0 ]; then mnt=$cgmount; else mnt=/sys/fs/cgroup/${ctrls#name=}; fi
                 [ -d "$mnt$path" ] || { echo "$prog: no mount found for the $ctrls hierarchy, skipped" >&2; continue; }
-                dir=$mnt${path%/*}-bare
+                dir=$mnt${path%/*}/bare-server
                 mkdir -p "$dir"
-                BENCH_CGROUPS+=("$dir")
                 for f in cpu.shares cpu.weight blkio.weight io.weight; do
                         [ -w "$dir/$f" ] && [ -r "$mnt$path/$f" ] && { cat "$mnt$path/$f" >"$dir/$f"; } 2>/dev/null || true
                 done
