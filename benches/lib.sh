@@ -78,7 +78,7 @@ bench_cleanup() {
         # (cpu, memory, pids, ...) and leaves those directories behind: remove them too.
         for cg in ${BENCH_CGROUP:+"$BENCH_CGROUP"} ${BENCH_CGROUPS[@]+"${BENCH_CGROUPS[@]}"}; do
                 case $cg in "$cgmount"/*) ;; *) continue ;; esac
-                for m in $(awk '$3 == "cgroup" {print $2}' /proc/self/mounts); do
+                awk '$3 == "cgroup" {print $2}' /proc/self/mounts | while read -r m; do
                         find "$m" -maxdepth 4 -type d -name "${cg##*/}" -print 2>/dev/null | while read -r d; do
                                 find "$d" -depth -type d -exec rmdir {} + 2>/dev/null
                         done
