@@ -91,7 +91,7 @@ pg_missing() {
                 [ -n "$dir" ] && [ -x "$dir/$b" ] || missing+=("${dir:-/usr/lib/postgresql/VERSION/bin}/$b")
         done
         id -u "$PGUSER_NAME" >/dev/null 2>&1 || missing+=("the system user $PGUSER_NAME")
-        for b in setpriv python3 git; do
+        for b in setpriv setsid python3 git; do
                 command -v "$b" >/dev/null 2>&1 || missing+=("$b")
         done
         [ ${#missing[@]} -eq 0 ]
@@ -173,7 +173,8 @@ wait_ready() { # SOCKDIR WHAT
         die "the $2 server did not become ready"
 }
 # A bare server on $D/data-NAME and $D/sock-NAME, first moved into the given cgroup
-# directories (none: it stays in this script's cgroups, as pgbench does).
+# directories (none: it stays in this script's cgroups, as pgbench does). setsid does
+# not fork here (the subshell leads no process group), so $! is the postmaster.
 start_bare() { # NAME [CGROUP-DIR...]
         local name=$1 c
         shift
@@ -181,7 +182,9 @@ start_bare() { # NAME [CGROUP-DIR...]
                 for c in "$@"; do
                         echo "$BASHPID" >"$c/cgroup.procs"
                 done
-                cd / && exec setpriv --reuid "$PG_UID" --regid "$PG_GID" --clear-groups \
+                # A session of its own, as pg_ctl gives it (and nucleus its sandboxes): with
+                # sched_autogroup on, a session in the root cpu cgroup is a group of its own.
+                cd / && exec setsid setpriv --reuid "$PG_UID" --regid "$PG_GID" --clear-groups \
                         env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin HOME=/ \
                         "$PGBIN/postgres" -D "$D/data-$name" -k "$D/sock-$name" "${server_args[@]}"
         ) >"$D/$name.log" 2>&1 &
