@@ -182,8 +182,9 @@ start_bare() { # NAME [CGROUP-DIR...]
                 for c in "$@"; do
                         echo "$BASHPID" >"$c/cgroup.procs"
                 done
-                # A session of its own, as pg_ctl gives it (and nucleus its sandboxes): with
-                # sched_autogroup on, a session in the root cpu cgroup is a group of its own.
+                # A session of its own, as pg_ctl gives it. (Each backend makes its own
+                # anyway; with sched_autogroup on, every session in the root cpu cgroup is a
+                # scheduling entity of its own: see benches/README.md, bare-cgroup.)
                 cd / && exec setsid setpriv --reuid "$PG_UID" --regid "$PG_GID" --clear-groups \
                         env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin HOME=/ \
                         "$PGBIN/postgres" -D "$D/data-$name" -k "$D/sock-$name" "${server_args[@]}"
