@@ -245,7 +245,7 @@ if [ "$CGROUP_BARE" != 0 ]; then
                 [ -d "$mnt$path" ] || { echo "$prog: no mount found for the $ctrls hierarchy, skipped" >&2; continue; }
                 dir=$mnt${path%/*}/bare-server
                 mkdir -p "$dir"
-                for f in cpu.shares cpu.weight blkio.weight io.weight; do
+                for f in cpu.shares cpu.weight blkio.weight blkio.bfq.weight io.weight; do
                         [ -w "$dir/$f" ] && [ -r "$mnt$path/$f" ] && { cat "$mnt$path/$f" >"$dir/$f"; } 2>/dev/null || true
                 done
                 bare_cgroups+=("$dir")
