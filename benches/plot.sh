@@ -8,7 +8,8 @@
 #                             no pool
 #   api-TS-latency.png        request -> started p50 and p99 against concurrency (api.sh),
 #                             warm pool and no pool (apibench keeps percentiles only)
-#   pgbench-TS.png            TPS bare and in a sandbox per mode, with the ratio (pgbench.sh)
+#   pgbench-TS.png            TPS per variant and mode (pgbench.sh): the medians as bars, every
+#                             round's run as a dot, the sandbox's ratios in each panel's title
 # TS is the timestamp of the JSON file the plot comes from.
 #
 # Usage: benches/plot.sh [RESULT.json ...]
@@ -133,11 +134,18 @@ elif kind == "pgbench":
                 tps = s[v.replace("-", "_") + "_tps"]
                 lab = f"{tps:.0f}"
                 f.write(f"{j} {tps:.2f} {q(vnames.get(v, v))} {q(lab)}\n")
+        # Every run's TPS as a point over its variant's bar: the spread over the rounds.
+        rn = os.path.join(tmp, f"pgbench{i}-runs.dat")
+        with open(rn, "w") as f:
+            for r in d.get("runs", []):
+                if r["mode"] == mode and r["variant"] in variants:
+                    f.write(f"{variants.index(r['variant'])} {r['tps']:.2f}\n")
         title = f"{names.get(mode, mode)}\nin nucleus: {s['ratio']:.3f} x bare"
         if "ratio_to_bare_cgroup" in s:
             title += f", {s['ratio_to_bare_cgroup']:.3f} x bare in own cgroups"
         gp += [f"set title {q(title)}",
-               f"plot {q(fn)} using 1:2:($1 + 1):xtic(3) with boxes lc variable, '' using 1:2:4 with labels offset 0,1.5 notitle"]
+               f"plot {q(fn)} using 1:2:($1 + 1):xtic(3) with boxes lc variable, '' using 1:2:4 with labels offset 0,1.5 notitle, "
+               f"{q(rn)} using 1:2 with points pt 7 ps 0.8 lc rgb 'black' notitle"]
     gp.append("unset multiplot")
 
 with open(os.path.join(tmp, "plot.gp"), "w") as f:
