@@ -62,21 +62,12 @@ stop_supervisor() {
         sup_pid=
 }
 
-# The usual exit path of a benchmark with private supervisors: set BENCH_CGROUP (and
-# BENCH_CGROUPS, more of them) to their cgroup roots and BENCH_REMOVE to what to delete, then `trap bench_cleanup EXIT`.
-bench_cleanup() {
-        local rc=$?
-        set +e
-        stop_supervisor
+# On a hybrid host nucleusd mirrors its cgroup root into the v1 hierarchies (cpu,
+# memory, pids, ...) and leaves those directories behind: removes them (empty ones, with
+# their empty leaves) for the given cgroup2 roots, found by name within 4 levels.
+bench_remove_v1_mirrors() { # CGROUP2-ROOT...
         local cg m d
-        for cg in ${BENCH_CGROUP:+"$BENCH_CGROUP"} ${BENCH_CGROUPS[@]+"${BENCH_CGROUPS[@]}"}; do
-                [ -d "$cg" ] || continue
-                find "$cg" -mindepth 1 -depth -type d -exec rmdir {} + 2>/dev/null
-                rmdir "$cg" 2>/dev/null
-        done
-        # On a hybrid host nucleusd mirrors its cgroup root into the v1 hierarchies
-        # (cpu, memory, pids, ...) and leaves those directories behind: remove them too.
-        for cg in ${BENCH_CGROUP:+"$BENCH_CGROUP"} ${BENCH_CGROUPS[@]+"${BENCH_CGROUPS[@]}"}; do
+        for cg in "$@"; do
                 case $cg in "$cgmount"/*) ;; *) continue ;; esac
                 awk '$3 == "cgroup" {print $2}' /proc/self/mounts | while read -r m; do
                         find "$m" -maxdepth 4 -type d -name "${cg##*/}" -print 2>/dev/null | while read -r d; do
@@ -84,6 +75,22 @@ bench_cleanup() {
                         done
                 done
         done
+        return 0
+}
+
+# The usual exit path of a benchmark with private supervisors: set BENCH_CGROUP (and
+# BENCH_CGROUPS, more of them) to their cgroup roots and BENCH_REMOVE to what to delete, then `trap bench_cleanup EXIT`.
+bench_cleanup() {
+        local rc=$?
+        set +e
+        stop_supervisor
+        local cg
+        for cg in ${BENCH_CGROUP:+"$BENCH_CGROUP"} ${BENCH_CGROUPS[@]+"${BENCH_CGROUPS[@]}"}; do
+                [ -d "$cg" ] || continue
+                find "$cg" -mindepth 1 -depth -type d -exec rmdir {} + 2>/dev/null
+                rmdir "$cg" 2>/dev/null
+        done
+        bench_remove_v1_mirrors ${BENCH_CGROUP:+"$BENCH_CGROUP"} ${BENCH_CGROUPS[@]+"${BENCH_CGROUPS[@]}"}
         rm -rf --one-file-system "${BENCH_REMOVE[@]}"
         exit "$rc"
 }
