@@ -5,14 +5,16 @@
 # script) against Debian's PostgreSQL server running bare and inside a Nucleus sandbox,
 # in one run, and the ratio of their TPS (sandbox / bare: 1.00 means no cost).
 #
-# Both servers run at the same time, each on its own copy of one pgbench database
+# The servers run at the same time, each on its own copy of one pgbench database
 # (initdb and `pgbench -i` once, then the data directory is copied), as the `postgres`
 # user, with the same options: `postgres -D DATA -k SOCKDIR -c listen_addresses=''`.
-# The sandboxed one is `nucleus run -d --user UID --group GID` with its data directory
-# and its socket directory as volumes; the bare one is the same command under setpriv.
+#   bare         under setsid + setpriv, in this script's cgroups (pgbench's)
+#   bare-cgroup  the same, in cgroups shaped like the sandbox's (CGROUP_BARE=0: left out)
+#   sandbox      `nucleus run -d --user UID --group GID` with the data directory and the
+#                socket directory as volumes, through a private nucleusd
 # pgbench runs on the host against each server's Unix socket, so the client is the
-# same for both. The timed runs alternate bare and sandbox (ABBA within a round), each
-# after a CHECKPOINT on both servers.
+# same for all. The timed runs alternate between the variants (in order in odd rounds,
+# reversed in even ones), each after a CHECKPOINT on every server.
 #
 # Usage: sudo benches/pgbench.sh
 # Environment:
@@ -28,7 +30,7 @@
 #                sandbox's (variant bare-cgroup); 0: only bare and sandbox
 #   PG_OPTS      more server options for every server, e.g. "-c shared_buffers=1GB"
 #   SANDBOX_ARGS more `nucleus run` options for the sandboxed server, e.g.
-#                "--seccomp-profile allow-all.json" to see what one lock-down step costs
+#                "--cpu-weight 800" or "--landlock-policy FILE"
 #   PGBIN        PostgreSQL's bin directory (default: the newest /usr/lib/postgresql/*/bin)
 #   PGUSER_NAME  the system user the servers run as (default postgres)
 #   INSTALL=1    apt-get install what is missing (postgresql postgresql-contrib)
@@ -170,7 +172,12 @@ wait_ready() { # SOCKDIR WHAT
                 "$PGBIN/pg_isready" -q -h "$1" -U postgres -d postgres && return 0
                 sleep 0.1
         done
-        die "the $2 server did not become ready"
+        if [ "$2" = sandboxed ]; then
+                "$NUCLEUS" logs "$sandbox_id" >&2
+        else
+                cat "$D/$2.log" >&2
+        fi
+        die "the $2 server did not become ready (its log above)"
 }
 # A bare server on $D/data-NAME and $D/sock-NAME, first moved into the given cgroup
 # directories (none: it stays in this script's cgroups, as pgbench does). setsid does
