@@ -63,6 +63,22 @@ stop_supervisor() {
         sup_pid=
 }
 
+# On a hybrid host nucleusd mirrors its cgroup root into the v1 hierarchies (cpu,
+# memory, pids, ...) and leaves those directories behind: removes them (empty ones, with
+# their empty leaves) for the given cgroup2 roots, found by name within 4 levels.
+bench_remove_v1_mirrors() { # CGROUP2-ROOT...
+        local cg m d
+        for cg in "$@"; do
+                case $cg in "$cgmount"/*) ;; *) continue ;; esac
+                awk '$3 == "cgroup" {print $2}' /proc/self/mounts | while read -r m; do
+                        find "$m" -maxdepth 4 -type d -name "${cg##*/}" -print 2>/dev/null | while read -r d; do
+                                find "$d" -depth -type d -exec rmdir {} + 2>/dev/null
+                        done
+                done
+        done
+        return 0
+}
+
 # The usual exit path of a benchmark with private supervisors: set BENCH_CGROUP (and
 # BENCH_CGROUPS, more of them) to their cgroup roots and BENCH_REMOVE to what to delete, then `trap bench_cleanup EXIT`.
 bench_cleanup() {
@@ -75,6 +91,7 @@ bench_cleanup() {
                 find "$cg" -mindepth 1 -depth -type d -exec rmdir {} + 2>/dev/null
                 rmdir "$cg" 2>/dev/null
         done
+        bench_remove_v1_mirrors ${BENCH_CGROUP:+"$BENCH_CGROUP"} ${BENCH_CGROUPS[@]+"${BENCH_CGROUPS[@]}"}
         rm -rf --one-file-system "${BENCH_REMOVE[@]}"
         exit "$rc"
 }

@@ -95,6 +95,7 @@ cleanup() {
                 find "$cg" -mindepth 1 -depth -type d -exec rmdir {} + 2>/dev/null
                 rmdir "$cg" 2>/dev/null || echo "$prog: could not remove cgroup $cg" >&2
         done
+        bench_remove_v1_mirrors "${cgroots[@]}"
         rm -rf --one-file-system "$D" "$HOSTTRUE_DIR"
         exit "$rc"
 }
