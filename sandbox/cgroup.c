@@ -328,6 +328,15 @@ int sbx_cgroup_setup(struct sbx_config *cfg, struct nc_err *err)
         return nc_err_set(err, "no cgroup controllers available (neither v2 controllers nor v1 hierarchies)");
 }
 
+void sbx_cgroup_release(const struct sbx_config *cfg)
+{
+        /* Only the v1 mirrors: nucleusd made them for itself under its own groups. The
+         * v2 root may be the operator's (--cgroup-root) or systemd's delegated one. */
+        for (int c = 0; c < _SBX_CG_MAX; c++)
+                if (cfg->cg == &sbx_cgroup_v1 && cfg->cg_v1[c][0])
+                        (void)rmdir(cfg->cg_v1[c]);     /* EBUSY: something still lives there */
+}
+
 json_t *sbx_cgroup_info(const struct sbx_config *cfg)
 {
         json_t *ctl = json_array();

@@ -47,6 +47,8 @@ extern const struct sbx_cgroup_backend sbx_cgroup_v1, sbx_cgroup_v2;
 /* nucleusd startup: picks the backend (cfg->cg) and finds or enables its controllers.
  * With neither, cfg->cg stays NULL: sandboxes run without limits (agent mode warns). */
 int sbx_cgroup_setup(struct sbx_config *cfg, struct nc_err *err);
+/* At a clean exit: removes the v1 hierarchies' directories setup made (when empty). */
+void sbx_cgroup_release(const struct sbx_config *cfg);
 json_t *sbx_cgroup_info(const struct sbx_config *cfg);
 json_t *sbx_cgroup_stats_to_json(const struct sbx_cgroup_stats *st);
 

@@ -379,5 +379,7 @@ int main(int argc, char **argv)
         /* The socket is unlinked by the loop while it holds the autostart lock, never
          * here: a successor may already have bound the same path. */
         r = sbx_zygote_run(&opt.cfg, start_loop, &opt);
+        if (r == 0)
+                sbx_cgroup_release(&opt.cfg);   /* every sandbox is gone: a clean exit */
         return r == 0 ? 0 : 1;
 }

@@ -224,13 +224,12 @@ static void m_info(struct sup_conn *c, json_t *id, json_t *params)
 
 static json_t *stats_of(const struct sup_sandbox *sb)
 {
-        const struct sbx_config *cfg = sb->sup->cfg;
         struct sbx_cgroup_stats st;
         json_t *usage;
 
         if (!sup_state_live(sb->state) && sb->have_final_stats)
                 usage = sbx_cgroup_stats_to_json(&sb->final_stats);
-        else if (cfg->cg && cfg->cg->stats(cfg, sb->id, &st) == 0)
+        else if (sup_sandbox_usage(sb, &st) == 0)
                 usage = sbx_cgroup_stats_to_json(&st);
         else
                 usage = json_object();

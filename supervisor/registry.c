@@ -281,6 +281,19 @@ struct sup_sandbox *sup_sandbox_by_name(struct sup *s, const char *name)
         return NULL;
 }
 
+int sup_sandbox_usage(const struct sup_sandbox *sb, struct sbx_cgroup_stats *ret)
+{
+        const struct sbx_config *cfg = sb->sup->cfg;
+        int r;
+
+        if (!cfg->cg)
+                return -EOPNOTSUPP;
+        if ((r = cfg->cg->stats(cfg, sb->id, ret)) < 0)
+                return r;
+        ret->cpu_usec = ret->cpu_usec > sb->cpu_base_usec ? ret->cpu_usec - sb->cpu_base_usec : 0;
+        return 0;
+}
+
 bool sup_sandbox_visible(const struct sup_sandbox *sb, uid_t caller)
 {
         return !sb->removed && (caller == 0 || caller == sb->owner_uid);

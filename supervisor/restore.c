@@ -80,6 +80,7 @@ json_t *sup_restore_fields(const struct sup_sandbox *sb)
 
         json_object_set_new(j, "client_start", json_integer((json_int_t)sb->client_start));
         json_object_set_new(j, "init_start", json_integer((json_int_t)sb->init_start));
+        json_object_set_new(j, "cpu_base_usec", json_integer((json_int_t)sb->cpu_base_usec));
         json_object_set_new(j, "takeover_fd", json_integer(sb->takeover_fd));
         json_object_set_new(j, "kept_logs", json_pack("[i, i]", sb->kept_logs[0], sb->kept_logs[1]));
         if (sb->lost[0])
@@ -173,6 +174,7 @@ static struct sup_sandbox *rebuild(struct sup *s, const char *id, const json_t *
         sb->client_start = u64(r, "client_start");
         sb->oom_event = json_is_true(json_object_get(r, "oom_event"));
         sb->init_start = u64(r, "init_start");
+        sb->cpu_base_usec = u64(r, "cpu_base_usec");
         if (json_is_integer(json_object_get(r, "takeover_fd")))
                 sb->takeover_fd = (int)json_integer_value(json_object_get(r, "takeover_fd"));
         for (i = 0; i < 2; i++)

@@ -722,7 +722,7 @@ static void finalize(struct sup_sandbox *sb)
                         sb->stdio[i] = -1;
                 }
         /* Usage at the end (peak memory, CPU time, OOM kills), read before the cgroup goes. */
-        if (sb->sup->cfg->cg && sb->sup->cfg->cg->stats(sb->sup->cfg, sb->id, &sb->final_stats) == 0)
+        if (sup_sandbox_usage(sb, &sb->final_stats) == 0)
                 sb->have_final_stats = true;
         /* Our group kill may beat the kernel's OOM killer to it: that is an OOM kill too. */
         if (sb->oom_event && sb->have_final_stats && sb->final_stats.oom_kills == 0)

@@ -190,6 +190,9 @@ struct sup_sandbox {
          * its namespaces torn down), the result recorded and sent. */
         uint64_t t_exit, t_reaped, t_finished;
         bool pool_hit;
+        /* A pool hit's cgroup CPU time at its claim: what preparing it cost is not the
+         * workload's, and usage is reported from here. */
+        uint64_t cpu_base_usec;
         bool have_status, reaped, removed;
         int wstatus, init_status;
         bool failed;
@@ -411,6 +414,8 @@ void sup_sandbox_index(struct sup_sandbox *sb);
 void sup_sandbox_unindex_name(struct sup_sandbox *sb);
 struct sup_sandbox *sup_sandbox_by_id(struct sup *s, const char *id);
 void sup_index_free(struct sup *s);
+/* Its cgroup usage now, CPU time counted from its claim (0, or -errno). */
+int sup_sandbox_usage(const struct sup_sandbox *sb, struct sbx_cgroup_stats *ret);
 /* Returns 0, -ENOENT, or -ENOTUNIQ (an ambiguous prefix). */
 int sup_sandbox_find(struct sup *s, const char *ref, uid_t caller, struct sup_sandbox **ret);
 /* Root sees every sandbox; other users only their own. */

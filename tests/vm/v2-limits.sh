@@ -202,8 +202,7 @@ procs=$(wc -l <"$leaf/cgroup.procs")
 start=$(date +%s)
 nuc rm -f victim >/dev/null || fail "nucleus rm -f victim failed"
 ok "rm -f returned after $(($(date +%s) - start)) s"
-left=$(find "$CG" -mindepth 1 -type d 2>/dev/null)
-assert_eq "" "$left" "no directory is left under $CG"
+assert_eq no "$([ -d "$leaf" ] && echo yes || echo no)" "its leaf is gone ($leaf)"
 rc=0
 wait $cli || rc=$?
 assert_eq 137 "$rc" "the removed sandbox's CLI reports SIGKILL"
@@ -217,8 +216,9 @@ assert_match "$insp" '"abi": 2[^0-9]' "inspect shows Landlock ABI 2"
 assert_match "$(tr -d ' \n' <<<"$insp")" '"degraded":\[\]' "and nothing degraded"
 
 section "the end"
+ids=$(for n in hog group spin busy plain; do nuc inspect "$n" | sed -n 's/^  "id": "\(.*\)",$/\1/p'; done)
 for n in hog group spin busy plain; do nuc rm "$n" >/dev/null || fail "nucleus rm $n failed"; done
-left=$(find "$CG" -mindepth 1 -type d 2>/dev/null)
+left=$(for i in $ids; do if [ -d "$CG/$i" ]; then echo "$CG/$i"; fi; done)
 assert_eq "" "$left" "no cgroup of a removed sandbox is left"
 # Our supervisor must have lived through it all (a CLI would silently autostart another).
 kill -0 "$SUP_PID" 2>/dev/null && ok "nucleusd is still running" || fail "nucleusd died"
@@ -229,6 +229,8 @@ rc=0
 wait "$SUP_PID" || rc=$?
 SUP_PID=
 assert_eq 0 "$rc" "nucleusd exits 0 on SIGTERM"
+# The warm pool's members (prepared, never claimed) went with it.
+assert_eq "" "$(find "$CG" -mindepth 1 -type d 2>/dev/null)" "no directory is left under $CG"
 
 section "a delegated subtree (systemd Delegate=yes)"
 # As under systemd: nucleusd alone in a cgroup of its own (svc.service), which it must
@@ -249,12 +251,13 @@ did=$(nuc inspect del | sed -n 's/^  "id": "\(.*\)",$/\1/p')
 assert_eq 33554432 "$(cat "$SVC/sandboxes/$did/memory.max" 2>/dev/null)" "the sandbox's leaf is <own>/sandboxes/<id>, with its limits"
 assert_eq 4 "$(cat "$SVC/sandboxes/$did/pids.max" 2>/dev/null)" "pids.max there too"
 nuc rm -f del >/dev/null || fail "rm -f in the delegated subtree failed"
-assert_eq "" "$(find "$SVC/sandboxes" -mindepth 1 -type d 2>/dev/null)" "and removed with it"
+assert_eq no "$([ -d "$SVC/sandboxes/$did" ] && echo yes || echo no)" "and removed with it"
 kill -TERM "$SUP_PID" 2>/dev/null || true
 for _ in $(seq 300); do kill -0 "$SUP_PID" 2>/dev/null || break; sleep 0.1; done
 rc=0; wait "$SUP_PID" || rc=$?
 SUP_PID=
 assert_eq 0 "$rc" "the delegated nucleusd exits 0 on SIGTERM"
+assert_eq "" "$(find "$SVC/sandboxes" -mindepth 1 -type d 2>/dev/null)" "and its pool's leaves went with it"
 
 # Not failures by themselves, but worth seeing in the test's output.
 grep -E '\] (warn|error):' "$T/nucleusd.log" | sed 's/^/# nucleusd: /' || true
