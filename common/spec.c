@@ -388,6 +388,26 @@ const char *nc_lockdown_name(int level)
 static const char *const mode_names[] = { "agent", "strict-agent", "production" };
 static const char *const trust_names[] = { "untrusted", "trusted" };
 
+int nc_spec_fields_only(const json_t *obj, const char *what, const char *const *known, size_t n, struct nc_err *err)
+{
+        const char *key;
+        json_t *v;
+
+        json_object_foreach((json_t *)obj, key, v) {
+                bool ok = false;
+
+                for (size_t i = 0; i < n && !ok; i++)
+                        ok = strcmp(key, known[i]) == 0;
+                if (!ok) {
+                        char list[512] = "";
+                        for (size_t i = 0; i < n; i++)
+                                snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%s", i ? ", " : "", known[i]);
+                        return nc_err_set(err, "unknown %s field '%.64s' (accepted: %s)", what, key, list);
+                }
+        }
+        return 0;
+}
+
 static int name_index(const char *const *names, size_t n, const char *s)
 {
         for (size_t i = 0; s && i < n; i++)
@@ -459,20 +479,13 @@ int nc_spec_from_json(const json_t *j, struct nc_spec **ret, struct nc_err *err)
                                              "time_namespace", "cgroup_namespace", "proc_rw", "seccomp_log_denied",
                                              "network" };
         _cleanup_spec_ struct nc_spec *s = NULL;
-        const char *key;
         json_t *v;
         int r;
 
         if (!json_is_object(j))
                 return nc_err_set(err, "the spec must be a JSON object");
-        json_object_foreach((json_t *)j, key, v) {
-                if (name_index(known, ARRAY_SIZE(known), key) < 0) {
-                        char list[512] = "";
-                        for (size_t i = 0; i < ARRAY_SIZE(known); i++)
-                                snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%s", i ? ", " : "", known[i]);
-                        return nc_err_set(err, "unknown spec field '%.64s' (accepted: %s)", key, list);
-                }
-        }
+        if ((r = nc_spec_fields_only(j, "spec", known, ARRAY_SIZE(known), err)) < 0)
+                return r;
         s = nc_spec_new();
         if (!s)
                 return -ENOMEM;

@@ -220,3 +220,7 @@ json_t *nc_json_bytes(const char *s);
 /* The same for n bytes that may contain NUL (log data). */
 json_t *nc_json_bytesn(const char *s, size_t n);
 int nc_json_bytes_get(const json_t *v, char **ret, struct nc_err *err, const char *what);
+
+/* For the spec's decoders: -EINVAL with "unknown WHAT field 'KEY' (accepted: ...)" when
+ * obj has a member not in known. */
+int nc_spec_fields_only(const json_t *obj, const char *what, const char *const *known, size_t n, struct nc_err *err);

@@ -234,7 +234,6 @@ static int egress_ports_from_json(const json_t *v, const char *what, uint16_t *p
 static int egress_from_json(const json_t *v, struct nc_spec_egress *eg, struct nc_err *err)
 {
         static const char *const known[] = { "allow", "tcp_ports", "udp_ports", "dns", "domains" };
-        const char *key;
         const json_t *e;
         json_t *val;
         size_t i;
@@ -244,14 +243,8 @@ static int egress_from_json(const json_t *v, struct nc_spec_egress *eg, struct n
                 return 0;
         if (!json_is_object(v))
                 return nc_err_set(err, "'network.egress' must be an object with allow, tcp_ports, udp_ports, dns, domains");
-        json_object_foreach((json_t *)v, key, val) {
-                bool ok = false;
-                for (i = 0; i < ARRAY_SIZE(known); i++)
-                        ok = ok || strcmp(key, known[i]) == 0;
-                if (!ok)
-                        return nc_err_set(err, "unknown network.egress field '%.64s' (accepted: allow, tcp_ports, "
-                                          "udp_ports, dns, domains)", key);
-        }
+        if ((r = nc_spec_fields_only(v, "network.egress", known, ARRAY_SIZE(known), err)) < 0)
+                return r;
         eg->set = true;
         eg->dns = true;
         e = json_object_get(v, "allow");
@@ -311,7 +304,6 @@ static json_t *egress_to_json(const struct nc_spec_egress *eg)
 int nc_spec_network_from_json(const json_t *v, struct nc_spec_network *n, struct nc_err *err)
 {
         static const char *const known[] = { "mode", "allow_host", "dns", "publish", "egress" };
-        const char *key;
         const json_t *e;
         json_t *val;
         size_t i;
@@ -322,14 +314,8 @@ int nc_spec_network_from_json(const json_t *v, struct nc_spec_network *n, struct
                 return 0;
         if (!json_is_object(v))
                 return nc_err_set(err, "'network' must be an object with mode, allow_host, dns, publish, egress");
-        json_object_foreach((json_t *)v, key, val) {
-                bool ok = false;
-                for (i = 0; i < ARRAY_SIZE(known); i++)
-                        ok = ok || strcmp(key, known[i]) == 0;
-                if (!ok)
-                        return nc_err_set(err, "unknown network field '%.64s' (accepted: mode, allow_host, dns, publish, "
-                                          "egress)", key);
-        }
+        if ((r = nc_spec_fields_only(v, "network", known, ARRAY_SIZE(known), err)) < 0)
+                return r;
         e = json_object_get(v, "mode");
         if (e && (r = nc_network_mode_parse(json_string_value(e))) < 0)
                 return nc_err_set(err, "'network.mode' must be \"none\", \"host\" or \"bridge\"");
