@@ -27,6 +27,7 @@
 #include "caps.h"
 #include "ctl.h"
 #include "exec.h"
+#include "notify_socket.h"
 #include "landlock.h"
 #include "macros.h"
 #include "mounts.h"
@@ -364,6 +365,8 @@ static void claim(const struct sbx_config *cfg, struct workload *w)
                         die_failure(&fail);
                 close(fds[3 + nvol + nsec]);
         }
+        if (spec->readiness.kind == NC_PROBE_SD_NOTIFY && sbx_notify_socket_send(CTL_FD, spec->uid, spec->gid, &fail) < 0)
+                die_failure(&fail);
         /* Production: the finished file system is checked against the flags it must
          * have, before anything runs in it. */
         json_t *audit = json_null();
