@@ -6,6 +6,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "cli.h"
 #include "spec.h"
@@ -14,6 +15,19 @@
 enum { POLICY_SECCOMP, POLICY_CAPS, POLICY_LANDLOCK, POLICY_MAX };
 
 #define RUN_VOLUMES_MAX 16
+
+/* run_probes.c: --health-* and --readiness-*, collected, then made the spec's probes. */
+struct cli_probe_flags {
+        const char *health_cmd, *health_http, *readiness_cmd;
+        uint16_t health_tcp, readiness_tcp;
+        bool readiness_sd_notify, start_period_given;
+        unsigned nhealth, nreadiness, retries;
+        uint32_t interval_ms, timeout_ms, start_period_ms, readiness_interval_ms;      /* 0: not given */
+};
+extern const char *const cli_probe_flags_with_value[];     /* NULL-terminated */
+/* 0 taken, -ENOENT not a probe flag, -EINVAL (printed) a bad value. */
+int cli_run_probe_flag(struct cli_probe_flags *pf, const char *opt, const char *val);
+int cli_run_probe_flags_apply(const struct cli_probe_flags *pf, struct nc_spec *spec);
 
 struct run_opts {
         bool rm, detach, user_numeric, group_given;
@@ -33,6 +47,7 @@ struct run_opts {
         int rootfs_fd;                  /* --rootfs, opened here; -1 without */
         bool rootfs_attestation;        /* --verify-rootfs-attestation */
         int seccomp_log_fd;             /* --seccomp-log, opened by us; -1: none */
+        struct cli_probe_flags probes;
 };
 
 void cli_run_opts_done(struct run_opts *ro);

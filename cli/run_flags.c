@@ -99,6 +99,20 @@ static void usage(FILE *f)
                 "  --seccomp-mode enforce|trace   enforce (default): the seccomp filter; trace: no filter, every\n"
                 "                       system call is recorded (slow; for `nucleus seccomp generate`)\n"
                 "  --seccomp-log FILE   where trace mode writes the calls (NDJSON); required with trace\n"
+                "  --health-cmd CMD     a health check run inside by /bin/sh -c, as the workload's user, under its\n"
+                "                       lock-down; exit 0 is healthy (states: starting, healthy, unhealthy)\n"
+                "  --health-tcp PORT    a health check that connects to 127.0.0.1:PORT inside the sandbox\n"
+                "  --health-http URL    a health check that GETs URL inside the sandbox (an IP address or localhost;\n"
+                "                       status 200-399 is healthy)\n"
+                "  --health-interval D  between checks (default 30s); durations: 500ms, 2s, 1m, 1h; a number is seconds\n"
+                "  --health-timeout D   a check that takes longer fails (default 5s)\n"
+                "  --health-retries N   failures in a row that make it unhealthy (default 3)\n"
+                "  --health-start-period D  failures in this time after the start do not count (default 5s)\n"
+                "  --readiness-exec CMD  the sandbox is ready once CMD (as --health-cmd) exits 0; probed every second\n"
+                "  --readiness-tcp PORT  ... once 127.0.0.1:PORT inside accepts a connection\n"
+                "  --readiness-sd-notify ... once the workload sends READY=1 to $NOTIFY_SOCKET (/run/nucleus/notify)\n"
+                "  --readiness-interval D  between readiness probes (default 1s)\n"
+                "                       `nucleus wait --ready ID` returns once it is ready; ps and inspect show both\n"
                 "  -h, --help           this text\n"
                 "\n"
                 "The environment inside is PATH, HOME, TERM (when stdout is a terminal) and -e values.\n");
@@ -206,6 +220,10 @@ int cli_run_parse(int argc, char **argv, struct nc_spec *spec, struct run_opts *
                         ro->tty = ro->interactive = true;
                         continue;
                 }
+                if (strcmp(a, "--readiness-sd-notify") == 0) {
+                        ro->probes.readiness_sd_notify = true;
+                        continue;
+                }
                 if (cli_refuse_planned_flag(a))
                         return -EINVAL;
                 static const char *const with_value[] = { "--name", "--hostname", "--env", "-e", "--workdir", "-w",
@@ -238,9 +256,29 @@ int cli_run_parse(int argc, char **argv, struct nc_spec *spec, struct run_opts *
                                 continue;
                         opt = with_value[k];
                 }
+                for (size_t k = 0; cli_probe_flags_with_value[k] && !opt; k++) {
+                        n = strlen(cli_probe_flags_with_value[k]);
+                        if (strncmp(a, cli_probe_flags_with_value[k], n) != 0 || (a[n] && a[n] != '='))
+                                continue;
+                        if (a[n] == '=')
+                                val = a + n + 1;
+                        else if (i + 1 < argc)
+                                val = argv[++i];
+                        else {
+                                fprintf(stderr, "nucleus: %s needs a value\n", a);
+                                return -EINVAL;
+                        }
+                        opt = cli_probe_flags_with_value[k];
+                }
                 if (!opt) {
                         fprintf(stderr, "nucleus: unknown option '%s' for run (see nucleus run --help)\n", a);
                         return -EINVAL;
+                }
+                int pr = cli_run_probe_flag(&ro->probes, opt, val);
+                if (pr != -ENOENT) {
+                        if (pr < 0)
+                                return -EINVAL;
+                        continue;
                 }
                 char **slot = NULL;
                 if (strcmp(opt, "--name") == 0)
@@ -598,6 +636,8 @@ int cli_run_parse(int argc, char **argv, struct nc_spec *spec, struct run_opts *
                                 "--egress-allow CIDR (give either)\n");
                 return -EINVAL;
         }
+        if (cli_run_probe_flags_apply(&ro->probes, spec) < 0)
+                return -EINVAL;
         if (nc_spec_validate(spec, &err) < 0)
                 goto bad;
         if (spec->seccomp_log && cli_run_open_seccomp_log(spec, ro) < 0)
