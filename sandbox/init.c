@@ -170,6 +170,7 @@ struct workload {
         struct {
                 pid_t pid;
                 long long id;
+                bool group;     /* leads a process group of its own (a probe) */
         } execs[64];
         size_t nexecs;
 };
@@ -207,7 +208,7 @@ static pid_t spawn_child(struct sbx_exec *x)
  * the pid, or -1 with the child's {stage, errno, message} in errbuf (NUL-terminated).
  * Closes the stdio fds (each once, when they repeat). */
 static pid_t spawn(struct workload *w, bool traced, char *const *argv, char *const *envp, const char *cwd,
-                   const struct nc_spec *ident, bool ctty, const int fds[3], char *errbuf, size_t errcap)
+                   const struct nc_spec *ident, bool ctty, bool own_group, const int fds[3], char *errbuf, size_t errcap)
 {
         const char *path = nc_spec_getenv(w->spec, "PATH");
         int errpipe[2];
@@ -223,7 +224,7 @@ static pid_t spawn(struct workload *w, bool traced, char *const *argv, char *con
         }
         struct sbx_exec x = {
                 .argv = argv, .envp = envp, .path = path ? path : NC_SPEC_DEFAULT_PATH, .cwd = cwd,
-                .stdio = { fds[0], fds[1], fds[2] }, .ctty = ctty, .errfd = errpipe[1], .caps = w->caps,
+                .stdio = { fds[0], fds[1], fds[2] }, .ctty = ctty, .own_group = own_group, .errfd = errpipe[1], .caps = w->caps,
                 .caps_policy = w->have_caps_policy ? &w->caps_policy : NULL, .seccomp = w->seccomp,
                 .seccomp_log = w->spec->seccomp_log_denied,
                 .rlimits = &w->spec->rlimits, .uid = ident->uid, .gid = ident->gid, .groups = ident->groups,
@@ -457,7 +458,7 @@ static void claim(const struct sbx_config *cfg, struct workload *w)
         }
 
         t_locked = nc_monotonic_ns();
-        w->pid = spawn(w, traced, spec->argv, spec->env, spec->cwd ? spec->cwd : "/", spec, tty, fds, buf, sizeof(buf));
+        w->pid = spawn(w, traced, spec->argv, spec->env, spec->cwd ? spec->cwd : "/", spec, tty, false, fds, buf, sizeof(buf));
         t_exec = nc_monotonic_ns();
         if (w->pid < 0) {
                 (void)!write(CTL_FD, buf, strlen(buf));
@@ -511,10 +512,10 @@ static void kill_exec(struct workload *w, json_int_t exec_id)
 {
         for (size_t i = 0; i < w->nexecs; i++)
                 if (w->execs[i].id == exec_id)
-                        (void)kill(w->execs[i].pid, SIGKILL);
+                        (void)kill(w->execs[i].group ? -w->execs[i].pid : w->execs[i].pid, SIGKILL);
 }
 
-/* {"op":"exec","exec":N,"spec":{args, env, cwd, user?},"own_user":B,"tty":{rows, cols}?}
+/* {"op":"exec","exec":N,"spec":{args, env, cwd, user?},"own_user":B,"probe":B,"tty":{rows, cols}?}
  * + stdio (none with a tty): another process in the sandbox, forked by init so that it
  * shares everything the workload has. Its identity is the workload's unless own_user;
  * with a tty, stdio is a new pty of the sandbox's devpts, whose master goes back with
@@ -546,6 +547,7 @@ static void handle_request(struct workload *w, json_t *msg, int fds[3], size_t n
                 return;
         }
         const struct nc_spec *ident = json_is_true(json_object_get(msg, "own_user")) ? x : w->spec;
+        const bool probe = json_is_true(json_object_get(msg, "probe"));
         if (tty) {
                 struct sbx_pty_size size;
                 int slave;
@@ -558,7 +560,7 @@ static void handle_request(struct workload *w, json_t *msg, int fds[3], size_t n
                 }
                 fds[0] = fds[1] = fds[2] = slave;
         }
-        pid = spawn(w, false, x->argv, x->env, x->cwd ? x->cwd : (w->spec->cwd ? w->spec->cwd : "/"), ident, tty, fds, buf,
+        pid = spawn(w, false, x->argv, x->env, x->cwd ? x->cwd : (w->spec->cwd ? w->spec->cwd : "/"), ident, tty, probe, fds, buf,
                     sizeof(buf));
         if (pid < 0) {
                 json_error_t jerr;
@@ -571,6 +573,7 @@ static void handle_request(struct workload *w, json_t *msg, int fds[3], size_t n
                 (void)sbx_ctl_send_json(CTL_FD, f, NULL, 0);
         } else {
                 w->execs[w->nexecs].pid = pid;
+                w->execs[w->nexecs].group = probe;
                 w->execs[w->nexecs++].id = exec_id;
                 (void)sbx_ctl_send_json(CTL_FD, json_pack("{s:s, s:I, s:i, s:b}", "op", "exec_started", "exec", exec_id, "pid",
                                                           (int)pid, "tty", tty),

@@ -58,7 +58,11 @@ int sup_sandbox_exec_internal(struct sup_sandbox *sb, json_t *spec, int fds[3],
                               void (*on_end)(void *data, int status, const struct sbx_failure *failure), void *data,
                               struct sup_exec **ret)
 {
-        int r = sup_sandbox_exec(sb, NULL, NULL, spec, NULL, fds, NULL);
+        /* A process group of its own in init: a timeout kills all of it. */
+        json_t *extra = json_pack("{s:b}", "probe", true);
+        int r = sup_sandbox_exec(sb, NULL, NULL, spec, extra, fds, NULL);
+
+        json_decref(extra);
 
         if (r < 0)
                 return r;

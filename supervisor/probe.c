@@ -291,10 +291,11 @@ static void on_tcp(uv_poll_t *h, int status, int events)
 
         if (!p)
                 return;
-        if (status < 0)
-                err = -status;
-        else if (getsockopt(t->fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0)
+        /* libuv reports POLLERR as UV_EBADF; the socket knows the real error. */
+        if (getsockopt(t->fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0)
                 err = errno;
+        else if (err == 0 && status < 0)
+                err = -status;
         tcp_abandon(p);
         tcp_result(p, err);
 }
