@@ -113,6 +113,7 @@ void sup_probes_set_ready(struct sup_probes *ps, const char *how)
         ps->ready = true;
         ps->ready_ns = nc_now_ns();
         log_info("Sandbox %s is ready (%s)", sb->id, how);
+        (void)sup_state_write(sb);      /* a restarted loop process must not wait for it again */
         audit(sb, "readiness_probe_ready", json_pack("{s:s}", "probe", how));
         sup_event_emit_probe(sb, "readiness", "not_ready", "ready");
         /* sandbox.wait {until: "ready"} */
@@ -420,10 +421,11 @@ void sup_probes_start(struct sup_sandbox *sb)
                 sup_health_init(&ps->hs, spec->health.retries, uv_now(&sb->sup->loop) + spec->health.start_period_ms);
                 probe_start(&ps->health, spec->health.interval_ms);
         }
-        switch (spec->readiness.kind) {
+        switch (ps->ready ? NC_PROBE_NONE : spec->readiness.kind) {
         case NC_PROBE_NONE:
+                if (!ps->ready)
+                        ps->ready_ns = nc_now_ns();
                 ps->ready = true;
-                ps->ready_ns = nc_now_ns();
                 break;
         case NC_PROBE_SD_NOTIFY:
                 if (ps->notify_fd < 0)

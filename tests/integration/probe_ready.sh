@@ -55,5 +55,16 @@ assert_contains "$(cat "$T/never.out")" "ended before it was ready" "and says wh
 assert_eq ready "$("$N" run -d --name plain -- sleep 60 >/dev/null; "$N" wait --ready plain)" \
     "without a readiness probe, a running sandbox is ready"
 
-"$N" rm -f notify exec-ready never plain >/dev/null
+# The loop process dies (kill -9) and the zygote starts another: readiness is kept (READY=1
+# comes once), health checks resume from "starting".
+"$N" run -d --name hc --health-cmd true --health-interval 200ms --health-start-period 0 -- sleep 60 >/dev/null
+wait_health hc healthy 5
+old=$(pgrep -P "$SUP_PID" -x nucleusd-loop)
+kill -KILL "$old"
+for _ in $(seq 200); do new=$(pgrep -P "$SUP_PID" -x nucleusd-loop || true); [ -n "$new" ] && [ "$new" != "$old" ] && "$N" ps >/dev/null 2>&1 && break; sleep 0.02; done
+assert_eq True "$(field notify 'd["ready"]')" "a restarted loop process still knows the sandbox is ready"
+assert_eq ready "$(timeout 5 "$N" wait --ready notify)" "and wait --ready returns at once"
+wait_health hc healthy 5
+
+"$N" rm -f notify exec-ready never plain hc >/dev/null
 finish
