@@ -20,7 +20,8 @@ enum { POLICY_SECCOMP, POLICY_CAPS, POLICY_LANDLOCK, POLICY_MAX };
 struct cli_probe_flags {
         const char *health_cmd, *health_http, *readiness_cmd;
         uint16_t health_tcp, readiness_tcp;
-        bool readiness_sd_notify, start_period_given;
+        bool readiness_sd_notify, start_period_given, restart_on_unhealthy;
+        const char *restart;            /* --restart POLICY */
         unsigned nhealth, nreadiness, retries;
         uint32_t interval_ms, timeout_ms, start_period_ms, readiness_interval_ms;      /* 0: not given */
 };

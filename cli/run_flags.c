@@ -113,6 +113,10 @@ static void usage(FILE *f)
                 "  --readiness-sd-notify ... once the workload sends READY=1 to $NOTIFY_SOCKET (/run/nucleus/notify)\n"
                 "  --readiness-interval D  between readiness probes (default 1s)\n"
                 "                       `nucleus wait --ready ID` returns once it is ready; ps and inspect show both\n"
+                "  --restart no|on-failure[:MAX]|always  start the workload again when it exits (on-failure: after a\n"
+                "                       non-zero exit or a signal, at most MAX times), inside the same sandbox, after a\n"
+                "                       backoff from 100ms doubling to 60s (reset after 10s of running); never after a stop\n"
+                "  --restart-on-unhealthy  stop an unhealthy workload (SIGTERM, SIGKILL after 10s) so the policy restarts it\n"
                 "  -h, --help           this text\n"
                 "\n"
                 "The environment inside is PATH, HOME, TERM (when stdout is a terminal) and -e values.\n");
@@ -222,6 +226,10 @@ int cli_run_parse(int argc, char **argv, struct nc_spec *spec, struct run_opts *
                 }
                 if (strcmp(a, "--readiness-sd-notify") == 0) {
                         ro->probes.readiness_sd_notify = true;
+                        continue;
+                }
+                if (strcmp(a, "--restart-on-unhealthy") == 0) {
+                        ro->probes.restart_on_unhealthy = true;
                         continue;
                 }
                 if (cli_refuse_planned_flag(a))

@@ -12,7 +12,7 @@
 
 const char *const cli_probe_flags_with_value[] = {
         "--health-cmd", "--health-tcp", "--health-http", "--health-interval", "--health-timeout", "--health-retries",
-        "--health-start-period", "--readiness-exec", "--readiness-tcp", "--readiness-interval", NULL,
+        "--health-start-period", "--readiness-exec", "--readiness-tcp", "--readiness-interval", "--restart", NULL,
 };
 
 static int port(const char *opt, const char *val, uint16_t *ret)
@@ -100,6 +100,17 @@ int cli_run_probe_flag(struct cli_probe_flags *pf, const char *opt, const char *
                 pf->start_period_given = true;
                 return duration(opt, val, 0, &pf->start_period_ms);
         }
+        if (strcmp(opt, "--restart") == 0) {
+                struct nc_spec_restart r;
+                struct nc_err err = { { 0 } };
+
+                if (nc_restart_parse(val, &r, &err) < 0) {
+                        fprintf(stderr, "nucleus: --restart: %s\n", err.msg);
+                        return -EINVAL;
+                }
+                pf->restart = val;
+                return 0;
+        }
         if (strcmp(opt, "--readiness-interval") == 0)
                 return duration(opt, val, NC_PROBE_INTERVAL_MIN_MS, &pf->readiness_interval_ms);
         return -ENOENT;
@@ -127,6 +138,9 @@ int cli_run_probe_flags_apply(const struct cli_probe_flags *pf, struct nc_spec *
                         "not polled)\n");
                 return -EINVAL;
         }
+        if (pf->restart && nc_restart_parse(pf->restart, &spec->restart, NULL) < 0)
+                return -EINVAL;
+        spec->restart.on_unhealthy = pf->restart_on_unhealthy;
         if (pf->nhealth) {
                 struct nc_spec_probe *h = &spec->health;
 

@@ -459,7 +459,7 @@ int nc_spec_from_json(const json_t *j, struct nc_spec **ret, struct nc_err *err)
                                              "allow_degraded_security", "limits", "user", "tmpfs", "require_kernel_lockdown",
                                              "service_mode", "trust_level", "seccomp_mode", "seccomp_log",
                                              "time_namespace", "cgroup_namespace", "proc_rw", "seccomp_log_denied",
-                                             "network", "health", "readiness" };
+                                             "network", "health", "readiness", "restart" };
         _cleanup_spec_ struct nc_spec *s = NULL;
         const char *key;
         json_t *v;

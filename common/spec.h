@@ -183,7 +183,19 @@ void nc_duration_format(uint64_t ms, char *buf, size_t cap);
  * never resolves names: libcurl would resolve them in nucleusd's namespace, not the
  * sandbox's). */
 int nc_probe_url_check(const char *url, struct nc_err *err);
-/* spec_probe.c: the "health" and "readiness" members' codec and rules. */
+/* --restart: the workload is started again inside the same sandbox (same id, name,
+ * namespaces, volumes and network) by its init, after a capped exponential backoff. */
+enum nc_restart_policy { NC_RESTART_NO, NC_RESTART_ON_FAILURE, NC_RESTART_ALWAYS };
+#define NC_RESTART_MAX_MAX 1000000u
+struct nc_spec_restart {
+        int policy;             /* enum nc_restart_policy */
+        unsigned max;           /* on-failure: at most this many restarts; 0: no limit */
+        bool on_unhealthy;      /* --restart-on-unhealthy: an unhealthy workload is stopped (and restarted) */
+};
+/* "no", "on-failure", "on-failure:MAX", "always" (--restart). */
+int nc_restart_parse(const char *s, struct nc_spec_restart *ret, struct nc_err *err);
+const char *nc_restart_policy_name(int policy);
+/* spec_probe.c: the "health", "readiness" and "restart" members' codec and rules. */
 struct nc_spec;
 int nc_spec_probes_from_json(const json_t *j, struct nc_spec *s, struct nc_err *err);
 void nc_spec_probes_to_json(const struct nc_spec *s, json_t *j);
@@ -233,6 +245,7 @@ struct nc_spec {
         char *seccomp_log;
         struct nc_spec_network network;
         struct nc_spec_probe health, readiness;
+        struct nc_spec_restart restart;
 };
 
 enum nc_seccomp_mode { NC_SECCOMP_ENFORCE, NC_SECCOMP_TRACE };

@@ -214,11 +214,75 @@ static int probe_from_json(const json_t *v, bool readiness, struct nc_spec_probe
         return 0;
 }
 
+static const char *const restart_names[] = { "no", "on-failure", "always" };
+
+const char *nc_restart_policy_name(int policy)
+{
+        return policy >= 0 && (size_t)policy < ARRAY_SIZE(restart_names) ? restart_names[policy] : "unknown";
+}
+
+int nc_restart_parse(const char *str, struct nc_spec_restart *ret, struct nc_err *err)
+{
+        const char *colon = str ? strchr(str, ':') : NULL;
+        size_t n = colon ? (size_t)(colon - str) : str ? strlen(str) : 0;
+
+        for (size_t i = 0; str && i < ARRAY_SIZE(restart_names); i++) {
+                if (strlen(restart_names[i]) != n || strncmp(str, restart_names[i], n) != 0)
+                        continue;
+                ret->policy = (int)i;
+                ret->max = 0;
+                if (!colon)
+                        return 0;
+                char *end;
+                unsigned long v = strtoul(colon + 1, &end, 10);
+                if (i != NC_RESTART_ON_FAILURE || !isdigit((unsigned char)colon[1]) || *end || v < 1 ||
+                    v > NC_RESTART_MAX_MAX)
+                        break;
+                ret->max = (unsigned)v;
+                return 0;
+        }
+        return nc_err_set(err, "invalid restart policy '%.64s': no, on-failure, on-failure:MAX (MAX from 1 to %u) or "
+                          "always", str ? str : "", NC_RESTART_MAX_MAX);
+}
+
+static int restart_from_json(const json_t *v, struct nc_spec_restart *ret, struct nc_err *err)
+{
+        const char *key;
+        json_t *val;
+        int r;
+
+        if (!v || json_is_null(v))
+                return 0;
+        if (!json_is_object(v))
+                return nc_err_set(err, "'restart' must be an object like {\"policy\": \"on-failure\", \"max\": 5}");
+        json_object_foreach((json_t *)v, key, val)
+                if (strcmp(key, "policy") && strcmp(key, "max") && strcmp(key, "on_unhealthy"))
+                        return nc_err_set(err, "unknown restart field '%.32s' (accepted: policy, max, on_unhealthy)", key);
+        val = json_object_get(v, "policy");
+        if (!json_is_string(val) || strchr(json_string_value(val), ':'))
+                return nc_err_set(err, "restart.policy must be \"no\", \"on-failure\" or \"always\"");
+        if ((r = nc_restart_parse(json_string_value(val), ret, err)) < 0)
+                return r;
+        val = json_object_get(v, "max");
+        if (val) {
+                if (!json_is_integer(val) || json_integer_value(val) < 0 || json_integer_value(val) > NC_RESTART_MAX_MAX)
+                        return nc_err_set(err, "restart.max must be an integer from 0 (no limit) to %u", NC_RESTART_MAX_MAX);
+                ret->max = (unsigned)json_integer_value(val);
+        }
+        val = json_object_get(v, "on_unhealthy");
+        if (val && !json_is_boolean(val))
+                return nc_err_set(err, "restart.on_unhealthy must be true or false");
+        ret->on_unhealthy = json_is_true(val);
+        return 0;
+}
+
 int nc_spec_probes_from_json(const json_t *j, struct nc_spec *s, struct nc_err *err)
 {
         int r = probe_from_json(json_object_get(j, "health"), false, &s->health, err);
 
-        return r < 0 ? r : probe_from_json(json_object_get(j, "readiness"), true, &s->readiness, err);
+        if (r >= 0)
+                r = probe_from_json(json_object_get(j, "readiness"), true, &s->readiness, err);
+        return r < 0 ? r : restart_from_json(json_object_get(j, "restart"), &s->restart, err);
 }
 
 static json_t *probe_to_json(const struct nc_spec_probe *p, bool readiness)
@@ -247,6 +311,10 @@ void nc_spec_probes_to_json(const struct nc_spec *s, json_t *j)
                 json_object_set_new(j, "health", probe_to_json(&s->health, false));
         if (s->readiness.kind != NC_PROBE_NONE)
                 json_object_set_new(j, "readiness", probe_to_json(&s->readiness, true));
+        if (s->restart.policy != NC_RESTART_NO || s->restart.on_unhealthy)
+                json_object_set_new(j, "restart", json_pack("{s:s, s:i, s:b}", "policy",
+                                                            nc_restart_policy_name(s->restart.policy), "max",
+                                                            (int)s->restart.max, "on_unhealthy", s->restart.on_unhealthy));
 }
 
 static int probe_validate(const struct nc_spec_probe *p, bool readiness, struct nc_err *err)
@@ -294,5 +362,22 @@ int nc_spec_probes_validate(const struct nc_spec *s, struct nc_err *err)
 {
         int r = probe_validate(&s->health, false, err);
 
-        return r < 0 ? r : probe_validate(&s->readiness, true, err);
+        if (r < 0 || (r = probe_validate(&s->readiness, true, err)) < 0)
+                return r;
+        if (s->restart.policy < NC_RESTART_NO || s->restart.policy > NC_RESTART_ALWAYS)
+                return nc_err_set(err, "invalid restart policy %d", s->restart.policy);
+        if (s->restart.max && s->restart.policy != NC_RESTART_ON_FAILURE)
+                return nc_err_set(err, "restart.max (on-failure:MAX) only goes with the on-failure policy");
+        if (s->restart.max > NC_RESTART_MAX_MAX)
+                return nc_err_set(err, "restart.max must be at most %u", NC_RESTART_MAX_MAX);
+        if (s->restart.policy != NC_RESTART_NO && s->seccomp_mode == NC_SECCOMP_TRACE)
+                return nc_err_set(err, "--restart cannot be combined with --seccomp-mode trace: a trace records one run "
+                                  "of the workload");
+        if (s->restart.on_unhealthy && s->health.kind == NC_PROBE_NONE)
+                return nc_err_set(err, "restart on unhealthy (--restart-on-unhealthy) needs a health check "
+                                  "(--health-cmd, --health-tcp or --health-http)");
+        if (s->restart.on_unhealthy && s->restart.policy == NC_RESTART_NO)
+                return nc_err_set(err, "restart on unhealthy (--restart-on-unhealthy) needs a restart policy "
+                                  "(--restart on-failure or always)");
+        return 0;
 }

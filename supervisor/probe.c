@@ -101,6 +101,8 @@ static void health_changed(struct sup_probes *ps, int from, const struct sup_pro
               json_pack("{s:s, s:s, s:i, s:i}", "from", sup_health_status_name(from), "to", to, "failing_streak",
                         (int)ps->hs.failing_streak, "exit_code", last->exit_code));
         sup_event_emit_probe(sb, "health", sup_health_status_name(from), to);
+        if (ps->hs.status == SUP_HEALTH_UNHEALTHY)
+                sup_restart_unhealthy(sb);
 }
 
 void sup_probes_set_ready(struct sup_probes *ps, const char *how)
@@ -139,7 +141,7 @@ void sup_probe_finish(struct sup_probe *p, bool passed, int exit_code, const cha
 
         p->running = false;
         uv_timer_stop(&p->timer);
-        if (ps->stopped)
+        if (ps->stopped || ps->suspended)
                 return;
         *r = (struct sup_probe_result){ .start_ns = p->run_start_ns, .end_ns = nc_now_ns(), .exit_code = exit_code,
                                         .passed = passed };
@@ -185,7 +187,7 @@ static void on_exec_end(void *data, int status, const struct sbx_failure *f)
         }
         if (n < 0)
                 n = 0;
-        if (p->owner->stopped) {
+        if (p->owner->stopped || p->owner->suspended) {
                 p->running = false;
                 return;
         }
@@ -450,7 +452,57 @@ void sup_probes_stop(struct sup_sandbox *sb)
                 sup_probe_http_cancel(p);
                 /* An exec in flight died with the sandbox; sup_execs_end reports it. */
         }
+        if (ps->restart.timer_init)
+                uv_timer_stop(&ps->restart.timer);
+        ps->restart.waiting = ps->restart.killing = false;
         sup_notify_socket_stop(ps);
+}
+
+void sup_probes_suspend(struct sup_sandbox *sb)
+{
+        struct sup_probes *ps = sb->probes;
+
+        if (!ps || !ps->started || ps->stopped)
+                return;
+        ps->suspended = true;
+        for (struct sup_probe *p = &ps->health; p; p = p == &ps->health ? &ps->readiness : NULL) {
+                if (p->timer_init)
+                        uv_timer_stop(&p->timer);
+                tcp_abandon(p);
+                sup_probe_http_cancel(p);
+                /* An exec in flight ends on its own (on_exec_end drops its result). */
+                if (!p->exec)
+                        p->running = false;
+        }
+}
+
+void sup_probes_restarted(struct sup_sandbox *sb)
+{
+        struct sup_probes *ps = sb->probes;
+        const struct nc_spec *spec = sb->spec;
+
+        if (!ps || !ps->started || ps->stopped)
+                return;
+        ps->suspended = false;
+        if (spec->health.kind != NC_PROBE_NONE) {
+                int from = ps->hs.status;
+
+                /* A new run starts up again: its own start period, from "starting". */
+                sup_health_init(&ps->hs, spec->health.retries, uv_now(&sb->sup->loop) + spec->health.start_period_ms);
+                if (from != SUP_HEALTH_STARTING)
+                        sup_event_emit_probe(sb, "health", sup_health_status_name(from), "starting");
+                if (!ps->health.running)
+                        schedule(&ps->health, spec->health.interval_ms);
+        }
+        if (spec->readiness.kind != NC_PROBE_NONE) {
+                if (ps->ready) {
+                        ps->ready = false;
+                        sup_event_emit_probe(sb, "readiness", "ready", "not_ready");
+                        (void)sup_state_write(sb);
+                }
+                if (spec->readiness.kind != NC_PROBE_SD_NOTIFY && !ps->readiness.running)
+                        probe_start(&ps->readiness, 0);
+        }
 }
 
 void sup_probes_close(struct sup_sandbox *sb, uv_close_cb cb)
@@ -470,6 +522,10 @@ void sup_probes_close(struct sup_sandbox *sb, uv_close_cb cb)
         if (ps->notify_poll.data) {
                 ps->notify_poll.data = sb;
                 uv_close((uv_handle_t *)&ps->notify_poll, cb);
+        }
+        if (ps->restart.timer_init) {
+                ps->restart.timer.data = sb;
+                uv_close((uv_handle_t *)&ps->restart.timer, cb);
         }
 }
 
@@ -525,6 +581,8 @@ void sup_probes_summary(const struct sup_sandbox *sb, json_t *j)
         if (sb->spec->health.kind != NC_PROBE_NONE)
                 json_object_set_new(j, "health", json_string(health_status(sb)));
         json_object_set_new(j, "ready", json_boolean(sup_state_live(sb->state) && sup_sandbox_ready(sb)));
+        if (sb->spec->restart.policy != NC_RESTART_NO)
+                json_object_set_new(j, "restarts", json_integer(sb->probes ? (json_int_t)sb->probes->restart.count : 0));
 }
 
 void sup_probes_inspect(const struct sup_sandbox *sb, json_t *j)
@@ -557,4 +615,5 @@ void sup_probes_inspect(const struct sup_sandbox *sb, json_t *j)
                 json_object_set_new(j, "readiness", r);
         } else
                 json_object_set_new(j, "readiness", json_null());
+        sup_restart_inspect(sb, j);
 }

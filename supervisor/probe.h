@@ -40,11 +40,25 @@ struct sup_probe {
         uint64_t runs, failures;
 };
 
+/* --restart (restart.c): the workload started again inside the same sandbox. */
+struct sup_restart {
+        uv_timer_t timer;               /* the backoff; then the grace of an unhealthy workload's SIGTERM */
+        bool timer_init, waiting, killing;
+        unsigned count;                 /* restarts so far */
+        unsigned step;                  /* the next backoff is 100 ms << step, at most 60 s */
+        uint64_t run_started_ns;        /* monotonic: the current run's start */
+        int last_status;                /* of the last run that ended (have_last) */
+        bool have_last;
+        uint64_t last_exit_ns;
+        uint64_t next_ms;               /* waiting: the backoff chosen */
+};
+
 struct sup_probes {
         struct sup_sandbox *sb;
         struct sup_probe health, readiness;
         struct sup_health_state hs;
-        bool started, stopped, ready;
+        struct sup_restart restart;
+        bool started, stopped, suspended, ready;
         uint64_t ready_ns;
         /* --readiness-sd-notify: the socket init bound at NC_NOTIFY_SOCKET_PATH */
         int notify_fd;
@@ -80,6 +94,17 @@ void sup_probes_set_ready(struct sup_probes *ps, const char *how);
 int sup_probe_http_start(struct sup_probe *p);
 void sup_probe_http_cancel(struct sup_probe *p);
 void sup_probe_http_free(struct sup_probe *p);
+
+/* Between a restarted workload's runs: probes wait, then start afresh (starting; not
+ * ready again until the readiness probe passes). */
+void sup_probes_suspend(struct sup_sandbox *sb);
+void sup_probes_restarted(struct sup_sandbox *sb);
+
+/* restart.c. on_message: init's "exit" with restartable, or "restarted"; true when
+ * taken (the exit is not the sandbox's end). unhealthy: --restart-on-unhealthy. */
+bool sup_restart_on_message(struct sup_sandbox *sb, const char *op, const json_t *msg);
+void sup_restart_unhealthy(struct sup_sandbox *sb);
+void sup_restart_inspect(const struct sup_sandbox *sb, json_t *j);
 
 /* notify_socket.c: init bound the socket and sent it over ctl (fd taken). */
 void sup_notify_socket_attach(struct sup_sandbox *sb, int fd);

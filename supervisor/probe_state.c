@@ -18,6 +18,21 @@ void sup_health_init(struct sup_health_state *h, unsigned retries, uint64_t star
                                         .start_period_end_ms = start_period_end_ms };
 }
 
+uint64_t sup_restart_backoff(unsigned *step, uint64_t ran_ms)
+{
+        uint64_t ms;
+
+        if (ran_ms >= SUP_RESTART_STABLE_MS)
+                *step = 0;
+        if (*step >= 20)        /* far past the cap; keeps the shift defined */
+                return SUP_RESTART_BACKOFF_MAX_MS;
+        ms = (uint64_t)SUP_RESTART_BACKOFF_FIRST_MS << *step;
+        if (ms >= SUP_RESTART_BACKOFF_MAX_MS)
+                return SUP_RESTART_BACKOFF_MAX_MS;
+        (*step)++;
+        return ms;
+}
+
 int sup_health_record(struct sup_health_state *h, bool passed, uint64_t now_ms)
 {
         if (passed) {

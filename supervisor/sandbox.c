@@ -250,8 +250,8 @@ static void handle_ctl_message(struct sup_sandbox *sb, json_t *msg, int fd)
         }
         if (fd >= 0)
                 close(fd);
-        if (!op)
-                return;
+        if (!op || sup_restart_on_message(sb, op, msg))
+                return;         /* --restart: an exit between two runs, or a new run (restart.c) */
         if (strcmp(op, "ready") == 0) {
                 sb->t_ready = nc_monotonic_ns();
                 if (sb->stop_requested)

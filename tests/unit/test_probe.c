@@ -101,6 +101,43 @@ static void test_health_state_machine(void **state)
         assert_string_equal(sup_health_status_name(SUP_HEALTH_UNHEALTHY), "unhealthy");
 }
 
+static void test_restart_backoff(void **state)
+{
+        unsigned step = 0;
+        uint64_t want[] = { 100, 200, 400, 800, 1600, 3200, 6400, 12800, 25600, 51200, 60000, 60000, 60000 };
+
+        for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++)
+                assert_int_equal(sup_restart_backoff(&step, 50), want[i]);      /* quick failures: doubling, capped */
+        assert_int_equal(sup_restart_backoff(&step, 9999), 60000);
+        assert_int_equal(sup_restart_backoff(&step, 10000), 100);               /* a stable run resets it */
+        assert_int_equal(sup_restart_backoff(&step, 10), 200);
+        step = 1000;
+        assert_int_equal(sup_restart_backoff(&step, 0), 60000);                 /* no overflow far past the cap */
+}
+
+static void test_restart_policy(void **state)
+{
+        struct nc_spec_restart r;
+        struct nc_err err = { { 0 } };
+
+        assert_int_equal(nc_restart_parse("no", &r, &err), 0);
+        assert_int_equal(r.policy, NC_RESTART_NO);
+        assert_int_equal(nc_restart_parse("always", &r, &err), 0);
+        assert_int_equal(r.policy, NC_RESTART_ALWAYS);
+        assert_int_equal(nc_restart_parse("on-failure", &r, &err), 0);
+        assert_int_equal(r.policy, NC_RESTART_ON_FAILURE);
+        assert_int_equal(r.max, 0);
+        assert_int_equal(nc_restart_parse("on-failure:5", &r, &err), 0);
+        assert_int_equal(r.max, 5);
+        static const char *const bad[] = { "", "yes", "always:3", "no:1", "on-failure:", "on-failure:0", "on-failure:-1",
+                                           "on-failure:1x", "on-failure:99999999999", "On-failure", "unless-stopped" };
+        for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+                if (nc_restart_parse(bad[i], &r, &err) == 0)
+                        fail_msg("'%s' was accepted", bad[i]);
+                assert_non_null(strstr(err.msg, "no, on-failure, on-failure:MAX"));
+        }
+}
+
 static struct nc_spec *decode(const char *text, struct nc_err *err)
 {
         json_error_t jerr;
@@ -171,6 +208,12 @@ static void test_spec_probes(void **state)
                 { "{\"args\":[\"x\"],\"health\":{\"http\":\"file:///etc/passwd\"}}", "use http://" },
                 { "{\"args\":[\"x\"],\"readiness\":{\"sd_notify\":1}}", "readiness.sd_notify must be true" },
                 { "{\"args\":[\"x\"],\"readiness\":{\"tcp\":80,\"retries\":3}}", "unknown readiness field 'retries'" },
+                { "{\"args\":[\"x\"],\"restart\":{\"policy\":\"always\",\"max\":3}}", "only goes with the on-failure" },
+                { "{\"args\":[\"x\"],\"restart\":{\"policy\":\"on-failure:3\"}}", "restart.policy must be" },
+                { "{\"args\":[\"x\"],\"restart\":{\"policy\":\"always\",\"on_unhealthy\":true}}", "needs a health check" },
+                { "{\"args\":[\"x\"],\"health\":{\"tcp\":1},\"restart\":{\"policy\":\"no\",\"on_unhealthy\":true}}", "needs a restart policy" },
+                { "{\"args\":[\"x\"],\"restart\":{\"policy\":\"always\",\"delay\":1}}", "unknown restart field 'delay'" },
+                { "{\"args\":[\"x\"],\"restart\":\"always\"}", "'restart' must be an object" },
         };
         for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
                 s = decode(bad[i].json, &err);
@@ -188,6 +231,8 @@ int main(void)
                 cmocka_unit_test(test_duration_format),
                 cmocka_unit_test(test_health_state_machine),
                 cmocka_unit_test(test_spec_probes),
+                cmocka_unit_test(test_restart_backoff),
+                cmocka_unit_test(test_restart_policy),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
