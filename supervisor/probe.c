@@ -413,6 +413,7 @@ void sup_probes_start(struct sup_sandbox *sb)
         const struct nc_spec *spec = sb->spec;
         struct sup_probes *ps;
 
+        sup_restart_resume(sb);
         if (spec->health.kind == NC_PROBE_NONE && spec->readiness.kind == NC_PROBE_NONE)
                 return;         /* the common case: nothing to allocate */
         if (!(ps = sup_probes_get(sb)) || ps->started)
@@ -436,6 +437,8 @@ void sup_probes_start(struct sup_sandbox *sb)
         default:
                 probe_start(&ps->readiness, 0);         /* at once: a ready workload should not wait */
         }
+        if (ps->restart.waiting)
+                sup_probes_suspend(sb);         /* a restarted loop process, between two runs */
 }
 
 void sup_probes_stop(struct sup_sandbox *sb)
@@ -540,6 +543,43 @@ void sup_probes_free(struct sup_probes *ps)
         if (ps->notify_fd >= 0)
                 close(ps->notify_fd);
         free(ps);
+}
+
+void sup_probes_save(const struct sup_sandbox *sb, json_t *j)
+{
+        const struct sup_probes *ps = sb->probes;
+
+        if (!ps)
+                return;
+        if (ps->ready)
+                json_object_set_new(j, "ready_ns", json_integer((json_int_t)ps->ready_ns));
+        if (ps->restart.count || ps->restart.waiting || ps->restart.have_last)
+                json_object_set_new(j, "restart", json_pack("{s:i, s:b, s:i, s:i, s:b, s:I}", "count", (int)ps->restart.count,
+                                                            "waiting", ps->restart.waiting, "step", (int)ps->restart.step,
+                                                            "last_status", ps->restart.last_status, "have_last",
+                                                            ps->restart.have_last, "last_exit_ns",
+                                                            (json_int_t)ps->restart.last_exit_ns));
+}
+
+void sup_probes_load(struct sup_sandbox *sb, const json_t *j)
+{
+        const json_t *ready = json_object_get(j, "ready_ns"), *r = json_object_get(j, "restart");
+        struct sup_probes *ps;
+
+        if ((!json_is_integer(ready) && !json_is_object(r)) || !(ps = sup_probes_get(sb)))
+                return;
+        if (json_is_integer(ready) && json_integer_value(ready) > 0) {
+                ps->ready = true;
+                ps->ready_ns = (uint64_t)json_integer_value(ready);
+        }
+        if (json_is_object(r)) {
+                ps->restart.count = (unsigned)json_integer_value(json_object_get(r, "count"));
+                ps->restart.waiting = json_is_true(json_object_get(r, "waiting"));
+                ps->restart.step = (unsigned)json_integer_value(json_object_get(r, "step"));
+                ps->restart.last_status = (int)json_integer_value(json_object_get(r, "last_status"));
+                ps->restart.have_last = json_is_true(json_object_get(r, "have_last"));
+                ps->restart.last_exit_ns = (uint64_t)json_integer_value(json_object_get(r, "last_exit_ns"));
+        }
 }
 
 bool sup_sandbox_ready(const struct sup_sandbox *sb)

@@ -77,6 +77,10 @@ void sup_probes_close(struct sup_sandbox *sb, uv_close_cb cb);
 void sup_probes_free(struct sup_probes *p);
 /* Ready: the readiness probe passed, or there is none and the workload runs. */
 bool sup_sandbox_ready(const struct sup_sandbox *sb);
+/* What a restarted loop process must know, in the state file (restore.c): readiness
+ * (READY=1 comes once) and a restart in progress; health starts afresh. */
+void sup_probes_save(const struct sup_sandbox *sb, json_t *j);
+void sup_probes_load(struct sup_sandbox *sb, const json_t *j);
 /* For list (health, ready) and inspect (health, readiness in detail). */
 void sup_probes_summary(const struct sup_sandbox *sb, json_t *j);
 void sup_probes_inspect(const struct sup_sandbox *sb, json_t *j);
@@ -105,6 +109,8 @@ void sup_probes_restarted(struct sup_sandbox *sb);
 bool sup_restart_on_message(struct sup_sandbox *sb, const char *op, const json_t *msg);
 void sup_restart_unhealthy(struct sup_sandbox *sb);
 void sup_restart_inspect(const struct sup_sandbox *sb, json_t *j);
+/* A restarted loop process: a backoff that was under way goes on. */
+void sup_restart_resume(struct sup_sandbox *sb);
 
 /* notify_socket.c: init bound the socket and sent it over ctl (fd taken). */
 void sup_notify_socket_attach(struct sup_sandbox *sb, int fd);

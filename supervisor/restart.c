@@ -130,9 +130,19 @@ static bool on_exit_restartable(struct sup_sandbox *sb, int status)
         log_info("Sandbox %s: its workload exited (exit code %d); restarting it in %llu ms (restart %u)", sb->id,
                  nc_exit_code_from_wstatus(status), (unsigned long long)rs->next_ms, rs->count + 1);
         sup_probes_suspend(sb);
+        (void)sup_state_write(sb);      /* a restarted loop process goes on with the backoff */
         sup_event_emit_probe(sb, "restart", "running", "waiting");
         start_timer(sb, rs, rs->next_ms);
         return true;
+}
+
+void sup_restart_resume(struct sup_sandbox *sb)
+{
+        struct sup_probes *ps = sb->probes;
+
+        /* The whole backoff again: when the old one started is not kept. */
+        if (ps && ps->restart.waiting && !ps->restart.timer_init)
+                start_timer(sb, &ps->restart, ps->restart.next_ms ? ps->restart.next_ms : SUP_RESTART_BACKOFF_FIRST_MS);
 }
 
 static void on_restarted(struct sup_sandbox *sb, const json_t *msg)

@@ -64,6 +64,22 @@ assert_match "$(cat "$T/events")" 'sick +health: starting -> unhealthy' "the fir
 assert_contains "$(cat "$NUCLEUS_STATE_DIR/audit.jsonl")" '"container_unhealthy_stop"' "the audit log says why"
 assert_match "$(cat "$T/events")" 'sick +health: unhealthy -> starting' "a restarted workload starts over as starting"
 
+# The loop process dies during a backoff: the new one goes on with it.
+"$N" run -d --name phoenix --restart on-failure -- sh -c \
+    'n=$(cat /tmp/n 2>/dev/null || echo 0); n=$((n+1)); echo $n >/tmp/n; [ $n -ge 6 ] && exec sleep 60; exit 1' >/dev/null
+for _ in $(seq 200); do
+    [ "$(field phoenix 'd["restart"]["waiting"] and d["restart"].get("backoff_ms", 0) >= 800')" = True ] && break
+    sleep 0.02
+done
+old=$(pgrep -P "$SUP_PID" -x nucleusd-loop)
+kill -KILL "$old"
+for _ in $(seq 200); do new=$(pgrep -P "$SUP_PID" -x nucleusd-loop || true); [ -n "$new" ] && [ "$new" != "$old" ] && "$N" ps >/dev/null 2>&1 && break; sleep 0.02; done
+for _ in $(seq 200); do [ "$(field phoenix 'd["restart"]["count"] == 5 and not d["restart"]["waiting"]')" = True ] && break; sleep 0.05; done
+assert_eq "5 False running" "$(field phoenix 'd["restart"]["count"], d["restart"]["waiting"], d["state"]')" \
+    "a restarted loop process finishes the backoff and restarts the workload"
+assert_eq 6 "$("$N" exec phoenix cat /tmp/n)" "the sixth run is up"
+"$N" rm -f phoenix >/dev/null
+
 # What is refused.
 for bad in bogus on-failure:0 always:3; do
     rc=0; err=$("$N" run --restart "$bad" -- true 2>&1) || rc=$?
