@@ -10,7 +10,7 @@ start_supervisor
 
 "$N" events >"$T/events" 2>&1 &
 EVENTS_PID=$!
-on_exit "kill $EVENTS_PID"
+on_exit "kill $EVENTS_PID 2>/dev/null"
 sleep 0.2
 
 # sd_notify, from the workload as a systemd service would send it (as uid 1000).

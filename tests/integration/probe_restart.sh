@@ -9,7 +9,7 @@ start_supervisor
 
 "$N" events >"$T/events" 2>&1 &
 EVENTS_PID=$!
-on_exit "kill $EVENTS_PID"
+on_exit "kill $EVENTS_PID 2>/dev/null"
 sleep 0.2
 
 # on-failure:3: four runs in all, then the sandbox ends with the last run's status.

@@ -9,7 +9,7 @@ start_supervisor
 
 "$N" events >"$T/events" 2>&1 &
 EVENTS_PID=$!
-on_exit "kill $EVENTS_PID"
+on_exit "kill $EVENTS_PID 2>/dev/null"
 sleep 0.2
 
 # The workload creates /tmp/ok, removes it after 2 s, and brings it back on SIGUSR1.
