@@ -25,7 +25,6 @@ struct cli_probe_flags {
         unsigned nhealth, nreadiness, retries;
         uint32_t interval_ms, timeout_ms, start_period_ms, readiness_interval_ms;      /* 0: not given */
 };
-extern const char *const cli_probe_flags_with_value[];     /* NULL-terminated */
 /* 0 taken, -ENOENT not a probe flag, -EINVAL (printed) a bad value. */
 int cli_run_probe_flag(struct cli_probe_flags *pf, const char *opt, const char *val);
 int cli_run_probe_flags_apply(const struct cli_probe_flags *pf, struct nc_spec *spec);

@@ -245,7 +245,12 @@ int cli_run_parse(int argc, char **argv, struct nc_spec *spec, struct run_opts *
                                                           "--require-kernel-lockdown", "--service-mode", "--trust-level",
                                                           "--rootfs", "--seccomp-mode", "--seccomp-log",
                                                           "--network", "--dns", "--publish", "-p", "--egress-allow",
-                                                          "--egress-tcp-port", "--egress-udp-port", "--egress-domain" };
+                                                          "--egress-tcp-port", "--egress-udp-port", "--egress-domain",
+                                                          /* run_probes.c's */
+                                                          "--health-cmd", "--health-tcp", "--health-http",
+                                                          "--health-interval", "--health-timeout", "--health-retries",
+                                                          "--health-start-period", "--readiness-exec", "--readiness-tcp",
+                                                          "--readiness-interval", "--restart" };
                 const char *opt = NULL;
                 for (size_t k = 0; k < ARRAY_SIZE(with_value) && !opt; k++) {
                         n = strlen(with_value[k]);
@@ -263,20 +268,6 @@ int cli_run_parse(int argc, char **argv, struct nc_spec *spec, struct run_opts *
                         } else
                                 continue;
                         opt = with_value[k];
-                }
-                for (size_t k = 0; cli_probe_flags_with_value[k] && !opt; k++) {
-                        n = strlen(cli_probe_flags_with_value[k]);
-                        if (strncmp(a, cli_probe_flags_with_value[k], n) != 0 || (a[n] && a[n] != '='))
-                                continue;
-                        if (a[n] == '=')
-                                val = a + n + 1;
-                        else if (i + 1 < argc)
-                                val = argv[++i];
-                        else {
-                                fprintf(stderr, "nucleus: %s needs a value\n", a);
-                                return -EINVAL;
-                        }
-                        opt = cli_probe_flags_with_value[k];
                 }
                 if (!opt) {
                         fprintf(stderr, "nucleus: unknown option '%s' for run (see nucleus run --help)\n", a);

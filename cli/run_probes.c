@@ -10,11 +10,6 @@
 #include "cli.h"
 #include "run.h"
 
-const char *const cli_probe_flags_with_value[] = {
-        "--health-cmd", "--health-tcp", "--health-http", "--health-interval", "--health-timeout", "--health-retries",
-        "--health-start-period", "--readiness-exec", "--readiness-tcp", "--readiness-interval", "--restart", NULL,
-};
-
 static int port(const char *opt, const char *val, uint16_t *ret)
 {
         char *end;
