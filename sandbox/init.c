@@ -547,6 +547,10 @@ static void restart_request(struct workload *w, const char *op, const json_t *ms
                 return;
         if (strcmp(op, "end") == 0)
                 exit_like(w->last_status);
+        /* A new run starts clean, as a restarted container does: whatever the last one
+         * left behind (its children, exec'd processes) could hold its ports and files. */
+        if (getpid() == 1)
+                (void)kill(-1, SIGKILL);
         for (int i = 0; i < 3; i++)
                 fds[i] = w->keep[i] >= 0 ? fcntl(w->keep[i], F_DUPFD_CLOEXEC, 3) : -1;
         w->waiting = false;

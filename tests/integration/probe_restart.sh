@@ -24,11 +24,12 @@ assert_eq 0 "$(field ok 'd["restart"]["count"]')" "without a restart"
 # The same sandbox each time: what a run leaves in its file system is there for the
 # next. The third run stays up.
 "$N" run -d --name counter --restart always -- sh -c \
-    'n=$(cat /tmp/n 2>/dev/null || echo 0); n=$((n+1)); echo $n >/tmp/n; echo run$n; [ $n -ge 3 ] && exec sleep 60; exit 1' >/dev/null
+    'n=$(cat /tmp/n 2>/dev/null || echo 0); n=$((n+1)); echo $n >/tmp/n; echo run$n; sleep 100 & [ $n -ge 3 ] && exec sleep 60; exit 1' >/dev/null
 for _ in $(seq 100); do [ "$(field counter 'd["restart"]["count"]')" = 2 ] && [ "$(field counter 'd["restart"]["waiting"]')" = False ] && break; sleep 0.05; done
 assert_eq "2 running" "$(field counter 'd["restart"]["count"], d["state"]')" "two restarts, and it runs"
 assert_eq 3 "$("$N" exec counter cat /tmp/n)" "the file system is kept across restarts"
 assert_eq "run1 run2 run3" "$("$N" logs counter | tr '\n' ' ' | sed 's/ $//')" "one log across runs"
+assert_eq 2 "$("$N" exec counter pgrep -c -x sleep)" "what earlier runs left running was killed (only run 3's two sleeps)"
 assert_eq 1 "$(field counter 'd["restart"]["last_exit"]["exit_code"]')" "inspect has the last exit"
 assert_match "$("$N" ps --json)" '"restarts": 2' "ps --json has the count"
 sleep 0.2
