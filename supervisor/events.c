@@ -8,9 +8,9 @@
 
 #include "sup.h"
 
-/* type NULL: a state change (from, state: to). Otherwise a probe's (type "health" or
- * "readiness"): from and to are its statuses, under the type's name; "state" is the
- * sandbox's state, unchanged. */
+/* type NULL: a state change (from, state: to). Otherwise a change within the state
+ * (type "health", "readiness" or "restart"): from and to are that type's statuses, the
+ * new one under the type's name; "state" is the sandbox's state, unchanged. */
 static void emit(struct sup_sandbox *sb, const char *type, const char *from, const char *to)
 {
         struct sup *s = sb->sup;

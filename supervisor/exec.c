@@ -63,7 +63,6 @@ int sup_sandbox_exec_internal(struct sup_sandbox *sb, json_t *spec, int fds[3],
         int r = sup_sandbox_exec(sb, NULL, NULL, spec, extra, fds, NULL);
 
         json_decref(extra);
-
         if (r < 0)
                 return r;
         /* sup_sandbox_exec put it first on the list. */

@@ -516,7 +516,8 @@ int sup_policy_validate(int kind, const json_t *policy, struct nc_err *err);
 
 /* events.c */
 void sup_event_emit(struct sup_sandbox *sb, const char *from, const char *to);
-/* A probe's change (type "health" or "readiness"); the audit record is the caller's. */
+/* A change within the state: type "health", "readiness" or "restart" (probe.c,
+ * restart.c); the audit record is the caller's. */
 void sup_event_emit_probe(struct sup_sandbox *sb, const char *type, const char *from, const char *to);
 void sup_events_drop_conn(struct sup *s, struct sup_conn *c);
 
