@@ -7,13 +7,15 @@
  * made inside the sandbox's network namespace (sup_probe_socket), so 127.0.0.1 is the
  * sandbox's loopback and --network none sandboxes can be probed. The URL's host is an
  * IP literal or localhost (spec_probe.c refuses names): libcurl would resolve a name on
- * a thread in nucleusd's namespace, with the host's resolver. Proxies from nucleusd's
+ * a thread in nucleusd's namespace, with the host's resolver. localhost is pinned to
+ * 127.0.0.1 and ::1 (CURLOPT_RESOLVE), so no lookup and no resolver thread happens at all. Proxies from nucleusd's
  * environment are ignored, redirects are not followed and connections are never
  * reused. A status from 200 to 399 passes, as `curl -f` does. */
 #include <curl/curl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "log.h"
@@ -26,6 +28,7 @@ struct sup_probe_http {
         uv_loop_t *loop;
         CURLM *multi;
         CURL *easy;                     /* the request in flight; NULL between runs */
+        struct curl_slist *resolve;     /* localhost's addresses, for easy */
         uv_timer_t timer;               /* libcurl's timeouts */
         char errbuf[CURL_ERROR_SIZE];
         char body[HTTP_BODY_KEPT];
@@ -146,6 +149,8 @@ static void drop_easy(struct sup_probe_http *h)
         (void)curl_multi_remove_handle(h->multi, h->easy);      /* its sockets go (socket_cb) */
         curl_easy_cleanup(h->easy);
         h->easy = NULL;
+        curl_slist_free_all(h->resolve);
+        h->resolve = NULL;
         uv_timer_stop(&h->timer);
 }
 
@@ -206,6 +211,25 @@ static struct sup_probe_http *http_new(struct sup_probe *p)
         return h;
 }
 
+/* "localhost:PORT:127.0.0.1,[::1]" for a URL whose host is localhost; NULL otherwise. */
+static struct curl_slist *localhost_entry(const char *url)
+{
+        CURLU *u = curl_url();
+        char *host = NULL, *port = NULL, line[64];
+        struct curl_slist *l = NULL;
+
+        if (u && curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
+            curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK && strcasecmp(host, "localhost") == 0 &&
+            curl_url_get(u, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT) == CURLUE_OK) {
+                snprintf(line, sizeof(line), "localhost:%s:127.0.0.1,[::1]", port);
+                l = curl_slist_append(NULL, line);
+        }
+        curl_free(host);
+        curl_free(port);
+        curl_url_cleanup(u);
+        return l;
+}
+
 int sup_probe_http_start(struct sup_probe *p)
 {
         struct sup_probe_http *h = p->http;
@@ -236,8 +260,12 @@ int sup_probe_http_start(struct sup_probe *p)
         (void)curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
         (void)curl_easy_setopt(e, CURLOPT_WRITEDATA, h);
         (void)curl_easy_setopt(e, CURLOPT_ERRORBUFFER, h->errbuf);
+        if ((h->resolve = localhost_entry(p->spec->url)))
+                (void)curl_easy_setopt(e, CURLOPT_RESOLVE, h->resolve);
         if (curl_multi_add_handle(h->multi, e) != CURLM_OK) {
                 curl_easy_cleanup(e);
+                curl_slist_free_all(h->resolve);
+                h->resolve = NULL;
                 return -EIO;
         }
         h->easy = e;

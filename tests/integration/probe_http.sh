@@ -14,13 +14,17 @@ assert_contains "$out" "HTTP 200" "the status is recorded"
 assert_contains "$out" "hello" "with the start of the body"
 assert_eq http "$(field web 'd["health"]["probe"]')" "inspect names the probe"
 
-# localhost works without resolving anything in nucleusd's namespace; so does IPv6.
+# localhost works without resolving anything in nucleusd's namespace (127.0.0.1 and ::1);
+# so do IPv6 literals.
 "$N" run -d --name local --network none --health-http http://localhost:8000/ --health-interval 200ms \
     --health-start-period 0 -- python3 -m http.server 8000 --bind 127.0.0.1 --directory /tmp >/dev/null
 wait_health local healthy 10
 "$N" run -d --name v6 --network none --health-http 'http://[::1]:8000/' --health-interval 200ms \
     --health-start-period 0 -- python3 -m http.server 8000 --bind ::1 --directory /tmp >/dev/null
 wait_health v6 healthy 10
+"$N" run -d --name local6 --network none --health-http http://localhost:8000/ --health-interval 200ms \
+    --health-start-period 0 -- python3 -m http.server 8000 --bind ::1 --directory /tmp >/dev/null
+wait_health local6 healthy 10
 
 # A 404 fails, as curl -f would.
 "$N" run -d --name missing --network none --health-http http://127.0.0.1:8000/nope --health-interval 200ms \
@@ -47,5 +51,5 @@ assert_eq healthy "$(health web)" "other sandboxes' checks carry on meanwhile"
 wait_health down unhealthy 10
 assert_match "$(field down 'd["health"]["log"][-1]["output"]')" "[Cc]ouldn.t connect|[Cc]onnection refused|Failed to connect" \
     "a closed port fails to connect"
-"$N" rm -f web local v6 missing mute down >/dev/null
+"$N" rm -f web local v6 local6 missing mute down >/dev/null
 finish
