@@ -188,7 +188,13 @@ static void on_exec_end(void *data, int status, const struct sbx_failure *f)
         if (n < 0)
                 n = 0;
         if (p->owner->stopped || p->owner->suspended) {
-                p->running = false;
+                p->running = p->stale = false;
+                return;
+        }
+        if (p->stale) {
+                /* It checked a run that is gone (--restart): not this run's result. */
+                p->stale = p->running = false;
+                schedule(p, p->readiness ? 0 : p->spec->interval_ms);
                 return;
         }
         if (f) {
@@ -474,7 +480,9 @@ void sup_probes_suspend(struct sup_sandbox *sb)
                 tcp_abandon(p);
                 sup_probe_http_cancel(p);
                 /* An exec in flight ends on its own (on_exec_end drops its result). */
-                if (!p->exec)
+                if (p->exec)
+                        p->stale = true;
+                else
                         p->running = false;
         }
 }

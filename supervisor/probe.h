@@ -30,6 +30,7 @@ struct sup_probe {
         bool readiness;
         uv_timer_t timer;               /* the next run, then the running one's timeout */
         bool timer_init, running, timed_out;
+        bool stale;                     /* exec: started for a run of the workload that has ended */
         uint64_t run_start_ns;
         struct sup_exec *exec;          /* exec: in flight */
         int out_fd;                     /* exec: a memfd that is its stdout and stderr */
