@@ -6,6 +6,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdint.h>
 
 #include "cli.h"
@@ -28,6 +29,8 @@ struct cli_probe_flags {
 /* 0 taken, -ENOENT not a probe flag, -EINVAL (printed) a bad value. */
 int cli_run_probe_flag(struct cli_probe_flags *pf, const char *opt, const char *val);
 int cli_run_probe_flags_apply(const struct cli_probe_flags *pf, struct nc_spec *spec);
+/* Their lines of `nucleus run --help`. */
+void cli_run_probe_usage(FILE *f);
 
 struct run_opts {
         bool rm, detach, user_numeric, group_given;

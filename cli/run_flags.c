@@ -98,25 +98,9 @@ static void usage(FILE *f)
                 "                                 refuse the file unless its SHA-256 is HEX\n"
                 "  --seccomp-mode enforce|trace   enforce (default): the seccomp filter; trace: no filter, every\n"
                 "                       system call is recorded (slow; for `nucleus seccomp generate`)\n"
-                "  --seccomp-log FILE   where trace mode writes the calls (NDJSON); required with trace\n"
-                "  --health-cmd CMD     a health check run inside by /bin/sh -c, as the workload's user, under its\n"
-                "                       lock-down; exit 0 is healthy (states: starting, healthy, unhealthy)\n"
-                "  --health-tcp PORT    a health check that connects to 127.0.0.1:PORT inside the sandbox\n"
-                "  --health-http URL    a health check that GETs URL inside the sandbox (an IP address or localhost;\n"
-                "                       status 200-399 is healthy)\n"
-                "  --health-interval D  between checks (default 30s); durations: 500ms, 2s, 1m, 1h; a number is seconds\n"
-                "  --health-timeout D   a check that takes longer fails (default 5s)\n"
-                "  --health-retries N   failures in a row that make it unhealthy (default 3)\n"
-                "  --health-start-period D  failures in this time after the start do not count (default 5s)\n"
-                "  --readiness-exec CMD  the sandbox is ready once CMD (as --health-cmd) exits 0; probed every second\n"
-                "  --readiness-tcp PORT  ... once 127.0.0.1:PORT inside accepts a connection\n"
-                "  --readiness-sd-notify ... once the workload sends READY=1 to $NOTIFY_SOCKET (/run/nucleus/notify)\n"
-                "  --readiness-interval D  between readiness probes (default 1s)\n"
-                "                       `nucleus wait --ready ID` returns once it is ready; ps and inspect show both\n"
-                "  --restart no|on-failure[:MAX]|always  start the workload again when it exits (on-failure: after a\n"
-                "                       non-zero exit or a signal, at most MAX times), inside the same sandbox, after a\n"
-                "                       backoff from 100ms doubling to 60s (reset after 10s of running); never after a stop\n"
-                "  --restart-on-unhealthy  stop an unhealthy workload (SIGTERM, SIGKILL after 10s) so the policy restarts it\n"
+                "  --seccomp-log FILE   where trace mode writes the calls (NDJSON); required with trace\n");
+        cli_run_probe_usage(f);
+        fprintf(f,
                 "  -h, --help           this text\n"
                 "\n"
                 "The environment inside is PATH, HOME, TERM (when stdout is a terminal) and -e values.\n");
