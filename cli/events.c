@@ -51,11 +51,16 @@ int cli_cmd_events(const struct cli_opts *o, int argc, char **argv)
                                 json_object_del(p, "subscription");
                                 json_dumpf(p, stdout, JSON_COMPACT);
                                 putchar('\n');
-                        } else
-                                printf("%s %.12s %-20s %s -> %s\n", json_string_value(json_object_get(p, "time")),
+                        } else {
+                                /* A probe's change names its type: "health: starting -> healthy". */
+                                const char *type = json_string_value(json_object_get(p, "type"));
+                                bool probe = type && strcmp(type, "state") != 0;
+                                printf("%s %.12s %-20s %s%s%s -> %s\n", json_string_value(json_object_get(p, "time")),
                                        json_string_value(json_object_get(p, "id")),
                                        json_is_string(json_object_get(p, "name")) ? json_string_value(json_object_get(p, "name")) : "<binary>",
-                                       json_string_value(json_object_get(p, "from")), json_string_value(json_object_get(p, "state")));
+                                       probe ? type : "", probe ? ": " : "", json_string_value(json_object_get(p, "from")),
+                                       json_string_value(json_object_get(p, probe ? type : "state")));
+                        }
                         fflush(stdout);
                 }
                 json_decref(msg);

@@ -34,10 +34,7 @@ static const struct planned_flag flags[] = {
         { "--workspace-exec", NO_ISSUE, NULL }, { "--home", NO_ISSUE, NULL }, { "--provider-config-ro", NO_ISSUE, NULL },
         { "--provider-config-rw", NO_ISSUE, NULL },
 
-        { "--health-cmd", 9, NULL }, { "--health-interval", 9, NULL }, { "--health-retries", 9, NULL },
-        { "--health-start-period", 9, NULL }, { "--health-timeout", 9, NULL }, { "--health-tcp", 9, NULL },
-        { "--health-http", 9, NULL }, { "--readiness-exec", 9, NULL }, { "--readiness-tcp", 9, NULL },
-        { "--readiness-sd-notify", 9, NULL }, { "--sd-notify", 9, NULL }, { "--restart", 9, NULL },
+        { "--sd-notify", 9, NULL },
         { "--hooks", NO_ISSUE, NULL }, { "--gpu", NO_ISSUE, NULL }, { "--gpu-device", NO_ISSUE, NULL },
         { "--gpu-driver-capabilities", NO_ISSUE, NULL }, { "--gpu-visible-devices", NO_ISSUE, NULL },
         { "--no-gpu-driver-libs", NO_ISSUE, NULL }, { "--config", NO_ISSUE, NULL }, { "--config-fd", NO_ISSUE, NULL },

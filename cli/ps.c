@@ -61,7 +61,8 @@ int cli_cmd_ps(const struct cli_opts *o, int argc, char **argv)
                 if (json)
                         printf("[]\n");
                 else
-                        printf("%-12s  %-20s  %-8s  %-8s  %-10s  %s\n", "ID", "NAME", "STATE", "PID", "AGE", "COMMAND");
+                        printf("%-12s  %-20s  %-8s  %-9s  %-5s  %-8s  %-10s  %s\n", "ID", "NAME", "STATE", "HEALTH", "READY", "PID", "AGE",
+                       "COMMAND");
                 return 0;
         }
         if (r < 0)
@@ -77,7 +78,8 @@ int cli_cmd_ps(const struct cli_opts *o, int argc, char **argv)
                 json_decref(res);
                 return 0;
         }
-        printf("%-12s  %-20s  %-8s  %-8s  %-10s  %s\n", "ID", "NAME", "STATE", "PID", "AGE", "COMMAND");
+        printf("%-12s  %-20s  %-8s  %-9s  %-5s  %-8s  %-10s  %s\n", "ID", "NAME", "STATE", "HEALTH", "READY", "PID", "AGE",
+                       "COMMAND");
         json_array_foreach(arr, i, sb) {
                 char when[32], cmd[64] = "", pid[16] = "-";
                 json_t *a;
@@ -95,8 +97,13 @@ int cli_cmd_ps(const struct cli_opts *o, int argc, char **argv)
                                 *p = ' ';
                 if (json_integer_value(json_object_get(sb, "pid")) > 0)
                         snprintf(pid, sizeof(pid), "%lld", (long long)json_integer_value(json_object_get(sb, "pid")));
-                printf("%-12.12s  %-20.20s  %-8s  %-8s  %-10s  %s\n", json_string_value(json_object_get(sb, "id")),
-                       str_or_b64(json_object_get(sb, "name")), json_string_value(json_object_get(sb, "state")), pid, when, cmd);
+                /* HEALTH: "-" without a health check; READY: only while it runs. */
+                const char *health = json_string_value(json_object_get(sb, "health"));
+                bool live = json_is_true(json_object_get(sb, "ready")) || strcmp(pid, "-") != 0;
+                printf("%-12.12s  %-20.20s  %-8s  %-9s  %-5s  %-8s  %-10s  %s\n", json_string_value(json_object_get(sb, "id")),
+                       str_or_b64(json_object_get(sb, "name")), json_string_value(json_object_get(sb, "state")),
+                       health && live ? health : "-", !live ? "-" : json_is_true(json_object_get(sb, "ready")) ? "yes" : "no",
+                       pid, when, cmd);
         }
         json_decref(res);
         return 0;

@@ -6,6 +6,8 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
+#include <stdint.h>
 
 #include "cli.h"
 #include "spec.h"
@@ -14,6 +16,21 @@
 enum { POLICY_SECCOMP, POLICY_CAPS, POLICY_LANDLOCK, POLICY_MAX };
 
 #define RUN_VOLUMES_MAX 16
+
+/* run_probes.c: --health-* and --readiness-*, collected, then made the spec's probes. */
+struct cli_probe_flags {
+        const char *health_cmd, *health_http, *readiness_cmd;
+        uint16_t health_tcp, readiness_tcp;
+        bool readiness_sd_notify, start_period_given, restart_on_unhealthy;
+        const char *restart;            /* --restart POLICY */
+        unsigned nhealth, nreadiness, retries;
+        uint32_t interval_ms, timeout_ms, start_period_ms, readiness_interval_ms;      /* 0: not given */
+};
+/* 0 taken, -ENOENT not a probe flag, -EINVAL (printed) a bad value. */
+int cli_run_probe_flag(struct cli_probe_flags *pf, const char *opt, const char *val);
+int cli_run_probe_flags_apply(const struct cli_probe_flags *pf, struct nc_spec *spec);
+/* Their lines of `nucleus run --help`. */
+void cli_run_probe_usage(FILE *f);
 
 struct run_opts {
         bool rm, detach, user_numeric, group_given;
@@ -33,6 +50,7 @@ struct run_opts {
         int rootfs_fd;                  /* --rootfs, opened here; -1 without */
         bool rootfs_attestation;        /* --verify-rootfs-attestation */
         int seccomp_log_fd;             /* --seccomp-log, opened by us; -1: none */
+        struct cli_probe_flags probes;
 };
 
 void cli_run_opts_done(struct run_opts *ro);

@@ -98,7 +98,9 @@ static void usage(FILE *f)
                 "                                 refuse the file unless its SHA-256 is HEX\n"
                 "  --seccomp-mode enforce|trace   enforce (default): the seccomp filter; trace: no filter, every\n"
                 "                       system call is recorded (slow; for `nucleus seccomp generate`)\n"
-                "  --seccomp-log FILE   where trace mode writes the calls (NDJSON); required with trace\n"
+                "  --seccomp-log FILE   where trace mode writes the calls (NDJSON); required with trace\n");
+        cli_run_probe_usage(f);
+        fprintf(f,
                 "  -h, --help           this text\n"
                 "\n"
                 "The environment inside is PATH, HOME, TERM (when stdout is a terminal) and -e values.\n");
@@ -206,6 +208,14 @@ int cli_run_parse(int argc, char **argv, struct nc_spec *spec, struct run_opts *
                         ro->tty = ro->interactive = true;
                         continue;
                 }
+                if (strcmp(a, "--readiness-sd-notify") == 0) {
+                        ro->probes.readiness_sd_notify = true;
+                        continue;
+                }
+                if (strcmp(a, "--restart-on-unhealthy") == 0) {
+                        ro->probes.restart_on_unhealthy = true;
+                        continue;
+                }
                 if (cli_refuse_planned_flag(a))
                         return -EINVAL;
                 static const char *const with_value[] = { "--name", "--hostname", "--env", "-e", "--workdir", "-w",
@@ -219,7 +229,12 @@ int cli_run_parse(int argc, char **argv, struct nc_spec *spec, struct run_opts *
                                                           "--require-kernel-lockdown", "--service-mode", "--trust-level",
                                                           "--rootfs", "--seccomp-mode", "--seccomp-log",
                                                           "--network", "--dns", "--publish", "-p", "--egress-allow",
-                                                          "--egress-tcp-port", "--egress-udp-port", "--egress-domain" };
+                                                          "--egress-tcp-port", "--egress-udp-port", "--egress-domain",
+                                                          /* run_probes.c's */
+                                                          "--health-cmd", "--health-tcp", "--health-http",
+                                                          "--health-interval", "--health-timeout", "--health-retries",
+                                                          "--health-start-period", "--readiness-exec", "--readiness-tcp",
+                                                          "--readiness-interval", "--restart" };
                 const char *opt = NULL;
                 for (size_t k = 0; k < ARRAY_SIZE(with_value) && !opt; k++) {
                         n = strlen(with_value[k]);
@@ -241,6 +256,12 @@ int cli_run_parse(int argc, char **argv, struct nc_spec *spec, struct run_opts *
                 if (!opt) {
                         fprintf(stderr, "nucleus: unknown option '%s' for run (see nucleus run --help)\n", a);
                         return -EINVAL;
+                }
+                int pr = cli_run_probe_flag(&ro->probes, opt, val);
+                if (pr != -ENOENT) {
+                        if (pr < 0)
+                                return -EINVAL;
+                        continue;
                 }
                 char **slot = NULL;
                 if (strcmp(opt, "--name") == 0)
@@ -598,6 +619,8 @@ int cli_run_parse(int argc, char **argv, struct nc_spec *spec, struct run_opts *
                                 "--egress-allow CIDR (give either)\n");
                 return -EINVAL;
         }
+        if (cli_run_probe_flags_apply(&ro->probes, spec) < 0)
+                return -EINVAL;
         if (nc_spec_validate(spec, &err) < 0)
                 goto bad;
         if (spec->seccomp_log && cli_run_open_seccomp_log(spec, ro) < 0)

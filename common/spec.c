@@ -55,6 +55,8 @@ void nc_spec_free(struct nc_spec *s)
         free(s->cwd);
         for (size_t i = 0; i < s->ntmpfs; i++)
                 free(s->tmpfs[i].dest);
+        nc_spec_probe_done(&s->health);
+        nc_spec_probe_done(&s->readiness);
         free(s);
 }
 
@@ -477,7 +479,7 @@ int nc_spec_from_json(const json_t *j, struct nc_spec **ret, struct nc_err *err)
                                              "allow_degraded_security", "limits", "user", "tmpfs", "require_kernel_lockdown",
                                              "service_mode", "trust_level", "seccomp_mode", "seccomp_log",
                                              "time_namespace", "cgroup_namespace", "proc_rw", "seccomp_log_denied",
-                                             "network" };
+                                             "network", "health", "readiness", "restart" };
         _cleanup_spec_ struct nc_spec *s = NULL;
         json_t *v;
         int r;
@@ -547,7 +549,8 @@ int nc_spec_from_json(const json_t *j, struct nc_spec **ret, struct nc_err *err)
         if ((r = enum_from_json(j, "service_mode", nc_service_mode_parse, "\"agent\", \"strict-agent\", \"production\"",
                                 &s->service_mode, err)) < 0 ||
             (r = enum_from_json(j, "trust_level", nc_trust_level_parse, "\"untrusted\", \"trusted\"", &s->trust_level, err)) < 0 ||
-            (r = nc_spec_network_from_json(json_object_get(j, "network"), &s->network, err)) < 0)
+            (r = nc_spec_network_from_json(json_object_get(j, "network"), &s->network, err)) < 0 ||
+            (r = nc_spec_probes_from_json(j, s, err)) < 0)
                 return r;
         if ((r = nc_spec_validate(s, err)) < 0)
                 return r;
@@ -639,6 +642,7 @@ json_t *nc_spec_to_json(const struct nc_spec *s)
                 json_object_set_new(j, "limits", lim);
         else
                 json_decref(lim);
+        nc_spec_probes_to_json(s, j);
         json_t *rl = rlimits_to_json(&s->rlimits);
         if (json_object_size(rl))
                 json_object_set_new(j, "rlimits", rl);
@@ -711,7 +715,7 @@ int nc_spec_validate(const struct nc_spec *s, struct nc_err *err)
         }
         if (total > NC_SPEC_MAX_BYTES)
                 return nc_err_set(err, "arguments and environment take %zu bytes; at most %d are accepted", total, NC_SPEC_MAX_BYTES);
-        if ((r = nc_spec_network_validate(s, err)) < 0)
+        if ((r = nc_spec_network_validate(s, err)) < 0 || (r = nc_spec_probes_validate(s, err)) < 0)
                 return r;
         return seccomp_mode_validate(s, err);
 }

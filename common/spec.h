@@ -144,6 +144,66 @@ json_t *nc_spec_network_to_json(const struct nc_spec_network *n);
 struct nc_spec;
 int nc_spec_network_validate(const struct nc_spec *s, struct nc_err *err);
 
+/* Health and readiness probes (docs/probes.md). Health: exec (a shell command run by
+ * the sandbox's init as the workload's user, under its lock-down), tcp (a connect to a
+ * port inside the sandbox's network namespace) or http (a GET there); starting ->
+ * healthy <-> unhealthy. Readiness: exec, tcp or sd_notify (READY=1 on the socket
+ * nucleusd provides inside); a sandbox is ready once it passes, and stays ready. */
+enum nc_probe_kind { NC_PROBE_NONE, NC_PROBE_EXEC, NC_PROBE_TCP, NC_PROBE_HTTP, NC_PROBE_SD_NOTIFY };
+#define NC_PROBE_CMD_MAX 4096
+#define NC_PROBE_URL_MAX 2048
+/* The seed's defaults (interval 30 s, retries 3, start period 5 s, timeout 5 s). */
+#define NC_HEALTH_INTERVAL_MS 30000u
+#define NC_HEALTH_TIMEOUT_MS 5000u
+#define NC_HEALTH_RETRIES 3u
+#define NC_HEALTH_START_PERIOD_MS 5000u
+#define NC_READINESS_INTERVAL_MS 1000u
+/* Accepted ranges; durations in milliseconds. */
+#define NC_PROBE_INTERVAL_MIN_MS 100u
+#define NC_PROBE_TIMEOUT_MIN_MS 10u
+#define NC_PROBE_DURATION_MAX_MS (24u * 3600 * 1000)
+#define NC_PROBE_RETRIES_MAX 1000u
+/* Where --readiness-sd-notify's socket is inside the sandbox (NOTIFY_SOCKET). */
+#define NC_NOTIFY_SOCKET_PATH "/run/nucleus/notify"
+struct nc_spec_probe {
+        int kind;               /* enum nc_probe_kind; NONE: no probe */
+        char *cmd;              /* exec: /bin/sh -c CMD, as the seed runs it */
+        char *url;              /* http: http[s]://IP-LITERAL-or-localhost[:PORT][/PATH] */
+        uint16_t port;          /* tcp */
+        uint32_t interval_ms, timeout_ms, start_period_ms;
+        unsigned retries;       /* health: consecutive failures that make it unhealthy */
+};
+const char *nc_probe_kind_name(int kind);
+/* "500ms", "2s", "1m", "1h"; a plain number is seconds, as the seed's flags take it.
+ * -EINVAL for anything else (negative, fractional, unknown unit, overflow). */
+int nc_duration_parse(const char *s, uint64_t *ret_ms);
+/* The shortest of those forms that is exact ("90s", "1500ms"). */
+void nc_duration_format(uint64_t ms, char *buf, size_t cap);
+/* A probe URL: scheme http or https, a host that is an IP literal or localhost (a probe
+ * never resolves names: libcurl would resolve them in nucleusd's namespace, not the
+ * sandbox's). */
+int nc_probe_url_check(const char *url, struct nc_err *err);
+/* --restart: the workload is started again inside the same sandbox (same id, name,
+ * namespaces, volumes and network) by its init, after a capped exponential backoff. */
+enum nc_restart_policy { NC_RESTART_NO, NC_RESTART_ON_FAILURE, NC_RESTART_ALWAYS };
+#define NC_RESTART_MAX_MAX 1000000u
+struct nc_spec_restart {
+        int policy;             /* enum nc_restart_policy */
+        unsigned max;           /* on-failure: at most this many restarts; 0: no limit */
+        bool on_unhealthy;      /* --restart-on-unhealthy: an unhealthy workload is stopped (and restarted) */
+};
+/* "no", "on-failure", "on-failure:MAX", "always" (--restart). */
+int nc_restart_parse(const char *s, struct nc_spec_restart *ret, struct nc_err *err);
+const char *nc_restart_policy_name(int policy);
+/* spec_probe.c: the "health", "readiness" and "restart" members' codec and rules. */
+struct nc_spec;
+int nc_spec_probes_from_json(const json_t *j, struct nc_spec *s, struct nc_err *err);
+void nc_spec_probes_to_json(const struct nc_spec *s, json_t *j);
+int nc_spec_probes_validate(const struct nc_spec *s, struct nc_err *err);
+void nc_spec_probe_done(struct nc_spec_probe *p);
+/* The defaults of a health (readiness false) or readiness probe of the given kind. */
+void nc_spec_probe_init(struct nc_spec_probe *p, int kind, bool readiness);
+
 struct nc_spec {
         char *name;        /* NULL: the id is the name */
         char *hostname;    /* NULL: the name, else the first 12 characters of the id */
@@ -184,6 +244,8 @@ struct nc_spec {
          * messages only. nucleusd never opens it: the caller sends its descriptor. */
         char *seccomp_log;
         struct nc_spec_network network;
+        struct nc_spec_probe health, readiness;
+        struct nc_spec_restart restart;
 };
 
 enum nc_seccomp_mode { NC_SECCOMP_ENFORCE, NC_SECCOMP_TRACE };

@@ -132,6 +132,9 @@ _Noreturn void sbx_exec_workload(const struct sbx_exec *x)
          * ^C work inside, and the terminal is the sandbox's, never the caller's. */
         if (x->ctty && (setsid() < 0 || ioctl(0, TIOCSCTTY, 0) < 0))
                 sbx_ctl_die(x->errfd, 125, "pty", errno, "Failed to make the pty the controlling terminal");
+        /* A probe that times out is killed with whatever it started (sh -c 'a | b'). */
+        if (!x->ctty && x->own_group && setpgid(0, 0) < 0)
+                sbx_ctl_die(x->errfd, 125, "exec", errno, "Failed to make a process group");
         /* Every other descriptor init holds (its control socket, the received stdio
          * originals) closes on exec; errfd must stay open until then. */
         if (close_range(3, ~0U, CLOSE_RANGE_CLOEXEC) < 0)

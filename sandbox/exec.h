@@ -19,6 +19,7 @@ struct sbx_exec {
         const char *cwd;
         int stdio[3];
         bool ctty;              /* stdio is a pty's terminal side: make it our controlling terminal */
+        bool own_group;         /* a process group of its own, killed as one (probes) */
         int errfd;              /* O_CLOEXEC pipe: silent on success, a failure otherwise */
         cap_t caps;             /* prepared by init: libcap allocates, the child must not */
         const struct sbx_caps_policy *caps_policy;      /* NULL: drop everything */

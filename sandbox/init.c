@@ -27,6 +27,7 @@
 #include "caps.h"
 #include "ctl.h"
 #include "exec.h"
+#include "notify_socket.h"
 #include "landlock.h"
 #include "macros.h"
 #include "mounts.h"
@@ -169,8 +170,14 @@ struct workload {
         struct {
                 pid_t pid;
                 long long id;
+                bool group;     /* leads a process group of its own (a probe) */
         } execs[64];
         size_t nexecs;
+        /* --restart: the workload's stdio, kept to start it again; between an exit and
+         * nucleusd's decision (restart or end) it is `waiting` with its last status. */
+        bool restartable, waiting, tty;
+        int keep[3];
+        int last_status;
 };
 
 /* The child of spawn(): runs on a stack of its own, in init's memory. */
@@ -206,7 +213,7 @@ static pid_t spawn_child(struct sbx_exec *x)
  * the pid, or -1 with the child's {stage, errno, message} in errbuf (NUL-terminated).
  * Closes the stdio fds (each once, when they repeat). */
 static pid_t spawn(struct workload *w, bool traced, char *const *argv, char *const *envp, const char *cwd,
-                   const struct nc_spec *ident, bool ctty, const int fds[3], char *errbuf, size_t errcap)
+                   const struct nc_spec *ident, bool ctty, bool own_group, const int fds[3], char *errbuf, size_t errcap)
 {
         const char *path = nc_spec_getenv(w->spec, "PATH");
         int errpipe[2];
@@ -222,7 +229,7 @@ static pid_t spawn(struct workload *w, bool traced, char *const *argv, char *con
         }
         struct sbx_exec x = {
                 .argv = argv, .envp = envp, .path = path ? path : NC_SPEC_DEFAULT_PATH, .cwd = cwd,
-                .stdio = { fds[0], fds[1], fds[2] }, .ctty = ctty, .errfd = errpipe[1], .caps = w->caps,
+                .stdio = { fds[0], fds[1], fds[2] }, .ctty = ctty, .own_group = own_group, .errfd = errpipe[1], .caps = w->caps,
                 .caps_policy = w->have_caps_policy ? &w->caps_policy : NULL, .seccomp = w->seccomp,
                 .seccomp_log = w->spec->seccomp_log_denied,
                 .rlimits = &w->spec->rlimits, .uid = ident->uid, .gid = ident->gid, .groups = ident->groups,
@@ -364,6 +371,8 @@ static void claim(const struct sbx_config *cfg, struct workload *w)
                         die_failure(&fail);
                 close(fds[3 + nvol + nsec]);
         }
+        if (spec->readiness.kind == NC_PROBE_SD_NOTIFY && sbx_notify_socket_send(CTL_FD, spec->uid, spec->gid, &fail) < 0)
+                die_failure(&fail);
         /* Production: the finished file system is checked against the flags it must
          * have, before anything runs in it. */
         json_t *audit = json_null();
@@ -453,8 +462,13 @@ static void claim(const struct sbx_config *cfg, struct workload *w)
                         sbx_ctl_die(CTL_FD, 125, "seccomp", EINVAL, "%s", err.msg);
         }
 
+        /* Trace mode is refused with --restart (one listener per sandbox). */
+        w->restartable = spec->restart.policy != NC_RESTART_NO && !traced;
+        w->tty = tty;
+        for (int i = 0; i < 3; i++)
+                w->keep[i] = w->restartable && fds[i] >= 0 ? fcntl(fds[i], F_DUPFD_CLOEXEC, 3) : -1;
         t_locked = nc_monotonic_ns();
-        w->pid = spawn(w, traced, spec->argv, spec->env, spec->cwd ? spec->cwd : "/", spec, tty, fds, buf, sizeof(buf));
+        w->pid = spawn(w, traced, spec->argv, spec->env, spec->cwd ? spec->cwd : "/", spec, tty, false, fds, buf, sizeof(buf));
         t_exec = nc_monotonic_ns();
         if (w->pid < 0) {
                 (void)!write(CTL_FD, buf, strlen(buf));
@@ -508,10 +522,59 @@ static void kill_exec(struct workload *w, json_int_t exec_id)
 {
         for (size_t i = 0; i < w->nexecs; i++)
                 if (w->execs[i].id == exec_id)
-                        (void)kill(w->execs[i].pid, SIGKILL);
+                        (void)kill(w->execs[i].group ? -w->execs[i].pid : w->execs[i].pid, SIGKILL);
 }
 
-/* {"op":"exec","exec":N,"spec":{args, env, cwd, user?},"own_user":B,"tty":{rows, cols}?}
+/* --restart, nucleusd's side of the decision (supervisor/restart.c): "restart" starts
+ * the workload again, "end" ends the sandbox with the last status, "kill_workload"
+ * signals the workload (--restart-on-unhealthy). */
+static _Noreturn void exit_like(int status);
+
+static void restart_request(struct workload *w, const char *op, const json_t *msg)
+{
+        const struct nc_spec *spec = w->spec;
+        char buf[1024];
+        int fds[3];
+
+        if (strcmp(op, "kill_workload") == 0) {
+                int sig = (int)json_integer_value(json_object_get(msg, "signal"));
+
+                if (w->pid > 0 && (sig == SIGTERM || sig == SIGKILL))
+                        (void)kill(w->pid, sig);
+                return;
+        }
+        if (!w->waiting)
+                return;
+        if (strcmp(op, "end") == 0)
+                exit_like(w->last_status);
+        /* A new run starts clean, as a restarted container does: whatever the last one
+         * left behind (its children, exec'd processes) could hold its ports and files. */
+        if (getpid() == 1)
+                (void)kill(-1, SIGKILL);
+        for (int i = 0; i < 3; i++)
+                fds[i] = w->keep[i] >= 0 ? fcntl(w->keep[i], F_DUPFD_CLOEXEC, 3) : -1;
+        w->waiting = false;
+        w->pid = spawn(w, false, spec->argv, spec->env, spec->cwd ? spec->cwd : "/", spec, w->tty, false, fds, buf,
+                       sizeof(buf));
+        if (w->pid < 0) {
+                /* Reported as an exit (127 not found, 126, 125), so the policy decides again. */
+                json_error_t jerr;
+                json_t *f = json_loads(buf, 0, &jerr);
+                int e = (int)json_integer_value(json_object_get(f, "errno"));
+                const char *stage = json_string_value(json_object_get(f, "stage"));
+                int code = !stage || strcmp(stage, "exec") ? 125 : e == ENOENT || e == ENOTDIR ? 127 : 126;
+
+                json_decref(f);
+                w->waiting = true;
+                w->last_status = W_EXITCODE(code, 0);
+                (void)sbx_ctl_send_json(CTL_FD, json_pack("{s:s, s:i, s:b}", "op", "exit", "status", w->last_status,
+                                                          "restartable", true), NULL, 0);
+                return;
+        }
+        (void)sbx_ctl_send_json(CTL_FD, json_pack("{s:s, s:i}", "op", "restarted", "pid", (int)w->pid), NULL, 0);
+}
+
+/* {"op":"exec","exec":N,"spec":{args, env, cwd, user?},"own_user":B,"probe":B,"tty":{rows, cols}?}
  * + stdio (none with a tty): another process in the sandbox, forked by init so that it
  * shares everything the workload has. Its identity is the workload's unless own_user;
  * with a tty, stdio is a new pty of the sandbox's devpts, whose master goes back with
@@ -535,6 +598,12 @@ static void handle_request(struct workload *w, json_t *msg, int fds[3], size_t n
                 kill_exec(w, exec_id);
                 return;
         }
+        if (op && (strcmp(op, "restart") == 0 || strcmp(op, "end") == 0 || strcmp(op, "kill_workload") == 0)) {
+                for (size_t i = 0; i < nfds; i++)
+                        close(fds[i]);
+                restart_request(w, op, msg);
+                return;
+        }
         if (!op || strcmp(op, "exec") != 0 || nfds != (tty ? 0 : 3) || w->nexecs == ARRAY_SIZE(w->execs) ||
             nc_spec_from_json(json_object_get(msg, "spec"), &x, &err) < 0) {
                 for (size_t i = 0; i < nfds; i++)
@@ -543,6 +612,7 @@ static void handle_request(struct workload *w, json_t *msg, int fds[3], size_t n
                 return;
         }
         const struct nc_spec *ident = json_is_true(json_object_get(msg, "own_user")) ? x : w->spec;
+        const bool probe = json_is_true(json_object_get(msg, "probe"));
         if (tty) {
                 struct sbx_pty_size size;
                 int slave;
@@ -555,7 +625,7 @@ static void handle_request(struct workload *w, json_t *msg, int fds[3], size_t n
                 }
                 fds[0] = fds[1] = fds[2] = slave;
         }
-        pid = spawn(w, false, x->argv, x->env, x->cwd ? x->cwd : (w->spec->cwd ? w->spec->cwd : "/"), ident, tty, fds, buf,
+        pid = spawn(w, false, x->argv, x->env, x->cwd ? x->cwd : (w->spec->cwd ? w->spec->cwd : "/"), ident, tty, probe, fds, buf,
                     sizeof(buf));
         if (pid < 0) {
                 json_error_t jerr;
@@ -568,6 +638,7 @@ static void handle_request(struct workload *w, json_t *msg, int fds[3], size_t n
                 (void)sbx_ctl_send_json(CTL_FD, f, NULL, 0);
         } else {
                 w->execs[w->nexecs].pid = pid;
+                w->execs[w->nexecs].group = probe;
                 w->execs[w->nexecs++].id = exec_id;
                 (void)sbx_ctl_send_json(CTL_FD, json_pack("{s:s, s:I, s:i, s:b}", "op", "exec_started", "exec", exec_id, "pid",
                                                           (int)pid, "tty", tty),
@@ -663,6 +734,16 @@ static _Noreturn void supervise(struct workload *w, int sfd)
                         json_decref(msg);
                         if (r == 0 || (pfd[1].revents & (POLLHUP | POLLERR)))
                                 lost_supervisor(&pfd[1]);
+                        if (w->waiting && (survive.orphaned || pfd[1].fd < 0)) {
+                                /* Nobody decides on a restart any more: that run was the last. */
+                                w->waiting = false;
+                                if (!survive.orphaned)
+                                        exit_like(w->last_status);
+                                survive.ended = true;
+                                survive.status = w->last_status;
+                                if (getpid() == 1)
+                                        (void)kill(-1, SIGKILL);
+                        }
                 }
                 if (!(pfd[0].revents & POLLIN))
                         continue;
@@ -671,6 +752,9 @@ static _Noreturn void supervise(struct workload *w, int sfd)
                 if (si.ssi_signo != SIGCHLD) {
                         if (w->pid > 0)
                                 (void)kill(w->pid, (int)si.ssi_signo);
+                        else if (w->waiting && (si.ssi_signo == SIGTERM || si.ssi_signo == SIGINT ||
+                                                si.ssi_signo == SIGQUIT || si.ssi_signo == SIGHUP))
+                                exit_like(w->last_status);      /* stopped between two runs */
                         continue;
                 }
                 /* Reap everything: orphans reparent to us, and zombies must not pile up. */
@@ -684,6 +768,15 @@ static _Noreturn void supervise(struct workload *w, int sfd)
                                 }
                         if (pid != w->pid)
                                 continue;
+                        if (w->restartable && !survive.orphaned &&
+                            sbx_ctl_send_json(CTL_FD, json_pack("{s:s, s:i, s:b}", "op", "exit", "status", status,
+                                                                "restartable", true), NULL, 0) >= 0) {
+                                /* nucleusd decides: "restart" (after its backoff) or "end". */
+                                w->pid = -1;
+                                w->waiting = true;
+                                w->last_status = status;
+                                continue;
+                        }
                         r = sbx_ctl_send_json(CTL_FD, json_pack("{s:s, s:i}", "op", "exit", "status", status), NULL, 0);
                         if (r < 0 && !survive.orphaned && survive.takeover_init >= 0) {
                                 /* The supervisor went in the same instant; its EOF is not read yet. */

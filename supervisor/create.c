@@ -22,6 +22,9 @@ static void fill_defaults(struct sup_sandbox *sb, struct nc_spec *spec)
                 (void)nc_spec_setenv(spec, "PATH=" NC_SPEC_DEFAULT_PATH, NULL);
         if (!nc_spec_getenv(spec, "HOME"))
                 (void)nc_spec_setenv(spec, "HOME=" NC_SPEC_DEFAULT_HOME, NULL);
+        /* --readiness-sd-notify: init binds the socket there (probe.h). */
+        if (spec->readiness.kind == NC_PROBE_SD_NOTIFY)
+                (void)nc_spec_setenv(spec, "NOTIFY_SOCKET=" NC_NOTIFY_SOCKET_PATH, NULL);
         if (!spec->hostname) {
                 /* The name when it is a valid host name, else the short id, as docker does. */
                 if (spec->name && nc_hostname_valid(spec->name))

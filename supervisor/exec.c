@@ -54,11 +54,32 @@ int sup_sandbox_exec(struct sup_sandbox *sb, struct sup_conn *conn, json_t *req_
         return 0;
 }
 
+int sup_sandbox_exec_internal(struct sup_sandbox *sb, json_t *spec, int fds[3],
+                              void (*on_end)(void *data, int status, const struct sbx_failure *failure), void *data,
+                              struct sup_exec **ret)
+{
+        /* A process group of its own in init: a timeout kills all of it. */
+        json_t *extra = json_pack("{s:b}", "probe", true);
+        int r = sup_sandbox_exec(sb, NULL, NULL, spec, extra, fds, NULL);
+
+        json_decref(extra);
+        if (r < 0)
+                return r;
+        /* sup_sandbox_exec put it first on the list. */
+        sb->execs->on_end = on_end;
+        sb->execs->on_end_data = data;
+        *ret = sb->execs;
+        return 0;
+}
+
 void sup_sandbox_exec_kill(struct sup_sandbox *sb, struct sup_exec *x)
 {
         if (sb->ctl < 0)
                 return;
-        log_info("The client of exec %lld in sandbox %s is gone; killing the process", x->id, sb->id);
+        if (x->on_end)
+                log_debug("Probe exec %lld in sandbox %s timed out; killing it", x->id, sb->id);
+        else
+                log_info("The client of exec %lld in sandbox %s is gone; killing the process", x->id, sb->id);
         (void)sbx_ctl_send_json(sb->ctl, json_pack("{s:s, s:I}", "op", "exec_kill", "exec", (json_int_t)x->id), NULL, 0);
 }
 
@@ -71,6 +92,13 @@ static struct sup_exec *take_exec(struct sup_sandbox *sb, long long id)
                         return x;
                 }
         return NULL;
+}
+
+/* Ours (a probe): the outcome goes to on_end, never to a connection. */
+static void exec_done_internal(struct sup_exec *x, int status, const struct sbx_failure *failure)
+{
+        x->on_end(x->on_end_data, status, failure);
+        free(x);
 }
 
 static void exec_done(struct sup_exec *x, json_t *result, const json_t *failure)
@@ -129,6 +157,10 @@ void sup_exec_on_message(struct sup_sandbox *sb, const char *op, json_t *msg, in
                 return;
         }
         int status = (int)json_integer_value(json_object_get(msg, "status"));
+        if (x->on_end) {
+                exec_done_internal(x, status, NULL);
+                return;
+        }
         json_t *res = json_pack("{s:s, s:i}", "id", sb->id, "exit_code", nc_exit_code_from_wstatus(status));
         if (WIFSIGNALED(status)) {
                 json_object_set_new(res, "reason", json_string("signaled"));
@@ -143,6 +175,10 @@ void sup_execs_end(struct sup_sandbox *sb)
         while (sb->execs) {
                 struct sup_exec *x = sb->execs;
                 sb->execs = x->next;
+                if (x->on_end) {
+                        exec_done_internal(x, W_EXITCODE(0, SIGKILL), NULL);
+                        continue;
+                }
                 exec_done(x, json_pack("{s:s, s:i, s:s, s:s}", "id", sb->id, "exit_code", 137, "reason", "sandbox_ended",
                                        "signal", "SIGKILL"), NULL);
         }

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "probe.h"
 #include "sup.h"
 
 
@@ -160,15 +161,27 @@ static void add_waiter(struct sup_sandbox *sb, struct sup_conn *c, json_t *id, i
 
 static void m_wait(struct sup_conn *c, json_t *id, json_t *params)
 {
-        static const char *const known[] = { "id", NULL };
+        static const char *const known[] = { "id", "until", NULL };
         struct nc_err err = { { 0 } };
         struct sup_sandbox *sb;
+        const json_t *until = json_object_get(params, "until");
+        bool ready = json_is_string(until) && strcmp(json_string_value(until), "ready") == 0;
 
         if (nc_params_only(params, known, &err) < 0)
                 return sup_bad_params(c, id, &err);
+        if (until && !ready && !(json_is_string(until) && strcmp(json_string_value(until), "exit") == 0))
+                return sup_conn_error(c, id, NC_RPC_INVALID_PARAMS, NULL,
+                                      "'until' must be \"exit\" (the default) or \"ready\"");
         if (!(sb = lookup(c, id, params)))
                 return;
-        if (sup_state_live(sb->state))
+        /* Ready: now, or when its readiness probe passes (probe.c replies); a sandbox
+         * that ends first gets its final result instead. */
+        if (ready && sup_state_live(sb->state) && sup_sandbox_ready(sb))
+                return sup_conn_reply(c, id, json_pack("{s:s, s:b, s:s}", "id", sb->id, "ready", true, "state",
+                                                       sup_state_name(sb->state)));
+        if (ready && sup_state_live(sb->state))
+                add_waiter(sb, c, id, SUP_WAIT_READY);
+        else if (sup_state_live(sb->state))
                 add_waiter(sb, c, id, SUP_WAIT_RESULT);
         else
                 sup_conn_reply(c, id, sup_sandbox_result(sb));

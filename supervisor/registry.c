@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "probe.h"
 #include "sup.h"
 
 struct sup_sandbox *sup_sandbox_new(struct sup *s)
@@ -246,6 +247,7 @@ void sup_sandbox_unlink_free(struct sup_sandbox *sb)
         }
         sup_logs_free(sb->logs);
         sup_trace_free(sb->trace);
+        sup_probes_free(sb->probes);
         for (int i = 0; i < 2; i++)
                 if (sb->log_fd[i] >= 0)
                         close(sb->log_fd[i]);
@@ -361,6 +363,7 @@ json_t *sup_sandbox_summary(const struct sup_sandbox *sb)
 
         if (sb->state == SUP_STATE_exited || sb->state == SUP_STATE_failed)
                 json_object_set_new(j, "exit_code", json_integer(nc_exit_code_from_wstatus(sb->wstatus)));
+        sup_probes_summary(sb, j);
         return j;
 }
 
@@ -466,6 +469,7 @@ json_t *sup_sandbox_inspect(const struct sup_sandbox *sb)
         if (sb->spec->network.mode == NC_NET_HOST)     /* no network namespace of its own */
                 json_array_remove(json_object_get(json_object_get(j, "security"), "namespaces"), 5);
         json_object_set_new(j, "network", sup_network_inspect(sb));
+        sup_probes_inspect(sb, j);
         if (sb->state == SUP_STATE_exited || sb->state == SUP_STATE_failed)
                 json_object_set_new(j, "result", sup_sandbox_result(sb));
         return j;

@@ -22,6 +22,7 @@
 
 #include "ctl.h"
 #include "log.h"
+#include "probe.h"
 #include "sup.h"
 
 #define RESTORE_VERSION 1
@@ -94,6 +95,7 @@ json_t *sup_restore_fields(const struct sup_sandbox *sb)
                 json_object_set_new(j, "final_stats", stats_to_json(&sb->final_stats));
         if (sb->logs)
                 json_object_set_new(j, "log_file", json_string(sb->logs->path));
+        sup_probes_save(sb, j);
         json_object_set(j, "landlock", sb->landlock ? sb->landlock : json_null());
         json_object_set(j, "degraded", sb->degraded ? sb->degraded : json_null());
         json_object_set(j, "mount_audit", sb->mount_audit ? sb->mount_audit : json_null());
@@ -175,6 +177,7 @@ static struct sup_sandbox *rebuild(struct sup *s, const char *id, const json_t *
         sb->oom_event = json_is_true(json_object_get(r, "oom_event"));
         sb->init_start = u64(r, "init_start");
         sb->cpu_base_usec = u64(r, "cpu_base_usec");
+        sup_probes_load(sb, r);
         if (json_is_integer(json_object_get(r, "takeover_fd")))
                 sb->takeover_fd = (int)json_integer_value(json_object_get(r, "takeover_fd"));
         for (i = 0; i < 2; i++)

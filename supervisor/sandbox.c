@@ -15,6 +15,7 @@
 
 #include "ctl.h"
 #include "log.h"
+#include "probe.h"
 #include "seccomp_trace.h"
 #include "sup.h"
 
@@ -234,6 +235,8 @@ static void handle_ctl_message(struct sup_sandbox *sb, json_t *msg, int fd)
                 sup_trace_attach(sb, fd);
                 return;
         }
+        if (op && strcmp(op, "notify_socket") == 0 && fd >= 0)
+                return sup_notify_socket_attach(sb, fd);        /* --readiness-sd-notify */
         /* A pty master: the workload's (started) or an exec's. */
         if (op && fd >= 0 && json_is_true(json_object_get(msg, "tty"))) {
                 if (strcmp(op, "exec_started") == 0) {
@@ -247,8 +250,8 @@ static void handle_ctl_message(struct sup_sandbox *sb, json_t *msg, int fd)
         }
         if (fd >= 0)
                 close(fd);
-        if (!op)
-                return;
+        if (!op || sup_restart_on_message(sb, op, msg))
+                return;         /* --restart: an exit between two runs, or a new run (restart.c) */
         if (strcmp(op, "ready") == 0) {
                 sb->t_ready = nc_monotonic_ns();
                 if (sb->stop_requested)
@@ -281,6 +284,7 @@ static void handle_ctl_message(struct sup_sandbox *sb, json_t *msg, int fd)
                 sb->started_ns = nc_now_ns();
                 if (sb->state == SUP_STATE_creating)
                         (void)sup_sandbox_set_state(sb, SUP_STATE_running);
+                sup_probes_start(sb);
                 uv_timer_stop(&sb->deadline);   /* the setup deadline; --timeout counts from here */
                 if (sb->timeout_ms)
                         uv_timer_start(&sb->deadline, on_deadline, sb->timeout_ms, 0);
@@ -629,6 +633,8 @@ void sup_sandbox_adopt(struct sup_sandbox *sb, pid_t pid, int pidfd, int ctl, co
                 close(log[1]);
         }
         watch_oom(sb);
+        if (sup_state_live(sb->state) && sb->started_ns)
+                sup_probes_start(sb);   /* afresh: what the old loop process knew is gone */
         /* Timers run again from what the state file says they were. */
         if (sb->timeout_ms && sb->started_ns && sb->state != SUP_STATE_stopping) {
                 uint64_t end = sb->started_ns + sb->timeout_ms * 1000000ull;
@@ -708,6 +714,7 @@ static void finalize(struct sup_sandbox *sb)
         }
         uv_timer_stop(&sb->timer);
         uv_timer_stop(&sb->deadline);
+        sup_probes_stop(sb);
         if (sb->tty_master >= 0) {
                 /* The workload is gone; attached clients hold their own copies. */
                 close(sb->tty_master);
@@ -898,6 +905,7 @@ static void close_handles(struct sup_sandbox *sb)
         if (sb->oom_poll.data)
                 uv_close((uv_handle_t *)&sb->oom_poll, on_handle_closed);
         (void)sup_trace_close(sb, on_handle_closed);
+        sup_probes_close(sb, on_handle_closed);
 }
 
 static void on_remove_retry(uv_timer_t *t)

@@ -135,6 +135,10 @@ struct sup_exec {
         json_t *req_id;
         pid_t pid;                      /* inside the sandbox, once started */
         struct sup_exec_stream *stream; /* stdio "stream" (exec_stream.c); NULL otherwise */
+        /* nucleusd's own exec (a probe): no connection; called with init's report (a
+         * wait status, or the failure) instead of a reply. */
+        void (*on_end)(void *data, int status, const struct sbx_failure *failure);
+        void *on_end_data;
 };
 
 /* Why Nucleus ended a sandbox itself; decides the final reason. */
@@ -145,7 +149,7 @@ struct sup_waiter {
         struct sup_waiter *next;
         struct sup_conn *conn;
         json_t *id;
-        enum { SUP_WAIT_RESULT, SUP_WAIT_REMOVE } kind;
+        enum { SUP_WAIT_RESULT, SUP_WAIT_REMOVE, SUP_WAIT_READY } kind;      /* READY: probe.c */
 };
 
 struct sup_sandbox {
@@ -270,6 +274,7 @@ struct sup_sandbox {
         json_t *tty;
         int tty_master;
         struct sup_conn *attach_conn;
+        struct sup_probes *probes;      /* health, readiness, sd_notify (probe.c); NULL: none yet */
 };
 
 struct sup_conn {
@@ -480,6 +485,11 @@ void sup_exec_streams_drained(struct sup *s, struct sup_conn *c);
  * stream: the relay of stdio "stream" (taken), or NULL. */
 int sup_sandbox_exec(struct sup_sandbox *sb, struct sup_conn *conn, json_t *req_id, json_t *spec, const json_t *extra,
                      int fds[3], struct sup_exec_stream *stream);
+/* The same for nucleusd's own processes (probes): on_end gets the outcome, once, also
+ * when the sandbox ends first. ret: the exec, valid until on_end. */
+int sup_sandbox_exec_internal(struct sup_sandbox *sb, json_t *spec, int fds[3],
+                              void (*on_end)(void *data, int status, const struct sbx_failure *failure), void *data,
+                              struct sup_exec **ret);
 /* The exec's client is gone: init kills the process (SIGKILL). */
 void sup_sandbox_exec_kill(struct sup_sandbox *sb, struct sup_exec *x);
 /* exec.c: init's exec_* messages (fd: a pty master that came along, or -1; taken), and
@@ -511,6 +521,9 @@ int sup_policy_validate(int kind, const json_t *policy, struct nc_err *err);
 
 /* events.c */
 void sup_event_emit(struct sup_sandbox *sb, const char *from, const char *to);
+/* A change within the state: type "health", "readiness" or "restart" (probe.c,
+ * restart.c); the audit record is the caller's. */
+void sup_event_emit_probe(struct sup_sandbox *sb, const char *type, const char *from, const char *to);
 void sup_events_drop_conn(struct sup *s, struct sup_conn *c);
 
 /* logs: sandbox.c feeds, methods.c subscribes */

@@ -41,6 +41,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                                                 __builtin_trap();
                                         if (again->argc != spec->argc || strcmp(again->argv[0], spec->argv[0]) != 0)
                                                 __builtin_trap();
+                                        if (again->health.kind != spec->health.kind ||
+                                            again->health.interval_ms != spec->health.interval_ms ||
+                                            again->health.retries != spec->health.retries ||
+                                            again->readiness.kind != spec->readiness.kind ||
+                                            again->readiness.port != spec->readiness.port ||
+                                            again->restart.policy != spec->restart.policy ||
+                                            again->restart.max != spec->restart.max)
+                                                __builtin_trap();
                                         nc_spec_free(again);
                                         json_decref(j);
                                 }
