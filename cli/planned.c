@@ -34,7 +34,6 @@ static const struct planned_flag flags[] = {
         { "--workspace-exec", NO_ISSUE, NULL }, { "--home", NO_ISSUE, NULL }, { "--provider-config-ro", NO_ISSUE, NULL },
         { "--provider-config-rw", NO_ISSUE, NULL },
 
-        { "--sd-notify", 9, NULL },
         { "--hooks", NO_ISSUE, NULL }, { "--gpu", NO_ISSUE, NULL }, { "--gpu-device", NO_ISSUE, NULL },
         { "--gpu-driver-capabilities", NO_ISSUE, NULL }, { "--gpu-visible-devices", NO_ISSUE, NULL },
         { "--no-gpu-driver-libs", NO_ISSUE, NULL }, { "--config", NO_ISSUE, NULL }, { "--config-fd", NO_ISSUE, NULL },

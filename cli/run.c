@@ -29,6 +29,9 @@ static const int forwarded[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGU
 struct run_state {
         struct cli_conn conn;
         char sandbox_id[NC_ID_LEN + 1];
+        bool sd_notify;         /* --sd-notify */
+        bool has_readiness;     /* ready is when the readiness probe passes, not at start */
+        long long ready_wait;   /* the request id of our sandbox.wait until ready; 0: none */
         int pending_sig[8];
         size_t npending;
         int tty_fd;             /* -t: the terminal that came with sandbox.started, until taken */
@@ -36,6 +39,8 @@ struct run_state {
 
 static void forward_signal(struct run_state *st, int sig)
 {
+        if (st->sd_notify && (sig == SIGTERM || sig == SIGINT))
+                cli_sd_notify("STOPPING=1");    /* systemctl stop: the sandbox is being stopped */
         if (!st->sandbox_id[0]) {
                 if (st->npending < ARRAY_SIZE(st->pending_sig))
                         st->pending_sig[st->npending++] = sig;
@@ -76,6 +81,34 @@ static int handle_final(const json_t *msg, bool detach)
         return (int)json_integer_value(json_object_get(json_object_get(msg, "result"), "exit_code"));
 }
 
+static void notify_ready(struct run_state *st)
+{
+        char status[96];
+
+        snprintf(status, sizeof(status), "READY=1\nSTATUS=sandbox %.12s is ready", st->sandbox_id);
+        cli_sd_notify(status);
+}
+
+/* --sd-notify: the service is ready when its sandbox is. Without a readiness probe that
+ * is now; with one, nucleusd answers a wait until ready on this same connection. */
+static void notify_started(struct run_state *st)
+{
+        if (!st->sd_notify)
+                return;
+        if (!st->has_readiness) {
+                notify_ready(st);
+                return;
+        }
+        st->ready_wait = cli_send(&st->conn, "sandbox.wait", json_pack("{s:s, s:s}", "id", st->sandbox_id, "until", "ready"),
+                                  NULL, 0);
+        if (st->ready_wait < 0) {
+                fprintf(stderr, "nucleus: warning: cannot wait for sandbox %s to be ready; telling the service manager now\n",
+                        st->sandbox_id);
+                st->ready_wait = 0;
+                notify_ready(st);
+        }
+}
+
 /* Returns true when msg is the final reply to our create (code set). */
 static bool handle_message(struct run_state *st, json_t *msg, long long create_id, bool detach, int *code)
 {
@@ -101,7 +134,15 @@ static bool handle_message(struct run_state *st, json_t *msg, long long create_i
                         for (size_t i = 0; i < st->npending; i++)
                                 forward_signal(st, st->pending_sig[i]);
                         st->npending = 0;
+                        notify_started(st);
                 }
+                return false;
+        }
+        if (st->ready_wait && json_is_integer(mid) && json_integer_value(mid) == st->ready_wait) {
+                /* An error: the sandbox ended before it was ready; its result follows. */
+                if (json_object_get(msg, "result"))
+                        notify_ready(st);
+                st->ready_wait = 0;
                 return false;
         }
         if (json_is_integer(mid) && json_integer_value(mid) == create_id) {
@@ -147,6 +188,10 @@ int cli_cmd_run(const struct cli_opts *o, int argc, char **argv)
                 return CLI_EXIT_NUCLEUS;
         if (cli_run_parse(argc, argv, spec, &ro) < 0)
                 return CLI_EXIT_NUCLEUS;
+        if (ro.sd_notify && cli_sd_notify_open() < 0)
+                return CLI_EXIT_NUCLEUS;
+        st.sd_notify = ro.sd_notify;
+        st.has_readiness = spec->readiness.kind != NC_PROBE_NONE;
 
         /* A closed stdio fd of ours becomes /dev/null for the workload. */
         for (int i = 0; i < 3; i++) {

@@ -51,7 +51,15 @@ struct run_opts {
         bool rootfs_attestation;        /* --verify-rootfs-attestation */
         int seccomp_log_fd;             /* --seccomp-log, opened by us; -1: none */
         struct cli_probe_flags probes;
+        bool sd_notify;                 /* --sd-notify: tell our service manager (sdnotify.c) */
 };
+
+/* sdnotify.c: --sd-notify, for `nucleus run` as a Type=notify service's ExecStart.
+ * libsystemd is loaded only then (dlopen), so every other CLI start stays without it.
+ * open: 0, or -errno with the reason printed (no NOTIFY_SOCKET, no libsystemd).
+ * send: a sd_notify(3) state string such as "READY=1"; failures are only logged. */
+int cli_sd_notify_open(void);
+void cli_sd_notify(const char *state);
 
 void cli_run_opts_done(struct run_opts *ro);
 /* run_paths.c: each prints its error (the flag, the value, the reason) and returns

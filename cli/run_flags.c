@@ -36,6 +36,9 @@ static void usage(FILE *f)
                 "  -i, --interactive    with -t, pass our input to it (this terminal goes raw meanwhile);\n"
                 "                       without -t, stdin is passed anyway\n"
                 "  --timeout SECONDS    kill the sandbox when its time is up (final reason: timeout)\n"
+                "  --sd-notify          as a Type=notify service's ExecStart: READY=1 to $NOTIFY_SOCKET once the\n"
+                "                       sandbox is ready (its readiness probe passed; started, without one),\n"
+                "                       STOPPING=1 when asked to stop; the exit status is the sandbox's\n"
                 "  -v, --volume SRC:DEST[:ro|rw]  mount a host directory or file (default rw; never executable)\n"
                 "  --tmpfs DEST[:SIZE][:ro|rw]    a private tmpfs (default 64M, mode 0700, the workload's owner)\n"
                 "  --secret SRC:DEST              a file copied into the sandbox's /run/secrets tmpfs (0400);\n"
@@ -152,6 +155,10 @@ int cli_run_parse(int argc, char **argv, struct nc_spec *spec, struct run_opts *
                 }
                 if (strcmp(a, "-d") == 0 || strcmp(a, "--detach") == 0) {
                         ro->detach = true;
+                        continue;
+                }
+                if (strcmp(a, "--sd-notify") == 0) {
+                        ro->sd_notify = true;
                         continue;
                 }
                 if (strcmp(a, "--swap") == 0) {
@@ -597,6 +604,11 @@ int cli_run_parse(int argc, char **argv, struct nc_spec *spec, struct run_opts *
         }
         if (ro->user_numeric && !ro->group_given) {
                 fprintf(stderr, "nucleus: a numeric --user needs --group (as in the seed)\n");
+                return -EINVAL;
+        }
+        if (ro->sd_notify && ro->detach) {
+                fprintf(stderr, "nucleus: --sd-notify cannot be combined with -d: a service's main process must be the "
+                                "run that waits for its sandbox (its exit status is the service's)\n");
                 return -EINVAL;
         }
         if (ro->detach && ro->interactive && !ro->tty) {
