@@ -129,10 +129,10 @@ for l in $LIVE; do
         done
         live+=("$l=$("$APIBENCH" --count "$LIVE_COUNT" --concurrency 1 -- "$TRUE_DIR/true")")
 done
-# The supervisor's own memory: the zygote and the loop process (named nucleusd), not
+# The supervisor's own memory: the zygote (nucleusd) and the loop process (nucleusd-loop), not
 # the sandboxes' inits (also the zygote's children, named nucleus-init).
 main_pid=${sup_pids[0]}
-rss_kb=$(ps -o rss=,comm= -p "$main_pid" --ppid "$main_pid" | awk '$2 == "nucleusd" {s += $1} END {print s + 0}')
+rss_kb=$(ps -o rss=,comm= -p "$main_pid" --ppid "$main_pid" | awk '$2 == "nucleusd" || $2 == "nucleusd-loop" {s += $1} END {print s + 0}')
 
 ts=$(date -u +%Y%m%dT%H%M%SZ)
 mkdir -p "$OUT"

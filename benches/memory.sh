@@ -96,6 +96,8 @@ fi
 ulimit -n "$want"
 # No warm pool: its parked members would be counted with the sandboxes.
 start_supervisor "$D" "$CG" --max-sandboxes $((COUNT + 64)) --pool-size 0:0
+rss_of_supervisor() { ps -o rss=,comm= -p "$sup_pid" --ppid "$sup_pid" | awk '$2 == "nucleusd" || $2 == "nucleusd-loop" {s += $1} END {print s + 0}'; }
+sup_rss0=$(rss_of_supervisor)
 echo "$prog: starting $COUNT idle sandboxes" >&2
 k0=$(kernel_kb)
 for ((i = 0; i < COUNT; i++)); do
@@ -107,8 +109,8 @@ k1=$(kernel_kb)
 mapfile -t sbx_pids < <(cat "$CG"/*/cgroup.procs 2>/dev/null)
 [ "${#sbx_pids[@]}" -ge "$COUNT" ] || die "found only ${#sbx_pids[@]} processes in $COUNT sandboxes"
 sbx_pss=$(pss $(not_idle "${sbx_pids[@]}"))
-sup_rss=$(ps -o rss=,comm= -p "$sup_pid" --ppid "$sup_pid" | awk '$2 == "nucleusd" {s += $1} END {print s + 0}')
-sup_pss=$(pss "$sup_pid" $(pgrep -P "$sup_pid" -x nucleusd || true))
+sup_rss=$(rss_of_supervisor)
+sup_pss=$(pss "$sup_pid" $(pgrep -P "$sup_pid" -x nucleusd-loop || true))
 stop_supervisor
 
 echo "$prog: starting $BWRAP_COUNT idle bubblewrap sandboxes" >&2
@@ -135,9 +137,9 @@ mkdir -p "$OUT"
 BENCH_TS=$ts BENCH_COMMIT=$(git -C "$here/.." rev-parse --short HEAD 2>/dev/null || echo unknown) BENCH_KERNEL=$(uname -r) \
 BENCH_CPUS=$(nproc) BENCH_INVOCATION=$invocation \
 python3 - "$OUT/memory-$ts" "$COUNT" "$BWRAP_COUNT" "$bare_pss" "$sbx_pss" "${#sbx_pids[@]}" "$sup_rss" "$sup_pss" \
-        "$bw_pss" "${#all[@]}" "$k0" "$k1" <<'PY'
+        "$bw_pss" "${#all[@]}" "$k0" "$k1" "$sup_rss0" <<'PY'
 import json, os, sys
-out, n, m, bare, sbx, nproc_sbx, sup_rss, sup_pss, bw, nproc_bw, k0, k1 = sys.argv[1], *map(int, sys.argv[2:])
+out, n, m, bare, sbx, nproc_sbx, sup_rss, sup_pss, bw, nproc_bw, k0, k1, rss0 = sys.argv[1], *map(int, sys.argv[2:])
 env = os.environ
 per_sbx = sbx / n                   # the runtime's processes only, not the workload
 per_bw = bw / m
@@ -145,7 +147,8 @@ r = {"meta": {"date_utc": env["BENCH_TS"], "command": env["BENCH_INVOCATION"], "
               "kernel": env["BENCH_KERNEL"], "cpus": int(env["BENCH_CPUS"])},
      "nucleus": {"sandboxes": n, "processes": nproc_sbx, "pss_kib_total": sbx, "runtime_pss_kib_per_sandbox": per_sbx,
                  "supervisor_rss_kib": sup_rss, "supervisor_pss_kib": sup_pss,
-                 "supervisor_rss_kib_per_sandbox": sup_rss / n, "kernel_kib_per_sandbox": (k1 - k0) / n},
+                 "supervisor_rss_kib_per_sandbox": sup_rss / n, "supervisor_rss_kib_idle": rss0,
+                 "supervisor_rss_kib_added_per_sandbox": (sup_rss - rss0) / n, "kernel_kib_per_sandbox": (k1 - k0) / n},
      "bubblewrap": {"sandboxes": m, "processes": nproc_bw, "pss_kib_total": bw, "runtime_pss_kib_per_sandbox": per_bw},
      "idle_program_pss_kib": bare,
      "ratio_pss_nucleus_to_bubblewrap": per_sbx / per_bw if per_bw > 0 else None}
@@ -155,7 +158,8 @@ md = [f"Idle sandboxes, {r['meta']['date_utc']}, kernel {r['meta']['kernel']}, {
       f"| nucleus | {n} | {per_sbx:.0f} KiB | {r['ratio_pss_nucleus_to_bubblewrap']:.2f}× |",
       f"| bubblewrap | {m} | {per_bw:.0f} KiB | 1.00× |", "",
       f"nucleusd (zygote + loop process): RSS {sup_rss / 1024:.1f} MiB with {n} sandboxes, "
-      f"{sup_rss / n:.1f} KiB per sandbox (PSS {sup_pss / 1024:.1f} MiB); the kernel's slab, page tables and "
+      f"{sup_rss / n:.1f} KiB per sandbox ({rss0 / 1024:.1f} MiB with none: {(sup_rss - rss0) / n:.1f} KiB added "
+      f"per sandbox; PSS {sup_pss / 1024:.1f} MiB); the kernel's slab, page tables and "
       f"stacks grew by {(k1 - k0) / n:.0f} KiB per sandbox."]
 open(out + ".json", "w").write(json.dumps(r, indent=2))
 open(out + ".md", "w").write("\n".join(md) + "\n")
