@@ -472,7 +472,22 @@ static int egress_validate(const struct nc_spec_network *n, struct nc_err *err)
  * auto and production's default policy. */
 int nc_spec_nat_backend_check(const struct nc_spec_network *n, struct nc_err *err)
 {
-        if (n->mode != NC_NET_BRIDGE || n->nat_backend != NC_NAT_USERSPACE || !n->egress.set)
+        if (n->mode != NC_NET_BRIDGE || n->nat_backend != NC_NAT_USERSPACE)
+                return 0;
+        /* pasta 2023-03 completes only connections that reach a published port over
+         * loopback, which it splices; one that comes over its tap (any other address)
+         * is handed to the sandbox and answered there, and pasta never completes the
+         * handshake (docs/network.md). A port that would hang is not published. */
+        for (size_t i = 0; i < n->npublish; i++)
+                if (n->publish[i].host_ip != htonl(INADDR_LOOPBACK)) {
+                        char p[64];
+                        nc_spec_port_format(&n->publish[i], p, sizeof(p));
+                        return nc_err_set(err, "-p %s cannot be used with --nat-backend userspace: this pasta forwards "
+                                          "published ports only on 127.0.0.1 (give -p 127.0.0.1:%u:%u%s, or use "
+                                          "--nat-backend kernel; docs/network.md)", p, n->publish[i].host_port,
+                                          n->publish[i].port, n->publish[i].proto == IPPROTO_UDP ? "/udp" : "");
+                }
+        if (!n->egress.set)
                 return 0;
         return nc_err_set(err, "--egress-allow/--egress-tcp-port/--egress-udp-port/--egress-domain cannot be used with "
                           "--nat-backend userspace: pasta forwards the sandbox's connections from nucleusd's own "

@@ -202,7 +202,9 @@ int np_pasta_record_write(const struct np_pasta_paths *paths, pid_t pid, uint64_
         fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
         if (fd < 0)
                 return -errno;
-        if (write(fd, buf, (size_t)len) != len || fsync(fd) < 0)
+        /* No fsync: the record matters after a crash of nucleusd, not of the host (and
+         * the state dir is usually a tmpfs, /run). */
+        if (write(fd, buf, (size_t)len) != len)
                 r = errno ? -errno : -EIO;
         close(fd);
         if (r == 0 && rename(tmp, paths->record) < 0)
@@ -265,9 +267,10 @@ char *np_pasta_log_tail(const struct np_pasta_paths *paths)
         _cleanup_(nc_fclosep) FILE *f = fopen(paths->log_file, "re");
         char line[512], last[512] = "";
 
-        /* The last line is pasta's reason ("ERROR: ..."); its header names the binary. */
+        /* The last line is pasta's reason ("0.3600: ERROR: ..."); the header line, "pasta
+         * <version>: <binary> (<pid>)", is no reason. */
         while (f && fgets(line, sizeof(line), f))
-                if (line[0] && line[0] != '\n')
+                if (line[0] && line[0] != '\n' && strncmp(line, "pasta ", 6) != 0 && strncmp(line, "passt ", 6) != 0)
                         snprintf(last, sizeof(last), "%s", line);
         last[strcspn(last, "\n")] = 0;
         return last[0] ? strdup(last) : NULL;

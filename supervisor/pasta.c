@@ -34,7 +34,7 @@ struct sup_pasta {
         bool child;                     /* ours to reap; an adopted one is the zygote's (subreaper) */
         bool ready;                     /* its pid file is written: the namespace is configured */
         bool claim_held;                /* the claim waits for ready */
-        uint64_t deadline;              /* monotonic ns */
+        uint64_t started, deadline;     /* monotonic ns */
         uv_poll_t exit_poll;
         uv_timer_t ready_timer;
         int open_handles;
@@ -129,7 +129,7 @@ static void on_ready_timer(uv_timer_t *t)
                 if (!sb)
                         return;
                 log_debug("Sandbox %s: pasta (pid %d) configured its network in %llu us", sb->id, (int)p->pid,
-                          (unsigned long long)((nc_monotonic_ns() - (p->deadline - READY_TIMEOUT_NS)) / 1000));
+                          (unsigned long long)((nc_monotonic_ns() - p->started) / 1000));
                 if (p->claim_held) {
                         p->claim_held = false;
                         if ((r = sup_claim_send(sb)) < 0) {
@@ -179,6 +179,7 @@ int sup_pasta_start(struct sup_sandbox *sb, struct nc_err *err)
         uint64_t start = 0;
         pid_t pid;
         int r, nsfd, pidfd;
+        uint64_t t0 = nc_monotonic_ns();
 
         if ((r = np_pasta_paths(s->opt->paths.state_dir, sb->id, &paths)) < 0)
                 return nc_err_set_errno(err, r, "Failed to name pasta's files in the state dir");
@@ -218,7 +219,8 @@ int sup_pasta_start(struct sup_sandbox *sb, struct nc_err *err)
                 return nc_err_set_errno(err, -ENOMEM, "Failed to watch pasta");
         }
         p->sb = sb;
-        p->deadline = nc_monotonic_ns() + READY_TIMEOUT_NS;
+        p->started = t0;
+        p->deadline = t0 + READY_TIMEOUT_NS;
         uv_timer_start(&p->ready_timer, on_ready_timer, 1, READY_POLL_MS);
         sb->net.pasta = p;
         sb->net.pasta_pid = pid;
