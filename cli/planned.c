@@ -24,7 +24,6 @@ static const struct planned_flag flags[] = {
         { "--uidmap", REJECTED, "nucleusd assigns each sandbox's host id range; a chosen map could overlap another's" },
         { "--gidmap", REJECTED, "nucleusd assigns each sandbox's host id range; a chosen map could overlap another's" },
         { "--pid-file", 5, NULL }, { "--console-socket", 5, NULL },
-        { "--nat-backend", 7, NULL },
         { "--credential-broker", 7, NULL }, { "--credential-broker-no-proxy-env", 7, NULL },
         { "--no-broker-proxy-env", 7, NULL },
         { "--allow-chroot-fallback", REJECTED, "Nucleus always uses pivot_root; there is no chroot fallback to allow" },

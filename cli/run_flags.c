@@ -75,6 +75,11 @@ static void usage(FILE *f)
                 "                       default in agent mode: the host's non-loopback resolvers; production: required)\n"
                 "  -p, --publish [IP:]HOST:CONTAINER[/tcp|udp]  publish a port of a bridge sandbox on the host\n"
                 "                       (every local address, or IP; 127.0.0.1 works too); repeatable\n"
+                "  --nat-backend auto|kernel|userspace  with --network bridge: kernel: nucleusd's bridge, veth\n"
+                "                       and nft NAT; userspace: pasta forwards the sandbox's traffic and -p ports\n"
+                "                       from nucleusd's sockets, with no kernel configuration on the host and no\n"
+                "                       egress policy; auto (default): kernel when nucleusd runs as root, which it\n"
+                "                       does today, else userspace (docs/network.md)\n"
                 "  --egress-allow CIDR  with --network bridge, allow traffic out to CIDR (A.B.C.D/N, or A.B.C.D);\n"
                 "                       repeatable; \"\" alone: deny all but DNS to the --dns servers. Anything\n"
                 "                       else is dropped, counted and logged by nucleusd (default: open; in\n"
@@ -132,7 +137,7 @@ int cli_parse_ident(const char *opt, const char *val, bool user, unsigned *ret)
 int cli_run_parse(int argc, char **argv, struct nc_spec *spec, struct run_opts *ro)
 {
         struct nc_err err = { { 0 } };
-        bool egress_deny_all = false;
+        bool egress_deny_all = false, nat_backend_given = false;
         int i;
 
         for (i = 1; i < argc; i++) {
@@ -241,7 +246,7 @@ int cli_run_parse(int argc, char **argv, struct nc_spec *spec, struct run_opts *
                                                           "--health-cmd", "--health-tcp", "--health-http",
                                                           "--health-interval", "--health-timeout", "--health-retries",
                                                           "--health-start-period", "--readiness-exec", "--readiness-tcp",
-                                                          "--readiness-interval", "--restart" };
+                                                          "--readiness-interval", "--restart", "--nat-backend" };
                 const char *opt = NULL;
                 for (size_t k = 0; k < ARRAY_SIZE(with_value) && !opt; k++) {
                         n = strlen(with_value[k]);
@@ -421,6 +426,16 @@ int cli_run_parse(int argc, char **argv, struct nc_spec *spec, struct run_opts *
                                 return -EINVAL;
                         }
                         spec->network.mode = m;
+                        continue;
+                }
+                if (strcmp(opt, "--nat-backend") == 0) {
+                        int b = nc_nat_backend_parse(val);
+                        if (b < 0) {
+                                fprintf(stderr, "nucleus: invalid --nat-backend '%s': auto, kernel or userspace\n", val);
+                                return -EINVAL;
+                        }
+                        spec->network.nat_backend = b;
+                        nat_backend_given = true;
                         continue;
                 }
                 if (strcmp(opt, "--dns") == 0) {
@@ -633,6 +648,12 @@ int cli_run_parse(int argc, char **argv, struct nc_spec *spec, struct run_opts *
         }
         if (cli_run_probe_flags_apply(&ro->probes, spec) < 0)
                 return -EINVAL;
+        /* "auto" is the default and would pass unnoticed with none or host. */
+        if (nat_backend_given && spec->network.mode != NC_NET_BRIDGE) {
+                fprintf(stderr, "nucleus: --nat-backend is only accepted with --network bridge (%s has no NAT)\n",
+                        nc_network_mode_name(spec->network.mode));
+                return -EINVAL;
+        }
         if (nc_spec_validate(spec, &err) < 0)
                 goto bad;
         if (spec->seccomp_log && cli_run_open_seccomp_log(spec, ro) < 0)

@@ -118,9 +118,17 @@ struct nc_spec_network {
         struct nc_spec_port publish[NC_SPEC_PUBLISH_MAX];
         size_t npublish;
         struct nc_spec_egress egress;
+        int nat_backend;                /* enum nc_nat_backend; bridge only */
 };
 int nc_network_mode_parse(const char *s);
 const char *nc_network_mode_name(int mode);
+/* --nat-backend (docs/network.md), with --network bridge. kernel: nucleusd's bridge, veth
+ * and nft; userspace: pasta, no kernel configuration on the host (no egress policy);
+ * auto: kernel when nucleusd can configure the bridge (root), else userspace. nucleusd
+ * resolves auto at create, so a created sandbox's spec says which one it got. */
+enum nc_nat_backend { NC_NAT_AUTO, NC_NAT_KERNEL, NC_NAT_USERSPACE };
+int nc_nat_backend_parse(const char *s);
+const char *nc_nat_backend_name(int backend);
 /* "[IP:]HOST:CONTAINER[/tcp|udp]" as -p takes it. */
 int nc_spec_port_parse(const char *s, struct nc_spec_port *ret, struct nc_err *err);
 /* The same form back, for inspect and the claim: "IP:HOST:CONTAINER/PROTO". */
@@ -143,6 +151,8 @@ int nc_spec_network_from_json(const json_t *v, struct nc_spec_network *ret, stru
 json_t *nc_spec_network_to_json(const struct nc_spec_network *n);
 struct nc_spec;
 int nc_spec_network_validate(const struct nc_spec *s, struct nc_err *err);
+/* Refuses an egress policy with the userspace backend (it has nowhere to enforce one). */
+int nc_spec_nat_backend_check(const struct nc_spec_network *n, struct nc_err *err);
 
 /* Health and readiness probes (docs/probes.md). Health: exec (a shell command run by
  * the sandbox's init as the workload's user, under its lock-down), tcp (a connect to a

@@ -27,6 +27,21 @@ const char *nc_network_mode_name(int mode)
         return mode >= 0 && (size_t)mode < ARRAY_SIZE(network_names) ? network_names[mode] : "unknown";
 }
 
+static const char *const nat_backend_names[] = { "auto", "kernel", "userspace" };
+
+int nc_nat_backend_parse(const char *s)
+{
+        for (size_t i = 0; s && i < ARRAY_SIZE(nat_backend_names); i++)
+                if (strcmp(s, nat_backend_names[i]) == 0)
+                        return (int)i;
+        return -EINVAL;
+}
+
+const char *nc_nat_backend_name(int backend)
+{
+        return backend >= 0 && (size_t)backend < ARRAY_SIZE(nat_backend_names) ? nat_backend_names[backend] : "unknown";
+}
+
 int nc_spec_dns_parse(const char *s, uint32_t *ret, struct nc_err *err)
 {
         struct in_addr a;
@@ -303,7 +318,7 @@ static json_t *egress_to_json(const struct nc_spec_egress *eg)
 
 int nc_spec_network_from_json(const json_t *v, struct nc_spec_network *n, struct nc_err *err)
 {
-        static const char *const known[] = { "mode", "allow_host", "dns", "publish", "egress" };
+        static const char *const known[] = { "mode", "allow_host", "dns", "publish", "egress", "nat_backend" };
         const json_t *e;
         json_t *val;
         size_t i;
@@ -313,7 +328,8 @@ int nc_spec_network_from_json(const json_t *v, struct nc_spec_network *n, struct
         if (!v || json_is_null(v))
                 return 0;
         if (!json_is_object(v))
-                return nc_err_set(err, "'network' must be an object with mode, allow_host, dns, publish, egress");
+                return nc_err_set(err, "'network' must be an object with mode, allow_host, dns, publish, egress, "
+                                  "nat_backend");
         if ((r = nc_spec_fields_only(v, "network", known, ARRAY_SIZE(known), err)) < 0)
                 return r;
         e = json_object_get(v, "mode");
@@ -321,6 +337,13 @@ int nc_spec_network_from_json(const json_t *v, struct nc_spec_network *n, struct
                 return nc_err_set(err, "'network.mode' must be \"none\", \"host\" or \"bridge\"");
         if (e)
                 n->mode = r;
+        e = json_object_get(v, "nat_backend");
+        if (e && (r = nc_nat_backend_parse(json_string_value(e))) < 0)
+                return nc_err_set(err, "'network.nat_backend' must be \"auto\", \"kernel\" or \"userspace\"");
+        if (e && n->mode != NC_NET_BRIDGE)
+                return nc_err_set(err, "'network.nat_backend' is only accepted with \"mode\": \"bridge\"");
+        if (e)
+                n->nat_backend = r;
         e = json_object_get(v, "allow_host");
         if (e && !json_is_boolean(e))
                 return nc_err_set(err, "'network.allow_host' must be true or false");
@@ -367,6 +390,8 @@ json_t *nc_spec_network_to_json(const struct nc_spec_network *n)
                 json_object_set(j, "publish", pub);
         if (n->egress.set)
                 json_object_set_new(j, "egress", egress_to_json(&n->egress));
+        if (n->nat_backend != NC_NAT_AUTO)
+                json_object_set_new(j, "nat_backend", json_string(nc_nat_backend_name(n->nat_backend)));
         json_decref(dns);
         json_decref(pub);
         return j;
@@ -442,6 +467,35 @@ static int egress_validate(const struct nc_spec_network *n, struct nc_err *err)
         return 0;
 }
 
+/* pasta has no veth nucleusd could enforce an egress policy on, and no DNS gate: a
+ * policy would be a promise nobody keeps. Also called by nucleusd once it has resolved
+ * auto and production's default policy. */
+int nc_spec_nat_backend_check(const struct nc_spec_network *n, struct nc_err *err)
+{
+        if (n->mode != NC_NET_BRIDGE || n->nat_backend != NC_NAT_USERSPACE)
+                return 0;
+        /* pasta 2023-03 completes only connections that reach a published port over
+         * loopback, which it splices; one that comes over its tap (any other address)
+         * is handed to the sandbox and answered there, and pasta never completes the
+         * handshake (docs/network.md). A port that would hang is not published. */
+        for (size_t i = 0; i < n->npublish; i++)
+                if (n->publish[i].host_ip != htonl(INADDR_LOOPBACK)) {
+                        char p[64];
+                        nc_spec_port_format(&n->publish[i], p, sizeof(p));
+                        return nc_err_set(err, "-p %s cannot be used with --nat-backend userspace: this pasta forwards "
+                                          "published ports only on 127.0.0.1 (give -p 127.0.0.1:%u:%u%s, or use "
+                                          "--nat-backend kernel; docs/network.md)", p, n->publish[i].host_port,
+                                          n->publish[i].port, n->publish[i].proto == IPPROTO_UDP ? "/udp" : "");
+                }
+        if (!n->egress.set)
+                return 0;
+        return nc_err_set(err, "--egress-allow/--egress-tcp-port/--egress-udp-port/--egress-domain cannot be used with "
+                          "--nat-backend userspace: pasta forwards the sandbox's connections from nucleusd's own "
+                          "sockets, with no veth on the host to enforce a policy on (use --nat-backend kernel)%s",
+                          n->egress.nallow || n->egress.ndomains || n->egress.dns
+                          ? "" : "; production's default is a deny-all policy, so production needs the kernel backend");
+}
+
 /* The rules every caller gets; the service modes' own rules are in supervisor/modes.c. */
 int nc_spec_network_validate(const struct nc_spec *s, struct nc_err *err)
 {
@@ -452,6 +506,13 @@ int nc_spec_network_validate(const struct nc_spec *s, struct nc_err *err)
                 return nc_err_set(err, "invalid network mode %d: none, host or bridge", n->mode);
         if (n->ndns > NC_SPEC_DNS_MAX || n->npublish > NC_SPEC_PUBLISH_MAX)
                 return nc_err_set(err, "too many DNS servers or published ports");
+        if (n->nat_backend < NC_NAT_AUTO || n->nat_backend > NC_NAT_USERSPACE)
+                return nc_err_set(err, "invalid NAT backend %d: auto, kernel or userspace", n->nat_backend);
+        if (n->mode != NC_NET_BRIDGE && n->nat_backend != NC_NAT_AUTO)
+                return nc_err_set(err, "--nat-backend is only accepted with --network bridge (%s has no NAT)",
+                                  nc_network_mode_name(n->mode));
+        if ((r = nc_spec_nat_backend_check(n, err)) < 0)
+                return r;
         if (n->mode != NC_NET_BRIDGE && n->ndns)
                 return nc_err_set(err, "--dns is only accepted with --network bridge (%s has %s)", nc_network_mode_name(n->mode),
                                   n->mode == NC_NET_HOST ? "the host's /etc/resolv.conf" : "no network");

@@ -129,3 +129,36 @@ int np_dns_reply_error(const uint8_t *query, size_t len, int rcode, uint8_t **re
  * the names its CNAME chain leads to, each with the lowest TTL along its chain. */
 int np_dns_answer_addrs(const uint8_t *buf, size_t len, uint16_t id, const char *name, uint32_t *addrs,
                         uint32_t *ttls, size_t max, size_t *ret_n);
+
+/* pasta.c — the userspace NAT backend (docs/network.md). Every userspace sandbox gets the
+ * same address: each has a pasta of its own, and nothing links two of them. */
+#define NP_PASTA_IFNAME "eth0"
+#define NP_PASTA_ADDR "10.0.2.100"
+#define NP_PASTA_PREFIX "24"
+#define NP_PASTA_GATEWAY "10.0.2.2"
+struct np_pasta_paths {
+        char dir[PATH_MAX];             /* <state dir>/network/pasta */
+        char record[PATH_MAX];          /* <dir>/<id>: "pid start-time", ours, for the sweep */
+        char pid_file[PATH_MAX];        /* <dir>/<id>.pid: pasta writes it once configured */
+        char log_file[PATH_MAX];        /* <dir>/<id>.log: pasta's errors */
+};
+/* -EINVAL unless id is a sandbox id. */
+int np_pasta_paths(const char *state_dir, const char *id, struct np_pasta_paths *ret);
+/* pasta's argv (NULL-terminated, malloc'd) for net's published ports; its netns is the
+ * descriptor np_pasta_spawn passes. */
+int np_pasta_argv(const char *exe, const struct nc_spec_network *net, const struct np_pasta_paths *paths, char ***ret);
+void np_pasta_argv_free(char **argv);
+/* The network namespace of pidfd's process (pid), close-on-exec. */
+int np_netns_fd(pid_t pid, int pidfd);
+/* posix_spawn, no shell, empty environment, stdio on /dev/null, netns_fd as fd 3. */
+int np_pasta_spawn(const char *exe, char **argv, int netns_fd, pid_t *ret_pid);
+int np_pasta_record_write(const struct np_pasta_paths *paths, pid_t pid, uint64_t start);
+void np_pasta_files_remove(const struct np_pasta_paths *paths);
+/* pid is still the pasta that started at start (clock ticks since boot). */
+bool np_pasta_is_ours(pid_t pid, uint64_t start);
+/* Calls found for every record; returns how many it returned true for. */
+typedef bool (*np_pasta_found_fn)(const char *id, pid_t pid, uint64_t start, const struct np_pasta_paths *paths,
+                                  void *userdata);
+int np_pasta_sweep(const char *state_dir, np_pasta_found_fn found, void *userdata);
+/* The last line of pasta's log (its reason for exiting), malloc'd; NULL if none. */
+char *np_pasta_log_tail(const struct np_pasta_paths *paths);

@@ -18,6 +18,12 @@ int sup_claim_send(struct sup_sandbox *sb)
                                 "secrets");
         int fds[3 + SBX_VOLUMES_MAX + SBX_SECRETS_MAX + 1 + SBX_ROOTFS_ENTRIES_MAX + 2];
 
+        /* The workload never starts before its network: pasta sends it when ready. */
+        if (sup_pasta_hold_claim(sb)) {
+                json_decref(msg);
+                return 0;
+        }
+
         for (int k = 0; k < SUP_POLICY_MAX; k++)
                 if (sb->policies[k].json)
                         json_object_set(msg, sup_policy_kinds[k].claim, sb->policies[k].json);

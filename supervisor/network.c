@@ -8,11 +8,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "dnsgate.h"
 #include "log.h"
 #include "netpolicy.h"
 #include "sup.h"
+
+static bool userspace(const struct nc_spec_network *n)
+{
+        return n->mode == NC_NET_BRIDGE && n->nat_backend == NC_NAT_USERSPACE;
+}
 
 /* Live for the sweeps: a sandbox of ours that holds (or is about to hold) a network. */
 static bool is_live(const char *id_prefix, void *userdata)
@@ -104,6 +110,8 @@ int sup_network_init(struct sup *s)
         if (links < 0 || rules < 0 || leases < 0)
                 log_warn("Failed to sweep the network left by a previous nucleusd (%d, %d, %d), ignoring", links, rules,
                          leases);
+        /* pasta processes: a taken-over sandbox's goes on, the others are killed. */
+        (void)sup_pasta_sweep(s);
         nflog_start(s);
         /* Sandboxes a previous loop process handed over keep their resolver. */
         for (struct sup_sandbox *sb = s->sandboxes; sb; sb = sb->next)
@@ -119,6 +127,7 @@ int sup_network_init(struct sup *s)
 /* After the loop has closed its handles (the nflog poll among them). */
 void sup_network_done(struct sup *s)
 {
+        sup_pasta_done(s);
         sup_dnsgate_free(s);
         np_nflog_free(s->nflog);
         s->nflog = NULL;
@@ -156,10 +165,19 @@ int sup_network_admit(struct sup *s, struct nc_spec *spec, struct nc_err *err)
 
         if (n->mode != NC_NET_BRIDGE)
                 return 0;
+        /* auto: the kernel backend needs root (the bridge, the veths, nft); a rootless
+         * nucleusd (a later issue) gets pasta. The spec keeps what was chosen. */
+        if (n->nat_backend == NC_NAT_AUTO)
+                n->nat_backend = geteuid() == 0 ? NC_NAT_KERNEL : NC_NAT_USERSPACE;
         /* Production's default is deny-all, DNS included (as in the seed): a service
          * says what it talks to, --egress-allow "" for DNS only. */
         if (spec->service_mode == NC_MODE_PRODUCTION && !n->egress.set)
                 n->egress = (struct nc_spec_egress){ .set = true, .dns = false };
+        if (nc_spec_nat_backend_check(n, err) < 0)
+                return -EINVAL;
+        if (userspace(n) && access(NP_PASTA_EXE, X_OK) < 0)
+                return nc_err_set(err, "--nat-backend userspace needs pasta (Debian package passt) at %s: %s",
+                                  NP_PASTA_EXE, strerror(errno));
         if (n->ndns == 0) {
                 n->ndns = host_resolvers(n->dns, NC_SPEC_DNS_MAX);
                 if (n->ndns == 0)
@@ -193,6 +211,13 @@ int sup_network_setup(struct sup_sandbox *sb)
 
         if (n->mode != NC_NET_BRIDGE)
                 return 0;
+        if (userspace(n)) {
+                if ((r = sup_pasta_start(sb, &err)) < 0)
+                        goto fail;
+                log_debug("Sandbox %s: pasta (pid %d) started in %llu us", sb->id, (int)sb->net.pasta_pid,
+                          (unsigned long long)((nc_now_ns() - t0) / 1000));
+                return 0;
+        }
         /* The bridge and the table are made on first use and re-checked by every bridge
          * sandbox: someone may have deleted them meanwhile, and both calls are idempotent. */
         if ((r = np_bridge_ensure(&s->net, &err)) < 0 || (r = np_nft_setup(&s->net, &err)) < 0)
@@ -262,6 +287,8 @@ void sup_network_release(struct sup_sandbox *sb)
         struct veth_delete *d;
         int r;
 
+        if (userspace(&sb->spec->network))
+                sup_pasta_stop(sb);
         if (sb->spec->network.mode != NC_NET_BRIDGE || !sb->net.leased)
                 return;
         if (sb->spec->network.egress.set)
@@ -304,7 +331,8 @@ char *sup_network_resolv_conf(const struct sup_sandbox *sb)
         }
         if (n->mode != NC_NET_BRIDGE)
                 return NULL;
-        len = (size_t)snprintf(buf, sizeof(buf), "# nucleus: --network bridge\n");
+        len = (size_t)snprintf(buf, sizeof(buf), "# nucleus: --network bridge%s\n",
+                               userspace(n) ? " --nat-backend userspace (pasta)" : "");
         /* With --egress-domain names, the DNS gate is the only resolver (its upstreams
          * are the --dns servers). */
         if (n->egress.ndomains) {
@@ -323,7 +351,8 @@ json_t *sup_network_rules(const struct sup_sandbox *sb)
         char *text;
         json_t *j;
 
-        if (sb->spec->network.mode != NC_NET_BRIDGE || !(text = np_nft_rules_text(&sb->sup->net, sb->id)))
+        if (sb->spec->network.mode != NC_NET_BRIDGE || userspace(&sb->spec->network) ||
+            !(text = np_nft_rules_text(&sb->sup->net, sb->id)))
                 return json_null();
         j = json_string(text);
         free(text);
@@ -344,6 +373,19 @@ json_t *sup_network_inspect(const struct sup_sandbox *sb)
         else
                 json_object_set_new(j, "published", json_array());
         json_object_del(j, "publish");
+        if (userspace(n)) {
+                /* No bridge, veth or nft rules: pasta is the sandbox's whole network. */
+                json_object_set_new(j, "interface", json_string(NP_PASTA_IFNAME));
+                json_object_set_new(j, "address", json_string(NP_PASTA_ADDR "/" NP_PASTA_PREFIX));
+                json_object_set_new(j, "gateway", json_string(NP_PASTA_GATEWAY));
+                json_object_set_new(j, "pasta", sup_pasta_inspect(sb));
+                if (sb->net.pasta_exited) {
+                        json_object_set_new(j, "degraded", json_true());
+                        json_object_set_new(j, "error", json_string(sb->net.pasta_error));
+                }
+                json_object_set_new(j, "egress", json_pack("{s:b}", "open", true));
+                return j;
+        }
         json_object_set_new(j, "bridge", json_string(s->net.bridge));
         inet_ntop(AF_INET, &s->net.gateway, ip, INET_ADDRSTRLEN);
         json_object_set_new(j, "gateway", json_string(ip));

@@ -100,6 +100,7 @@ struct sup {
         struct np_nflog *nflog;         /* network.c: egress denials; NULL if it could not be read */
         uv_poll_t nflog_poll;
         struct sup_dnsgate *dnsgate;    /* dnsgate.c: started by the first sandbox with names */
+        struct sup_pasta *pastas;       /* pasta.c: every pasta process watched */
         uv_timer_t notify_timer;        /* notify.c: STATUS= and WATCHDOG=1 */
         uint64_t notify_next_watchdog;
         size_t notify_last_live, notify_last_total;
@@ -267,6 +268,10 @@ struct sup_sandbox {
                 char veth[IFNAMSIZ];    /* host end, while attached */
                 bool leased, attached;
                 int64_t denied;         /* egress denials, kept when the rules go; -1: none */
+                struct sup_pasta *pasta; /* pasta.c (userspace backend): while it runs */
+                pid_t pasta_pid;        /* the last one started, for inspect */
+                bool pasta_exited;      /* it died while the sandbox lived */
+                char pasta_error[256];
         } net;
         /* -t: the workload's terminal. tty: {rows, cols} for the claim; NULL: none. The
          * master comes back from init with "started" and is kept until the workload
@@ -372,6 +377,17 @@ json_t *sup_network_inspect(const struct sup_sandbox *sb);
 json_t *sup_network_rules(const struct sup_sandbox *sb);
 /* Adds what only the kernel knows (the egress denied count) for sandbox.inspect. */
 void sup_network_inspect_live(const struct sup_sandbox *sb, json_t *network);
+
+/* pasta.c: --nat-backend userspace (docs/network.md). start runs from
+ * sup_network_setup; the claim is held (hold_claim true) until pasta has configured the
+ * namespace; stop when the sandbox ends; sweep at start adopts the pasta of a sandbox
+ * taken over and kills the others. */
+int sup_pasta_start(struct sup_sandbox *sb, struct nc_err *err);
+bool sup_pasta_hold_claim(struct sup_sandbox *sb);
+void sup_pasta_stop(struct sup_sandbox *sb);
+int sup_pasta_sweep(struct sup *s);
+void sup_pasta_done(struct sup *s);
+json_t *sup_pasta_inspect(const struct sup_sandbox *sb);
 
 /* rootfs.c: --verify-rootfs-attestation runs off the loop before the sandbox is
  * started (it reads every file of the rootfs); then, or at once without it, the

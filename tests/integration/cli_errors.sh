@@ -4,9 +4,10 @@
 . "$(dirname "$0")/lib.sh"
 start_supervisor
 
-rc=0; err=$("$N" run --nat-backend userspace -- true 2>&1) || rc=$?
+rc=0; err=$("$N" run --credential-broker x -- true 2>&1) || rc=$?
 assert_eq 125 "$rc" "a planned flag is refused with 125"
-assert_contains "$err" "--nat-backend is planned (issue 7" "the refusal names the issue"
+assert_contains "$err" "--credential-broker is planned (issue 7" "the refusal names the issue"
+assert_contains "$("$N" run --help)" "--nat-backend auto|kernel|userspace" "run --help describes --nat-backend"
 assert_contains "$("$N" run --quiet-id -- true 2>&1 || true)" "not supported" "a rejected flag says why"
 assert_contains "$("$N" run --bogus -- true 2>&1 || true)" "unknown option '--bogus'" "an unknown flag is an error"
 assert_contains "$("$N" compose up 2>&1 || true)" "'compose' is planned (no issue yet" "a planned command is refused"

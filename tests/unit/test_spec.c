@@ -86,6 +86,48 @@ static void test_rejections(void **state)
         expect_error("{\"args\":[\"x\"],\"env\":[\"LD_PRELOAD=/x.so\"]}", "LD_PRELOAD is refused");
 }
 
+/* network.nat_backend (--nat-backend): bridge only; userspace takes no egress policy and
+ * publishes on 127.0.0.1 only; a round trip keeps it. */
+static void test_nat_backend(void **state)
+{
+#define BR(x) "{\"args\":[\"x\"],\"network\":{\"mode\":\"bridge\"" x "}}"
+        struct nc_err err = { { 0 } };
+        struct nc_spec *s = decode(BR(",\"nat_backend\":\"userspace\",\"publish\":[\"127.0.0.1:8080:80\"]"), &err);
+        struct nc_spec *t = NULL;
+        json_t *j;
+
+        (void)state;
+        assert_non_null(s);
+        assert_int_equal(s->network.nat_backend, NC_NAT_USERSPACE);
+        j = nc_spec_to_json(s);
+        assert_string_equal(json_string_value(json_object_get(json_object_get(j, "network"), "nat_backend")), "userspace");
+        assert_int_equal(nc_spec_from_json(j, &t, &err), 0);
+        assert_int_equal(t->network.nat_backend, NC_NAT_USERSPACE);
+        json_decref(j);
+        nc_spec_free(s);
+        nc_spec_free(t);
+        /* auto (the default) is not written: nucleusd resolves it at create */
+        s = decode(BR(""), &err);
+        assert_non_null(s);
+        assert_int_equal(s->network.nat_backend, NC_NAT_AUTO);
+        j = nc_spec_to_json(s);
+        assert_null(json_object_get(json_object_get(j, "network"), "nat_backend"));
+        json_decref(j);
+        nc_spec_free(s);
+
+        expect_error(BR(",\"nat_backend\":\"slirp\""), "'network.nat_backend' must be \"auto\", \"kernel\" or \"userspace\"");
+        expect_error(BR(",\"nat_backend\":1"), "'network.nat_backend' must be");
+        expect_error("{\"args\":[\"x\"],\"network\":{\"mode\":\"none\",\"nat_backend\":\"kernel\"}}",
+                     "'network.nat_backend' is only accepted with \"mode\": \"bridge\"");
+        expect_error(BR(",\"nat_backend\":\"userspace\",\"egress\":{\"allow\":[\"10.0.0.0/8\"]}"),
+                     "cannot be used with --nat-backend userspace");
+        expect_error(BR(",\"nat_backend\":\"userspace\",\"publish\":[\"8080:80\"]"),
+                     "-p 0.0.0.0:8080:80/tcp cannot be used with --nat-backend userspace");
+        expect_error(BR(",\"nat_backend\":\"userspace\",\"publish\":[\"192.0.2.1:53:53/udp\"]"),
+                     "give -p 127.0.0.1:53:53/udp");
+#undef BR
+}
+
 /* network.egress (--egress-*): strict decoding with messages that name the value, the
  * rules that tie it to a bridge, and a lossless round trip. */
 static void test_egress(void **state)
@@ -280,6 +322,7 @@ int main(void)
                 cmocka_unit_test(test_rejections), cmocka_unit_test(test_setenv_replaces),
                 cmocka_unit_test(test_size_limit), cmocka_unit_test(test_limits),
                 cmocka_unit_test(test_seccomp_mode), cmocka_unit_test(test_egress),
+                cmocka_unit_test(test_nat_backend),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
