@@ -36,7 +36,10 @@ struct sup_logs *sup_logs_new(const char *path)
                 return NULL;
         l->next_seq = 1;
         l->file_fd = -1;
-        snprintf(l->path, sizeof(l->path), "%s", path);
+        if (!(l->path = strdup(path))) {
+                free(l);
+                return NULL;
+        }
         if (open_log_file(l) < 0)
                 log_warn_errno(errno, "Failed to open log file '%s'; logs stay in memory only", path);
         return l;
@@ -53,6 +56,9 @@ void sup_logs_free(struct sup_logs *l)
         }
         if (l->file_fd >= 0)
                 close(l->file_fd);
+        free(l->pending[0]);
+        free(l->pending[1]);
+        free(l->path);
         free(l);
 }
 
@@ -191,6 +197,16 @@ static void append(struct sup_logs *l, int stream, const char *data, size_t len,
         ring_push(l, r);
 }
 
+/* The unfinished line's buffer is allocated when a line first arrives in pieces: most
+ * output comes in whole lines, and thousands of idle detached sandboxes must not hold
+ * 32 KiB each for nothing. Without memory for it, the piece becomes a partial record. */
+static bool pending_room(struct sup_logs *l, int stream)
+{
+        if (!l->pending[stream])
+                l->pending[stream] = malloc(SUP_LOG_LINE_MAX);
+        return l->pending[stream] != NULL;
+}
+
 void sup_logs_feed(struct sup_logs *l, int stream, const char *buf, size_t n)
 {
         while (n > 0) {
@@ -198,6 +214,20 @@ void sup_logs_feed(struct sup_logs *l, int stream, const char *buf, size_t n)
                 size_t take = nl ? (size_t)(nl - buf) : n;
                 size_t room = SUP_LOG_LINE_MAX - l->pending_len[stream];
 
+                if (l->pending_len[stream] == 0 && nl && take < SUP_LOG_LINE_MAX) {
+                        /* A whole line: straight from the buffer. */
+                        append(l, stream, buf, take, false);
+                        buf += take + 1;
+                        n -= take + 1;
+                        continue;
+                }
+                if (!pending_room(l, stream)) {
+                        size_t part = take < SUP_LOG_LINE_MAX ? take : SUP_LOG_LINE_MAX;
+                        append(l, stream, buf, part, !nl || part < take);
+                        buf += part + (nl && part == take);
+                        n -= part + (nl && part == take);
+                        continue;
+                }
                 if (take >= room) {
                         /* A line longer than the limit: flush what fits as a partial record. */
                         memcpy(l->pending[stream] + l->pending_len[stream], buf, room);

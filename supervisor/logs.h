@@ -31,11 +31,11 @@ struct sup_logs {
         struct sup_log_record *head, *tail;     /* oldest .. newest */
         uint64_t next_seq;                      /* the seq the next record gets (first is 1) */
         size_t bytes;
-        char pending[2][SUP_LOG_LINE_MAX];      /* an unfinished line per stream */
+        char *pending[2];                       /* an unfinished line per stream; NULL until one comes */
         size_t pending_len[2];
         int file_fd;
         uint64_t file_size;
-        char path[4096];
+        char *path;
         /* Called with every new record (the journald copy); NULL: none. */
         void (*sink)(void *ctx, const struct sup_log_record *r);
         void *sink_ctx;

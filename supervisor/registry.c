@@ -230,6 +230,7 @@ void sup_sandbox_unlink_free(struct sup_sandbox *sb)
         for (size_t i = 0; i < sb->rootfs.nentries; i++)
                 if (sb->rootfs.entries[i].tree >= 0)
                         close(sb->rootfs.entries[i].tree);
+        free(sb->rootfs.entries);
         free(sb->rootfs.source);
         json_decref(sb->rootfs.attestation);
         for (size_t i = 0; i < sb->nsecrets; i++) {

@@ -3,6 +3,7 @@
  * libuv's thread pool: it reads every file, and the loop serves everyone else
  * meanwhile), and the detached trees after the clone. sandbox/rootfs.c does the work. */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -72,7 +73,11 @@ int sup_rootfs_prepare(struct sup_sandbox *sb)
 
         if (sb->rootfs.fd < 0)
                 return 0;
-        r = sbx_rootfs_prepare(sb->rootfs.fd, sb->pid, sb->rootfs.entries, &sb->rootfs.nentries, &err);
+        /* Only a sandbox with a --rootfs needs room for its trees. */
+        if (!sb->rootfs.entries && !(sb->rootfs.entries = calloc(SBX_ROOTFS_ENTRIES_MAX, sizeof(*sb->rootfs.entries))))
+                r = nc_err_set_errno(&err, -ENOMEM, "out of memory");
+        else
+                r = sbx_rootfs_prepare(sb->rootfs.fd, sb->pid, sb->rootfs.entries, &sb->rootfs.nentries, &err);
         close(sb->rootfs.fd);
         sb->rootfs.fd = -1;
         if (r < 0) {

@@ -948,7 +948,7 @@ void sup_sandbox_remove(struct sup_sandbox *sb)
         if (r < 0)
                 log_warn_errno(r, "Failed to remove the state file of sandbox %s, ignoring", sb->id);
         if (sb->logs) {
-                char rotated[sizeof(sb->logs->path) + 8];
+                char rotated[PATH_MAX + 16];
 
                 (void)unlink(sb->logs->path);
                 sup_logs_seq_path(sb->logs->path, rotated, sizeof(rotated));

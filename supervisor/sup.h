@@ -244,7 +244,7 @@ struct sup_sandbox {
                 bool attest;            /* --verify-rootfs-attestation */
                 char *source;           /* its path, for inspect */
                 json_t *attestation;    /* the report once checked (rootfs.c) */
-                struct sbx_rootfs_entry entries[SBX_ROOTFS_ENTRIES_MAX];
+                struct sbx_rootfs_entry *entries;       /* SBX_ROOTFS_ENTRIES_MAX, with a --rootfs */
                 size_t nentries;        /* made after the clone, sent with the claim */
                 uv_work_t work;         /* the attestation, on libuv's thread pool */
                 int work_r;
