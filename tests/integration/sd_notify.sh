@@ -44,7 +44,7 @@ assert_contains "$("$N" wait --json svc1)" '"signal": "SIGTERM"' "the sandbox wa
 # With a readiness probe: READY=1 only once it passes.
 : >"$T/notified"
 NOTIFY_SOCKET=$S "$N" run --sd-notify --name svc2 --readiness-exec 'test -e /tmp/up' --readiness-interval 100ms \
-    -- sh -c 'sleep 1.5; touch /tmp/up; sleep 100' & cli=$!
+    -- sh -c 'sleep 2.5; touch /tmp/up; sleep 100' & cli=$!
 wait_state svc2
 sleep 0.7
 assert_eq "" "$(notified)" "not ready before the readiness probe passes"
