@@ -233,6 +233,11 @@ int cli_cmd_run(const struct cli_opts *o, int argc, char **argv)
                            ro.detach ? "logs" : ro.tty ? "null" : "passed", "auto_remove", ro.rm, "foreground", !ro.detach);
         if (ro.timeout_s)
                 json_object_set_new(params, "timeout", json_integer(ro.timeout_s));
+        if (ro.sd_notify) {
+                json_t *parent = cli_sd_notify_placement();
+                if (parent)
+                        json_object_set_new(params, "cgroup_parent", parent);
+        }
         if (ro.tty)
                 json_object_set_new(params, "tty", cli_tty_param());
         if (ro.detach || ro.tty)

@@ -60,6 +60,9 @@ struct run_opts {
  * send: a sd_notify(3) state string such as "READY=1"; failures are only logged. */
 int cli_sd_notify_open(void);
 void cli_sd_notify(const char *state);
+/* The service's cgroup (this process moved into a leaf of it), as create's
+ * cgroup_parent; NULL (with a warning printed) when it cannot be placed there. */
+json_t *cli_sd_notify_placement(void);
 
 void cli_run_opts_done(struct run_opts *ro);
 /* run_paths.c: each prints its error (the flag, the value, the reason) and returns

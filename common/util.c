@@ -1,4 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
+#include <linux/magic.h>
+#include <sys/statfs.h>
 #include "util.h"
 #include "macros.h"
 
@@ -318,4 +320,53 @@ int nc_proc_start_time(pid_t pid, uint64_t *ret)
                 return -EBADMSG;
         *ret = v;
         return 0;
+}
+
+const char *nc_cgroup2_mount(void)
+{
+        static const char *const candidates[] = { "/sys/fs/cgroup", "/sys/fs/cgroup/unified" };
+        struct statfs sfs;
+
+        for (size_t i = 0; i < sizeof(candidates) / sizeof(candidates[0]); i++)
+                if (statfs(candidates[i], &sfs) == 0 && sfs.f_type == CGROUP2_SUPER_MAGIC)
+                        return candidates[i];
+        return NULL;
+}
+
+int nc_proc_cgroup2(pid_t pid, char *ret, size_t cap)
+{
+        char path[64], line[4200];
+        FILE *f;
+        int r = -ENOENT;
+
+        if (pid > 0)
+                snprintf(path, sizeof(path), "/proc/%d/cgroup", (int)pid);
+        else
+                snprintf(path, sizeof(path), "/proc/self/cgroup");
+        if (!(f = fopen(path, "re")))
+                return -errno;
+        while (fgets(line, sizeof(line), f)) {
+                if (strncmp(line, "0::", 3) != 0)
+                        continue;
+                line[strcspn(line, "\n")] = 0;
+                r = (size_t)snprintf(ret, cap, "%s", line + 3) < cap ? 0 : -ENAMETOOLONG;
+                break;
+        }
+        fclose(f);
+        return r;
+}
+
+bool nc_cgroup_path_valid(const char *p)
+{
+        size_t n = strlen(p);
+
+        if (n < 2 || n > 1024 || p[0] != '/' || p[n - 1] == '/')
+                return false;
+        for (const char *c = p; *c; c++) {
+                if ((unsigned char)*c < 0x20 || *c == 0x7f)
+                        return false;
+                if (*c == '/' && (c[1] == '/' || (c[1] == '.' && (c[2] == '/' || !c[2] || (c[2] == '.' && (c[3] == '/' || !c[3]))))))
+                        return false;
+        }
+        return true;
 }

@@ -40,6 +40,15 @@ uint64_t nc_now_ns(void);          /* CLOCK_REALTIME */
 /* A process's start time (clock ticks after boot, /proc/PID/stat field 22): with the
  * pid, it names one process even after the pid is reused. */
 int nc_proc_start_time(pid_t pid, uint64_t *ret);
+/* Where the cgroup2 hierarchy is mounted: /sys/fs/cgroup, or /sys/fs/cgroup/unified on
+ * a hybrid host; NULL without one. */
+const char *nc_cgroup2_mount(void);
+/* The cgroup2 path ("0::PATH" in /proc/PID/cgroup) of pid, or of this process when pid
+ * is 0. 0, or -errno. */
+int nc_proc_cgroup2(pid_t pid, char *ret, size_t cap);
+/* A cgroup path as a caller may name one: absolute, no "." or ".." part, no "//",
+ * not "/" itself, printable. */
+bool nc_cgroup_path_valid(const char *p);
 uint64_t nc_monotonic_ns(void);    /* CLOCK_MONOTONIC */
 /* RFC 3339 with nanoseconds, UTC: 2026-11-22T22:38:55.123456789Z */
 void nc_format_rfc3339(uint64_t ns, char buf[64]);

@@ -159,11 +159,21 @@ static void handle_foster(struct zygote *z, const char *id, pid_t pid, int fds[4
 }
 
 static void handle_prepare(struct zygote *z, const char *id, json_int_t uid_base, const struct sbx_profile *profile,
-                           int log[2])
+                           const char *cgroup_root, int log[2])
 {
         struct sbx_failure fail = { 0 };
         struct sbx_spawned sp;
+        /* A leaf placed outside nucleusd's root (the loop checked where): the same
+         * settings with that root. Static: sbx_config is large for the stack. */
+        static struct sbx_config placed;
+        const struct sbx_config *cfg = z->cfg;
         int r;
+
+        if (cgroup_root) {
+                placed = *z->cfg;
+                snprintf(placed.cgroup_root, sizeof(placed.cgroup_root), "%s", cgroup_root);
+                cfg = &placed;
+        }
 
         if (!nc_id_valid(id)) {
                 log_warn("Ignoring prepare request with invalid id");
@@ -179,7 +189,7 @@ static void handle_prepare(struct zygote *z, const char *id, json_int_t uid_base
                 sbx_failure_set(&fail, "zygote", ENOMEM, "out of memory");
                 goto failed;
         }
-        r = sbx_spawn_prepare(z->cfg, id, (uint32_t)uid_base, profile, &sp, &fail);
+        r = sbx_spawn_prepare(cfg, id, (uint32_t)uid_base, profile, &sp, &fail);
         if (r < 0)
                 goto failed;
         struct zchild *k = &z->kids[z->nkids++];
@@ -251,7 +261,8 @@ static bool handle_loop_message(struct zygote *z)
                 if (nfds == 2)
                         nfds = 0;
                 sbx_profile_from_json(json_object_get(msg, "profile"), &profile);
-                handle_prepare(z, id, json_integer_value(json_object_get(msg, "uid_base")), &profile, log);
+                handle_prepare(z, id, json_integer_value(json_object_get(msg, "uid_base")), &profile,
+                               json_string_value(json_object_get(msg, "cgroup_root")), log);
                 for (int i = 0; i < 2; i++)
                         if (log[i] >= 0)
                                 close(log[i]);

@@ -66,7 +66,8 @@ static int check_policy(const struct nc_spec *spec, struct nc_err *err)
 void sup_method_create(struct sup_conn *c, json_t *id, json_t *params)
 {
         static const char *const known[] = { "spec", "wait", "stdio", "foreground", "auto_remove", "seccomp_profile",
-                                             "caps_policy", "landlock_policy", "timeout", "volumes", "secrets", "context", "rootfs", "tty", NULL };
+                                             "caps_policy", "landlock_policy", "timeout", "volumes", "secrets", "context", "rootfs", "tty",
+                                             "cgroup_parent", NULL };
         struct nc_err err = { { 0 } };
         struct nc_spec *spec = NULL;
         struct sup *s = c->sup;
@@ -90,6 +91,7 @@ void sup_method_create(struct sup_conn *c, json_t *id, json_t *params)
         struct sup_policy pol[SUP_POLICY_MAX] = { 0 };
         bool has[SUP_POLICY_MAX];
         json_t *tty = NULL;            /* -t: {rows, cols} */
+        struct sbx_config *placed = NULL;       /* cgroup_parent: settings with that root */
         size_t nfds, k;
         const uint64_t t_request = nc_monotonic_ns();
 
@@ -342,12 +344,22 @@ void sup_method_create(struct sup_conn *c, json_t *id, json_t *params)
                 }
         }
         struct sbx_profile profile;
+        const char *cg_parent = json_string_value(json_object_get(params, "cgroup_parent"));
 
+        if (json_object_get(params, "cgroup_parent") && !json_is_null(json_object_get(params, "cgroup_parent"))) {
+                if (!cg_parent) {
+                        nc_err_set(&err, "parameter 'cgroup_parent' must be a cgroup path (a string)");
+                        goto bad;
+                }
+                if (!(placed = sup_placement_new(c, cg_parent, &err)))
+                        goto bad;
+        }
         sup_profile_of(spec, has_rootfs, &profile);
         sb = sup_index_reserve(s) == 0 ? sup_sandbox_new(s) : NULL;
         /* A prepared sandbox of this profile when the pool has one (its id and host id
-         * range come with it), else an id and a range for a clone on demand. */
-        if (!sb || (sup_pool_claim(s, &profile, sb) < 0 && (nc_id_new(sb->id) < 0 || sup_uid_slot_take(sb) < 0)) ||
+         * range come with it), else an id and a range for a clone on demand. A leaf
+         * placed beside the caller's is made at the clone: never from the pool. */
+        if (!sb || ((placed || sup_pool_claim(s, &profile, sb) < 0) && (nc_id_new(sb->id) < 0 || sup_uid_slot_take(sb) < 0)) ||
             (has_log && sup_trace_new(sb, fds[log0]) < 0)) {
                 if (sb && sb->pidfd >= 0) {
                         /* a pool member's init: the zygote reaps it, the leaf goes with it */
@@ -363,6 +375,7 @@ void sup_method_create(struct sup_conn *c, json_t *id, json_t *params)
         if (has_log)
                 fds[log0] = -1;         /* the trace's now */
         sb->t_request = t_request;
+        sb->cg_cfg = TAKE_PTR(placed);
         uv_timer_init(&s->loop, &sb->timer);
         uv_timer_init(&s->loop, &sb->deadline);
         sb->timer.data = sb->deadline.data = sb;
@@ -459,5 +472,6 @@ out:
         for (k = 0; k < SUP_POLICY_MAX; k++)
                 json_decref(pol[k].json);
         json_decref(tty);
+        free(placed);
         nc_spec_free(spec);
 }

@@ -350,11 +350,11 @@ static void pause_resume(struct sup_conn *c, json_t *id, json_t *params, bool pa
         if (sb->state != (pause ? SUP_STATE_running : SUP_STATE_paused))
                 return sup_conn_error(c, id, NC_RPC_BAD_STATE, NULL, "sandbox %s is %s; %s needs a %s sandbox", sb->id,
                                       sup_state_name(sb->state), pause ? "pause" : "resume", pause ? "running" : "paused");
-        if (!c->sup->cfg->cgroup_root[0])
+        if (!sup_cg(sb)->cgroup_root[0])
                 return sup_conn_error(c, id, NC_RPC_BAD_STATE, NULL, "%s needs the cgroup v2 freezer, and this host has no cgroup2 mount",
                                       pause ? "pause" : "resume");
         /* cgroup.freeze of the sandbox's v2 leaf: every process in it, on hybrid hosts too. */
-        r = sbx_cg_write(c->sup->cfg->cgroup_root, sb->id, "cgroup.freeze", pause ? "1" : "0");
+        r = sbx_cg_write(sup_cg(sb)->cgroup_root, sb->id, "cgroup.freeze", pause ? "1" : "0");
         if (r < 0)
                 return sup_conn_error(c, id, NC_RPC_INTERNAL_ERROR, NULL, "Failed to %s sandbox %s: %s", pause ? "freeze" : "thaw",
                                       sb->id, strerror(-r));

@@ -231,6 +231,7 @@ void sup_sandbox_unlink_free(struct sup_sandbox *sb)
                 if (sb->rootfs.entries[i].tree >= 0)
                         close(sb->rootfs.entries[i].tree);
         free(sb->rootfs.entries);
+        free(sb->cg_cfg);
         free(sb->rootfs.source);
         json_decref(sb->rootfs.attestation);
         for (size_t i = 0; i < sb->nsecrets; i++) {
@@ -286,7 +287,7 @@ struct sup_sandbox *sup_sandbox_by_name(struct sup *s, const char *name)
 
 int sup_sandbox_usage(const struct sup_sandbox *sb, struct sbx_cgroup_stats *ret)
 {
-        const struct sbx_config *cfg = sb->sup->cfg;
+        const struct sbx_config *cfg = sup_cg(sb);
         int r;
 
         if (!cfg->cg)
@@ -437,8 +438,8 @@ json_t *sup_sandbox_inspect(const struct sup_sandbox *sb)
                 json_object_set_new(j, "logs", json_pack("{s:s, s:I, s:I}", "file", sb->logs->path, "first_seq",
                                                          (json_int_t)sup_logs_first_seq(sb->logs), "next_seq",
                                                          (json_int_t)sb->logs->next_seq));
-        if (s->cfg->cgroup_root[0]) {
-                snprintf(cg, sizeof(cg), "%s/%s", s->cfg->cgroup_root, sb->id);
+        if (sup_cg(sb)->cgroup_root[0]) {
+                snprintf(cg, sizeof(cg), "%s/%s", sup_cg(sb)->cgroup_root, sb->id);
                 json_object_set_new(j, "cgroup", json_string(cg));
         }
         if (sb->rootfs.source)

@@ -82,6 +82,8 @@ json_t *sup_restore_fields(const struct sup_sandbox *sb)
         json_object_set_new(j, "client_start", json_integer((json_int_t)sb->client_start));
         json_object_set_new(j, "init_start", json_integer((json_int_t)sb->init_start));
         json_object_set_new(j, "cpu_base_usec", json_integer((json_int_t)sb->cpu_base_usec));
+        if (sb->cg_cfg)
+                json_object_set_new(j, "cgroup_parent_dir", json_string(sb->cg_cfg->cgroup_root));
         json_object_set_new(j, "takeover_fd", json_integer(sb->takeover_fd));
         json_object_set_new(j, "kept_logs", json_pack("[i, i]", sb->kept_logs[0], sb->kept_logs[1]));
         if (sb->lost[0])
@@ -177,6 +179,9 @@ static struct sup_sandbox *rebuild(struct sup *s, const char *id, const json_t *
         sb->oom_event = json_is_true(json_object_get(r, "oom_event"));
         sb->init_start = u64(r, "init_start");
         sb->cpu_base_usec = u64(r, "cpu_base_usec");
+        if (json_is_string(json_object_get(r, "cgroup_parent_dir")) &&
+            !(sb->cg_cfg = sup_placement_restore(s, json_string_value(json_object_get(r, "cgroup_parent_dir")))))
+                log_warn("Sandbox %s: out of memory for its cgroup placement", id);
         sup_probes_load(sb, r);
         if (json_is_integer(json_object_get(r, "takeover_fd")))
                 sb->takeover_fd = (int)json_integer_value(json_object_get(r, "takeover_fd"));
@@ -339,10 +344,10 @@ static int reach(struct sup *s, struct sup_sandbox *sb, pid_t pid, int fds[4], c
                 snprintf(why, cap, "its init (pid %d) ended while no nucleusd ran; exit status unknown", (int)pid);
                 goto fail;
         }
-        if (s->cfg->cgroup_root[0]) {
+        if (sup_cg(sb)->cgroup_root[0]) {
                 char leaf[PATH_MAX + NC_ID_LEN + 2];
 
-                snprintf(leaf, sizeof(leaf), "%s/%s", s->cfg->cgroup_root, sb->id);
+                snprintf(leaf, sizeof(leaf), "%s/%s", sup_cg(sb)->cgroup_root, sb->id);
                 if (stat(leaf, &st) < 0 || !S_ISDIR(st.st_mode)) {
                         snprintf(why, cap, "its cgroup leaf is gone");
                         goto fail;

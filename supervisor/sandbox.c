@@ -67,9 +67,13 @@ int sup_sandbox_start(struct sup_sandbox *sb)
         sup_profile_of(sb->spec, sb->rootfs.fd >= 0, &profile);
         /* The log pipes' read ends go along: the zygote keeps them for a loop process
          * that takes over after this one. */
-        return sup_zygote_send_fds(sb->sup, json_pack("{s:s, s:s, s:I, s:o}", "op", "prepare", "id", sb->id, "uid_base",
-                                                      (json_int_t)sb->uid_base, "profile", sbx_profile_to_json(&profile)),
-                                   sb->log_fd, sb->log_fd[0] >= 0 && sb->log_fd[1] >= 0 ? 2 : 0);
+        json_t *msg = json_pack("{s:s, s:s, s:I, s:o}", "op", "prepare", "id", sb->id, "uid_base", (json_int_t)sb->uid_base,
+                                "profile", sbx_profile_to_json(&profile));
+
+        /* A leaf placed beside its caller's (placement.c) is made there by the zygote. */
+        if (sb->cg_cfg)
+                json_object_set_new(msg, "cgroup_root", json_string(sb->cg_cfg->cgroup_root));
+        return sup_zygote_send_fds(sb->sup, msg, sb->log_fd, sb->log_fd[0] >= 0 && sb->log_fd[1] >= 0 ? 2 : 0);
 }
 
 void sup_sandbox_fail_before_clone(struct sup_sandbox *sb, const char *stage, int r, const char *msg)
@@ -99,7 +103,7 @@ static void kill_now(struct sup_sandbox *sb)
         (void)sup_sandbox_signal(sb, SIGKILL);
         /* init's death takes its pid namespace along; the cgroup catches anything that
          * escaped it (nothing should). */
-        (void)sbx_cgroup_leaf_kill(sb->sup->cfg, sb->id);
+        (void)sbx_cgroup_leaf_kill(sup_cg(sb), sb->id);
 }
 
 static void on_stop_timeout(uv_timer_t *t)
@@ -119,7 +123,7 @@ void sup_sandbox_stop(struct sup_sandbox *sb, uint64_t timeout_ms)
                 sb->stop_reason = SUP_STOP_SUPERVISOR;
         if (sb->state == SUP_STATE_paused) {
                 /* A frozen sandbox cannot act on SIGTERM: thaw it first. */
-                (void)sbx_cg_write(sb->sup->cfg->cgroup_root, sb->id, "cgroup.freeze", "0");
+                (void)sbx_cg_write(sup_cg(sb)->cgroup_root, sb->id, "cgroup.freeze", "0");
         }
         if (sb->state == SUP_STATE_creating || timeout_ms == 0) {
                 /* Nothing has run yet (or the caller asked for no grace): no one to ask nicely. */
@@ -480,7 +484,7 @@ static void on_oom(uv_poll_t *p, int status, int events)
 /* v1: the kernel kills one process on an OOM; we hear of it and kill the group. */
 static void watch_oom(struct sup_sandbox *sb)
 {
-        const struct sbx_config *cfg = sb->sup->cfg;
+        const struct sbx_config *cfg = sup_cg(sb);
         int efd;
 
         if (!cfg->cg || sb->spec->limits.memory == 0 || (efd = cfg->cg->oom_eventfd(cfg, sb->id)) < 0)
@@ -496,7 +500,7 @@ static void watch_oom(struct sup_sandbox *sb)
 /* Limits go in before the claim, so they are in force before the workload exists. */
 static int apply_limits(struct sup_sandbox *sb)
 {
-        const struct sbx_config *cfg = sb->sup->cfg;
+        const struct sbx_config *cfg = sup_cg(sb);
         const struct nc_spec_limits *l = &sb->spec->limits;
         struct nc_err err = { { 0 } };
         struct sbx_failure f;
@@ -777,7 +781,7 @@ static void finalize(struct sup_sandbox *sb)
         sb->t_finished = nc_monotonic_ns();
         /* Processes are gone: release the cgroup leaf now (after the replies: six
          * rmdirs on a v1 host); `rm` retries if the kernel is still tearing tasks down. */
-        (void)sbx_cgroup_leaf_remove(sb->sup->cfg, sb->id);
+        (void)sbx_cgroup_leaf_remove(sup_cg(sb), sb->id);
         sup_logs_pump(sb);      /* followers get their last records and the end */
         sup_execs_end(sb);      /* they died with the sandbox's pid namespace */
         /* After the replies: deleting the veth waits for the kernel to unregister it (tens
@@ -823,7 +827,7 @@ void sup_sandbox_on_reaped(struct sup *s, const char *id, int status, bool known
         if (sb->detached) {
                 /* init is gone, so its namespace is; whatever escaped it dies with the
                  * cgroup. Then the pipes reach EOF. */
-                (void)sbx_cgroup_leaf_kill(sb->sup->cfg, sb->id);
+                (void)sbx_cgroup_leaf_kill(sup_cg(sb), sb->id);
                 for (int i = 0; i < 2; i++)
                         if (sb->log_fd[i] >= 0)
                                 (void)log_read(sb, i, 1 << 20);
@@ -853,7 +857,7 @@ void sup_sandbox_lost(struct sup_sandbox *sb, const char *why)
         sb->reaped = true;
         sb->pid = -1;
         /* Whatever still runs in its cgroup is ours and unsupervised. */
-        (void)sbx_cgroup_leaf_kill(sb->sup->cfg, sb->id);
+        (void)sbx_cgroup_leaf_kill(sup_cg(sb), sb->id);
         maybe_finalize(sb);
 }
 
@@ -911,7 +915,7 @@ static void close_handles(struct sup_sandbox *sb)
 static void on_remove_retry(uv_timer_t *t)
 {
         struct sup_sandbox *sb = t->data;
-        int r = sbx_cgroup_leaf_remove(sb->sup->cfg, sb->id);
+        int r = sbx_cgroup_leaf_remove(sup_cg(sb), sb->id);
 
         if (r == -EBUSY && ++sb->remove_tries < REMOVE_MAX_TRIES) {
                 uv_timer_start(&sb->timer, on_remove_retry, REMOVE_RETRY_MS, 0);

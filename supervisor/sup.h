@@ -195,6 +195,10 @@ struct sup_sandbox {
          * its namespaces torn down), the result recorded and sent. */
         uint64_t t_exit, t_reaped, t_finished;
         bool pool_hit;
+        /* nucleus run --sd-notify in a service: the sandbox's leaf sits in the unit's
+         * cgroup (placement.c), and cgroup calls get this copy of the settings with
+         * that cgroup as the root; NULL: nucleusd's own root. */
+        struct sbx_config *cg_cfg;
         /* A pool hit's cgroup CPU time at its claim: what preparing it cost is not the
          * workload's, and usage is reported from here. */
         uint64_t cpu_base_usec;
@@ -521,6 +525,18 @@ void sup_timings_record(struct sup_sandbox *sb);
 json_t *sup_timings_info(const struct sup *s);
 json_t *sup_timings_of(const struct sup_sandbox *sb);
 void sup_timings_free(struct sup *s);
+
+/* The settings a sandbox's cgroup calls use (its leaf's parent as cgroup_root). */
+static inline const struct sbx_config *sup_cg(const struct sup_sandbox *sb)
+{
+        return sb->cg_cfg ? sb->cg_cfg : sb->sup->cfg;
+}
+/* placement.c: create's cgroup_parent — the caller's own cgroup (root callers only,
+ * checked against /proc/PID/cgroup), in which the sandbox's leaf is made beside the
+ * caller's. Returns the settings for sb->cg_cfg, or NULL with err set. */
+struct sbx_config *sup_placement_new(struct sup_conn *c, const char *parent, struct nc_err *err);
+/* A restarted loop process: the settings for a leaf whose parent was dir. */
+struct sbx_config *sup_placement_restore(struct sup *s, const char *dir);
 
 /* claim.c: sends the claim to a parked init (sets t_claim); the loop's copies of
  * the descriptors it carries are closed either way. */

@@ -62,5 +62,37 @@ assert_eq "" "$(notified)" "no READY=1 for a sandbox that was never ready"
 # The service manager's socket is the CLI's, not the workload's.
 assert_eq unset "$(NOTIFY_SOCKET=$S "$N" run --sd-notify -- sh -c 'echo ${NOTIFY_SOCKET:-unset}')" \
     "the workload does not see the service's NOTIFY_SOCKET"
+
+# Placement: the unit's cgroup (Delegate=yes), simulated with a cgroup of the test's own.
+# The CLI moves into a leaf of it, and the sandbox's leaf goes beside, so the unit's
+# limits and KillMode cover the sandbox while a cgroup.kill of the sandbox spares the CLI.
+U=$CG_BASE/nucleus-test-unit-$$
+mkdir "$U"
+on_exit "rmdir '$U/nucleus-run' '$U' 2>/dev/null || true"
+: >"$T/notified"
+sh -c 'echo $$ >"$1/cgroup.procs" && exec env NOTIFY_SOCKET="$2" "$3" run --sd-notify --name placed -- sleep 100' \
+    sh "$U" "$S" "$N" & cli=$!
+wait_notified "READY=1" && echo "ok - READY=1 from a placed run" || fail "no READY=1: $(notified)"
+id=$("$N" inspect placed | jq -r .id)
+assert_eq "$U/$id" "$("$N" inspect placed | jq -r .cgroup)" "the sandbox's leaf is in the service's cgroup"
+assert_contains "$(cat "$U/nucleus-run/cgroup.procs")" "$cli" "the CLI moved into a leaf of its own there"
+assert_contains "$(cat "$U/$id/cgroup.procs")" "$("$N" inspect placed | jq .pid)" "the sandbox's init is in the sandbox's leaf"
+assert_eq "" "$(cat "$U/cgroup.procs")" "and the service's cgroup itself holds no process"
+echo 1 >"$U/$id/cgroup.kill"
+rc=0; wait $cli || rc=$?
+assert_eq 137 "$rc" "a cgroup.kill of the sandbox's leaf ends the run with the sandbox's status (SIGKILL)"
+for _ in $(seq 100); do [ -d "$U/$id" ] || break; sleep 0.05; done
+assert_eq no "$([ -d "$U/$id" ] && echo yes || echo no)" "the sandbox's leaf is removed with it"
+
+assert_contains "$(NOTIFY_SOCKET=$S "$N" run --sd-notify -- true 2>&1 >/dev/null)" "stays under nucleusd's (this process is in the root cgroup)" \
+    "a run that cannot be placed says so"
+
+# nucleusd believes no caller about where: the caller must live beneath the cgroup it names.
+api() { timeout 20 python3 "$(dirname "$0")/api_client.py" "$@"; }
+create() { echo '{"jsonrpc":"2.0","method":"sandbox.create","params":{"spec":{"args":["true"]},"cgroup_parent":'"$1"'},"id":1}'; }
+assert_contains "$(api "$(create "\"${U#"$CG_BASE"}\"")")" "must hold the caller" "a cgroup the caller is not in is refused"
+assert_contains "$(api "$(create '"/"')")" "must be an absolute cgroup path" "the root cgroup is refused"
+assert_contains "$(api "$(create '"/a/../b"')")" "must be an absolute cgroup path" "a path with .. is refused"
+assert_contains "$(api "$(create '7')")" "must be a cgroup path" "a number is refused"
 kill $listener 2>/dev/null || true
 finish
