@@ -18,8 +18,9 @@
  * Sizing: each of at most SUP_POOL_PROFILES profiles has a target between
  * --pool-size's MIN and MAX: the most creates it saw in one second over the last
  * DEMAND_SECONDS seconds. The default profile (no options that change phase 1) is
- * warmed at start and keeps MIN; another profile is tracked from its first create and
- * dropped (members released) once it was not asked for in IDLE_SECONDS. Refills go to
+ * warmed at start and always kept; another profile is tracked from its first create
+ * (a miss) and dropped (members released) once it was not asked for in IDLE_SECONDS.
+ * Members prepare at nice 19 and are set back to 0 when claimed. Refills go to
  * the zygote REFILL_INFLIGHT at a time, so a cold create's prepare never queues behind
  * more than that. A member released is killed; its leaf goes when the zygote reaps it. */
 #include <fcntl.h>
