@@ -253,10 +253,12 @@ fail:
 /* Deleting a veth waits for the kernel to unregister it (an RCU grace period or more:
  * tens of ms), so it runs on libuv's thread pool rather than stalling the loop; the
  * address is released when it is done, never before, so a live address is never
- * handed out twice. It does not refer to the sandbox, which may be gone by then. */
+ * handed out twice. The work holds a reference to the sandbox: its removal (`rm`)
+ * completes only after, so nothing of its network is left when rm returns. */
 struct veth_delete {
         uv_work_t work;
         struct sup *sup;
+        struct sup_sandbox *sb;
         char id[NC_ID_LEN + 1];
         char veth[IFNAMSIZ];
         int r;
@@ -278,6 +280,7 @@ static void veth_delete_done(uv_work_t *w, int status)
                 log_warn_errno(-d->r, "Failed to delete veth %s of sandbox %s, ignoring", d->veth, d->id);
         if (d->sup->ipam && (r = np_ipam_release(d->sup->ipam, d->id)) < 0 && r != -ENOENT)
                 log_warn_errno(-r, "Failed to release the address of sandbox %s, ignoring", d->id);
+        sup_sandbox_unref(d->sb);
         free(d);
 }
 
@@ -300,7 +303,9 @@ void sup_network_release(struct sup_sandbox *sb)
          * so the host end is deleted here before the address can be handed out again. */
         if (sb->net.attached && (d = calloc(1, sizeof(*d)))) {
                 d->sup = s;
+                d->sb = sb;
                 d->work.data = d;
+                sb->open_handles++;
                 memcpy(d->id, sb->id, sizeof(d->id));
                 snprintf(d->veth, sizeof(d->veth), "%s", sb->net.veth);
                 sb->net.attached = false;

@@ -878,10 +878,8 @@ void sup_sandbox_on_zygote_failed(struct sup *s, const char *id, const json_t *m
         maybe_finalize(sb);
 }
 
-static void on_handle_closed(uv_handle_t *h)
+void sup_sandbox_unref(struct sup_sandbox *sb)
 {
-        struct sup_sandbox *sb = h->data;
-
         if (--sb->open_handles > 0)
                 return;
         reply_waiters(sb, true);
@@ -893,6 +891,11 @@ static void on_handle_closed(uv_handle_t *h)
         struct sup *s = sb->sup;
         sup_sandbox_unlink_free(sb);
         sup_idle_check(s);
+}
+
+static void on_handle_closed(uv_handle_t *h)
+{
+        sup_sandbox_unref(h->data);
 }
 
 static void close_handles(struct sup_sandbox *sb)

@@ -489,6 +489,9 @@ void sup_sandbox_adopt(struct sup_sandbox *sb, pid_t pid, int pidfd, int ctl, co
 int sup_sandbox_signal(struct sup_sandbox *sb, int sig);
 void sup_sandbox_stop(struct sup_sandbox *sb, uint64_t timeout_ms);
 void sup_sandbox_remove(struct sup_sandbox *sb);
+/* Work that outlives the sandbox's end holds a reference (sb->open_handles++): the
+ * removal completes (its reply, the record freed) only once every one is dropped. */
+void sup_sandbox_unref(struct sup_sandbox *sb);
 void sup_sandbox_watch_client(struct sup_sandbox *sb, int pidfd);
 /* exec_stream.c: stdio "stream", output relayed as sandbox.exec_output notifications.
  * new: the stdio to pass (fds) and the stream; start: once the exec is known; finish:
