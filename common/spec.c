@@ -384,7 +384,7 @@ static const char *const lockdown_names[] = { "none", "integrity", "confidential
 
 const char *nc_lockdown_name(int level)
 {
-        return level >= 0 && (size_t)level < ARRAY_SIZE(lockdown_names) ? lockdown_names[level] : "unknown";
+        return nc_name_at(lockdown_names, ARRAY_SIZE(lockdown_names), level);
 }
 
 static const char *const mode_names[] = { "agent", "strict-agent", "production" };
@@ -410,7 +410,7 @@ int nc_spec_fields_only(const json_t *obj, const char *what, const char *const *
         return 0;
 }
 
-static int name_index(const char *const *names, size_t n, const char *s)
+int nc_name_index(const char *const *names, size_t n, const char *s)
 {
         for (size_t i = 0; s && i < n; i++)
                 if (strcmp(s, names[i]) == 0)
@@ -418,31 +418,36 @@ static int name_index(const char *const *names, size_t n, const char *s)
         return -EINVAL;
 }
 
+const char *nc_name_at(const char *const *names, size_t n, int i)
+{
+        return i >= 0 && (size_t)i < n ? names[i] : "unknown";
+}
+
 int nc_lockdown_parse(const char *s)
 {
-        return name_index(lockdown_names, ARRAY_SIZE(lockdown_names), s);
+        return nc_name_index(lockdown_names, ARRAY_SIZE(lockdown_names), s);
 }
 
 int nc_service_mode_parse(const char *s)
 {
         if (s && strcmp(s, "mitos-agent") == 0)
                 return NC_MODE_STRICT_AGENT;
-        return name_index(mode_names, ARRAY_SIZE(mode_names), s);
+        return nc_name_index(mode_names, ARRAY_SIZE(mode_names), s);
 }
 
 const char *nc_service_mode_name(int mode)
 {
-        return mode >= 0 && (size_t)mode < ARRAY_SIZE(mode_names) ? mode_names[mode] : "unknown";
+        return nc_name_at(mode_names, ARRAY_SIZE(mode_names), mode);
 }
 
 int nc_trust_level_parse(const char *s)
 {
-        return name_index(trust_names, ARRAY_SIZE(trust_names), s);
+        return nc_name_index(trust_names, ARRAY_SIZE(trust_names), s);
 }
 
 const char *nc_trust_level_name(int level)
 {
-        return level >= 0 && (size_t)level < ARRAY_SIZE(trust_names) ? trust_names[level] : "unknown";
+        return nc_name_at(trust_names, ARRAY_SIZE(trust_names), level);
 }
 
 /* An optional string field that must be one of a fixed set of names. */
@@ -465,12 +470,12 @@ static const char *const seccomp_mode_names[] = { "enforce", "trace" };
 
 int nc_seccomp_mode_parse(const char *s)
 {
-        return name_index(seccomp_mode_names, ARRAY_SIZE(seccomp_mode_names), s);
+        return nc_name_index(seccomp_mode_names, ARRAY_SIZE(seccomp_mode_names), s);
 }
 
 const char *nc_seccomp_mode_name(int mode)
 {
-        return mode >= 0 && (size_t)mode < ARRAY_SIZE(seccomp_mode_names) ? seccomp_mode_names[mode] : "unknown";
+        return nc_name_at(seccomp_mode_names, ARRAY_SIZE(seccomp_mode_names), mode);
 }
 
 int nc_spec_from_json(const json_t *j, struct nc_spec **ret, struct nc_err *err)

@@ -296,3 +296,7 @@ int nc_json_bytes_get(const json_t *v, char **ret, struct nc_err *err, const cha
 /* For the spec's decoders: -EINVAL with "unknown WHAT field 'KEY' (accepted: ...)" when
  * obj has a member not in known. */
 int nc_spec_fields_only(const json_t *obj, const char *what, const char *const *known, size_t n, struct nc_err *err);
+/* Enum <-> name tables of the spec's decoders: the index of s in names (-EINVAL when it
+ * is not one), and the name of index i ("unknown" out of range). */
+int nc_name_index(const char *const *names, size_t n, const char *s);
+const char *nc_name_at(const char *const *names, size_t n, int i);

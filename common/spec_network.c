@@ -16,30 +16,24 @@ static const char *const network_names[] = { "none", "host", "bridge" };
 
 int nc_network_mode_parse(const char *s)
 {
-        for (size_t i = 0; s && i < ARRAY_SIZE(network_names); i++)
-                if (strcmp(s, network_names[i]) == 0)
-                        return (int)i;
-        return -EINVAL;
+        return nc_name_index(network_names, ARRAY_SIZE(network_names), s);
 }
 
 const char *nc_network_mode_name(int mode)
 {
-        return mode >= 0 && (size_t)mode < ARRAY_SIZE(network_names) ? network_names[mode] : "unknown";
+        return nc_name_at(network_names, ARRAY_SIZE(network_names), mode);
 }
 
 static const char *const nat_backend_names[] = { "auto", "kernel", "userspace" };
 
 int nc_nat_backend_parse(const char *s)
 {
-        for (size_t i = 0; s && i < ARRAY_SIZE(nat_backend_names); i++)
-                if (strcmp(s, nat_backend_names[i]) == 0)
-                        return (int)i;
-        return -EINVAL;
+        return nc_name_index(nat_backend_names, ARRAY_SIZE(nat_backend_names), s);
 }
 
 const char *nc_nat_backend_name(int backend)
 {
-        return backend >= 0 && (size_t)backend < ARRAY_SIZE(nat_backend_names) ? nat_backend_names[backend] : "unknown";
+        return nc_name_at(nat_backend_names, ARRAY_SIZE(nat_backend_names), backend);
 }
 
 int nc_spec_dns_parse(const char *s, uint32_t *ret, struct nc_err *err)

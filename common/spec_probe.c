@@ -16,7 +16,7 @@ static const char *const kind_names[] = { "none", "exec", "tcp", "http", "sd_not
 
 const char *nc_probe_kind_name(int kind)
 {
-        return kind >= 0 && (size_t)kind < ARRAY_SIZE(kind_names) ? kind_names[kind] : "unknown";
+        return nc_name_at(kind_names, ARRAY_SIZE(kind_names), kind);
 }
 
 int nc_duration_parse(const char *s, uint64_t *ret_ms)
@@ -157,7 +157,6 @@ static int probe_from_json(const json_t *v, bool readiness, struct nc_spec_probe
         const size_t nkeys = readiness ? ARRAY_SIZE(ready_keys) : ARRAY_SIZE(health_keys);
         const json_t *cmd = json_object_get(v, "cmd"), *tcp = json_object_get(v, "tcp"),
                      *http = json_object_get(v, "http"), *notify = json_object_get(v, "sd_notify");
-        const char *key;
         json_t *val;
         int r;
 
@@ -165,17 +164,8 @@ static int probe_from_json(const json_t *v, bool readiness, struct nc_spec_probe
                 return 0;
         if (!json_is_object(v))
                 return nc_err_set(err, "'%s' must be an object like {\"cmd\": \"pg_isready\", \"interval_ms\": 30000}", what);
-        json_object_foreach((json_t *)v, key, val) {
-                size_t i;
-
-                for (i = 0; i < nkeys; i++)
-                        if (strcmp(key, keys[i]) == 0)
-                                break;
-                if (i == nkeys)
-                        return nc_err_set(err, "unknown %s field '%.32s' (accepted: %s)", what, key,
-                                          readiness ? "cmd, tcp, sd_notify, interval_ms, timeout_ms"
-                                                    : "cmd, tcp, http, interval_ms, timeout_ms, retries, start_period_ms");
-        }
+        if ((r = nc_spec_fields_only(v, what, keys, nkeys, err)) < 0)
+                return r;
         if (!!cmd + !!tcp + !!http + !!notify != 1)
                 return nc_err_set(err, "'%s' needs exactly one of %s", what,
                                   readiness ? "cmd, tcp and sd_notify" : "cmd, tcp and http");
@@ -218,7 +208,7 @@ static const char *const restart_names[] = { "no", "on-failure", "always" };
 
 const char *nc_restart_policy_name(int policy)
 {
-        return policy >= 0 && (size_t)policy < ARRAY_SIZE(restart_names) ? restart_names[policy] : "unknown";
+        return nc_name_at(restart_names, ARRAY_SIZE(restart_names), policy);
 }
 
 int nc_restart_parse(const char *str, struct nc_spec_restart *ret, struct nc_err *err)
@@ -247,7 +237,6 @@ int nc_restart_parse(const char *str, struct nc_spec_restart *ret, struct nc_err
 
 static int restart_from_json(const json_t *v, struct nc_spec_restart *ret, struct nc_err *err)
 {
-        const char *key;
         json_t *val;
         int r;
 
@@ -255,9 +244,10 @@ static int restart_from_json(const json_t *v, struct nc_spec_restart *ret, struc
                 return 0;
         if (!json_is_object(v))
                 return nc_err_set(err, "'restart' must be an object like {\"policy\": \"on-failure\", \"max\": 5}");
-        json_object_foreach((json_t *)v, key, val)
-                if (strcmp(key, "policy") && strcmp(key, "max") && strcmp(key, "on_unhealthy"))
-                        return nc_err_set(err, "unknown restart field '%.32s' (accepted: policy, max, on_unhealthy)", key);
+        static const char *const known[] = { "policy", "max", "on_unhealthy" };
+
+        if ((r = nc_spec_fields_only(v, "restart", known, ARRAY_SIZE(known), err)) < 0)
+                return r;
         val = json_object_get(v, "policy");
         if (!json_is_string(val) || strchr(json_string_value(val), ':'))
                 return nc_err_set(err, "restart.policy must be \"no\", \"on-failure\" or \"always\"");
