@@ -108,6 +108,35 @@ start_supervisor_netns() { # [extra nucleusd args]
 }
 in_netns() { nsenter --net="$NETNS" "$@"; }
 
+# The "outside" of a network test: another namespace (OUT) behind a veth pair from
+# nucleusd's namespace (host end HOST_IF with PREFIX.1/LEN; OUT's end "vi" with
+# PREFIX.2 and any further host numbers given), lo up; removed at exit.
+outside_netns() { # HOST_IF PREFIX LEN [HOST_NUMBER...]
+    local host_if=$1 prefix=$2 len=$3 a
+    shift 3
+    new_netns; OUT=$NEW_NETNS
+    in_netns ip link add "$host_if" type veth peer name vi netns "$OUT"
+    in_netns ip addr add "$prefix.1/$len" dev "$host_if"
+    in_netns ip link set "$host_if" up
+    for a in 2 "$@"; do nsenter --net="$OUT" ip addr add "$prefix.$a/$len" dev vi; done
+    nsenter --net="$OUT" ip link set vi up
+    nsenter --net="$OUT" ip link set lo up
+    on_exit "in_netns ip link del $host_if 2>/dev/null"
+}
+# python3 -c "$TCP_SERVER" ADDR PORT WORD: answers every connection with "WORD from PEER".
+TCP_SERVER='import socket,sys
+s=socket.socket(); s.setsockopt(socket.SOL_SOCKET,socket.SO_REUSEADDR,1)
+s.bind((sys.argv[1],int(sys.argv[2]))); s.listen(16)
+while True:
+    c,a=s.accept(); c.sendall((sys.argv[3]+" from "+a[0]+"\n").encode()); c.close()'
+# python3 -c "$TCP_CLIENT" ADDR PORT TIMEOUT: prints the answer, or "ERR <exception>".
+TCP_CLIENT='import socket,sys
+try:
+    c=socket.create_connection((sys.argv[1],int(sys.argv[2])),timeout=float(sys.argv[3]))
+    print(c.recv(200).decode().strip())
+except Exception as e:
+    print("ERR",type(e).__name__); sys.exit(1)'
+
 # Commands a test registers to undo a host setting it changed; run first at exit.
 EXIT_HOOKS=()
 on_exit() { EXIT_HOOKS+=("$*"); }

@@ -12,26 +12,10 @@ PY=/usr/bin/python3
 
 # The "outside": another namespace behind a veth pair, with a server that answers with the
 # address it sees the client come from.
-new_netns; OUT=$NEW_NETNS
-in_netns ip link add "vo$$" type veth peer name vi netns "$OUT"
-in_netns ip addr add 172.31.250.1/30 dev "vo$$"
-in_netns ip link set "vo$$" up
-nsenter --net="$OUT" ip addr add 172.31.250.2/30 dev vi
-nsenter --net="$OUT" ip link set vi up
-nsenter --net="$OUT" ip link set lo up
-on_exit "in_netns ip link del vo$$ 2>/dev/null"
+outside_netns "vo$$" 172.31.250 30
 
-SERVER='import socket,sys
-s=socket.socket(); s.setsockopt(socket.SOL_SOCKET,socket.SO_REUSEADDR,1)
-s.bind((sys.argv[1],int(sys.argv[2]))); s.listen(16)
-while True:
-    c,a=s.accept(); c.sendall((sys.argv[3]+" from "+a[0]+"\n").encode()); c.close()'
-CLIENT='import socket,sys
-try:
-    c=socket.create_connection((sys.argv[1],int(sys.argv[2])),timeout=float(sys.argv[3]))
-    print(c.recv(200).decode().strip())
-except Exception as e:
-    print("ERR",type(e).__name__); sys.exit(1)'
+SERVER=$TCP_SERVER
+CLIENT=$TCP_CLIENT
 nsenter --net="$OUT" "$PY" -c "$SERVER" 172.31.250.2 8000 outside &
 on_exit "kill $! 2>/dev/null"
 

@@ -13,14 +13,7 @@ GW=10.231.11.1
 start_supervisor_netns --bridge "$BR" --bridge-subnet 10.231.11.0/24
 PY=/usr/bin/python3
 
-new_netns; OUT=$NEW_NETNS
-in_netns ip link add "vo$$" type veth peer name vi netns "$OUT"
-in_netns ip addr add 172.31.252.1/28 dev "vo$$"
-in_netns ip link set "vo$$" up
-for a in 2 3 4 5 6 7; do nsenter --net="$OUT" ip addr add "172.31.252.$a/28" dev vi; done
-nsenter --net="$OUT" ip link set vi up
-nsenter --net="$OUT" ip link set lo up
-on_exit "in_netns ip link del vo$$ 2>/dev/null"
+outside_netns "vo$$" 172.31.252 28 3 4 5 6 7
 ASKED=$T/asked.log
 : >"$ASKED"
 nsenter --net="$OUT" "$PY" "$(dirname "$0")/dns_server.py" 172.31.252.2 "$ASKED" &

@@ -16,15 +16,7 @@ PY=/usr/bin/python3
 # The "outside": another namespace behind a veth pair, with two addresses (.2 and .3),
 # each with TCP servers on 8000 and 8001 and a UDP echo on 53 (a stand-in resolver) and
 # 5000.
-new_netns; OUT=$NEW_NETNS
-in_netns ip link add "vo$$" type veth peer name vi netns "$OUT"
-in_netns ip addr add 172.31.251.1/29 dev "vo$$"
-in_netns ip link set "vo$$" up
-nsenter --net="$OUT" ip addr add 172.31.251.2/29 dev vi
-nsenter --net="$OUT" ip addr add 172.31.251.3/29 dev vi
-nsenter --net="$OUT" ip link set vi up
-nsenter --net="$OUT" ip link set lo up
-on_exit "in_netns ip link del vo$$ 2>/dev/null"
+outside_netns "vo$$" 172.31.251 29 3
 
 SERVERS='import socket,threading,time
 def tcp(a,p):

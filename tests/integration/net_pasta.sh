@@ -14,27 +14,11 @@ UP=(--network bridge --nat-backend userspace --dns 172.31.253.2)
 
 # nucleusd's namespace gets an address and a default route (pasta takes its template
 # interface from the default route) toward an "outside" namespace with a DNS server.
-new_netns; OUT=$NEW_NETNS
-in_netns ip link add "vp$$" type veth peer name vi netns "$OUT"
-in_netns ip addr add 172.31.253.1/30 dev "vp$$"
-in_netns ip link set "vp$$" up
+outside_netns "vp$$" 172.31.253 30
 in_netns ip route add default via 172.31.253.2
-nsenter --net="$OUT" ip addr add 172.31.253.2/30 dev vi
-nsenter --net="$OUT" ip link set vi up
-nsenter --net="$OUT" ip link set lo up
-on_exit "in_netns ip link del vp$$ 2>/dev/null"
 
-SERVER='import socket,sys
-s=socket.socket(); s.setsockopt(socket.SOL_SOCKET,socket.SO_REUSEADDR,1)
-s.bind((sys.argv[1],int(sys.argv[2]))); s.listen(16)
-while True:
-    c,a=s.accept(); c.sendall((sys.argv[3]+" from "+a[0]+"\n").encode()); c.close()'
-CLIENT='import socket,sys
-try:
-    c=socket.create_connection((sys.argv[1],int(sys.argv[2])),timeout=float(sys.argv[3]))
-    print(c.recv(200).decode().strip())
-except Exception as e:
-    print("ERR",type(e).__name__); sys.exit(1)'
+SERVER=$TCP_SERVER
+CLIENT=$TCP_CLIENT
 # eth0's address and the default route, as the sandbox sees them.
 NETINFO='import fcntl,socket,struct
 s=socket.socket(socket.AF_INET,socket.SOCK_DGRAM)
