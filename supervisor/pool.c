@@ -457,9 +457,8 @@ int sup_pool_claim(struct sup *s, const struct sbx_profile *p, struct sup_sandbo
         sb->t_cloned = best->t_cloned;
         sb->t_ready = best->t_ready;
         sb->pool_hit = true;
-        struct sbx_cgroup_stats st;
-        if (s->cfg->cg && s->cfg->cg->stats(s->cfg, sb->id, &st) == 0 && st.have_cpu)
-                sb->cpu_base_usec = st.cpu_usec;
+        if (s->cfg->cg)
+                (void)s->cfg->cg->cpu_usec(s->cfg, sb->id, &sb->cpu_base_usec);
         member_free(best);
         return 0;
 }
