@@ -31,16 +31,10 @@
 #include <time.h>
 #include <unistd.h>
 #include <arpa/inet.h>
-#include <linux/bpf.h>
-#include <linux/if_ether.h>
-#include <linux/io_uring.h>
-#include <linux/keyctl.h>
 #include <linux/netlink.h>
-#include <linux/perf_event.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
-#include <sys/ptrace.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -48,9 +42,7 @@
 #include <sys/utsname.h>
 #include <sys/wait.h>
 
-#define PROG "nucleus-test-helper"
-#define UNUSED __attribute__((unused))
-#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+#include "helper.h"
 
 extern char **environ;
 
@@ -96,10 +88,14 @@ static const char *name_of(const struct name_num *table, size_t n, int num)
 #define errno_name(e) name_of(errno_names, ARRAY_SIZE(errno_names), e)
 #define signal_name(s) name_of(signal_names, ARRAY_SIZE(signal_names), s)
 
+const char *helper_signal_name(int sig)
+{
+	return signal_name(sig);
+}
+
 /* ---- small helpers ---------------------------------------------------- */
 
-__attribute__((format(printf, 1, 2)))
-static int usage_error(const char *fmt, ...)
+int usage_error(const char *fmt, ...)
 {
 	va_list ap;
 
@@ -122,7 +118,7 @@ static int fail(const char *what)
 	return 1;
 }
 
-static void print_result(int err)
+void print_result(int err)
 {
 	if (err == 0)
 		puts("result=ok");
@@ -291,158 +287,6 @@ static int cmd_hostname(char **argv UNUSED)
 		return fail("uname");
 	printf("hostname=%s\ndomainname=%s\n", u.nodename, u.domainname);
 	return 0;
-}
-
-/* ---- syscall probes ----------------------------------------------------
- * Arguments are chosen so that an unfiltered call either succeeds without
- * side effects or fails with an errno other than EPERM (EBADF, ENOENT, ...),
- * letting tests tell "blocked by seccomp/caps" from "reached the kernel".
- * A probe returns 0, or -1 with errno set. */
-
-/* Under /proc/self so it cannot exist by accident and never gets mounted. */
-#define NO_SUCH_PATH "/proc/self/nucleus-test-helper-nonexistent"
-
-static long closed(long fd)
-{
-	if (fd < 0)
-		return -1;
-	close((int)fd);
-	return 0;
-}
-
-/* A child killed by a signal (seccomp SIGSYS) must look as if the helper
- * itself was killed, as it would be for the in-process probes. Otherwise
- * the child's exit status carries its errno. */
-static long wait_child(pid_t pid)
-{
-	int status;
-
-	while (waitpid(pid, &status, 0) < 0)
-		if (errno != EINTR)
-			return -1;
-	if (WIFSIGNALED(status)) {
-		int sig = WTERMSIG(status);
-
-		signal(sig, SIG_DFL);
-		raise(sig);
-		/* Still here: we are a pid-namespace init, which ignores it. */
-		printf("result=killed signal=%s\n", signal_name(sig));
-		exit(0);
-	}
-	errno = WEXITSTATUS(status);
-	return errno ? -1 : 0;
-}
-
-static long probe_ptrace(void)
-{
-	/* TRACEME in a throwaway child so the tracer is this process, not the
-	 * runtime or shell that launched us, which ptrace-stops would confuse. */
-	pid_t pid = fork();
-
-	if (pid == 0)
-		_exit(ptrace(PTRACE_TRACEME, 0, NULL, NULL) < 0 ? errno : 0);
-	return pid < 0 ? -1 : wait_child(pid);
-}
-
-static long probe_clone3(void)
-{
-	/* Own copy of the VER0 layout: <linux/sched.h> clashes with <sched.h>. */
-	struct {
-		uint64_t flags, pidfd, child_tid, parent_tid, exit_signal,
-			 stack, stack_size, tls;
-	} args = { .exit_signal = SIGCHLD };
-	long pid = syscall(SYS_clone3, &args, sizeof(args));
-
-	if (pid == 0)
-		_exit(0);
-	return pid < 0 ? -1 : wait_child((pid_t)pid);
-}
-
-static long probe_bpf(void)
-{
-	union bpf_attr attr;
-
-	/* An all-zero map type is invalid: EINVAL when bpf() is usable. */
-	memset(&attr, 0, sizeof(attr));
-	return closed(syscall(SYS_bpf, BPF_MAP_CREATE, &attr, sizeof(attr)));
-}
-
-static long probe_perf_event_open(void)
-{
-	struct perf_event_attr attr;
-
-	/* Disabled, user-only software counter: allowed at paranoid <= 2. */
-	memset(&attr, 0, sizeof(attr));
-	attr.type = PERF_TYPE_SOFTWARE;
-	attr.size = sizeof(attr);
-	attr.config = PERF_COUNT_SW_CPU_CLOCK;
-	attr.disabled = attr.exclude_kernel = attr.exclude_hv = 1;
-	return closed(syscall(SYS_perf_event_open, &attr, 0, -1, -1, 0));
-}
-
-static long probe_io_uring_setup(void)
-{
-	struct io_uring_params params;
-
-	memset(&params, 0, sizeof(params));
-	return closed(syscall(SYS_io_uring_setup, 1, &params));
-}
-
-static long probe_keyctl(void)
-{
-	long r = syscall(SYS_keyctl, KEYCTL_GET_KEYRING_ID,
-			 KEY_SPEC_SESSION_KEYRING, 0);
-
-	return r < 0 ? -1 : 0;
-}
-
-#define PROBE(fn, call) static long fn(void) { return call; }
-PROBE(probe_unshare, unshare(0))
-PROBE(probe_setns, setns(-1, 0))
-PROBE(probe_mount, mount("none", NO_SUCH_PATH, "tmpfs", 0, NULL))
-PROBE(probe_pivot_root, syscall(SYS_pivot_root, NO_SUCH_PATH, NO_SUCH_PATH))
-PROBE(probe_userfaultfd, closed(syscall(SYS_userfaultfd, O_CLOEXEC | O_NONBLOCK)))
-PROBE(probe_socket_raw, closed(socket(AF_INET, SOCK_RAW, IPPROTO_ICMP)))
-PROBE(probe_socket_packet, closed(socket(AF_PACKET, SOCK_RAW, htons(ETH_P_ALL))))
-PROBE(probe_socket_inet, closed(socket(AF_INET, SOCK_STREAM, 0)))
-PROBE(probe_socket_unix, closed(socket(AF_UNIX, SOCK_STREAM, 0)))
-PROBE(probe_socket_netlink, closed(socket(AF_NETLINK, SOCK_RAW, NETLINK_ROUTE)))
-/* Pushes a byte into stdin's terminal input queue (needs stdin to be a terminal). */
-PROBE(probe_tiocsti, ioctl(STDIN_FILENO, TIOCSTI, ""))
-#undef PROBE
-
-static const struct {
-	const char *name;
-	long (*fn)(void);
-} probes[] = {
-	{ "ptrace", probe_ptrace },
-	{ "bpf", probe_bpf },
-	{ "unshare", probe_unshare },
-	{ "setns", probe_setns },
-	{ "mount", probe_mount },
-	{ "pivot_root", probe_pivot_root },
-	{ "keyctl", probe_keyctl },
-	{ "perf_event_open", probe_perf_event_open },
-	{ "userfaultfd", probe_userfaultfd },
-	{ "io_uring_setup", probe_io_uring_setup },
-	{ "clone3", probe_clone3 },
-	{ "socket-raw", probe_socket_raw },
-	{ "socket-packet", probe_socket_packet },
-	{ "socket-inet", probe_socket_inet },
-	{ "socket-unix", probe_socket_unix },
-	{ "socket-netlink", probe_socket_netlink },
-	{ "tiocsti", probe_tiocsti },
-};
-
-static int cmd_try_syscall(char **argv)
-{
-	for (size_t i = 0; i < ARRAY_SIZE(probes); i++) {
-		if (strcmp(probes[i].name, argv[0]) == 0) {
-			print_result(probes[i].fn() < 0 ? errno : 0);
-			return 0;
-		}
-	}
-	return usage_error("try-syscall: unknown syscall '%s'", argv[0]);
 }
 
 /* ---- filesystem ------------------------------------------------------- */
@@ -970,7 +814,10 @@ static const struct command {
 	{ "try-syscall", cmd_try_syscall, 1, 1,
 	  "NAME  probe a syscall: ptrace bpf unshare setns mount pivot_root keyctl\n"
 	  "        perf_event_open userfaultfd io_uring_setup clone3 socket-raw\n"
-	  "        socket-packet socket-inet socket-unix socket-netlink tiocsti" },
+	  "        socket-packet socket-inet socket-inet6 socket-unix socket-netlink\n"
+	  "        socket-netlink-diag clone-newuser prctl-keepcaps prctl-dumpable\n"
+	  "        prlimit-self prlimit-other prlimit-other-read mprotect-wx\n"
+	  "        ioctl-listed ioctl-unlisted tiocsti (probes.c)" },
 	{ "ls", cmd_ls, 1, 1, "DIR  entries as '<type> <mode> <uid>:<gid> <name>'" },
 	{ "stat", cmd_stat, 1, 1, "PATH  lstat type/mode/uid/gid/rdev/size" },
 	{ "write", cmd_write, 1, 2, "PATH [DATA]  create/truncate and write DATA" },
