@@ -128,17 +128,20 @@ static int setup_usr(struct sbx_failure *fail)
 }
 
 /* /proc files that expose the host kernel (addresses, keys, timers, page flags) or act
- * on it (sysrq-trigger): hidden under an empty, read-only file. Directories of host
- * hardware: hidden under an empty read-only tmpfs. */
+ * on it (sysrq-trigger): hidden under an empty, read-only file, so that they read as
+ * empty. Directories of host hardware: hidden under an empty read-only tmpfs. */
 const char *const sbx_proc_masked_files[] = {
         "kcore", "kallsyms", "keys", "sysrq-trigger", "timer_list", "timer_stats", "sched_debug",
         "latency_stats", "kpagecount", "kpageflags", "kpagecgroup", "config.gz", "kmsg", NULL,
 };
 const char *const sbx_proc_masked_dirs[] = { "acpi", "scsi", "asound", "driver", NULL };
 
+/* On the root tmpfs, relative to it (setup_proc runs there), for a moment only. */
+#define PROC_MASK ".nucleus-proc-mask"
+
 static int setup_proc(bool hidepid, bool rw, struct sbx_failure *fail)
 {
-        /* The masks are binds and would keep /dev/null's own flags: set them all.
+        /* The masks are binds and would keep their source's flags: set them all.
          * --proc-rw leaves /proc itself writable; the masks stay read-only. */
         struct mount_attr ro = { .attr_set = (rw ? 0 : MOUNT_ATTR_RDONLY) | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC };
         char path[64];
@@ -147,15 +150,26 @@ static int setup_proc(bool hidepid, bool rw, struct sbx_failure *fail)
                 return fail_errno(fail, "proc", "mkdir /proc");
         if (mount("proc", "proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, hidepid ? "hidepid=invisible" : NULL) < 0)
                 return fail_errno(fail, "proc", hidepid ? "Failed to mount /proc with hidepid=invisible" : "Failed to mount /proc");
+        /* The mask is an empty regular file, not /dev/null: /proc is nodev (below), and a
+         * device node on a nodev mount cannot even be opened, so a masked file would
+         * fail with EACCES instead of reading empty as programs expect. The file is
+         * made on the root tmpfs and unlinked once bound: the binds keep its inode, and
+         * nothing of it is left in the sandbox's tree. */
+        _cleanup_close_ int mask = open(PROC_MASK, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0444);
+        if (mask < 0)
+                return fail_errno(fail, "proc", "Failed to create the empty file that masks /proc files");
         for (size_t i = 0; sbx_proc_masked_files[i]; i++) {
                 snprintf(path, sizeof(path), "proc/%s", sbx_proc_masked_files[i]);
                 if (access(path, F_OK) < 0)
                         continue;
-                if (mount("/dev/null", path, NULL, MS_BIND, NULL) < 0) {
+                if (mount(PROC_MASK, path, NULL, MS_BIND, NULL) < 0) {
                         sbx_failure_set(fail, "proc", errno, "Failed to mask /%s", path);
+                        unlink(PROC_MASK);
                         return -errno;
                 }
         }
+        if (unlink(PROC_MASK) < 0)
+                return fail_errno(fail, "proc", "Failed to remove the /proc mask's name");
         for (size_t i = 0; sbx_proc_masked_dirs[i]; i++) {
                 snprintf(path, sizeof(path), "proc/%s", sbx_proc_masked_dirs[i]);
                 if (access(path, F_OK) < 0)
