@@ -17,7 +17,8 @@
 #   SANDBOXES   sandboxes of part 2 (default 200)
 #   NUCLEUS_BIN directory holding nucleus, nucleusd and nucleus-lockdown-bench
 #               (default: build/bin of this repo)
-# The Markdown tables go to stdout.
+#   OUT         directory for lockdown-<UTC timestamp>.md (default: benches/results)
+# The Markdown tables go to stdout and to that file.
 set -euo pipefail
 
 prog=lockdown.sh
@@ -27,6 +28,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 N=${N:-2000}
 SANDBOXES=${SANDBOXES:-200}
 NUCLEUS_BIN=${NUCLEUS_BIN:-$here/../build/bin}
+OUT=${OUT:-$here/results}
 
 [ "$(id -u)" -eq 0 ] || die "must run as root (the capability drop, Landlock and nucleusd need it): sudo $0"
 for v in N SANDBOXES; do
@@ -55,6 +57,9 @@ trap 'exit 143' TERM
 mkdir -p "$TRUE_DIR"
 printf 'int main(void) { return 0; }\n' | gcc -O2 -static -x c -o "$TRUE_DIR/true" - || die "cannot build a static true with gcc"
 
+mkdir -p "$OUT"
+result=$OUT/lockdown-$(date -u +%Y%m%dT%H%M%SZ).md
+exec > >(tee "$result")
 echo "## Lock-down steps between fork and execve ($(uname -r), $(nproc) CPUs)"
 echo
 echo "Command: $0 (N=$N)"
@@ -89,3 +94,4 @@ for i, name in ((1, "exec_parts.lockdown (init: Landlock, caps and seccomp prepa
 hits = sum(1 for r in rows if r[0] == "hit")
 print(f"\n{len(rows)} sandboxes with exec_parts, {hits} from the warm pool.")
 PY
+echo "$prog: results in $result" >&2
