@@ -11,9 +11,9 @@
  *   everything else         nothing
  *
  * Handled: every file system right the kernel knows, plus (ABI >= 6) the signal and
- * abstract-unix-socket scopes. The TCP rights are not handled: without port rules that
- * would refuse every connect() and bind(), loopback included; the network is netns's
- * and netpolicy/'s job.
+ * abstract-unix-socket scopes. The TCP rights (ABI 4) are handled only when a policy
+ * file lists ports: without port rules handling them would refuse every connect() and
+ * bind(), loopback included. Otherwise the network is netns's and netpolicy/'s job.
  *
  * The policy degrades with the kernel (best effort, like every Landlock user must): a
  * right the ABI does not know is neither handled nor granted. sbx_landlock_report
@@ -45,11 +45,18 @@
 #define LANDLOCK_ACCESS_FS_IOCTL_DEV (1ULL << 15)       /* ABI 5 */
 #endif
 #ifndef LANDLOCK_ACCESS_NET_BIND_TCP
-#define LANDLOCK_ACCESS_NET_BIND_TCP (1ULL << 0)        /* ABI 4, deliberately unused */
+#define LANDLOCK_ACCESS_NET_BIND_TCP (1ULL << 0)        /* ABI 4: only with a policy's ports */
 #endif
 #ifndef LANDLOCK_ACCESS_NET_CONNECT_TCP
-#define LANDLOCK_ACCESS_NET_CONNECT_TCP (1ULL << 1)     /* ABI 4, deliberately unused */
+#define LANDLOCK_ACCESS_NET_CONNECT_TCP (1ULL << 1)     /* ABI 4: only with a policy's ports */
 #endif
+/* enum landlock_rule_type's second member and its attribute (ABI 4). */
+#define LL_RULE_NET_PORT 2
+struct ll_net_port_attr {
+        uint64_t allowed_access;
+        uint64_t port;
+} __attribute__((packed));
+#define LL_NET_TCP (LANDLOCK_ACCESS_NET_BIND_TCP | LANDLOCK_ACCESS_NET_CONNECT_TCP)
 #ifndef LANDLOCK_SCOPE_ABSTRACT_UNIX_SOCKET
 #define LANDLOCK_SCOPE_ABSTRACT_UNIX_SOCKET (1ULL << 0) /* ABI 6 */
 #endif
@@ -245,6 +252,60 @@ static const struct {
         { "all", LL_RW_NOEXEC | LL_FS(EXECUTE) },
 };
 
+/* [[ports]] port = N, access = ["bind", "connect"]: on error the policy is released. */
+static int ports_from_json(const json_t *ports, struct sbx_landlock_policy *ret, struct nc_err *err)
+{
+        const json_t *entry;
+        size_t i;
+
+        if (!ports)
+                return 0;
+        if (!json_is_array(ports) || json_array_size(ports) > 256) {
+                sbx_landlock_policy_done(ret);
+                return nc_err_set(err, "ports must be an array ([[ports]]) of at most 256 entries");
+        }
+        ret->ports = calloc(json_array_size(ports) + 1, sizeof(*ret->ports));
+        if (!ret->ports) {
+                sbx_landlock_policy_done(ret);
+                return -ENOMEM;
+        }
+        json_array_foreach(ports, i, entry) {
+                const json_t *port = json_object_get(entry, "port"), *access = json_object_get(entry, "access"), *a;
+                const char *key;
+                json_t *v;
+                size_t k;
+
+                ret->nports = i + 1;
+                json_object_foreach((json_t *)entry, key, v)
+                        if (strcmp(key, "port") && strcmp(key, "access")) {
+                                sbx_landlock_policy_done(ret);
+                                return nc_err_set(err, "ports[%zu]: unknown key '%.32s' (accepted: port, access)", i, key);
+                        }
+                if (!json_is_integer(port) || json_integer_value(port) < 0 || json_integer_value(port) > 65535) {
+                        sbx_landlock_policy_done(ret);
+                        return nc_err_set(err, "ports[%zu].port must be an integer from 0 to 65535", i);
+                }
+                if (!json_is_array(access) || json_array_size(access) == 0) {
+                        sbx_landlock_policy_done(ret);
+                        return nc_err_set(err, "ports[%zu].access must be a non-empty array", i);
+                }
+                ret->ports[i].port = (uint64_t)json_integer_value(port);
+                json_array_foreach(access, k, a) {
+                        const char *w = json_string_value(a);
+
+                        if (w && strcmp(w, "bind") == 0)
+                                ret->ports[i].access |= LANDLOCK_ACCESS_NET_BIND_TCP;
+                        else if (w && strcmp(w, "connect") == 0)
+                                ret->ports[i].access |= LANDLOCK_ACCESS_NET_CONNECT_TCP;
+                        else {
+                                sbx_landlock_policy_done(ret);
+                                return nc_err_set(err, "ports[%zu].access[%zu]: use bind or connect", i, k);
+                        }
+                }
+        }
+        return 0;
+}
+
 int sbx_landlock_policy_from_json(const json_t *j, struct sbx_landlock_policy *ret, struct nc_err *err)
 {
         const json_t *rules = json_object_get(j, "rules"), *rule, *min = json_object_get(j, "min_abi");
@@ -256,8 +317,8 @@ int sbx_landlock_policy_from_json(const json_t *j, struct sbx_landlock_policy *r
         if (!json_is_object(j))
                 return nc_err_set(err, "a Landlock policy is a table: min_abi = N and [[rules]] path/access");
         json_object_foreach((json_t *)j, key, v)
-                if (strcmp(key, "min_abi") && strcmp(key, "rules"))
-                        return nc_err_set(err, "unknown key '%.32s' (accepted: min_abi, rules)", key);
+                if (strcmp(key, "min_abi") && strcmp(key, "rules") && strcmp(key, "ports"))
+                        return nc_err_set(err, "unknown key '%.32s' (accepted: min_abi, rules, ports)", key);
         if (min && (!json_is_integer(min) || json_integer_value(min) < 1 || json_integer_value(min) > LL_ABI_KNOWN))
                 return nc_err_set(err, "min_abi must be an integer from 1 to %d", LL_ABI_KNOWN);
         if (min)
@@ -305,7 +366,7 @@ int sbx_landlock_policy_from_json(const json_t *j, struct sbx_landlock_policy *r
                         ret->rules[i].access |= policy_access[n].access;
                 }
         }
-        return 0;
+        return ports_from_json(json_object_get(j, "ports"), ret, err);
 }
 
 void sbx_landlock_policy_done(struct sbx_landlock_policy *p)
@@ -313,6 +374,7 @@ void sbx_landlock_policy_done(struct sbx_landlock_policy *p)
         for (size_t i = 0; p->rules && i < p->nrules; i++)
                 free(p->rules[i].path);
         free(p->rules);
+        free(p->ports);
         *p = (struct sbx_landlock_policy){ 0 };
 }
 
@@ -350,10 +412,19 @@ int sbx_landlock_apply(const struct sbx_landlock_policy *policy, const struct sb
                 return -EOPNOTSUPP;
         }
 
+        const bool tcp = policy && policy->nports > 0;
+        if (tcp && abi < 4) {
+                sbx_failure_set(fail, "landlock", EOPNOTSUPP, "the kernel offers Landlock ABI %d; the policy's ports need ABI 4",
+                                abi);
+                return -EOPNOTSUPP;
+        }
+
         attr.handled_access_fs = fs_handled_for(abi);
         attr_size = ll_offsetofend(struct ll_ruleset_attr, handled_access_fs);
-        if (abi >= 4)
+        if (abi >= 4) {
+                attr.handled_access_net = tcp ? LL_NET_TCP : 0;
                 attr_size = ll_offsetofend(struct ll_ruleset_attr, handled_access_net);
+        }
         if (abi >= 6) {
                 attr.scoped = LANDLOCK_SCOPE_ABSTRACT_UNIX_SOCKET | LANDLOCK_SCOPE_SIGNAL;
                 attr_size = ll_offsetofend(struct ll_ruleset_attr, scoped);
@@ -382,6 +453,16 @@ int sbx_landlock_apply(const struct sbx_landlock_policy *policy, const struct sb
                 if (r < 0)
                         return r;
         }
+        for (size_t i = 0; tcp && i < policy->nports; i++) {
+                struct ll_net_port_attr np = { .allowed_access = policy->ports[i].access, .port = policy->ports[i].port };
+
+                if (syscall(SYS_landlock_add_rule, ruleset, LL_RULE_NET_PORT, &np, 0) < 0) {
+                        r = nc_negerrno();
+                        sbx_failure_set(fail, "landlock", -r, "Failed to add a Landlock rule for TCP port %llu",
+                                        (unsigned long long)np.port);
+                        return r;
+                }
+        }
         /* Volumes: read, or read-write; never execute. */
         for (size_t i = 0; i < nextra; i++) {
                 if (extra[i].path[0] != '/') {
@@ -405,6 +486,7 @@ int sbx_landlock_apply(const struct sbx_landlock_policy *policy, const struct sb
         report->ioctl_dev = abi >= 5;
         report->scope_signal = abi >= 6;
         report->scope_abstract_unix = abi >= 6;
+        report->tcp = tcp;
         return 0;
 }
 
@@ -419,6 +501,7 @@ json_t *sbx_landlock_report_to_json(const struct sbx_landlock_report *r)
                 { r->ioctl_dev, "ioctl_dev" },
                 { r->scope_signal, "scope_signal" },
                 { r->scope_abstract_unix, "scope_abstract_unix" },
+                { r->tcp, "tcp" },
         };
         json_t *j = json_pack("{s:i, s:[]}", "abi", r->abi, "extras");
         json_t *list = json_object_get(j, "extras");

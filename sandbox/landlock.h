@@ -23,6 +23,7 @@ struct sbx_landlock_report {
         bool ioctl_dev;         /* ABI 5: ioctl(2) on device files limited to /dev/{null,tty,ptmx,pts,...} */
         bool scope_signal;      /* ABI 6: no signals to processes outside the sandbox's domain */
         bool scope_abstract_unix; /* ABI 6: no connect() to abstract unix sockets bound outside it */
+        bool tcp;               /* ABI 4, only when a policy lists ports: TCP bind/connect limited to them */
 };
 
 /* The running kernel's Landlock ABI; 0 when it has none. */
@@ -56,7 +57,13 @@ int sbx_landlock_apply_default(const struct sbx_landlock_extra *extra, size_t ne
 
 /* A Landlock policy (the seed's TOML, as JSON): {"min_abi": 3, "rules": [{"path": "/bin",
  * "access": ["read", "execute"]}, ...]}. Access words: read, readdir, write, execute,
- * create, remove, all, all_except_execute. The rules replace the default ones. */
+ * create, remove, all, all_except_execute. The rules replace the default ones.
+ *
+ * Nucleus adds "ports": [{"port": 8080, "access": ["bind", "connect"]}, ...] ([[ports]]
+ * in TOML). Only a policy with ports makes Landlock handle TCP (ABI 4): then bind(2)
+ * and connect(2) of TCP sockets work on the listed ports alone, loopback included, and
+ * a kernel below ABI 4 refuses the sandbox. Without ports TCP is not handled at all:
+ * handling it with no port rules would deny every TCP bind and connect. */
 struct sbx_landlock_policy {
         int min_abi;
         size_t nrules;
@@ -64,16 +71,22 @@ struct sbx_landlock_policy {
                 char *path;
                 uint64_t access;
         } *rules;
+        size_t nports;
+        struct sbx_landlock_port {
+                uint64_t port;
+                uint64_t access;        /* LANDLOCK_ACCESS_NET_* */
+        } *ports;
 };
 int sbx_landlock_policy_from_json(const json_t *j, struct sbx_landlock_policy *ret, struct nc_err *err);
 void sbx_landlock_policy_done(struct sbx_landlock_policy *p);
 /* As sbx_landlock_apply_default, with the policy's rules (NULL: the default); fails
- * with -EOPNOTSUPP when the kernel's ABI is below the policy's min_abi. */
+ * with -EOPNOTSUPP when the kernel's ABI is below the policy's min_abi, or below 4 for
+ * a policy with ports. */
 int sbx_landlock_apply(const struct sbx_landlock_policy *policy, const struct sbx_landlock_extra *extra, size_t nextra,
                        struct sbx_landlock_report *report, struct sbx_failure *fail);
 
-/* {"abi":7,"extras":["refer","truncate","ioctl_dev","scope_signal","scope_abstract_unix"]};
- * NULL when out of memory. */
+/* {"abi":7,"extras":["refer","truncate","ioctl_dev","scope_signal","scope_abstract_unix"]}
+ * (+ "tcp" when a policy's ports are enforced); NULL when out of memory. */
 json_t *sbx_landlock_report_to_json(const struct sbx_landlock_report *r);
 
 /* Rule i of the default policy: its path and its rights in words. -ENOENT past the end. */

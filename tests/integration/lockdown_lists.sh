@@ -72,6 +72,27 @@ assert_eq "errno=EACCES (Permission denied)" "$("$N" run --landlock-policy "$T/u
     "reading a file outside a policy's rules is denied"
 assert_eq "Name:" "$("$N" run -- "$H" read /proc/self/status | head -1 | cut -f1)" "the default rules allow reading /proc"
 
+# TCP (Landlock ABI 4) is handled only when a policy lists ports: then bind and connect
+# work on those alone, loopback included. Without ports, loopback TCP works (lockdown.sh).
+if [ "$(jq .abi <<<"$abi")" -ge 4 ]; then
+    printf 'min_abi = 4\n[[rules]]\npath = "/usr"\naccess = ["read", "execute"]\n[[rules]]\npath = "/etc"\naccess = ["read"]\n[[ports]]\nport = 8099\naccess = ["bind", "connect"]\n' >"$T/ports.toml"
+    out=$("$N" run --name tcp --landlock-policy "$T/ports.toml" -- python3 -c 'import socket, errno
+s = socket.socket(); s.bind(("127.0.0.1", 8099)); s.listen()
+c = socket.create_connection(("127.0.0.1", 8099)); print("listed ok")
+for what in ("bind", "connect"):
+    t = socket.socket()
+    try:
+        getattr(t, what)(("127.0.0.1", 8100)); print(what, "allowed")
+    except OSError as e: print(what, errno.errorcode[e.errno])' 2>&1)
+    assert_eq "listed ok
+bind EACCES
+connect EACCES" "$out" "a policy's ports: bind and connect on them only"
+    assert_contains "$("$N" inspect tcp | jq -c .security.landlock.extras)" '"tcp"' "inspect shows TCP handled"
+    printf 'min_abi = 4\n[[rules]]\npath = "/usr"\naccess = ["read"]\n[[ports]]\nport = 80\naccess = ["listen"]\n' >"$T/badport.toml"
+    assert_contains "$("$N" run --landlock-policy "$T/badport.toml" -- true 2>&1 || true)" \
+        "ports[0].access[0]: use bind or connect" "a bad port right names the valid ones"
+fi
+
 # /proc: every masked file reads empty (not EACCES: the mask is a regular file) and
 # cannot be written; every masked directory is empty; /sys is empty. Files this kernel
 # does not have are not masked (there is nothing to hide).
