@@ -59,9 +59,11 @@ static json_t *toml_to_json(int fd, const char *path)
         close(pipefd[0]);
         while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
                 ;
-        if (WIFEXITED(status) && WEXITSTATUS(status) == 0 && n > 0)
+        if (WIFEXITED(status) && WEXITSTATUS(status) == 0 && n > 0) {
                 j = json_loadb(buf, (size_t)n, 0, &jerr);
-        else if (WIFEXITED(status) && WEXITSTATUS(status) == 127)
+                if (!j)   /* the helper's bug, but the user still gets a reason */
+                        fprintf(stderr, "nucleus: %s: the converted policy is not valid JSON: %s\n", path, jerr.text);
+        } else if (WIFEXITED(status) && WEXITSTATUS(status) == 127)
                 fprintf(stderr, "nucleus: could not run %s\n", exe);
         free(buf);
         return j;

@@ -26,7 +26,7 @@ cmake --build build-asan
 (cd build-asan && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
     ctest --output-on-failure -j"$JOBS" -LE vm)
 
-for target in rpc policy manifest dns; do
+for target in rpc policy manifest dns toml; do
     corpus_src=tests/fuzz/corpus/$target
     echo "== libFuzzer: fuzz_$target for ${FUZZ_SECONDS}s"
     corpus=$(mktemp -d)

@@ -143,6 +143,10 @@ for x in inf -inf nan; do
         check_err "$x is refused" 1 '^nucleus-toml2json: .*(inf|nan)'
 done
 
+printf '[bounding]\nkeep = ["x\\u0000y"]\n' >"$tmp/nul.toml"
+conv --name nul.toml "$tmp/nul.toml"
+check_err "a NUL in a string is refused, naming the file (found by fuzz_toml)" 1 '^nucleus-toml2json: nul\.toml: .*NUL'
+
 conv </dev/null
 check "empty input is an empty object" 0 'v == {}'
 
