@@ -64,6 +64,10 @@ case $(jq .abi <<<"$abi") in
     6 | 7) want='["refer","truncate","ioctl_dev","scope_signal","scope_abstract_unix"]' ;;
 esac
 [ "$(jq .abi <<<"$abi")" -ge 3 ] || skip "the kernel's Landlock ABI is below 3: $abi"
+# The newest ABI the kernel offers (landlock_create_ruleset(NULL, 0, VERSION)), capped at
+# the newest Nucleus knows (7), is the one in force.
+kabi=$(python3 -c 'import ctypes; print(ctypes.CDLL(None).syscall(444, None, 0, 1))')
+assert_eq "$((kabi < 7 ? kabi : 7))" "$(jq .abi <<<"$abi")" "the highest Landlock ABI the kernel offers is negotiated"
 assert_eq "$want" "$(jq -c .extras <<<"$abi")" "inspect lists the ABI extras in force"
 # Reading outside the rules: every path outside the defaults is an empty directory, so a
 # policy that leaves /proc out shows the denial on a real file.
