@@ -137,6 +137,25 @@ for v in LD_PRELOAD LD_LIBRARY_PATH LD_AUDIT LD_DEBUG LD_PROFILE LD_DYNAMIC_WEAK
 done
 echo "ok - every LD_* variable is refused, by name"
 
+# A seccomp profile's args and errnoRet are honoured, not only its defaultAction
+# (lockdown.sh): each probe makes the call with every argument zero.
+nr() { awk -v n="__NR_$1" '$1 == "#define" && $2 == n {print $3}' "$UNISTD"; }
+cat >"$T/args.json" <<'JSON'
+{"defaultAction": "SCMP_ACT_ERRNO", "defaultErrnoRet": 38, "architectures": ["SCMP_ARCH_X86_64"],
+ "syscalls": [{"names": ["read", "write", "close", "mprotect", "brk", "ioctl", "execve", "readlink", "arch_prctl",
+                         "set_tid_address", "newfstatat", "set_robust_list", "prlimit64", "getrandom", "rseq",
+                         "exit_group", "mmap", "munmap", "uname"], "action": "SCMP_ACT_ALLOW"},
+              {"names": ["dup"], "action": "SCMP_ACT_ALLOW", "args": [{"index": 0, "op": "SCMP_CMP_EQ", "value": 0}]},
+              {"names": ["fchdir"], "action": "SCMP_ACT_ALLOW", "args": [{"index": 0, "op": "SCMP_CMP_EQ", "value": 7}]},
+              {"names": ["umask"], "action": "SCMP_ACT_ERRNO", "errnoRet": 13}]}
+JSON
+assert_eq "result=ok" "$(in_sandbox --seccomp-profile "$T/args.json" -- try-syscall "nr:$(nr dup)")" \
+    "a profile's args: dup(0) matches index 0 == 0 and is allowed"
+assert_eq "result=errno errno=ENOSYS" "$(in_sandbox --seccomp-profile "$T/args.json" -- try-syscall "nr:$(nr fchdir)")" \
+    "a profile's args: fchdir(0) does not match index 0 == 7 and gets the default (ENOSYS, not the kernel's ENOTDIR)"
+assert_eq "result=errno errno=EACCES" "$(in_sandbox --seccomp-profile "$T/args.json" -- try-syscall "nr:$(nr umask)")" \
+    "a profile's errnoRet (13) is returned"
+
 # Policy files: a wrong pin, and errors that give the key and the valid choices.
 printf '[bounding]\nkeep = ["CHOWN"]\n' >"$T/caps.toml"
 assert_contains "$("$N" run --caps-policy "$T/caps.toml" --caps-policy-sha256 "$(printf 'c%.0s' $(seq 64))" -- true 2>&1 || true)" \
