@@ -76,6 +76,24 @@ assert_eq "errno=EACCES (Permission denied)" "$("$N" run --landlock-policy "$T/u
     "reading a file outside a policy's rules is denied"
 assert_eq "Name:" "$("$N" run -- "$H" read /proc/self/status | head -1 | cut -f1)" "the default rules allow reading /proc"
 
+# init applies Landlock once, so the workload and every exec share one domain. With
+# signal scoping (ABI 6) that is visible: an exec can signal the workload, and the same
+# exec, after stacking a domain of its own, no longer can.
+if [ "$(jq .abi <<<"$abi")" -ge 6 ]; then
+    "$N" run -d --name shared -- sleep 100 >/dev/null
+    wait_state shared
+    pid=$("$N" exec shared sh -c 'for p in /proc/[0-9]*; do [ "$(cat $p/comm)" != sleep ] || echo ${p#/proc/}; done')
+    assert_eq "same" "$("$N" exec shared sh -c "kill -0 $pid && echo same")" "an exec signals the workload: one Landlock domain"
+    assert_eq "EPERM" "$("$N" exec shared python3 -c 'import ctypes, errno, os, struct, sys
+libc = ctypes.CDLL(None, use_errno=True)
+attr = struct.pack("QQQ", 1, 0, 2)   # handle execute; scope signals
+fd = libc.syscall(444, attr, len(attr), 0)
+if fd < 0 or libc.prctl(38, 1, 0, 0, 0) or libc.syscall(446, fd, 0): sys.exit("landlock: %d" % ctypes.get_errno())
+try: os.kill(int(sys.argv[1]), 0); print("allowed")
+except OSError as e: print(errno.errorcode[e.errno])' "$pid")" "a process of another (nested) domain cannot"
+    "$N" rm -f shared >/dev/null
+fi
+
 # TCP (Landlock ABI 4) is handled only when a policy lists ports: then bind and connect
 # work on those alone, loopback included. Without ports, loopback TCP works (lockdown.sh).
 if [ "$(jq .abi <<<"$abi")" -ge 4 ]; then
