@@ -13,6 +13,8 @@ echo "# controllers: $ctl"
 if [ "$backend" = v1 ]; then want='"memory" "pids" "cpu" "cpuacct" "blkio"'; else want='"memory" "pids" "cpu"'; fi
 for c in $want; do assert_contains "$ctl" "$c" "nucleus info lists the $c controller"; done
 
+"$N" events --json >"$T/events" 2>&1 & ev=$!
+sleep 0.2   # subscribed before the hog starts
 rc=0; "$N" run --name hog --memory 64M -- python3 -c 'x = bytearray(512 * 1024 * 1024); print("survived")' >"$T/hog" 2>&1 || rc=$?
 assert_eq 137 "$rc" "a memory hog is killed"
 assert_not_contains "$(cat "$T/hog")" "survived" "before it gets its memory"
@@ -22,6 +24,14 @@ assert_match "$res" '"oom_kills": [1-9]' "and counts the OOM kill"
 peak=$(sed -n 's/.*"memory_peak_bytes": \([0-9]*\).*/\1/p' <<<"$res")
 [ "${peak:-0}" -gt $((32 * 1024 * 1024)) ] && [ "${peak:-0}" -le $((64 * 1024 * 1024)) ] \
     && echo "ok - peak memory $peak is near the 64 MiB limit" || fail "peak memory $peak not in (32 MiB, 64 MiB]"
+
+# The final event carries the same: reason, peak memory, CPU time, OOM kills.
+kill "$ev" 2>/dev/null; wait "$ev" 2>/dev/null || true
+final=$(grep '"state":"exited"' "$T/events" | grep '"name":"hog"' | head -1)
+assert_contains "$final" '"reason":"oom_killed"' "the final event says oom_killed"
+assert_match "$final" '"cpu_usec":[1-9][0-9]*' "with the total CPU time"
+assert_match "$final" '"memory_peak_bytes":[1-9][0-9]{6,}' "the peak memory"
+assert_match "$final" '"oom_kills":[1-9]' "and the OOM kill count"
 
 # The whole sandbox goes, not just the process the kernel picked (memory.oom.group on
 # v2; emulated from the memory.oom_control eventfd on v1).
