@@ -21,7 +21,8 @@ v1)
 v2)
     parent=$(dirname "$NUCLEUS_CGROUP_ROOT")/nucleus-test-noio-$$
     mkdir "$parent"
-    on_exit "rmdir '$parent'"
+    # Hooks run before lib.sh stops nucleusd, and the parent empties only after that.
+    on_exit "stop_supervisor; rmdir '$parent/nucleus' '$parent'"
     echo "+memory +pids +cpu" >"$parent/cgroup.subtree_control"
     export NUCLEUS_CGROUP_ROOT=$parent/nucleus
     ;;
@@ -37,7 +38,8 @@ assert_contains "$ctl" "\"limits_backend\":\"$backend\"" "the same backend"
 assert_not_contains "$ctl" '"blkio"' "nucleus info does not list an I/O controller (v1 name)"
 assert_not_contains "$ctl" '"io"' "nucleus info does not list an I/O controller (v2 name)"
 
-dev=$(cat "$(ls /sys/block/*/dev | head -1)")
+# Without the controller the device is never looked at (a test VM may have none).
+dev=$(cat "$(ls /sys/block/*/dev 2>/dev/null | head -1)" 2>/dev/null || echo 8:0)
 IO=(--io-limit "$dev riops=100")
 
 # agent (the default): runs, warns, and inspect says which limit and why.
@@ -71,6 +73,13 @@ install -m 0755 "$NUCLEUS_HELPER" "$R/usr/bin/helper"
 (cd "$R" && printf '%s\t%s\n' "$(sha256sum usr/bin/helper | cut -d' ' -f1)" usr/bin/helper) >"$R/.nucleus-rootfs-sha256"
 P=(--service-mode production --rootfs "$R" --verify-rootfs-attestation --memory 64M --cpus 1)
 rc=0; out=$("${NS[@]}" "$N" run "${P[@]}" -- /usr/bin/helper uid 2>&1) || rc=$?
-assert_eq 0 "$rc" "production runs without the io limit ($out)"
-refused "production" "${P[@]}" "${IO[@]}" -- /usr/bin/helper uid
+if [ $rc = 125 ] && grep -q "production needs Landlock ABI 3 or newer" <<<"$out"; then
+    # The test VM's 6.1 kernel (Landlock ABI 2): production does not run there at all,
+    # and strict-agent above took the same fail-closed path (nc_mode_strict).
+    echo "# production cannot run on this kernel ($out); its limit check is left to hosts that can"
+else
+    assert_eq 0 "$rc" "production runs without the io limit"
+    [ $rc = 0 ] || echo "# $out"
+    refused "production" "${P[@]}" "${IO[@]}" -- /usr/bin/helper uid
+fi
 finish
