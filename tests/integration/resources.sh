@@ -87,7 +87,7 @@ wait $cli
 
 # Every limit's file, read from a running sandbox's own cgroups (README's table).
 "$N" run --name files --memory 64M --cpus 0.25 --cpu-weight 50 --pids 8 -- sh -c 'sleep 600 & sleep 600' >/dev/null 2>&1 & cli=$!
-"$N" run --name defpids -- sleep 600 >/dev/null 2>&1 & cli2=$!
+"$N" run --name defpids --memory 64M --swap -- sleep 600 >/dev/null 2>&1 & cli2=$!
 "$N" run --name nopids --pids 0 -- sleep 600 >/dev/null 2>&1 & cli3=$!
 wait_state files; wait_state defpids; wait_state nopids
 sid() { "$N" inspect "$1" | sed -n 's/^  "id": "\(.*\)",$/\1/p'; }
@@ -111,6 +111,9 @@ if [ "$backend" = v1 ]; then
     assert_eq 512 "$(cat "$c/cpu.shares")" "cpu.shares: --cpu-weight 50 is 50 x 1024 / 100"
     assert_eq 8 "$(cat "$p/pids.max")" "pids.max"
     assert_eq 512 "$(cat "$(v1dir pids "$(sid defpids)")/pids.max")" "pids.max is 512 by default"
+    memsw=$(cat "$(v1dir memory "$(sid defpids)")/memory.memsw.limit_in_bytes")
+    [ "$memsw" -gt $((1 << 40)) ] && echo "ok - --swap: memory.memsw.limit_in_bytes stays unlimited" \
+        || fail "--swap: memory.memsw.limit_in_bytes is $memsw"
     assert_eq max "$(cat "$(v1dir pids "$(sid nopids)")/pids.max")" "--pids 0: unlimited"
 else
     page=$(getconf PAGESIZE)
@@ -122,6 +125,7 @@ else
     assert_eq 50 "$(cat "$leaf/cpu.weight")" "cpu.weight"
     assert_eq 8 "$(cat "$leaf/pids.max")" "pids.max"
     assert_eq 512 "$(cat "$NUCLEUS_CGROUP_ROOT/$(sid defpids)/pids.max")" "pids.max is 512 by default"
+    assert_eq max "$(cat "$NUCLEUS_CGROUP_ROOT/$(sid defpids)/memory.swap.max")" "--swap: memory.swap.max stays max"
     assert_eq max "$(cat "$NUCLEUS_CGROUP_ROOT/$(sid nopids)/pids.max")" "--pids 0: unlimited"
 fi
 assert_contains "$("$N" stats --json --no-stream nopids)" '"pids_limit":null' "stats: no pids limit"
