@@ -147,6 +147,21 @@ rd=$("$N" wait --json reader | sed -n 's/.*"io_read_bytes": \([0-9]*\).*/\1/p')
 [ "${rd:-0}" -ge $((size / 2)) ] && echo "ok - io_read_bytes $rd after a $size-byte direct read" \
     || fail "io_read_bytes '${rd}' after a direct read of $size bytes"
 "$N" rm reader >/dev/null
+# And an I/O limit is enforced, not just written: the same direct read at 2 MiB/s takes
+# over 2 s (6-7 MiB of python3 here: ~3 s). The limit must name the whole disk under /usr.
+udev=$(stat -c '%Hd:%Ld' "$big")
+[ -e "/sys/dev/block/$udev/partition" ] && udev=$(cat "$(readlink -f "/sys/dev/block/$udev")/../dev")
+if [ -e "/sys/dev/block/$udev" ] && [ "$size" -gt $((4 << 20)) ]; then
+    t0=$(date +%s%N)
+    "$N" run --io-limit "$udev rbps=2097152" -- dd if="$big" of=/dev/null bs=1M iflag=direct status=none \
+        || fail "the throttled direct read failed"
+    ms=$((($(date +%s%N) - t0) / 1000000))
+    want=$((size * 1000 / 2097152 * 2 / 3))
+    [ "$ms" -ge "$want" ] && echo "ok - --io-limit rbps=2MiB/s: a $size-byte direct read took $ms ms (>= $want)" \
+        || fail "--io-limit rbps=2MiB/s: a $size-byte direct read took only $ms ms (expected >= $want)"
+else
+    echo "# $big is not on a block device ($udev): the I/O limit's enforcement is not checked here"
+fi
 
 # I/O limits land in the device's throttle settings (enforcement is the kernel's).
 dev=
