@@ -60,11 +60,14 @@ int sbx_cgroup_detect_root(const char *configured, char *ret, size_t cap, struct
  * nothing outside it is. The no-internal-processes rule says a cgroup that hands out
  * controllers cannot hold processes, so we first move ourselves (the zygote; the loop
  * process is forked later and follows) into <own>/supervisor, then sandboxes get
- * leaves under <own>/sandboxes. */
+ * leaves under <own>/sandboxes. On a hybrid host the same happens on the unified
+ * mount (systemd delegates there too), and the v1 backend's directories follow
+ * nucleusd's own v1 cgroups (setup_v1), which Delegate=yes hands over as well. */
 int sbx_cgroup_delegated_root(char *ret, size_t cap, struct nc_err *err)
 {
         _cleanup_(nc_fclosep) FILE *f = fopen("/proc/self/cgroup", "re");
-        char line[PATH_MAX], own[PATH_MAX] = "", sup[PATH_MAX + 32];
+        char line[PATH_MAX], own[PATH_MAX] = "", sup[PATH_MAX + 64];
+        const char *base;
         int r;
 
         while (f && fgets(line, sizeof(line), f))
@@ -72,15 +75,20 @@ int sbx_cgroup_delegated_root(char *ret, size_t cap, struct nc_err *err)
                         line[strcspn(line, "\n")] = 0;
                         snprintf(own, sizeof(own), "%s", line + 3);
                 }
-        if (!is_cgroup2("/sys/fs/cgroup") || !own[0] || strcmp(own, "/") == 0)
-                return nc_err_set(err, "a delegated cgroup needs a pure cgroup2 host and a cgroup of our own (we are in '%s')",
-                                  own[0] ? own : "?");
-        snprintf(sup, sizeof(sup), "/sys/fs/cgroup%s/supervisor", own);
+        if (is_cgroup2("/sys/fs/cgroup"))
+                base = "/sys/fs/cgroup";
+        else if (is_cgroup2("/sys/fs/cgroup/unified"))
+                base = "/sys/fs/cgroup/unified";
+        else
+                return nc_err_set(err, "a delegated cgroup needs a cgroup2 mount at /sys/fs/cgroup or /sys/fs/cgroup/unified");
+        if (!own[0] || strcmp(own, "/") == 0)
+                return nc_err_set(err, "a delegated cgroup needs a cgroup of our own (we are in '%s')", own[0] ? own : "?");
+        snprintf(sup, sizeof(sup), "%s%s/supervisor", base, own);
         if (mkdir(sup, 0755) < 0 && errno != EEXIST)
                 return nc_err_set_errno(err, -errno, "Failed to create '%s'", sup);
         if ((r = sbx_cg_write(sup, NULL, "cgroup.procs", "0")) < 0)
                 return nc_err_set_errno(err, r, "Failed to move nucleusd into '%s'", sup);
-        if ((size_t)snprintf(ret, cap, "/sys/fs/cgroup%s/sandboxes", own) >= cap)
+        if ((size_t)snprintf(ret, cap, "%s%s/sandboxes", base, own) >= cap)
                 return -ENAMETOOLONG;
         if (mkdir(ret, 0755) < 0 && errno != EEXIST)
                 return nc_err_set_errno(err, -errno, "Failed to create '%s'", ret);
