@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* nucleus stats [ID] [--json] [--no-stream]: usage from the sandboxes' cgroups, live
  * (refreshed every second, like top) or once. CPU % is the CPU time used between two
- * samples over the time between them (100 % = one CPU). */
+ * samples over the time between them (100 % = one CPU). BLOCK I/O is bytes read / bytes
+ * written through the block layer since the sandbox started. */
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -43,13 +44,13 @@ static void print_table(const json_t *list, struct prev *prev, size_t *nprev)
         const json_t *sb;
         size_t i;
 
-        printf("%-12s  %-20s  %8s  %7s  %10s  %10s  %10s  %9s\n", "ID", "NAME", "CPU TIME", "CPU %", "MEM", "MEM LIMIT",
-               "MEM PEAK", "PIDS");
+        printf("%-12s  %-20s  %8s  %7s  %10s  %10s  %10s  %9s  %19s\n", "ID", "NAME", "CPU TIME", "CPU %", "MEM",
+               "MEM LIMIT", "MEM PEAK", "PIDS", "BLOCK I/O");
         json_array_foreach(list, i, sb) {
                 const json_t *u = json_object_get(sb, "usage");
                 const char *id = json_string_value(json_object_get(sb, "id"));
                 long long cpu = num(u, "cpu_usec"), at = num(sb, "sampled_at_ns");
-                char mem[16], lim[16], peak[16], pct[16] = "-", pids[24] = "-";
+                char mem[16], lim[16], peak[16], pct[16] = "-", pids[24] = "-", rd[16], wr[16], io[40] = "-";
                 const json_t *name = json_object_get(sb, "name");
 
                 for (size_t k = 0; k < *nprev && cpu >= 0; k++)
@@ -62,11 +63,16 @@ static void print_table(const json_t *list, struct prev *prev, size_t *nprev)
                 if (num(u, "pids") >= 0)
                         snprintf(pids, sizeof(pids), "%lld/%s", num(u, "pids"),
                                  num(u, "pids_limit") > 0 ? "" : "-");
+                if (num(u, "io_read_bytes") >= 0) {
+                        human(num(u, "io_read_bytes"), rd, sizeof(rd));
+                        human(num(u, "io_write_bytes"), wr, sizeof(wr));
+                        snprintf(io, sizeof(io), "%s / %s", rd, wr);
+                }
                 if (num(u, "pids_limit") > 0)
                         snprintf(pids, sizeof(pids), "%lld/%lld", num(u, "pids"), num(u, "pids_limit"));
-                printf("%-12.12s  %-20.20s  %7.2fs  %7s  %10s  %10s  %10s  %9s\n", id,
+                printf("%-12.12s  %-20.20s  %7.2fs  %7s  %10s  %10s  %10s  %9s  %19s\n", id,
                        json_is_string(name) ? json_string_value(name) : "<binary>", cpu >= 0 ? (double)cpu / 1e6 : 0.0, pct,
-                       mem, lim, peak, pids);
+                       mem, lim, peak, pids, io);
                 if (*nprev < 256 && id) {
                         size_t k;
                         for (k = 0; k < *nprev && strcmp(prev[k].id, id) != 0; k++)
@@ -96,7 +102,7 @@ int cli_cmd_stats(const struct cli_opts *o, int argc, char **argv)
                         stream = false;
                 else if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
                         printf("Usage: nucleus stats [--json] [--no-stream] [ID]\n\nCPU time and %%, memory usage, limit and "
-                               "peak, and processes of running sandboxes (or of ID),\nrefreshed every second; --no-stream "
+                               "peak, processes and block I/O of running sandboxes\n(or of ID), refreshed every second; --no-stream "
                                "prints once. --json prints one JSON document per sample.\n");
                         return 0;
                 } else if (argv[i][0] != '-' && !ref)

@@ -60,11 +60,14 @@ int sbx_cgroup_detect_root(const char *configured, char *ret, size_t cap, struct
  * nothing outside it is. The no-internal-processes rule says a cgroup that hands out
  * controllers cannot hold processes, so we first move ourselves (the zygote; the loop
  * process is forked later and follows) into <own>/supervisor, then sandboxes get
- * leaves under <own>/sandboxes. */
+ * leaves under <own>/sandboxes. On a hybrid host the same happens on the unified
+ * mount (systemd delegates there too), and the v1 backend's directories follow
+ * nucleusd's own v1 cgroups (setup_v1), which Delegate=yes hands over as well. */
 int sbx_cgroup_delegated_root(char *ret, size_t cap, struct nc_err *err)
 {
         _cleanup_(nc_fclosep) FILE *f = fopen("/proc/self/cgroup", "re");
-        char line[PATH_MAX], own[PATH_MAX] = "", sup[PATH_MAX + 32];
+        char line[PATH_MAX], own[PATH_MAX] = "", sup[PATH_MAX + 64];
+        const char *base;
         int r;
 
         while (f && fgets(line, sizeof(line), f))
@@ -72,15 +75,20 @@ int sbx_cgroup_delegated_root(char *ret, size_t cap, struct nc_err *err)
                         line[strcspn(line, "\n")] = 0;
                         snprintf(own, sizeof(own), "%s", line + 3);
                 }
-        if (!is_cgroup2("/sys/fs/cgroup") || !own[0] || strcmp(own, "/") == 0)
-                return nc_err_set(err, "a delegated cgroup needs a pure cgroup2 host and a cgroup of our own (we are in '%s')",
-                                  own[0] ? own : "?");
-        snprintf(sup, sizeof(sup), "/sys/fs/cgroup%s/supervisor", own);
+        if (is_cgroup2("/sys/fs/cgroup"))
+                base = "/sys/fs/cgroup";
+        else if (is_cgroup2("/sys/fs/cgroup/unified"))
+                base = "/sys/fs/cgroup/unified";
+        else
+                return nc_err_set(err, "a delegated cgroup needs a cgroup2 mount at /sys/fs/cgroup or /sys/fs/cgroup/unified");
+        if (!own[0] || strcmp(own, "/") == 0)
+                return nc_err_set(err, "a delegated cgroup needs a cgroup of our own (we are in '%s')", own[0] ? own : "?");
+        snprintf(sup, sizeof(sup), "%s%s/supervisor", base, own);
         if (mkdir(sup, 0755) < 0 && errno != EEXIST)
                 return nc_err_set_errno(err, -errno, "Failed to create '%s'", sup);
         if ((r = sbx_cg_write(sup, NULL, "cgroup.procs", "0")) < 0)
                 return nc_err_set_errno(err, r, "Failed to move nucleusd into '%s'", sup);
-        if ((size_t)snprintf(ret, cap, "/sys/fs/cgroup%s/sandboxes", own) >= cap)
+        if ((size_t)snprintf(ret, cap, "%s%s/sandboxes", base, own) >= cap)
                 return -ENAMETOOLONG;
         if (mkdir(ret, 0755) < 0 && errno != EEXIST)
                 return nc_err_set_errno(err, -errno, "Failed to create '%s'", ret);
@@ -219,6 +227,33 @@ int sbx_cg_read_key(const char *dir, const char *id, const char *file, const cha
                         return 0;
                 }
         return -ENOENT;
+}
+
+int sbx_cg_read_io(const char *dir, const char *id, const char *file, uint64_t *ret_read, uint64_t *ret_write)
+{
+        char buf[16384];
+        uint64_t rd = 0, wr = 0;
+        ssize_t n = cg_read(dir, id, file, buf, sizeof(buf));
+
+        if (n < 0)
+                return (int)n;
+        /* Word by word: v2 puts every counter of a device on one line as key=value, v1
+         * puts one counter per line as "MAJ:MIN Key value". A device whose line did not
+         * fit in the buffer is left out (hundreds of devices); the figures stay usable. */
+        char *save = NULL, *prev = NULL;
+        for (char *w = strtok_r(buf, " \n", &save); w; prev = w, w = strtok_r(NULL, " \n", &save)) {
+                if (strncmp(w, "rbytes=", 7) == 0)
+                        rd += strtoull(w + 7, NULL, 10);
+                else if (strncmp(w, "wbytes=", 7) == 0)
+                        wr += strtoull(w + 7, NULL, 10);
+                else if (prev && strcmp(prev, "Read") == 0)
+                        rd += strtoull(w, NULL, 10);
+                else if (prev && strcmp(prev, "Write") == 0)
+                        wr += strtoull(w, NULL, 10);
+        }
+        *ret_read = rd;
+        *ret_write = wr;
+        return 0;
 }
 
 /* ---- choosing the backend ------------------------------------------------- */
@@ -363,6 +398,10 @@ json_t *sbx_cgroup_stats_to_json(const struct sbx_cgroup_stats *st)
         if (st->have_pids) {
                 json_object_set_new(j, "pids", json_integer((json_int_t)st->pids_current));
                 json_object_set_new(j, "pids_limit", st->pids_limit ? json_integer((json_int_t)st->pids_limit) : json_null());
+        }
+        if (st->have_io) {
+                json_object_set_new(j, "io_read_bytes", json_integer((json_int_t)st->io_read_bytes));
+                json_object_set_new(j, "io_write_bytes", json_integer((json_int_t)st->io_write_bytes));
         }
         return j;
 }

@@ -16,11 +16,12 @@
 enum { SBX_CG_MEMORY, SBX_CG_PIDS, SBX_CG_CPU, SBX_CG_CPUACCT, SBX_CG_IO, _SBX_CG_MAX };
 
 struct sbx_cgroup_stats {
-        bool have_cpu, have_memory, have_pids;
+        bool have_cpu, have_memory, have_pids, have_io;
         uint64_t cpu_usec;
         uint64_t memory_current, memory_peak, memory_limit;     /* limit 0: none */
         uint64_t pids_current, pids_limit;                      /* limit 0: none */
         uint64_t oom_kills;
+        uint64_t io_read_bytes, io_write_bytes;                 /* summed over devices */
 };
 
 struct sbx_cgroup_backend {
@@ -57,5 +58,9 @@ json_t *sbx_cgroup_stats_to_json(const struct sbx_cgroup_stats *st);
 /* Small file helpers shared by the backends. */
 int sbx_cg_write(const char *dir, const char *id, const char *file, const char *value);
 int sbx_cg_read_u64(const char *dir, const char *id, const char *file, uint64_t *ret);
+/* Sums the bytes read and written over every device of an I/O statistics file:
+ * v2 io.stat ("MAJ:MIN rbytes=N wbytes=N ..."), v1 blkio.throttle.io_service_bytes
+ * ("MAJ:MIN Read N", "MAJ:MIN Write N", ...). */
+int sbx_cg_read_io(const char *dir, const char *id, const char *file, uint64_t *ret_read, uint64_t *ret_write);
 /* "key value" lines (memory.events, cpu.stat, memory.oom_control). */
 int sbx_cg_read_key(const char *dir, const char *id, const char *file, const char *key, uint64_t *ret);

@@ -162,6 +162,12 @@ static int v1_stats(const struct sbx_config *cfg, const char *id, struct sbx_cgr
                 st->have_pids = true;
                 (void)sbx_cg_read_u64(cfg->cg_v1[SBX_CG_PIDS], id, "pids.max", &st->pids_limit);
         }
+        /* What reached the block layer from the sandbox's tasks. v1 charges page-cache
+         * writeback to the flusher threads' (root) group, so buffered writes mostly show
+         * up only as reads and direct I/O; v2's io.stat follows writeback to the owner. */
+        st->have_io = cfg->cg_v1[SBX_CG_IO][0] &&
+                      sbx_cg_read_io(cfg->cg_v1[SBX_CG_IO], id, "blkio.throttle.io_service_bytes", &st->io_read_bytes,
+                                     &st->io_write_bytes) == 0;
         return 0;
 }
 

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Limits through cgroup v2 controllers, in the sandbox's own leaf:
  *   memory.max, memory.high (90 %), memory.swap.max (0 unless swap), memory.oom.group,
- *   cpu.max, cpu.weight, pids.max. */
+ *   cpu.max, cpu.weight, pids.max, io.max; usage from cpu.stat, memory.*, pids.current,
+ *   io.stat. */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -91,6 +92,9 @@ static int v2_stats(const struct sbx_config *cfg, const char *id, struct sbx_cgr
         (void)sbx_cg_read_key(root, id, "memory.events", "oom_kill", &st->oom_kills);
         st->have_pids = sbx_cg_read_u64(root, id, "pids.current", &st->pids_current) == 0;
         (void)sbx_cg_read_u64(root, id, "pids.max", &st->pids_limit);
+        /* io.stat exists only with the io controller enabled for the leaves. */
+        st->have_io = (cfg->cg_controllers & (1u << SBX_CG_IO)) &&
+                      sbx_cg_read_io(root, id, "io.stat", &st->io_read_bytes, &st->io_write_bytes) == 0;
         return 0;
 }
 

@@ -30,8 +30,10 @@
 
 static json_t *stats_to_json(const struct sbx_cgroup_stats *st)
 {
-        return json_pack("{s:b, s:b, s:b, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "have_cpu", st->have_cpu, "have_memory",
-                         st->have_memory, "have_pids", st->have_pids, "cpu_usec", (json_int_t)st->cpu_usec,
+        return json_pack("{s:b, s:b, s:b, s:b, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "have_cpu", st->have_cpu,
+                         "have_memory", st->have_memory, "have_pids", st->have_pids, "have_io", st->have_io,
+                         "io_read_bytes", (json_int_t)st->io_read_bytes, "io_write_bytes", (json_int_t)st->io_write_bytes,
+                         "cpu_usec", (json_int_t)st->cpu_usec,
                          "memory_current", (json_int_t)st->memory_current, "memory_peak", (json_int_t)st->memory_peak,
                          "memory_limit", (json_int_t)st->memory_limit, "pids_current", (json_int_t)st->pids_current,
                          "pids_limit", (json_int_t)st->pids_limit, "oom_kills", (json_int_t)st->oom_kills);
@@ -54,6 +56,10 @@ static void stats_from_json(const json_t *j, struct sbx_cgroup_stats *st)
         st->pids_current = u64(j, "pids_current");
         st->pids_limit = u64(j, "pids_limit");
         st->oom_kills = u64(j, "oom_kills");
+        /* absent from states written before I/O was counted: have_io stays false */
+        st->have_io = json_is_true(json_object_get(j, "have_io"));
+        st->io_read_bytes = u64(j, "io_read_bytes");
+        st->io_write_bytes = u64(j, "io_write_bytes");
 }
 
 json_t *sup_restore_fields(const struct sup_sandbox *sb)

@@ -474,14 +474,15 @@ static void on_oom(uv_poll_t *p, int status, int events)
 
         if (read(sb->oom_efd, &n, sizeof(n)) != sizeof(n))
                 return;
-        /* cgroup v1 kills one process on an OOM; a sandbox is killed as a whole, as
-         * memory.oom.group does on v2. */
+        /* cgroup v1 has no memory.oom.group: with the kernel's OOM killer off for the
+         * sandbox (oom_kill_disable), its tasks wait out of memory until we kill the
+         * whole sandbox, through cgroup.kill of its v2 leaf as well. */
         log_info("Sandbox %s ran out of memory; killing it", sb->id);
         sb->oom_event = true;
         kill_now(sb);
 }
 
-/* v1: the kernel kills one process on an OOM; we hear of it and kill the group. */
+/* v1: memory.oom_control's eventfd says the sandbox ran out; we kill the group. */
 static void watch_oom(struct sup_sandbox *sb)
 {
         const struct sbx_config *cfg = sup_cg(sb);

@@ -66,7 +66,7 @@ start_supervisor() { # [extra nucleusd args]
     "${ND_PREFIX[@]}" "$ND" --ready-fd 9 --log "$T/nucleusd.log" --log-level debug "${pool[@]}" "$@" 9>"$fifo" &
     SUP_PID=$!
     local line
-    read -r -t 10 line <"$fifo" || die "nucleusd did not become ready; log: $(cat "$T/nucleusd.log" 2>/dev/null)"
+    read -r -t "${NUCLEUS_TEST_READY_TIMEOUT:-10}" line <"$fifo" || die "nucleusd did not become ready; log: $(cat "$T/nucleusd.log" 2>/dev/null)"
     rm -f "$fifo"
 }
 

@@ -13,6 +13,28 @@
 
 #include "util.h"
 
+/* --memory and the API's sizes: plain bytes or a K/M/G suffix (either case), nothing
+ * else; an overflow is an error, not a wrapped small limit. */
+static void test_sizes(void **state)
+{
+        uint64_t v;
+
+        assert_int_equal(nc_parse_size("67108864", &v), 0);
+        assert_int_equal(v, 67108864);
+        assert_int_equal(nc_parse_size("65536K", &v), 0);
+        assert_int_equal(v, 64ull << 20);
+        assert_int_equal(nc_parse_size("64m", &v), 0);
+        assert_int_equal(v, 64ull << 20);
+        assert_int_equal(nc_parse_size("2G", &v), 0);
+        assert_int_equal(v, 2ull << 30);
+        assert_int_equal(nc_parse_size("0", &v), 0);
+        assert_int_equal(v, 0);
+        for (const char *bad[] = { "", "M", "1X", "1MB", "1.5G", "-1", " 1", "1 ", "1KK", "17179869184G",
+                                   "99999999999999999999", NULL }, **b = bad; *b; b++)
+                assert_int_equal(nc_parse_size(*b, &v), -EINVAL);
+        assert_int_equal(nc_parse_size(NULL, &v), -EINVAL);
+}
+
 static void test_ids(void **state)
 {
         char a[NC_ID_LEN + 1], b[NC_ID_LEN + 1];
@@ -159,7 +181,7 @@ int main(void)
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_ids),      cmocka_unit_test(test_names),   cmocka_unit_test(test_hostnames),
                 cmocka_unit_test(test_signals),  cmocka_unit_test(test_exit_codes), cmocka_unit_test(test_base64),
-                cmocka_unit_test(test_rfc3339), cmocka_unit_test(test_read_all),
+                cmocka_unit_test(test_rfc3339), cmocka_unit_test(test_read_all), cmocka_unit_test(test_sizes),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
