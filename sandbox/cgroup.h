@@ -35,8 +35,6 @@ struct sbx_cgroup_backend {
         int (*apply)(const struct sbx_config *cfg, const char *id, const struct nc_spec_limits *l, json_t *not_applied,
                      struct nc_err *err);
         int (*stats)(const struct sbx_config *cfg, const char *id, struct sbx_cgroup_stats *ret);
-        /* CPU time alone (one file): the pool's baseline, read on the claim path. */
-        int (*cpu_usec)(const struct sbx_config *cfg, const char *id, uint64_t *ret);
         /* An eventfd readable when the sandbox hits an OOM (v1: memory.oom_control), so the
          * supervisor can kill the whole group; -EOPNOTSUPP when the kernel does it itself
          * (v2: memory.oom.group). */

@@ -126,19 +126,6 @@ static int v1_apply(const struct sbx_config *cfg, const char *id, const struct n
         return 0;
 }
 
-static int v1_cpu_usec(const struct sbx_config *cfg, const char *id, uint64_t *ret)
-{
-        uint64_t ns;
-        int r;
-
-        if (!cfg->cg_v1[SBX_CG_CPUACCT][0])
-                return -EOPNOTSUPP;
-        if ((r = sbx_cg_read_u64(cfg->cg_v1[SBX_CG_CPUACCT], id, "cpuacct.usage", &ns)) < 0)
-                return r;
-        *ret = ns / 1000;
-        return 0;
-}
-
 static int v1_stats(const struct sbx_config *cfg, const char *id, struct sbx_cgroup_stats *st)
 {
         const char *mem = cfg->cg_v1[SBX_CG_MEMORY];
@@ -211,7 +198,6 @@ const struct sbx_cgroup_backend sbx_cgroup_v1 = {
         .attach = v1_attach,
         .apply = v1_apply,
         .stats = v1_stats,
-        .cpu_usec = v1_cpu_usec,
         .oom_eventfd = v1_oom_eventfd,
         .remove = v1_remove,
 };

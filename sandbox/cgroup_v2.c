@@ -75,11 +75,6 @@ static int v2_apply(const struct sbx_config *cfg, const char *id, const struct n
         return 0;
 }
 
-static int v2_cpu_usec(const struct sbx_config *cfg, const char *id, uint64_t *ret)
-{
-        return sbx_cg_read_key(cfg->cgroup_root, id, "cpu.stat", "usage_usec", ret);
-}
-
 static int v2_stats(const struct sbx_config *cfg, const char *id, struct sbx_cgroup_stats *st)
 {
         const char *root = cfg->cgroup_root;
@@ -113,7 +108,6 @@ const struct sbx_cgroup_backend sbx_cgroup_v2 = {
         .attach = v2_attach,
         .apply = v2_apply,
         .stats = v2_stats,
-        .cpu_usec = v2_cpu_usec,
         .oom_eventfd = v2_oom_eventfd,
         .remove = v2_remove,
 };

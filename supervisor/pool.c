@@ -59,6 +59,9 @@ struct member {
         pid_t pid;
         int pidfd, ctl;
         uint64_t init_start, t_prepare, t_cloned, t_ready;
+        /* Its cgroup's CPU time and block I/O once parked: what preparing it cost,
+         * which is not the workload's. Read here, off the claim's path. */
+        uint64_t cpu_base_usec, io_read_base, io_write_base;
         uv_poll_t poll;
         bool polling, reaped;
         int remove_tries;
@@ -205,8 +208,16 @@ static void on_member_ctl(uv_poll_t *p, int status, int events)
                 }
                 const char *op = json_string_value(json_object_get(msg, "op"));
                 if (op && strcmp(op, "ready") == 0 && m->state == MEMBER_SETUP) {
+                        struct sup *sup = m->pool->sup;
+                        struct sbx_cgroup_stats st;
+
                         m->state = MEMBER_PARKED;
                         m->t_ready = nc_monotonic_ns();
+                        if (sup->cfg->cg && sup->cfg->cg->stats(sup->cfg, m->id, &st) >= 0) {
+                                m->cpu_base_usec = st.cpu_usec;
+                                m->io_read_base = st.io_read_bytes;
+                                m->io_write_base = st.io_write_bytes;
+                        }
                 } else if (op && strcmp(op, "failed") == 0) {
                         /* A member fails only for a reason every cold sandbox would hit
                          * too; say so once per backoff, and stop refilling meanwhile. */
@@ -457,8 +468,9 @@ int sup_pool_claim(struct sup *s, const struct sbx_profile *p, struct sup_sandbo
         sb->t_cloned = best->t_cloned;
         sb->t_ready = best->t_ready;
         sb->pool_hit = true;
-        if (s->cfg->cg)
-                (void)s->cfg->cg->cpu_usec(s->cfg, sb->id, &sb->cpu_base_usec);
+        sb->cpu_base_usec = best->cpu_base_usec;
+        sb->io_read_base = best->io_read_base;
+        sb->io_write_base = best->io_write_base;
         member_free(best);
         return 0;
 }

@@ -295,6 +295,8 @@ int sup_sandbox_usage(const struct sup_sandbox *sb, struct sbx_cgroup_stats *ret
         if ((r = cfg->cg->stats(cfg, sb->id, ret)) < 0)
                 return r;
         ret->cpu_usec = ret->cpu_usec > sb->cpu_base_usec ? ret->cpu_usec - sb->cpu_base_usec : 0;
+        ret->io_read_bytes = ret->io_read_bytes > sb->io_read_base ? ret->io_read_bytes - sb->io_read_base : 0;
+        ret->io_write_bytes = ret->io_write_bytes > sb->io_write_base ? ret->io_write_bytes - sb->io_write_base : 0;
         return 0;
 }
 

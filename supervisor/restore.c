@@ -88,6 +88,8 @@ json_t *sup_restore_fields(const struct sup_sandbox *sb)
         json_object_set_new(j, "client_start", json_integer((json_int_t)sb->client_start));
         json_object_set_new(j, "init_start", json_integer((json_int_t)sb->init_start));
         json_object_set_new(j, "cpu_base_usec", json_integer((json_int_t)sb->cpu_base_usec));
+        json_object_set_new(j, "io_read_base", json_integer((json_int_t)sb->io_read_base));
+        json_object_set_new(j, "io_write_base", json_integer((json_int_t)sb->io_write_base));
         if (sb->cg_cfg)
                 json_object_set_new(j, "cgroup_parent_dir", json_string(sb->cg_cfg->cgroup_root));
         json_object_set_new(j, "takeover_fd", json_integer(sb->takeover_fd));
@@ -185,6 +187,8 @@ static struct sup_sandbox *rebuild(struct sup *s, const char *id, const json_t *
         sb->oom_event = json_is_true(json_object_get(r, "oom_event"));
         sb->init_start = u64(r, "init_start");
         sb->cpu_base_usec = u64(r, "cpu_base_usec");
+        sb->io_read_base = u64(r, "io_read_base");
+        sb->io_write_base = u64(r, "io_write_base");
         if (json_is_string(json_object_get(r, "cgroup_parent_dir")) &&
             !(sb->cg_cfg = sup_placement_restore(s, json_string_value(json_object_get(r, "cgroup_parent_dir")))))
                 log_warn("Sandbox %s: out of memory for its cgroup placement", id);

@@ -199,9 +199,9 @@ struct sup_sandbox {
          * cgroup (placement.c), and cgroup calls get this copy of the settings with
          * that cgroup as the root; NULL: nucleusd's own root. */
         struct sbx_config *cg_cfg;
-        /* A pool hit's cgroup CPU time at its claim: what preparing it cost is not the
-         * workload's, and usage is reported from here. */
-        uint64_t cpu_base_usec;
+        /* A pool hit's cgroup CPU time and block I/O once it was prepared: what
+         * preparing it cost is not the workload's, and usage is reported from here. */
+        uint64_t cpu_base_usec, io_read_base, io_write_base;
         bool have_status, reaped, removed;
         int wstatus, init_status;
         bool failed;
