@@ -10,6 +10,3 @@ export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
 # shellcheck disable=SC2046
 apt-get install -y -qq --no-install-recommends $(grep -v '^#' debian-packages.txt) >/dev/null
-# The VM tests' guest kernel: Debian's linux-image-amd64, downloaded and extracted into
-# a cache (never installed: it is the guest's, not this host's), plus its initramfs.
-../tests/vm/setup.sh

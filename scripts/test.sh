@@ -13,6 +13,9 @@ FUZZ_SECONDS=${FUZZ_SECONDS:-30}
 JOBS=$(nproc)
 
 ./scripts/install-deps.sh
+# What only the tests need, so the quick start stays small: QEMU, a static busybox and
+# the guest kernel of the cgroup v2 tests (label vm; a cache under /var/cache/nucleus-vm).
+./tests/vm/setup.sh
 
 echo "== gcc build + ctest"
 cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
