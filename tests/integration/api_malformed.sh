@@ -42,6 +42,11 @@ assert_contains "$out" '"exit_code": 0' "a create+wait through the raw API"
 out=$(EXPECT=2 api '{"jsonrpc":"2.0","method":"sandbox.create","params":{"spec":{"args":["/bin/true",{"base64":"/w=="}],"name":"bin"},"wait":true},"id":4}')
 assert_contains "$out" '"exit_code": 0' "a base64 argument is accepted"
 assert_contains "$(api '{"jsonrpc":"2.0","method":"sandbox.inspect","params":{"id":"bin"},"id":5}')" '{"base64": "/w=="}' "and reported base64-encoded"
+out=$(EXPECT=2 api '{"jsonrpc":"2.0","method":"sandbox.create","params":{"spec":{"args":["/bin/sh","-c","test \"$B\" = \"$(printf \"\\377\")\""],"env":[{"base64":"Qj3/"}],"name":"benv"},"wait":true},"id":6}')
+assert_contains "$out" '"exit_code": 0' "a base64 environment entry (B=0xff) reaches the workload as bytes"
+assert_contains "$(api '{"jsonrpc":"2.0","method":"sandbox.inspect","params":{"id":"benv"},"id":7}')" '{"base64": "Qj3/"}' "and is reported base64-encoded"
+assert_contains "$(api '{"jsonrpc":"2.0","method":"sandbox.create","params":{"spec":{"args":[{"base64":"!!"}]}},"id":8}')" "args[0]: invalid base64" "bad base64 is refused, naming the field"
+assert_contains "$(api '{"jsonrpc":"2.0","method":"sandbox.create","params":{"spec":{"args":[{"base64":"/w==","x":1}]}},"id":9}')" '"code": -32602' "a base64 object with another member is refused"
 
 # A client that disconnects mid-frame or mid-create leaks nothing.
 printf '{"jsonrpc":"2.0","method":"sand' | timeout 2 python3 -c 'import os,socket,sys; s=socket.socket(socket.AF_UNIX); s.connect(os.environ["NUCLEUS_SOCKET"]); s.sendall(sys.stdin.buffer.read())'
