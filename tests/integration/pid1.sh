@@ -13,6 +13,17 @@ ms=$(( ($(date +%s%N) - start) / 1000000 ))
 assert_eq 143 "$rc" "sleep ends on SIGTERM forwarded by init"
 [ $ms -lt 3000 ] && echo "ok - stopped in ${ms} ms" || fail "SIGTERM took ${ms} ms"
 
+# Signals sent to a foreground CLI (Ctrl-C, a service manager's TERM, a hangup) go to
+# the sandbox, and its status comes back as the CLI's.
+for sig in INT TERM HUP; do
+    "$N" run --name "fw$sig" -- sleep 100 & cli=$!
+    wait_state "fw$sig"
+    kill -"$sig" $cli
+    rc=0; wait $cli || rc=$?
+    assert_eq $((128 + $(kill -l "$sig"))) "$rc" "SIG$sig to the CLI ends the sandbox's sleep: 128+$(kill -l "$sig")"
+    assert_contains "$("$N" wait --json "fw$sig")" "\"signal\": \"SIG$sig\"" "the sandbox's result names SIG$sig"
+done
+
 "$N" run --name s2 -- sleep 100 & cli=$!
 wait_state s2
 "$N" kill s2 >/dev/null      # default signal: KILL
