@@ -21,6 +21,11 @@ assert_eq "nucleus-init" "$(cat "/proc/$init/comm")" "and it is nucleus-init"
 workload=$(pgrep -P "$init" || true)
 assert_eq "sleep" "$(cat "/proc/$workload/comm" 2>/dev/null)" "the workload is init's child: init is the only spawner"
 assert_eq 1 "$(awk '/^Threads:/ { print $2 }' "/proc/$zygote/status")" "the zygote is still single-threaded with a sandbox"
+# The zygote holds a pidfd of every sandbox's init (it reaps them, and a new loop gets
+# copies), and so does the loop, which got its copy over SCM_RIGHTS.
+pidfd_of() { cat /proc/"$1"/fdinfo/* 2>/dev/null | awk -v p="$2" '$1 == "Pid:" && $2 == p { n++ } END { print n + 0 }'; }
+assert_ne 0 "$(pidfd_of "$zygote" "$init")" "the zygote holds a pidfd of the sandbox's init"
+assert_ne 0 "$(pidfd_of "$loop" "$init")" "so does the loop"
 assert_eq "660 root" "$(stat -c '%a %U' "$NUCLEUS_SOCKET")" "the API socket is mode 0660, owned by root"
 
 # A second supervisor configured by flags only, beside the first (configured by the
