@@ -11,8 +11,13 @@ parent() { awk '/^PPid:/ { print $2 }' "/proc/$1/status"; }
 
 assert_eq nucleusd "$(cat "/proc/$zygote/comm")" "the process started is the zygote, nucleusd"
 assert_eq 1 "$(awk '/^Threads:/ { print $2 }' "/proc/$zygote/status")" "the zygote is single-threaded"
+# No libuv in the zygote: libuv's loop is an epoll instance, and the zygote has none
+# (the loop process has).
+epolls() { for f in /proc/"$1"/fd/*; do readlink "$f"; done | grep -c '^anon_inode:\[eventpoll\]$' || true; }
+assert_eq 0 "$(epolls "$zygote")" "the zygote runs no event loop (no epoll descriptor)"
 loop=$(pgrep -P "$zygote" -x nucleusd-loop || true)
 assert_match "$loop" '^[0-9]+$' "the loop process is the zygote's child"
+assert_ne 0 "$(epolls "$loop")" "the loop process runs libuv's (an epoll descriptor)"
 "$N" run -d --name t1 -- sleep 60 >/dev/null
 wait_state t1
 init=$("$N" inspect t1 | jq -r .pid)
