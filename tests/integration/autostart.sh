@@ -18,6 +18,12 @@ assert_eq 125 "$rc" "no autostart inside a systemd unit"
 assert_contains "$err" "nucleus.service" "the message says what to start instead"
 assert_eq 0 "$(count_supervisors)" "nothing was started"
 
+# No nucleusd where NUCLEUS_NUCLEUSD says: 125 and one line naming the variable.
+rc=0; err=$(NUCLEUS_NUCLEUSD=/nonexistent/nucleusd "$N" run -- true 2>&1) || rc=$?
+assert_eq 125 "$rc" "an autostart that cannot find nucleusd is a nucleus failure"
+assert_eq "nucleus: nucleusd, the supervisor started when none is running, cannot be run: NUCLEUS_NUCLEUSD=/nonexistent/nucleusd is not an executable file" \
+    "$err" "one line that names the variable"
+
 # Eight CLIs at once, no supervisor: all succeed, one nucleusd.
 export NUCLEUS_IDLE_TIMEOUT=30
 pids=()
