@@ -3,7 +3,8 @@
 # (single-threaded), forks the loop (nucleusd-loop) and clones every sandbox's init
 # itself, which the loop could not do without the zygote; the API socket is 0660.
 # And: socket, state dir and cgroup root set by flags instead of the environment, so
-# that two supervisors run side by side without colliding.
+# that two supervisors run side by side without colliding; nucleusd by hand, in the
+# foreground, logs to stderr.
 . "$(dirname "$0")/lib.sh"
 start_supervisor --pool-size 0:0
 zygote=$SUP_PID
@@ -42,11 +43,14 @@ on_exit "pkill -TERM -f -- '--socket $S2/api.sock ' ; sleep 0.5; rmdir '$CG2' 2>
 mkfifo "$S2/ready"
 env -u NUCLEUS_SOCKET -u NUCLEUS_STATE_DIR -u NUCLEUS_CGROUP_ROOT \
     "$ND" --socket "$S2/api.sock" --state-dir "$S2/state" --cgroup-root "$CG2" --pool-size 0:0 \
-    --ready-fd 9 --log "$S2/nucleusd.log" 9>"$S2/ready" &
+    --ready-fd 9 9>"$S2/ready" 2>"$S2/nucleusd.log" &
 sup2=$!
 read -r -t 10 _ <"$S2/ready" || die "the second nucleusd did not become ready: $(cat "$S2/nucleusd.log")"
 n2() { env -u NUCLEUS_SOCKET -u NUCLEUS_STATE_DIR -u NUCLEUS_CGROUP_ROOT "$N" --socket "$S2/api.sock" --root "$S2/state" "$@"; }
 
+# Without --log, nucleusd is a foreground program for debugging: it logs to stderr.
+for _ in $(seq 100); do grep -q "Serving the API" "$S2/nucleusd.log" && break; sleep 0.02; done
+assert_contains "$(cat "$S2/nucleusd.log")" "Serving the API on $S2/api.sock" "run by hand without --log, nucleusd logs to stderr"
 assert_eq "660" "$(stat -c %a "$S2/api.sock")" "the second socket is where --socket says"
 n2 run -d --name t1 -- sleep 60 >/dev/null && echo "ok - the same name is free in the second supervisor" \
     || fail "the second supervisor refused a name only the first uses"
