@@ -34,6 +34,7 @@ assert_eq 8 "$ok" "eight concurrent autostarting CLIs succeed"
 assert_eq 1 "$(count_supervisors)" "exactly one supervisor was started"
 assert_eq "run5" "$(cat "$T/out5")" "each got its own output"
 assert_eq yes "$(test -s "$NUCLEUS_STATE_DIR/nucleusd.log" && echo yes)" "the autostarted supervisor logs to the state dir"
+assert_eq "unit" "$(INVOCATION_ID=0123 "$N" run -- echo unit)" "inside a systemd unit, a running supervisor is used as usual"
 # Detached: none of the CLI's descriptors, session or parentage.
 zy=$(for p in $(pgrep -f -- "nucleusd --ready-fd 3 --socket $NUCLEUS_SOCKET " || true); do
         [ "$(cat /proc/$p/comm 2>/dev/null)" = nucleusd ] && echo "$p"; done | head -1 || true)
