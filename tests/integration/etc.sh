@@ -19,6 +19,10 @@ fi
 if [ -d /etc/alternatives ] && [ -e /etc/alternatives/awk ]; then
     assert_eq "3" "$("$N" run -- awk 'BEGIN { print 1 + 2 }')" "awk works through /etc/alternatives"
 fi
+if [ -e /etc/alternatives/which ]; then
+    assert_eq "$(PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin which sh)" "$("$N" run -- which sh)" \
+        "which works through /etc/alternatives"
+fi
 assert_eq "no" "$("$N" run -- sh -c 'test -e /etc/shadow && echo yes || echo no')" "no /etc/shadow"
 # The curated host files are the host's own, byte for byte.
 for f in nsswitch.conf ssl/certs/ca-certificates.crt os-release; do
