@@ -2,7 +2,8 @@
 # docs/api.md documents every method the supervisor dispatches: a heading that names it
 # and at least one request example (">>> ... "method":"NAME" ...") followed by a reply
 # ("<<< "). The method names are read from the dispatch table itself, so a method added
-# without its documentation fails here.
+# without its documentation fails here. Likewise every failure stage the code reports
+# ({stage, errno, message}) has its row in "Failure stages", and no row is stale.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 table="$root/supervisor/methods.c"
@@ -26,5 +27,33 @@ for m in $methods; do
     fi
     echo "ok - $m"
 done
+
+# The stages: the string literal given as the stage argument of every function that
+# reports a failure, and init's hand-written message for a failed fork.
+python3 - "$root" <<'PY' || bad=$((bad + 1))
+import glob, re, sys
+root = sys.argv[1]
+src = " ".join(open(f).read() for f in glob.glob(root + "/sandbox/*.c") + glob.glob(root + "/supervisor/*.c"))
+calls = [r'sbx_failure_set\([^,;]+,\s*"([a-z_]+)"', r'sbx_ctl_die\([^,;]+,[^,;]+,\s*"([a-z_]+)"',
+         r'sbx_ctl_send_failure\([^,;]+,\s*"([a-z_]+)"', r'fail_errno\([^,;]+,\s*(?:[^,;]*\?\s*)?"([a-z_]+)"',
+         r'fail_before_clone\([^,;]+,\s*"([a-z_]+)"', r'exec_failed\([^,;]+,\s*"([a-z_]+)"',
+         r'\\"stage\\":\\"([a-z_]+)\\"', r'stage \? stage : "([a-z_]+)"']
+code = set()
+for c in calls:
+    code |= set(re.findall(c, src))
+doc = open(root + "/docs/api.md").read()
+table = doc[doc.index("### Failure stages"):doc.index("## The sandbox spec")]
+rows = set(re.findall(r"^\| `([a-z_]+)` \|", table, re.M))
+ok = len(code) >= 20
+if not ok:
+    print(f"FAIL: found only {len(code)} stages in the code (the reporting functions changed?)", file=sys.stderr)
+for s in sorted(code - rows):
+    print(f"FAIL: stage '{s}' is reported by the code but has no row in docs/api.md", file=sys.stderr); ok = False
+for s in sorted(rows - code):
+    print(f"FAIL: docs/api.md lists stage '{s}', which no code reports", file=sys.stderr); ok = False
+if ok:
+    print(f"ok - the {len(code)} failure stages the code reports are the ones docs/api.md lists")
+sys.exit(0 if ok else 1)
+PY
 [ "$bad" -eq 0 ] || exit 1
-echo "PASS: $n methods documented with examples"
+echo "PASS: $n methods documented with examples, and every failure stage"
