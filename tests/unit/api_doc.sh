@@ -3,7 +3,8 @@
 # and at least one request example (">>> ... "method":"NAME" ...") followed by a reply
 # ("<<< "). The method names are read from the dispatch table itself, so a method added
 # without its documentation fails here. Likewise every failure stage the code reports
-# ({stage, errno, message}) has its row in "Failure stages", and no row is stale.
+# ({stage, errno, message}) has its row in "Failure stages", and every field the spec
+# decoder accepts its row in "The sandbox spec"; and no row is stale.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 table="$root/supervisor/methods.c"
@@ -55,5 +56,25 @@ if ok:
     print(f"ok - the {len(code)} failure stages the code reports are the ones docs/api.md lists")
 sys.exit(0 if ok else 1)
 PY
+
+# The spec's fields: the decoder's list of known fields (common/spec.c) against the rows
+# of "The sandbox spec" (its "Limits" part has the members of `limits`).
+python3 - "$root" <<'PY' || bad=$((bad + 1))
+import re, sys
+root = sys.argv[1]
+src = open(root + "/common/spec.c").read()
+start = src.find('static const char *const known[] = { "name"')
+if start < 0:
+    sys.exit(print("FAIL: the spec decoder's list of known fields was not found", file=sys.stderr) or 1)
+fields = re.findall(r'"([a-z_]+)"', src[start:src.index("};", start)])
+doc = open(root + "/docs/api.md").read()
+rows = set(re.findall(r"^\| `([a-z_]+)` \|", doc[doc.index("## The sandbox spec"):doc.index("### Limits")], re.M))
+bad = [f for f in fields if f not in rows] + sorted(rows - set(fields))
+for f in bad:
+    print(f"FAIL: spec field '{f}' is in {'the decoder but not docs/api.md' if f in fields else 'docs/api.md but not the decoder'}", file=sys.stderr)
+if not bad:
+    print(f"ok - the {len(fields)} spec fields the decoder accepts are the ones docs/api.md lists")
+sys.exit(1 if bad else 0)
+PY
 [ "$bad" -eq 0 ] || exit 1
-echo "PASS: $n methods documented with examples, and every failure stage"
+echo "PASS: $n methods documented with examples, every failure stage and every spec field"
