@@ -23,8 +23,9 @@ int cli_find_binary(const char *name, const char *env, const char *installed, ch
         char *slash;
 
         if (e && *e) {
+                /* Named explicitly: that one or none, never a silent fallback. */
                 snprintf(buf, cap, "%s", e);
-                return 0;
+                return access(buf, X_OK) == 0 ? 0 : -errno;
         }
         n = readlink("/proc/self/exe", buf, cap - 1);
         if (n > 0) {
@@ -40,6 +41,17 @@ int cli_find_binary(const char *name, const char *env, const char *installed, ch
         return access(buf, X_OK) == 0 ? 0 : -ENOENT;
 }
 
+void cli_binary_missing(const char *name, const char *env, const char *installed, const char *what)
+{
+        const char *e = getenv(env);
+
+        if (e && *e)
+                fprintf(stderr, "nucleus: %s, %s, cannot be run: %s=%s is not an executable file\n", name, what, env, e);
+        else
+                fprintf(stderr, "nucleus: %s, %s, was found neither next to this binary nor at %s (set %s)\n", name,
+                        what, installed, env);
+}
+
 int cli_autostart(const struct cli_opts *o)
 {
         char exe[PATH_MAX], log[PATH_MAX + 32];
@@ -50,8 +62,8 @@ int cli_autostart(const struct cli_opts *o)
         ssize_t n;
 
         if (cli_find_binary("nucleusd", "NUCLEUS_NUCLEUSD", NUCLEUS_NUCLEUSD_PATH, exe, sizeof(exe)) < 0) {
-                fprintf(stderr, "nucleus: no supervisor is running and nucleusd was not found (looked next to this "
-                                "binary and at %s; set NUCLEUS_NUCLEUSD)\n", NUCLEUS_NUCLEUSD_PATH);
+                cli_binary_missing("nucleusd", "NUCLEUS_NUCLEUSD", NUCLEUS_NUCLEUSD_PATH,
+                                   "the supervisor started when none is running");
                 return -ENOENT;
         }
         snprintf(log, sizeof(log), "%s/nucleusd.log", o->paths.state_dir);

@@ -72,6 +72,8 @@ int cli_autostart(const struct cli_opts *o);
 /* A helper binary: $env, else next to this binary (build tree or install prefix), else
  * the install path. */
 int cli_find_binary(const char *name, const char *env, const char *installed, char *buf, size_t cap);
+/* One line on stderr saying why cli_find_binary found no NAME; WHAT says what it is for. */
+void cli_binary_missing(const char *name, const char *env, const char *installed, const char *what);
 
 /* context.c: --context DIR, copy mode. On success, fd is the read end of the tar
  * stream (for nucleusd), report is {files, bytes, skipped}, and pid is the helper's,

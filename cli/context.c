@@ -25,7 +25,8 @@ int cli_context_pack(const char *dir, bool integrity, struct cli_context *ret)
         json_error_t jerr;
 
         if (cli_find_binary("nucleus-context-pack", "NUCLEUS_CONTEXT_PACK", NUCLEUS_CONTEXT_PACK_PATH, exe, sizeof(exe)) < 0) {
-                fprintf(stderr, "nucleus: nucleus-context-pack, which copies --context, was not found (set NUCLEUS_CONTEXT_PACK)\n");
+                cli_binary_missing("nucleus-context-pack", "NUCLEUS_CONTEXT_PACK", NUCLEUS_CONTEXT_PACK_PATH,
+                                   "which copies --context");
                 return -ENOENT;
         }
         if (pipe2(tar, O_CLOEXEC) < 0)

@@ -37,7 +37,7 @@ static json_t *toml_to_json(int fd, const char *path)
         pid_t pid;
 
         if (cli_find_binary("nucleus-toml2json", "NUCLEUS_TOML2JSON", NUCLEUS_TOML2JSON_PATH, exe, sizeof(exe)) < 0) {
-                fprintf(stderr, "nucleus: nucleus-toml2json, which reads TOML policies, was not found (set NUCLEUS_TOML2JSON)\n");
+                cli_binary_missing("nucleus-toml2json", "NUCLEUS_TOML2JSON", NUCLEUS_TOML2JSON_PATH, "which reads TOML policies");
                 return NULL;
         }
         if (pipe2(pipefd, O_CLOEXEC) < 0)

@@ -31,6 +31,33 @@ assert_contains "$out" '"api_version"' "the connection survives it"
 out=$(EXPECT=2 api '@fds:{"jsonrpc":"2.0","method":"sandbox.create","params":{"spec":{"args":[]},"stdio":"passed"},"id":1}' \
                  '{"jsonrpc":"2.0","method":"sandbox.create","params":{"spec":{"args":["true"]},"stdio":"passed"},"id":2}')
 assert_contains "$(sed -n 2p <<<"$out")" "needs 3 descriptors" "a refused create does not leave its descriptors to the next"
+# Descriptor floods (docs/api.md "Passing descriptors"): more than 64 in one message,
+# or more than 64 queued without a request, are refused by name and end the
+# connection; the loop keeps none of them.
+# The descriptors sent are of one marker file, so whatever the warm pool does meanwhile,
+# a copy kept by the loop would show.
+loop=$(pgrep -P "$SUP_PID" -x nucleusd-loop)
+: >"$T/fd-marker"
+out=$(MARKER="$T/fd-marker" timeout 20 python3 - <<'PY'
+import os, socket
+marker = os.open(os.environ["MARKER"], os.O_RDONLY)
+def answer(chunks):
+    s = socket.socket(socket.AF_UNIX); s.connect(os.environ["NUCLEUS_SOCKET"]); s.settimeout(10)
+    for data, n in chunks:
+        socket.send_fds(s, [data], [marker] * n)
+    out = b""
+    while (d := s.recv(65536)):
+        out += d
+    print(out.decode().strip(), "<closed>")
+answer([(b'{"jsonrpc":"2.0","method":"supervisor.info","id":1}\n', 65)])
+answer([(b" ", 64), (b" ", 1)])
+PY
+)
+assert_contains "$(sed -n 1p <<<"$out")" '"message":"more than 64 descriptors in one message"}} <closed>' "65 descriptors in one message: refused, connection closed"
+assert_contains "$(sed -n 2p <<<"$out")" 'passed without a request using them (at most 64)"}} <closed>' "65 queued: refused, connection closed"
+assert_eq 0 "$(for f in /proc/"$loop"/fd/*; do readlink "$f"; done | grep -cF "$T/fd-marker" || true)" \
+    "the loop holds no descriptor of either"
+
 # Notifications get no reply, not even an error.
 out=$(EXPECT=1 api '{"jsonrpc":"2.0","method":"nope"}' '{"jsonrpc":"2.0","method":"supervisor.info","id":7}')
 assert_contains "$out" '"id": 7' "a notification is not answered; the next request is"
@@ -42,6 +69,11 @@ assert_contains "$out" '"exit_code": 0' "a create+wait through the raw API"
 out=$(EXPECT=2 api '{"jsonrpc":"2.0","method":"sandbox.create","params":{"spec":{"args":["/bin/true",{"base64":"/w=="}],"name":"bin"},"wait":true},"id":4}')
 assert_contains "$out" '"exit_code": 0' "a base64 argument is accepted"
 assert_contains "$(api '{"jsonrpc":"2.0","method":"sandbox.inspect","params":{"id":"bin"},"id":5}')" '{"base64": "/w=="}' "and reported base64-encoded"
+out=$(EXPECT=2 api '{"jsonrpc":"2.0","method":"sandbox.create","params":{"spec":{"args":["/bin/sh","-c","test \"$B\" = \"$(printf \"\\377\")\""],"env":[{"base64":"Qj3/"}],"name":"benv"},"wait":true},"id":6}')
+assert_contains "$out" '"exit_code": 0' "a base64 environment entry (B=0xff) reaches the workload as bytes"
+assert_contains "$(api '{"jsonrpc":"2.0","method":"sandbox.inspect","params":{"id":"benv"},"id":7}')" '{"base64": "Qj3/"}' "and is reported base64-encoded"
+assert_contains "$(api '{"jsonrpc":"2.0","method":"sandbox.create","params":{"spec":{"args":[{"base64":"!!"}]}},"id":8}')" "args[0]: invalid base64" "bad base64 is refused, naming the field"
+assert_contains "$(api '{"jsonrpc":"2.0","method":"sandbox.create","params":{"spec":{"args":[{"base64":"/w==","x":1}]}},"id":9}')" '"code": -32602' "a base64 object with another member is refused"
 
 # A client that disconnects mid-frame or mid-create leaks nothing.
 printf '{"jsonrpc":"2.0","method":"sand' | timeout 2 python3 -c 'import os,socket,sys; s=socket.socket(socket.AF_UNIX); s.connect(os.environ["NUCLEUS_SOCKET"]); s.sendall(sys.stdin.buffer.read())'

@@ -18,6 +18,12 @@ assert_eq 125 "$rc" "no autostart inside a systemd unit"
 assert_contains "$err" "nucleus.service" "the message says what to start instead"
 assert_eq 0 "$(count_supervisors)" "nothing was started"
 
+# No nucleusd where NUCLEUS_NUCLEUSD says: 125 and one line naming the variable.
+rc=0; err=$(NUCLEUS_NUCLEUSD=/nonexistent/nucleusd "$N" run -- true 2>&1) || rc=$?
+assert_eq 125 "$rc" "an autostart that cannot find nucleusd is a nucleus failure"
+assert_eq "nucleus: nucleusd, the supervisor started when none is running, cannot be run: NUCLEUS_NUCLEUSD=/nonexistent/nucleusd is not an executable file" \
+    "$err" "one line that names the variable"
+
 # Eight CLIs at once, no supervisor: all succeed, one nucleusd.
 export NUCLEUS_IDLE_TIMEOUT=30
 pids=()
@@ -28,6 +34,20 @@ assert_eq 8 "$ok" "eight concurrent autostarting CLIs succeed"
 assert_eq 1 "$(count_supervisors)" "exactly one supervisor was started"
 assert_eq "run5" "$(cat "$T/out5")" "each got its own output"
 assert_eq yes "$(test -s "$NUCLEUS_STATE_DIR/nucleusd.log" && echo yes)" "the autostarted supervisor logs to the state dir"
+assert_eq "unit" "$(INVOCATION_ID=0123 "$N" run -- echo unit)" "inside a systemd unit, a running supervisor is used as usual"
+# Detached: none of the CLI's descriptors, session or parentage.
+zy=$(for p in $(pgrep -f -- "nucleusd --ready-fd 3 --socket $NUCLEUS_SOCKET " || true); do
+        [ "$(cat /proc/$p/comm 2>/dev/null)" = nucleusd ] && echo "$p"; done | head -1 || true)
+[ -n "$zy" ] || die "the autostarted supervisor is not running"
+assert_eq "/dev/null /dev/null /dev/null" "$(readlink /proc/"$zy"/fd/0 /proc/"$zy"/fd/1 /proc/"$zy"/fd/2 | xargs)" \
+    "the autostarted supervisor's stdio is /dev/null"
+assert_ne "$(ps -o sid= $$ | xargs)" "$(ps -o sid= "$zy" | xargs)" "it runs in a session of its own"
+assert_ne "$$" "$(ps -o ppid= "$zy" | xargs)" "it is not a child of the test's shell"
+pkill -TERM -f -- "--socket $NUCLEUS_SOCKET " || true
+for _ in $(seq 100); do [ "$(count_supervisors)" = 0 ] && break; sleep 0.1; done
+# A command substitution reads until every writer of its pipe is gone: a supervisor
+# started by this very CLI must not hold on to it.
+assert_eq "hello" "$(timeout 20 "$N" run -- echo hello)" "an autostarting run in \$(...) returns its output"
 pkill -TERM -f -- "--socket $NUCLEUS_SOCKET " || true
 for _ in $(seq 100); do [ "$(count_supervisors)" = 0 ] && break; sleep 0.1; done
 

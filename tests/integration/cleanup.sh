@@ -17,6 +17,14 @@ assert_eq 0 "$(find "$NUCLEUS_CGROUP_ROOT" -mindepth 1 -type d | wc -l)" "no cgr
 assert_eq "$mounts_before" "$(wc -l </proc/self/mountinfo)" "no mounts left on the host"
 assert_eq 0 "$(procs_in_our_cgroups)" "no process is left in this supervisor's cgroups"
 
+# A detached sandbox leaves more files (its log); rm takes every file named after it.
+id=$("$N" run -d --name logged -- sh -c 'echo out; echo err >&2')
+"$N" wait logged >/dev/null
+assert_ne "" "$(find "$NUCLEUS_STATE_DIR" -name "*$id*")" "a detached sandbox has files named after it"
+"$N" rm logged >/dev/null
+assert_eq "" "$(find "$NUCLEUS_STATE_DIR" -name "*$id*")" "none is left after rm"
+assert_eq 0 "$(find "$NUCLEUS_CGROUP_ROOT" -mindepth 1 -type d | wc -l)" "nor its cgroup leaf"
+
 # The CLI of a foreground sandbox dies: its sandbox is stopped (pidfd, not the socket).
 "$N" run --name orphan -- sleep 100 & cli=$!
 wait_state orphan

@@ -18,10 +18,19 @@ assert_eq 1 "$(grep -c . <<<"$err")" "one line of error"
 rc=0; err=$("$N" run -- /etc/passwd 2>&1) || rc=$?
 assert_eq 126 "$rc" "not executable: 126"
 assert_contains "$err" "Permission denied" "not-executable message"
+assert_eq 1 "$(grep -c . <<<"$err")" "one line of error for 126 too"
+
+# Between fork and exec a failure comes back as {stage, errno, message}; the one line
+# above is made of it, and the result keeps it.
+rc=0; "$N" run --name nf -- no-such-command-here 2>/dev/null || rc=$?
+f=$("$N" wait --json nf | jq -c '[.reason, .failure.stage, .failure.errno, .failure.errno_name, .failure.message, .exit_code]')
+assert_eq '["setup_failed","exec",2,"ENOENT","Failed to execute '"'no-such-command-here'"'",127]' "$f" \
+    "the result carries the failure's stage, errno and message"
 
 rc=0; err=$("$N" run --workdir /nonexistent -- true 2>&1) || rc=$?
 assert_eq 125 "$rc" "bad workdir is a nucleus failure: 125"
 assert_contains "$err" "working directory '/nonexistent'" "workdir message names the directory"
+assert_eq 1 "$(grep -c . <<<"$err")" "one line of error for a setup failure"
 
 rc=0; err=$("$N" run --name 'bad/name' -- true 2>&1) || rc=$?
 assert_eq 125 "$rc" "invalid name: 125"

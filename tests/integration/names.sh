@@ -13,6 +13,16 @@ assert_eq "$id" "$("$N" inspect "${id:0:6}" | sed -n 's/^  "id": "\(.*\)",$/\1/p
 "$N" rm uniq >/dev/null
 "$N" run --name uniq -- true && echo "ok - the name is free again after rm" || fail "name not released by rm"
 
+# Eight creates of one name at once: exactly one wins, the others are told why.
+pids=()
+for i in $(seq 8); do "$N" run -d --name race -- sleep 30 >"$T/race$i" 2>&1 & pids+=($!); done
+won=0
+for p in "${pids[@]}"; do wait "$p" && won=$((won + 1)); done
+assert_eq 1 "$won" "eight concurrent creates of one name: exactly one succeeds"
+assert_eq 7 "$(cat "$T"/race* | grep -c "the name 'race' is already in use")" "the seven others are refused by name"
+assert_eq 1 "$("$N" ps -a --json | jq '[.[] | select(.name == "race")] | length')" "one sandbox has the name"
+"$N" rm -f race >/dev/null
+
 for i in $(seq 24); do "$N" run -- true; done
 prefix=$("$N" ps -a --json | sed -n 's/.*"id": "\(.\).*/\1/p' | sort | uniq -d | head -1)
 if [ -n "$prefix" ]; then

@@ -16,6 +16,12 @@ assert_not_contains "$env_out" "NUCLEUS_SOCKET" "the caller's environment does n
 assert_not_contains "$env_out" "TERM=" "no TERM when stdout is not a terminal"
 assert_eq 4 "$(grep -c . <<<"$env_out")" "nothing else: PATH, HOME, FOO, SPACED"
 
+# Arguments and environment are bytes: what is not UTF-8 arrives unchanged (it travels
+# base64-encoded in a field that says so, docs/api.md "Text and byte strings").
+assert_eq "ff fe 41" "$("$N" run --name bytes -- printf '%s' $'\xff\xfeA' | od -An -tx1 | xargs)" "a non-UTF-8 argument arrives byte for byte"
+assert_eq '{"base64":"//5B"}' "$("$N" inspect bytes | jq -c '.spec.args[2]')" "and the spec shows it base64-encoded"
+assert_eq "e9 ff" "$("$N" run -e $'LATIN=\xe9\xff' -- sh -c 'printf %s "$LATIN"' | od -An -tx1 | xargs)" "a non-UTF-8 -e value arrives byte for byte"
+
 export FROMHOST=yes
 assert_contains "$(in_sandbox -e FROMHOST -- env)" "FROMHOST=yes" "-e K copies K from the caller"
 
