@@ -85,6 +85,9 @@ struct sbx_spawned {
         int pidfd;
         int ctl;                        /* the supervisor's end of init's control socket */
 };
+/* First thing in nucleusd, before it opens anything: descriptors 0-2 open, and 0 a
+ * placeholder that sbx_spawn_prepare uses as the slot for init's control socket. */
+int sbx_spawn_reserve_slot(void);
 /* uid_base: this sandbox's own host range (cfg->uid_count ids), chosen by the loop. */
 int sbx_spawn_prepare(const struct sbx_config *cfg, const char *id, uint32_t uid_base, const struct sbx_profile *profile,
                       struct sbx_spawned *ret, struct sbx_failure *fail);

@@ -3,7 +3,9 @@
  * clone3 that creates init in all its namespaces, already inside its cgroup. */
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/close_range.h>
 #include <linux/sched.h>
+#include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <string.h>
@@ -21,12 +23,60 @@
  * its leaf, so that its cgroup root is the leaf (DESIGN.md). */
 #define SBX_CLONE_NS (CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNET)
 
+/* init's control socket travels in descriptor 0 of a shared table.
+ *
+ * The zygote holds a few descriptors of every live sandbox (thousands with a thousand
+ * live), and a plain clone copies the whole table only for init to close all of it at
+ * once. So init is cloned with CLONE_FILES, sharing the zygote's table, and its first
+ * act is close_range(1, ~0U, CLOSE_RANGE_UNSHARE): the kernel then copies descriptors
+ * below 1 only, which is to say nothing but its control socket, placed in 0 just
+ * before the clone. Until init says it has its own table, nothing in the zygote may
+ * open or close a descriptor under it, so the zygote waits for that one byte.
+ * Descriptor 0 is otherwise a /dev/null that nobody reads: nucleusd's stdin. */
+#define SLOT_FD 0
+static int slot_placeholder = -1;
+
+int sbx_spawn_reserve_slot(void)
+{
+        /* A descriptor closed at exec would be reused by the next open: fill 0-2 first,
+         * so that nothing of ours can land in the slot. */
+        for (int fd = 0; fd < 3; fd++)
+                if (fcntl(fd, F_GETFD) < 0 && open("/dev/null", O_RDWR) < 0)
+                        return -errno;
+        slot_placeholder = open("/dev/null", O_RDWR | O_CLOEXEC);
+        if (slot_placeholder < 0)
+                return -errno;
+        if (dup3(slot_placeholder, SLOT_FD, 0) < 0)
+                return -errno;
+        return 0;
+}
+
+/* Zygote side: init has left the shared table (or died trying); the slot is ours again. */
+static int wait_unshared(int ours, int pidfd)
+{
+        struct pollfd p[2] = { { .fd = ours, .events = POLLIN }, { .fd = pidfd, .events = POLLIN } };
+        char b;
+        int r;
+
+        while ((r = poll(p, 2, 10000)) < 0 && errno == EINTR)
+                ;
+        if (r < 0)
+                return -errno;
+        if (r == 0)
+                return -ETIMEDOUT;
+        if (!(p[0].revents & POLLIN))
+                return -ECHILD;
+        if (recv(ours, &b, 1, MSG_DONTWAIT) != 1 || b != 'u')
+                return -EPROTO;
+        return 0;
+}
+
 static pid_t clone3_sandbox(int cgroup_fd, bool time_ns, bool host_network, int *ret_pidfd)
 {
         /* A time namespace made by clone3 is entered at once, so its clock offsets stay
          * zero: it isolates the namespace, not the clocks' values. */
         struct clone_args args = {
-                .flags = CLONE_PIDFD | (SBX_CLONE_NS & ~(host_network ? (uint64_t)CLONE_NEWNET : 0)) |
+                .flags = CLONE_PIDFD | CLONE_FILES | (SBX_CLONE_NS & ~(host_network ? (uint64_t)CLONE_NEWNET : 0)) |
                          (time_ns ? CLONE_NEWTIME : 0) |
                          (cgroup_fd >= 0 ? CLONE_INTO_CGROUP : 0),
                 .pidfd = (uint64_t)(uintptr_t)ret_pidfd,
@@ -57,7 +107,7 @@ void sbx_profile_from_json(const json_t *j, struct sbx_profile *ret)
 int sbx_spawn_prepare(const struct sbx_config *cfg, const char *id, uint32_t uid_base, const struct sbx_profile *profile,
                       struct sbx_spawned *ret, struct sbx_failure *fail)
 {
-        _cleanup_close_ int cgfd = -1, ours = -1, theirs = -1, pidfd = -1;
+        _cleanup_close_ int cgfd = -1, ours = -1, pidfd = -1;
         int sv[2], r, bufsz = SBX_CTL_MAX_MSG + 4096;
         pid_t pid;
 
@@ -71,23 +121,36 @@ int sbx_spawn_prepare(const struct sbx_config *cfg, const char *id, uint32_t uid
                 return -errno;
         }
         ours = sv[0];
-        theirs = sv[1];
         /* A claim carries argv and env; SEQPACKET messages must fit the send buffer. */
         (void)setsockopt(ours, SOL_SOCKET, SO_SNDBUFFORCE, &bufsz, sizeof(bufsz));
+        if (slot_placeholder < 0 || dup3(sv[1], SLOT_FD, O_CLOEXEC) < 0) {
+                r = slot_placeholder < 0 ? -EBADF : -errno;
+                close(sv[1]);
+                sbx_failure_set(fail, "ctl", r, "No descriptor slot for init's control socket");
+                (void)sbx_cgroup_leaf_remove(cfg, id);
+                return r;
+        }
+        close(sv[1]);
 
         pid = clone3_sandbox(cgfd, profile->time_ns, profile->host_network, &pidfd);
+        if (pid == 0) {
+                if (syscall(SYS_close_range, 1u, ~0U, CLOSE_RANGE_UNSHARE) < 0 ||
+                    send(SLOT_FD, "u", 1, MSG_NOSIGNAL) != 1)
+                        _exit(125);
+                sbx_init_main(cfg, SLOT_FD);
+        }
+        r = pid < 0 ? -errno : wait_unshared(ours, pidfd);
+        /* Back to the placeholder: the zygote's reference to init's end goes with it. */
+        (void)dup3(slot_placeholder, SLOT_FD, 0);
         if (pid < 0) {
-                r = -errno;
                 sbx_failure_set(fail, "clone", r, "clone3 of the sandbox's init failed");
                 (void)sbx_cgroup_leaf_remove(cfg, id);
                 return r;
         }
-        if (pid == 0) {
-                close(ours);
-                sbx_init_main(cfg, theirs);
+        if (r < 0) {
+                sbx_failure_set(fail, "clone", r, "init did not leave the zygote's descriptor table");
+                goto kill;
         }
-        theirs = -1;    /* the child's now; our copy closes by cleanup */
-        close(sv[1]);
 
         r = sbx_idmap_write(pid, uid_base, cfg->uid_count);
         if (r < 0) {

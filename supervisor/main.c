@@ -158,6 +158,10 @@ int main(int argc, char **argv)
         char lockpath[PATH_MAX + 16];
         char *end;
 
+        if (sbx_spawn_reserve_slot() < 0) {
+                fprintf(stderr, "nucleusd: cannot open /dev/null: %m\n");
+                return 1;
+        }
         if (nc_paths_default(&opt.paths) < 0) {
                 fprintf(stderr, "nucleusd: a path from the environment is too long\n");
                 return 1;
