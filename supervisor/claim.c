@@ -1,16 +1,75 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* The claim (phase 2 of the two-phase spawn): everything a request binds to a prepared
- * sandbox, sent to its parked init in one message with its descriptors: the spec, the
- * policies, resolv.conf, the terminal, stdio, the volumes' detached trees, secrets, a
- * copied context's stream, the rootfs's trees and a detached sandbox's log pipes. The
- * loop's copies of those descriptors are closed once sent, whatever happened: init
- * owns them now, or the sandbox has failed. A cold sandbox and a pool member get the
- * same claim (pool.c). */
+/* The claim (phase 2 of the two-phase spawn): the limits and volumes it needs first,
+ * then everything a request binds to a prepared sandbox, sent to its parked init in
+ * one message with its descriptors: the spec, the policies, resolv.conf, the terminal,
+ * stdio, the volumes' detached trees, secrets, a copied context's stream, the rootfs's
+ * trees and a detached sandbox's log pipes. The loop's copies of those descriptors are
+ * closed once sent, whatever happened: init owns them now, or the sandbox has failed.
+ * A cold sandbox and a pool member get the same claim (pool.c). */
+#include <errno.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "ctl.h"
+#include "log.h"
 #include "sup.h"
+
+/* Limits go in before the claim, so they are in force before the workload exists. */
+int sup_claim_apply_limits(struct sup_sandbox *sb, struct sbx_failure *f)
+{
+        const struct sbx_config *cfg = sup_cg(sb);
+        const struct nc_spec_limits *l = &sb->spec->limits;
+        struct nc_err err = { { 0 } };
+        int r;
+
+        json_decref(sb->limits_not_applied);
+        sb->limits_not_applied = json_array();
+        if (!cfg->cg) {
+                if (l->memory || l->swap || l->cpu_millis || l->cpu_weight != NC_LIMIT_DEFAULT || l->pids != NC_LIMIT_DEFAULT ||
+                    l->nio)
+                        json_array_append_new(sb->limits_not_applied,
+                                              json_pack("{s:s, s:s}", "limit", "all", "reason", "no cgroup controllers on this host"));
+                return 0;
+        }
+        r = cfg->cg->apply(cfg, sb->id, l, sb->limits_not_applied, &err);
+        if (r < 0) {
+                sbx_failure_set(f, "cgroup", r, "%s", err.msg);
+                return r;
+        }
+        if (nc_mode_strict(sb->spec->service_mode) && json_array_size(sb->limits_not_applied) > 0) {
+                /* Fail-closed modes: a limit asked for is a limit in force, or nothing runs. */
+                const json_t *first = json_array_get(sb->limits_not_applied, 0);
+                sbx_failure_set(f, "cgroup", 0, "limit %s could not be applied in %s mode: %s",
+                                json_string_value(json_object_get(first, "limit")),
+                                nc_service_mode_name(sb->spec->service_mode),
+                                json_string_value(json_object_get(first, "reason")));
+                return -EPERM;
+        }
+        for (size_t i = 0; i < json_array_size(sb->limits_not_applied); i++)
+                log_warn("Sandbox %s: limit %s not applied: %s, ignoring", sb->id,
+                         json_string_value(json_object_get(json_array_get(sb->limits_not_applied, i), "limit")),
+                         json_string_value(json_object_get(json_array_get(sb->limits_not_applied, i), "reason")));
+        return 0;
+}
+
+/* The sandbox's id maps exist now: the volumes' trees can be idmapped through them. */
+int sup_claim_prepare_volumes(struct sup_sandbox *sb, struct sbx_failure *f)
+{
+        struct nc_err err = { { 0 } };
+
+        for (size_t i = 0; i < sb->nvolumes; i++) {
+                struct sup_volume *v = &sb->volumes[i];
+                int r = sbx_volume_prepare(v->src_fd, sb->pid, v->readonly, &v->tree_fd, &err);
+
+                close(v->src_fd);
+                v->src_fd = -1;
+                if (r < 0) {
+                        sbx_failure_set(f, "volume", r, "%s ('%s')", err.msg, v->source);
+                        return r;
+                }
+        }
+        return 0;
+}
 
 int sup_claim_send(struct sup_sandbox *sb)
 {

@@ -498,74 +498,12 @@ static void watch_oom(struct sup_sandbox *sb)
         }
 }
 
-/* Limits go in before the claim, so they are in force before the workload exists. */
-static int apply_limits(struct sup_sandbox *sb)
-{
-        const struct sbx_config *cfg = sup_cg(sb);
-        const struct nc_spec_limits *l = &sb->spec->limits;
-        struct nc_err err = { { 0 } };
-        struct sbx_failure f;
-        int r;
-
-        json_decref(sb->limits_not_applied);
-        sb->limits_not_applied = json_array();
-        if (!cfg->cg) {
-                if (l->memory || l->swap || l->cpu_millis || l->cpu_weight != NC_LIMIT_DEFAULT || l->pids != NC_LIMIT_DEFAULT ||
-                    l->nio)
-                        json_array_append_new(sb->limits_not_applied,
-                                              json_pack("{s:s, s:s}", "limit", "all", "reason", "no cgroup controllers on this host"));
-                return 0;
-        }
-        r = cfg->cg->apply(cfg, sb->id, l, sb->limits_not_applied, &err);
-        if (r < 0) {
-                sbx_failure_set(&f, "cgroup", r, "%s", err.msg);
-                fail(sb, &f);
-                return r;
-        }
-        watch_oom(sb);
-        if (nc_mode_strict(sb->spec->service_mode) && json_array_size(sb->limits_not_applied) > 0) {
-                /* Fail-closed modes: a limit asked for is a limit in force, or nothing runs. */
-                const json_t *first = json_array_get(sb->limits_not_applied, 0);
-                sbx_failure_set(&f, "cgroup", 0, "limit %s could not be applied in %s mode: %s",
-                                json_string_value(json_object_get(first, "limit")),
-                                nc_service_mode_name(sb->spec->service_mode),
-                                json_string_value(json_object_get(first, "reason")));
-                fail(sb, &f);
-                return -EPERM;
-        }
-        for (size_t i = 0; i < json_array_size(sb->limits_not_applied); i++)
-                log_warn("Sandbox %s: limit %s not applied: %s, ignoring", sb->id,
-                         json_string_value(json_object_get(json_array_get(sb->limits_not_applied, i), "limit")),
-                         json_string_value(json_object_get(json_array_get(sb->limits_not_applied, i), "reason")));
-        return 0;
-}
-
-/* The sandbox's id maps exist now: the volumes' trees can be idmapped through them. */
-static int prepare_volumes(struct sup_sandbox *sb)
-{
-        struct nc_err err = { { 0 } };
-        struct sbx_failure f;
-
-        for (size_t i = 0; i < sb->nvolumes; i++) {
-                struct sup_volume *v = &sb->volumes[i];
-                int r = sbx_volume_prepare(v->src_fd, sb->pid, v->readonly, &v->tree_fd, &err);
-
-                close(v->src_fd);
-                v->src_fd = -1;
-                if (r < 0) {
-                        sbx_failure_set(&f, "volume", r, "%s ('%s')", err.msg, v->source);
-                        fail(sb, &f);
-                        return r;
-                }
-        }
-        return 0;
-}
-
 /* The steps between the clone and the claim, the same for a pool member, whose clone
  * was long before its request. false: the sandbox failed (and is being killed). */
 static bool after_clone(struct sup_sandbox *sb)
 {
         struct sup *s = sb->sup;
+        struct sbx_failure f;
 
         (void)fcntl(sb->ctl, F_SETFL, fcntl(sb->ctl, F_GETFL) | O_NONBLOCK);
         if (uv_poll_init(&s->loop, &sb->ctl_poll, sb->ctl) == 0) {
@@ -573,14 +511,21 @@ static bool after_clone(struct sup_sandbox *sb)
                 sb->open_handles++;
                 sb->ctl_polling = uv_poll_start(&sb->ctl_poll, UV_READABLE, on_ctl) == 0;
         }
-        if (sb->stop_requested || apply_limits(sb) < 0 || prepare_volumes(sb) < 0 || sup_rootfs_prepare(sb) < 0 ||
-            sup_network_setup(sb) < 0) {
-                kill_now(sb);
-                return false;
+        if (sb->stop_requested)
+                goto kill;
+        if (sup_claim_apply_limits(sb, &f) < 0 || sup_claim_prepare_volumes(sb, &f) < 0) {
+                fail(sb, &f);
+                goto kill;
         }
+        watch_oom(sb);
+        if (sup_rootfs_prepare(sb) < 0 || sup_network_setup(sb) < 0)
+                goto kill;
         if (s->opt->setup_timeout_ms)
                 uv_timer_start(&sb->deadline, on_setup_deadline, s->opt->setup_timeout_ms, 0);
         return true;
+kill:
+        kill_now(sb);
+        return false;
 }
 
 void sup_sandbox_on_cloned(struct sup *s, const char *id, pid_t pid, int pidfd, int ctl)

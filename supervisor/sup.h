@@ -544,6 +544,10 @@ struct sbx_config *sup_placement_restore(struct sup *s, const char *dir);
 /* claim.c: sends the claim to a parked init (sets t_claim); the loop's copies of
  * the descriptors it carries are closed either way. */
 int sup_claim_send(struct sup_sandbox *sb);
+/* Before the claim, once the id maps exist. On failure *f says why (the caller fails
+ * the sandbox). Limits first, so they are in force before the workload exists. */
+int sup_claim_apply_limits(struct sup_sandbox *sb, struct sbx_failure *f);
+int sup_claim_prepare_volumes(struct sup_sandbox *sb, struct sbx_failure *f);
 
 /* policy.c */
 bool sup_sha256_hex_valid(const char *s);
