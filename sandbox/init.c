@@ -700,6 +700,20 @@ static void taken_over(void)
         survive.takeover_sup = fd;
 }
 
+/* Before the final report: nucleusd answers its caller on it, and nothing of the
+ * sandbox may act after that answer (a leftover writing to the caller's terminal once
+ * `nucleus run` has returned). The kernel would kill them as init exits; killing and
+ * reaping them first lets nucleusd answer without waiting for the namespaces' teardown. */
+static void end_the_rest(void)
+{
+        if (getpid() != 1)      /* never outside a pid namespace of our own */
+                return;
+        (void)kill(-1, SIGKILL);
+        for (;;)
+                if (waitpid(-1, NULL, __WALL) < 0 && errno != EINTR)
+                        return;
+}
+
 static _Noreturn void supervise(struct workload *w, int sfd)
 {
         struct pollfd pfd[2] = { { .fd = sfd, .events = POLLIN }, { .fd = CTL_FD, .events = POLLIN } };
@@ -777,6 +791,7 @@ static _Noreturn void supervise(struct workload *w, int sfd)
                                 w->last_status = status;
                                 continue;
                         }
+                        end_the_rest();
                         r = sbx_ctl_send_json(CTL_FD, json_pack("{s:s, s:i}", "op", "exit", "status", status), NULL, 0);
                         if (r < 0 && !survive.orphaned && survive.takeover_init >= 0) {
                                 /* The supervisor went in the same instant; its EOF is not read yet. */

@@ -76,6 +76,10 @@ static void finish_if_done(struct sup *s)
 {
         if (!s->shutting_down || s->nlive > 0 || !sup_pool_empty(s))
                 return;
+        /* Ended but not yet reaped: init is still taking its namespaces down. */
+        for (const struct sup_sandbox *sb = s->sandboxes; sb; sb = sb->next)
+                if (!sb->released)
+                        return;
         /* Every result has been sent to its waiters by now. Exited records go with the
          * process, and so do their state files and cgroup leaves. */
         for (struct sup_sandbox *sb = s->sandboxes; sb; sb = sb->next)
@@ -113,7 +117,7 @@ static bool idle(const struct sup *s)
         if (s->nlive > 0 || s->nconns > 0 || s->shutting_down)
                 return false;
         for (const struct sup_sandbox *sb = s->sandboxes; sb; sb = sb->next)
-                if (sb->detached && !sb->removed)
+                if ((sb->detached && !sb->removed) || !sb->released)
                         return false;
         return true;
 }

@@ -208,8 +208,7 @@ static void m_remove(struct sup_conn *c, json_t *id, json_t *params)
                 if (sb->stop_reason == SUP_STOP_NONE)
                         sb->stop_reason = SUP_STOP_API;
                 sup_sandbox_stop(sb, 0);
-        }
-        else
+        } else
                 sup_sandbox_remove(sb);
 }
 

@@ -260,7 +260,7 @@ static struct sup_sandbox *rebuild(struct sup *s, const char *id, const json_t *
         sb->state = state;
         if (!sup_state_live(state)) {
                 s->nlive--;
-                sb->reaped = true;
+                sb->reaped = sb->released = true;
         } else if (sup_uid_slot_claim(sb, (int)json_integer_value(json_object_get(r, "uid_slot"))) < 0)
                 log_warn("Sandbox %s: its host id range is taken twice, ignoring", id);
         return sb;

@@ -297,6 +297,7 @@ static void handle_ctl_message(struct sup_sandbox *sb, json_t *msg, int fd)
         } else if (strcmp(op, "exit") == 0) {
                 sb->wstatus = (int)json_integer_value(json_object_get(msg, "status"));
                 sb->have_status = true;
+                sb->status_final = !json_is_true(json_object_get(msg, "restartable"));
                 sb->t_exit = nc_monotonic_ns();
         } else if (strcmp(op, "failed") == 0) {
                 struct sbx_failure f;
@@ -331,6 +332,8 @@ static bool drain_ctl(struct sup_sandbox *sb)
         }
 }
 
+static void maybe_finalize(struct sup_sandbox *sb);
+
 static void on_ctl(uv_poll_t *p, int status, int events)
 {
         struct sup_sandbox *sb = p->data;
@@ -339,11 +342,10 @@ static void on_ctl(uv_poll_t *p, int status, int events)
                 uv_poll_stop(p);
                 sb->ctl_polling = false;
         }
+        maybe_finalize(sb);
 }
 
 /* ---- logs of detached sandboxes ------------------------------------------ */
-
-static void maybe_finalize(struct sup_sandbox *sb);
 
 static void on_handle_closed(uv_handle_t *h);
 
@@ -642,7 +644,9 @@ static bool has_remove_waiter(const struct sup_sandbox *sb)
         return false;
 }
 
-static void finalize(struct sup_sandbox *sb)
+/* The end, recorded and answered as soon as it is known (maybe_finalize): state,
+ * usage, the result to the creator and the waiters. */
+static void record_end(struct sup_sandbox *sb)
 {
         /* Before any reply: a caller that waited reads the trace next. */
         sup_trace_finish(sb);
@@ -704,11 +708,7 @@ static void finalize(struct sup_sandbox *sb)
                 sb->state = SUP_STATE_failed;
                 sb->sup->nlive--;
         }
-        sup_uid_slot_release(sb);
         (void)sup_state_write(sb);
-        /* Recorded: the zygote may let go of init's entry now. */
-        if (sb->reaped && sb->pid > 0)
-                (void)sup_zygote_send(sb->sup, json_pack("{s:s, s:s}", "op", "forget", "id", sb->id));
 
         if (sb->create_conn) {
                 if (sb->failed) {
@@ -725,6 +725,19 @@ static void finalize(struct sup_sandbox *sb)
         }
         reply_waiters(sb, false);
         sb->t_finished = nc_monotonic_ns();
+        /* --rm: gone for its caller as soon as the result is (the name is free again). */
+        if (has_remove_waiter(sb))
+                sup_sandbox_remove(sb);
+}
+
+/* init is reaped: let go of what the sandbox held. */
+static void release(struct sup_sandbox *sb)
+{
+        sb->released = true;
+        sup_uid_slot_release(sb);
+        /* Recorded: the zygote may let go of init's entry now. */
+        if (sb->pid > 0)
+                (void)sup_zygote_send(sb->sup, json_pack("{s:s, s:s}", "op", "forget", "id", sb->id));
         /* Processes are gone: release the cgroup leaf now (after the replies: six
          * rmdirs on a v1 host); `rm` retries if the kernel is still tearing tasks down. */
         (void)sbx_cgroup_leaf_remove(sup_cg(sb), sb->id);
@@ -738,19 +751,27 @@ static void finalize(struct sup_sandbox *sb)
         sup_idle_check(sb->sup);
 }
 
-/* The final event goes out only once stdout and stderr are drained to the end. */
+/* The end is known at init's final report: init killed and reaped everything else in
+ * the sandbox before sending it, so nothing inside can act after the reply (a leftover
+ * writing to the caller's terminal). Or at init's reap, when that report never came.
+ * The final event goes out only once stdout and stderr are drained to the end. What
+ * the sandbox holds is let go at the reap: init's exit takes its namespaces down, which
+ * is the kernel's work (milliseconds, the mounts' above all) and nobody's answer waits
+ * for it. */
 static void maybe_finalize(struct sup_sandbox *sb)
 {
-        if (!sb->reaped || sb->finished_ns || sb->log_fd[0] >= 0 || sb->log_fd[1] >= 0)
-                return;
-        finalize(sb);
+        if (!sb->finished_ns && (sb->reaped || (sb->have_status && sb->status_final)) && sb->log_fd[0] < 0 &&
+            sb->log_fd[1] < 0)
+                record_end(sb);
+        if (sb->finished_ns && sb->reaped && !sb->released)
+                release(sb);
 }
 
 void sup_sandbox_on_reaped(struct sup *s, const char *id, int status, bool known)
 {
         struct sup_sandbox *sb = find_by_id(s, id);
 
-        if (!sb || sb->finished_ns) {
+        if (!sb || sb->released) {
                 /* One we gave up on (a clone nobody wanted, or left by a loop process
                  * that died before recording it): nothing to record. */
                 if (!sb)
@@ -786,7 +807,7 @@ void sup_sandbox_on_ending(struct sup *s, const char *id)
 {
         struct sup_sandbox *sb = find_by_id(s, id);
 
-        if (!sb || sb->finished_ns || sb->reaped)
+        if (!sb || sb->released || sb->reaped)
                 return;
         if (sb->ctl >= 0)
                 (void)drain_ctl(sb);
@@ -875,14 +896,26 @@ static void on_remove_retry(uv_timer_t *t)
         close_handles(sb);
 }
 
+static int remove_record(struct sup_sandbox *sb);
+
+/* In two steps: the record goes at once (invisible, its name free, its files gone);
+ * the cgroup leaf and the handles once init is reaped (release() calls again). */
 void sup_sandbox_remove(struct sup_sandbox *sb)
+{
+        if (!sb->removed && remove_record(sb) < 0)
+                return;
+        if (sb->released && !sb->remove_started) {
+                sb->remove_started = true;
+                on_remove_retry(&sb->timer);
+        }
+}
+
+static int remove_record(struct sup_sandbox *sb)
 {
         int r;
 
-        if (sb->removed)
-                return;
         if (sup_sandbox_set_state(sb, SUP_STATE_removing) < 0)
-                return;
+                return -EINVAL;
         sb->removed = true;    /* invisible to lookups from now on */
         sup_sandbox_unindex_name(sb);
         /* Readers still behind (their connections congested) learn that the rest is
@@ -911,5 +944,5 @@ void sup_sandbox_remove(struct sup_sandbox *sb)
                         (void)unlink(rotated);
                 }
         }
-        on_remove_retry(&sb->timer);
+        return 0;
 }

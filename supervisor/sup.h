@@ -202,7 +202,9 @@ struct sup_sandbox {
         /* A pool hit's cgroup CPU time and block I/O once it was prepared: what
          * preparing it cost is not the workload's, and usage is reported from here. */
         uint64_t cpu_base_usec, io_read_base, io_write_base;
-        bool have_status, reaped, removed;
+        /* status_final: init's last report (not a restartable exit); released: init
+         * reaped and what the sandbox held let go (sandbox.c: maybe_finalize). */
+        bool have_status, status_final, reaped, released, removed, remove_started;
         int wstatus, init_status;
         bool failed;
         struct sbx_failure failure;

@@ -127,12 +127,13 @@ json_t *sup_timings_of(const struct sup_sandbox *sb)
                         "report", (json_int_t)((sb->t_started - sb->t_init[3]) / 1000)));
         }
         json_object_set_new(j, "total", json_integer((json_int_t)((sb->t_started - sb->t_request) / 1000)));
-        if (sb->t_exit && sb->t_reaped >= sb->t_exit && sb->t_finished >= sb->t_reaped)
-                /* After the workload: teardown (init's exit, which takes its namespaces
-                 * down, until the zygote reaps it) and finalize (usage read, state and
-                 * cgroups recorded and removed, the result sent). */
-                json_object_set_new(j, "end", json_pack("{s:I, s:I}", "teardown",
-                                                        (json_int_t)((sb->t_reaped - sb->t_exit) / 1000), "finalize",
-                                                        (json_int_t)((sb->t_finished - sb->t_reaped) / 1000)));
+        if (sb->t_exit && sb->t_reaped >= sb->t_exit && sb->t_finished >= sb->t_exit)
+                /* After the workload, both from init's report of its status: finalize
+                 * (usage read, state recorded, the result sent) and teardown (init's exit,
+                 * which takes the namespaces down, until the zygote reaps it), which runs
+                 * after the reply. */
+                json_object_set_new(j, "end", json_pack("{s:I, s:I}", "finalize",
+                                                        (json_int_t)((sb->t_finished - sb->t_exit) / 1000), "teardown",
+                                                        (json_int_t)((sb->t_reaped - sb->t_exit) / 1000)));
         return j;
 }
