@@ -42,5 +42,19 @@ assert_not_contains "$("$N" ps -a)" "busy" "and removes it"
 
 "$N" run --rm --name gone -- true
 assert_not_contains "$("$N" ps -a)" "gone" "--rm removes the sandbox when it exits"
+rc=0; "$N" run --rm --name gone -- true || rc=$?
+assert_eq 0 "$rc" "and its name is free as soon as run returns"
+
+# The result comes before init's own exit, but only once nothing else of the sandbox
+# runs: a background process left by the workload is killed first, so it can neither
+# write to the caller's files after run returned nor hold them open. (init kills them
+# before its report; without that, its exit would still kill them a moment later, so
+# these checks guard the property rather than force the race.)
+out=$T/late.out
+"$N" run -- sh -c 'while :; do echo late; done & sleep 0.1' >"$out"
+size=$(stat -c %s "$out")
+sleep 0.3
+assert_eq "$size" "$(stat -c %s "$out")" "nothing of the sandbox writes after run returned"
+assert_eq "x" "$("$N" run -- sh -c 'sleep 100 & echo x' | cat)" "and a leftover holds no pipe open (cat ends)"
 assert_contains "$("$N" info)" '"api_version": "1.0"' "supervisor.info reports the API version"
 finish
