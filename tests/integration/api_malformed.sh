@@ -8,6 +8,16 @@ api() { EXPECT=${EXPECT:-1} timeout 20 python3 "$(dirname "$0")/api_client.py" "
 
 assert_contains "$(api 'not json')" '"code": -32700' "garbage: parse error"
 assert_contains "$(api '[1,2]')" '"code": -32600' "array: invalid request"
+# Valid JSON that is not an object is an invalid request (JSON-RPC 2.0), not a parse error.
+for frame in 1 '"x"' null true; do
+    assert_contains "$(api "$frame")" '"code": -32600' "$frame: invalid request"
+done
+# An error that quotes invalid UTF-8 (here a name cut inside a character by the
+# message's fixed size) is still answered, never dropped, leaving the client waiting.
+long="a$(printf '\u00e9%.0s' $(seq 300))"
+assert_contains "$(api '{"jsonrpc":"2.0","method":"sandbox.inspect","params":{"id":"'"$long"'"},"id":1}')" '"code": -32000' "a cut multibyte id: not found, answered"
+assert_contains "$(api '{"jsonrpc":"2.0","method":"sandbox.list","params":{"'"$long"'":1},"id":1}')" '"code": -32602' "a cut multibyte parameter name: answered"
+assert_contains "$(api '{"jsonrpc":"2.0","method":"'"$long"'","id":1}')" '"code": -32601' "a cut multibyte method name: answered"
 assert_contains "$(api '{"jsonrpc":"2.0","id":1}')" "'method' must be a non-empty string" "missing method"
 assert_contains "$(api '{"jsonrpc":"1.0","method":"x","id":1}')" "'jsonrpc' must be" "wrong version"
 assert_contains "$(api '{"jsonrpc":"2.0","method":"nope","id":1}')" "unknown method 'nope'" "unknown method: -32601"
