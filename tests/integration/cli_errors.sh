@@ -17,6 +17,24 @@ assert_contains "$("$N" kill -s BOGUS x 2>&1 || true)" "invalid signal 'BOGUS'" 
 assert_contains "$("$N" --help)" "Commands:" "--help"
 assert_contains "$("$N" run --help)" "--workdir" "run --help"
 assert_contains "$("$N" version)" "nucleusd 0.1.0" "version reports the supervisor"
+# info and version take only --json and --help; anything else is refused, not ignored.
+assert_contains "$("$N" info --help)" "Usage: nucleus info" "info --help shows help, not the status"
+assert_contains "$("$N" version --help)" "Usage: nucleus version" "version --help shows help"
+for cmd in info version; do
+    rc=0; err=$("$N" $cmd --bogus 2>&1) || rc=$?
+    assert_eq 2 "$rc" "$cmd --bogus is a usage error"
+    assert_contains "$err" "unexpected argument '--bogus' for $cmd" "$cmd names the argument it refuses"
+done
+assert_contains "$("$N" info --json)" '"api_version"' "info --json is accepted"
+# Global paths: an empty one or one too long for a socket address is refused by name.
+rc=0; err=$("$N" --socket= ps 2>&1) || rc=$?
+assert_eq 2 "$rc" "--socket= is a usage error"
+assert_contains "$err" "--socket needs a non-empty path" "an empty --socket is named"
+assert_contains "$("$N" --root '' ps 2>&1 || true)" "--root needs a non-empty path" "an empty --root is named"
+long=$(printf 's%.0s' $(seq 120))
+rc=0; err=$("$N" --socket "$long" ps 2>&1) || rc=$?
+assert_eq 2 "$rc" "a --socket too long is a usage error"
+assert_contains "$err" "--socket '$long' is too long: at most 107 bytes" "and says the limit"
 assert_eq 0 "$("$N" run -- true; echo $?)" "no refusal created a sandbox (and run still works)"
 assert_eq 1 "$("$N" ps -a --json | grep -c '"id"')" "only the one real sandbox exists"
 
