@@ -4,6 +4,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "util.h"
+
 void nc_framer_init(struct nc_framer *f, size_t max)
 {
         *f = (struct nc_framer){ .max = max };
@@ -206,32 +208,6 @@ json_t *nc_rpc_make_result(json_t *id, json_t *result)
                          result ? result : json_object());
 }
 
-/* Length of the valid UTF-8 sequence at s (the rules jansson applies: no overlong
- * forms, no surrogates, nothing above U+10FFFF), or 0 when it is not one. */
-static size_t utf8_seq_len(const unsigned char *s)
-{
-        unsigned c = s[0], n, min, cp;
-
-        if (c < 0x80)
-                return 1;
-        if (c >= 0xc2 && c <= 0xdf)
-                n = 2, min = 0x80, cp = c & 0x1f;
-        else if (c >= 0xe0 && c <= 0xef)
-                n = 3, min = 0x800, cp = c & 0x0f;
-        else if (c >= 0xf0 && c <= 0xf4)
-                n = 4, min = 0x10000, cp = c & 0x07;
-        else
-                return 0;
-        for (unsigned i = 1; i < n; i++) {
-                if ((s[i] & 0xc0) != 0x80)
-                        return 0;     /* also stops at the terminating NUL */
-                cp = (cp << 6) | (s[i] & 0x3f);
-        }
-        if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-                return 0;
-        return n;
-}
-
 /* Error messages quote what the client sent, cut to a fixed size, and so may hold
  * invalid UTF-8: a byte string, or a multibyte character split by the cut. jansson
  * refuses such a string, and the error reply would be lost, leaving the client waiting
@@ -244,7 +220,7 @@ static char *utf8_repair(const char *message)
         if (!out)
                 return NULL;
         for (size_t i = 0; s[i];) {
-                size_t n = utf8_seq_len(s + i);
+                size_t n = nc_utf8_seq_len(s + i);
 
                 if (n == 0) {
                         out[i++] = '?';

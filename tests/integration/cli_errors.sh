@@ -37,6 +37,10 @@ assert_eq 2 "$rc" "a --socket too long is a usage error"
 assert_contains "$err" "--socket '$long' is too long: at most 107 bytes" "and says the limit"
 assert_eq 0 "$("$N" run -- true; echo $?)" "no refusal created a sandbox (and run still works)"
 assert_eq 1 "$("$N" ps -a --json | grep -c '"id"')" "only the one real sandbox exists"
+# A setup error names a non-ASCII value as given (it was shown as Latin-1 mojibake).
+rc=0; err=$("$N" run --rm -w /café -- true 2>&1) || rc=$?
+assert_eq 125 "$rc" "a missing non-ASCII workdir fails setup"
+assert_contains "$err" "working directory '/café'" "and the error names it as given"
 
 # Every Planned/Rejected flag of docs/compat.md is refused by the CLI, and the refusal
 # says what the table says: the same issue number, "no issue yet", or the reason.
