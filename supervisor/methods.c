@@ -450,13 +450,27 @@ static void m_exec(struct sup_conn *c, json_t *id, json_t *params)
                 json_object_set_new(extra, "own_user", json_true());
         for (i = 0; i < sb->spec->envc; i++)
                 (void)nc_spec_setenv(x, sb->spec->env[i], NULL);
-        json_array_foreach(json_object_get(params, "env"), i, v)
-                if (!json_is_string(v) || nc_spec_setenv(x, json_string_value(v), &err) < 0) {
+        /* env is checked like spec.env: an array (anything else was silently ignored) of
+         * byte strings, so a value that is not UTF-8 can come base64-encoded. */
+        v = json_object_get(params, "env");
+        if (v && !json_is_null(v) && !json_is_array(v)) {
+                json_decref(spec);
+                nc_err_set(&err, "parameter 'env' must be an array of \"KEY=VALUE\" byte strings");
+                goto bad;
+        }
+        json_t *e;
+        json_array_foreach(v, i, e) {
+                _cleanup_free_ char *kv = NULL;
+                char what[32];
+
+                snprintf(what, sizeof(what), "env[%zu]", i);
+                if (nc_json_bytes_get(e, &kv, &err, what) < 0 || nc_spec_setenv(x, kv, &err) < 0) {
                         json_decref(spec);
                         if (!err.msg[0])
-                                nc_err_set(&err, "env[%zu] must be a string KEY=VALUE", i);
+                                nc_err_set(&err, "Failed to read env[%zu]: out of memory", i);
                         goto bad;
                 }
+        }
         json_decref(spec);
         spec = nc_spec_to_json(x);
         struct sup_exec_stream *stream = NULL;

@@ -47,5 +47,21 @@ assert_contains "$(python3 "$(dirname "$0")/exec_stream.py" "$NUCLEUS_SOCKET" st
     "bytes that are not UTF-8 travel base64-encoded"
 assert_contains "$(python3 "$(dirname "$0")/api_client.py" '{"jsonrpc":"2.0","id":1,"method":"sandbox.exec","params":{"id":"st","args":["true"],"stdio":"pipe"}}' 2>&1)" \
     "must be \\\"null\\\", \\\"passed\\\"" "an unknown stdio is refused with what is accepted"
+# Arguments and -e values reach the process whole and as bytes: a non-UTF-8 argument
+# was dropped (echo a b ran instead of echo a \377 b), and -e K cut at 4 KiB.
+assert_eq "a 377 b" "$("$N" exec st /bin/echo a $'\xff' b | od -An -c | tr -s ' ' | sed 's/^ //; s/ \\n$//')" \
+    "a non-UTF-8 argument is passed, not dropped"
+assert_eq "K=[377]" "$("$N" exec -e $'K=\xff' st /bin/sh -c 'echo "K=[$K]"' | od -An -c | tr -d ' ' | sed 's/\\n$//')" \
+    "a non-UTF-8 -e value is passed"
+assert_eq 6000 "$(BIG=$(head -c 6000 /dev/zero | tr '\0' x) "$N" exec -e BIG st /bin/sh -c 'echo ${#BIG}')" \
+    "-e K copies a long value whole"
+rc=0; err=$("$N" exec -e NUCLEUS_UNSET_VAR st true 2>&1) || rc=$?
+assert_eq 2 "$rc" "-e K of an unset K is a usage error"
+assert_contains "$err" "NUCLEUS_UNSET_VAR is not set in this environment" "and says so, as run does"
+api() { python3 "$(dirname "$0")/api_client.py" "$@" 2>&1; }
+assert_contains "$(api '{"jsonrpc":"2.0","id":1,"method":"sandbox.exec","params":{"id":"st","args":["true"],"env":"X=1"}}')" \
+    "parameter 'env' must be an array" "an env that is not an array is refused, not ignored"
+assert_contains "$(api '{"jsonrpc":"2.0","id":1,"method":"sandbox.exec","params":{"id":"st","args":["true"],"env":[5]}}')" \
+    "env[0] must be a string" "an env entry of the wrong type is refused by name"
 "$N" rm -f st >/dev/null
 finish
