@@ -105,6 +105,11 @@ static int parse(int argc, char **argv, struct exec_opts *x)
                 else if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
                         usage(stdout);
                         return 1;
+                } else if (i + 1 == argc && (strcmp(a, "-e") == 0 || strcmp(a, "--env") == 0 || strcmp(a, "-w") == 0 ||
+                                             strcmp(a, "--workdir") == 0 || strcmp(a, "-u") == 0 ||
+                                             strcmp(a, "--user") == 0 || strcmp(a, "--group") == 0)) {
+                        fprintf(stderr, "nucleus: %s needs a value (see nucleus exec --help)\n", a);
+                        return CLI_EXIT_USAGE;
                 } else if (a[0] == '-') {
                         fprintf(stderr, "nucleus: unknown option '%s' for exec (see nucleus exec --help)\n", a);
                         return CLI_EXIT_USAGE;

@@ -103,6 +103,9 @@ int cli_cmd_logs(const struct cli_opts *o, int argc, char **argv)
                                "Print the output of a detached sandbox; -f follows until it ends. Records carry\n"
                                "sequence numbers: --since-seq resumes exactly where an earlier reader stopped.\n");
                         return 0;
+                } else if (strcmp(a, "-n") == 0 || strcmp(a, "--tail") == 0 || strcmp(a, "--since-seq") == 0) {
+                        fprintf(stderr, "nucleus: %s needs a value (a non-negative integer)\n", a);
+                        return CLI_EXIT_USAGE;
                 } else if (a[0] != '-' && !ref)
                         ref = a;
                 else {
@@ -111,7 +114,7 @@ int cli_cmd_logs(const struct cli_opts *o, int argc, char **argv)
                 }
         }
         if (!ref) {
-                fprintf(stderr, "nucleus: usage: nucleus logs [-f] [-n N] [--since-seq S] ID\n");
+                fprintf(stderr, "nucleus: usage: nucleus logs [-f] [-n N] [--since-seq S] [--timestamps] [--json] ID\n");
                 return CLI_EXIT_USAGE;
         }
         if (cli_connect_or_report(o, &c, ref) < 0)

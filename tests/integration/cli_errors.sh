@@ -17,6 +17,12 @@ assert_contains "$("$N" kill -s BOGUS x 2>&1 || true)" "invalid signal 'BOGUS'" 
 assert_contains "$("$N" --help)" "Commands:" "--help"
 assert_contains "$("$N" run --help)" "--workdir" "run --help"
 assert_contains "$("$N" version)" "nucleusd 0.1.0" "version reports the supervisor"
+# A valued flag given last, without its value, says so (it was "unknown option").
+for c in "kill -s" "kill --signal" "stop -t" "stop --timeout" "logs -n" "logs --since-seq" "exec -e" "exec -w" "exec x -u" "exec --group"; do
+    rc=0; err=$("$N" $c 2>&1) || rc=$?
+    assert_eq 2 "$rc" "nucleus $c: a usage error"
+    assert_contains "$err" "${c##* } needs a value" "nucleus $c: names the flag that lacks its value"
+done
 # info and version take only --json and --help; anything else is refused, not ignored.
 assert_contains "$("$N" info --help)" "Usage: nucleus info" "info --help shows help, not the status"
 assert_contains "$("$N" version --help)" "Usage: nucleus version" "version --help shows help"
