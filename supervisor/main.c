@@ -35,7 +35,8 @@ static void usage(FILE *f)
                 "  --socket PATH         API socket (env NUCLEUS_SOCKET; default /run/nucleus/nucleus.sock)\n"
                 "  --state-dir DIR       runtime state (env NUCLEUS_STATE_DIR; default /run/nucleus)\n"
                 "  --cgroup-root DIR     cgroup2 directory for sandbox leaves (env NUCLEUS_CGROUP_ROOT;\n"
-                "                        default <cgroup2 mount>/nucleus)\n"
+                "                        default <cgroup2 mount>/nucleus); one nucleusd per root, as\n"
+                "                        per state dir: a second one with the same root is refused\n"
                 "  --idle-timeout SECS   exit after SECS with no sandboxes and no clients; 0 = never\n"
                 "                        (env NUCLEUS_IDLE_TIMEOUT; default 0)\n"
                 "  --root-size SIZE      size cap of each sandbox's root tmpfs, K/M/G suffixes (default 1G)\n"
@@ -154,7 +155,7 @@ int main(int argc, char **argv)
         enum nc_log_level level = NC_LOG_INFO;
         const char *log_path = NULL, *e;
         bool json = false, delegated = false;
-        int c, r, ready_fd = -1, log_fd = -1, inst_fd, li = 0;
+        int c, r, ready_fd = -1, log_fd = -1, inst_fd, cg_fd, li = 0;
         char lockpath[PATH_MAX + 16];
         char *end;
 
@@ -338,6 +339,18 @@ int main(int argc, char **argv)
                 r = sbx_cgroup_detect_root(opt.paths.cgroup_root, opt.cfg.cgroup_root, sizeof(opt.cfg.cgroup_root), &err);
         if (r < 0) {
                 log_error("%s", err.msg);
+                return 1;
+        }
+        /* One nucleusd per cgroup root too: at startup a supervisor kills and removes every
+         * leaf there that none of its own sandboxes owns, so a second one with another
+         * socket and state dir but the same (default) root would take down the first
+         * one's sandboxes. flock works on a cgroupfs directory; held for our whole life. */
+        cg_fd = open(opt.cfg.cgroup_root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (cg_fd < 0)
+                return log_error_errno(errno, "Failed to open cgroup root '%s'", opt.cfg.cgroup_root), 1;
+        if (flock(cg_fd, LOCK_EX | LOCK_NB) < 0) {
+                log_error("Another nucleusd already uses cgroup root '%s'; give this one its own with --cgroup-root "
+                          "(or NUCLEUS_CGROUP_ROOT)", opt.cfg.cgroup_root);
                 return 1;
         }
         /* Limits: v2 controllers, else the v1 hierarchies of a hybrid host. */

@@ -34,6 +34,16 @@ rc=$(timeout 15 "$N" wait orphan)
 assert_eq 143 "$rc" "its sandbox was stopped with SIGTERM"
 assert_eq 0 "$(procs_in_our_cgroups)" "no sandbox process remains"
 
+# A second nucleusd with its own socket and state dir but the same cgroup root is
+# refused: its startup cleanup would kill every leaf it does not own, the first
+# one's sandboxes included.
+"$N" run -d --name keep -- sleep 60 >/dev/null
+rc=0; err=$(timeout 10 "$ND" --socket "$T/second.sock" --state-dir "$T/second-state" 2>&1) || rc=$?
+assert_eq 1 "$rc" "a second nucleusd on the same cgroup root exits 1"
+assert_contains "$err" "Another nucleusd already uses cgroup root '$NUCLEUS_CGROUP_ROOT'" "and names the root"
+assert_eq running "$("$N" inspect keep | sed -n 's/^  "state": "\(.*\)",$/\1/p')" "the first one's sandbox still runs"
+"$N" rm -f keep >/dev/null
+
 # A supervisor that stops stops its sandboxes and removes its state.
 "$N" run --name last -- sleep 100 & cli=$!
 wait_state last
