@@ -289,6 +289,12 @@ static int user_from_json(const json_t *v, struct nc_spec *s, struct nc_err *err
         json_object_foreach((json_t *)v, key, val)
                 if (strcmp(key, "uid") && strcmp(key, "gid") && strcmp(key, "groups"))
                         return nc_err_set(err, "unknown user field '%.32s' (accepted: uid, gid, groups)", key);
+        /* Both ids, always: a missing gid was taken as 0, so {"uid": 1000} ran the
+         * process in the root group without anyone asking for it (the CLI, too, refuses
+         * a numeric --user without --group). */
+        if (!uid || !gid)
+                return nc_err_set(err, "user needs both uid and gid (user.%s is missing): {\"uid\": N, \"gid\": N}",
+                                  uid ? "gid" : "uid");
         if ((uid && (!json_is_integer(uid) || json_integer_value(uid) < 0 || json_integer_value(uid) > NC_ID_MAX)) ||
             (gid && (!json_is_integer(gid) || json_integer_value(gid) < 0 || json_integer_value(gid) > NC_ID_MAX)))
                 return nc_err_set(err, "user.uid and user.gid must be integers from 0 to %d (the ids mapped inside)", NC_ID_MAX);

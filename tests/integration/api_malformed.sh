@@ -29,6 +29,7 @@ assert_contains "$(api '{"jsonrpc":"2.0","method":"sandbox.create","params":{"sp
 assert_contains "$(api '{"jsonrpc":"2.0","method":"sandbox.create","params":{"spec":{"args":["x"],"cwd":"rel"}},"id":1}')" "absolute path" "relative cwd"
 assert_contains "$(api '{"jsonrpc":"2.0","method":"sandbox.create","params":{"spec":{"args":["x"]},"stdio":"passed"},"id":1}')" "needs 3 descriptors" "stdio passed without descriptors"
 assert_contains "$(api '{"jsonrpc":"2.0","method":"sandbox.create","params":{"spec":{"args":["x"]},"wait":"yes"},"id":1}')" "'wait' must be true or false" "wrong type"
+assert_contains "$(api '{"jsonrpc":"2.0","method":"sandbox.create","params":{"spec":{"args":["x"],"user":{"uid":1000}}},"id":1}')" "user.gid is missing" "a user without gid is refused (it was the root group)"
 deep=$(printf '[%.0s' $(seq 3000))
 assert_contains "$(api "$deep")" '"code": -32700' "deep nesting is a parse error"
 

@@ -84,6 +84,10 @@ static void test_rejections(void **state)
         expect_error("{\"args\":[\"x\"],\"env\":[\"NOEQUALS\"]}", "KEY=VALUE");
         expect_error("{\"args\":[\"x\"],\"env\":[\"=v\"]}", "KEY=VALUE");
         expect_error("{\"args\":[\"x\"],\"env\":[\"LD_PRELOAD=/x.so\"]}", "LD_PRELOAD is refused");
+        /* A user names both ids: a missing gid was silently the root group. */
+        expect_error("{\"args\":[\"x\"],\"user\":{\"uid\":1000}}", "user.gid is missing");
+        expect_error("{\"args\":[\"x\"],\"user\":{\"gid\":5}}", "user.uid is missing");
+        expect_error("{\"args\":[\"x\"],\"user\":{}}", "user.uid is missing");
 }
 
 /* network.nat_backend (--nat-backend): bridge only; userspace takes no egress policy and
