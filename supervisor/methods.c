@@ -483,7 +483,11 @@ static void m_exec(struct sup_conn *c, json_t *id, json_t *params)
         json_decref(spec);
         json_decref(extra);
         fds[0] = fds[1] = fds[2] = -1;
-        if (r < 0)
+        /* init hung up: the sandbox is ending (a kill just before this exec) although its
+         * state does not say so yet. That is the client's bad timing, not our failure. */
+        if (r == -EPIPE || r == -ECONNRESET)
+                sup_conn_error(c, id, NC_RPC_BAD_STATE, NULL, "sandbox %s is ending; exec needs a running sandbox", sb->id);
+        else if (r < 0)
                 sup_conn_error(c, id, NC_RPC_INTERNAL_ERROR, NULL, "Failed to send the exec request to init: %s", strerror(-r));
         return;
 bad:

@@ -64,4 +64,24 @@ assert_contains "$(api '{"jsonrpc":"2.0","id":1,"method":"sandbox.exec","params"
 assert_contains "$(api '{"jsonrpc":"2.0","id":1,"method":"sandbox.exec","params":{"id":"st","args":["true"],"env":[5]}}')" \
     "env[0] must be a string" "an env entry of the wrong type is refused by name"
 "$N" rm -f st >/dev/null
+
+# An exec right behind a kill meets an init that is going away: the reply is the
+# sandbox's end (or -32002), never -32603 "Failed to send ...: Broken pipe".
+internal=0
+for i in $(seq 8); do
+    "$N" run -d --rm --name race$i -- sleep 60 >/dev/null
+    out=$(timeout 20 python3 - "race$i" <<'PY'
+import json, os, socket, sys
+s = socket.socket(socket.AF_UNIX); s.connect(os.environ["NUCLEUS_SOCKET"]); s.settimeout(10)
+req = lambda m, p, i: json.dumps({"jsonrpc": "2.0", "method": m, "params": p, "id": i}) + "\n"
+s.sendall((req("sandbox.kill", {"id": sys.argv[1]}, 1) + req("sandbox.exec", {"id": sys.argv[1], "args": ["true"]}, 2)).encode())
+buf = b""
+while buf.count(b"\n") < 2:
+    buf += s.recv(65536)
+print(buf.decode())
+PY
+)
+    grep -q -- '-32603' <<<"$out" && { internal=$((internal + 1)); echo "$out" >&2; }
+done
+assert_eq 0 "$internal" "an exec racing a kill never gets an internal error"
 finish
