@@ -35,6 +35,45 @@ static void fill_defaults(struct sup_sandbox *sb, struct nc_spec *spec)
 }
 
 /* What the spec asks of the lock-down, checked before anything starts. */
+/* Equal paths, a trailing '/' aside ("/x" and "/x/" name one mount point). */
+static bool same_path(const char *a, const char *b)
+{
+        size_t na = strlen(a), nb = strlen(b);
+
+        while (na > 1 && a[na - 1] == '/')
+                na--;
+        while (nb > 1 && b[nb - 1] == '/')
+                nb--;
+        return na == nb && strncmp(a, b, na) == 0;
+}
+
+/* One mount per destination across tmpfs, volumes and secrets: a second one on the
+ * same path was mounted over the first without a word (a volume hidden under a tmpfs,
+ * one tmpfs under another), or failed late at setup ("File exists"). */
+static int check_dests_unique(const struct nc_spec *spec, const json_t *vols, const json_t *secs, struct nc_err *err)
+{
+        struct { const char *kind, *dest; } d[NC_SPEC_TMPFS_MAX + SBX_VOLUMES_MAX + SBX_SECRETS_MAX];
+        size_t n = 0, k;
+        const json_t *v;
+
+        for (k = 0; k < spec->ntmpfs; k++)
+                d[n++] = (typeof(d[0])){ "tmpfs", spec->tmpfs[k].dest };
+        json_array_foreach(vols, k, v)
+                d[n++] = (typeof(d[0])){ "volume", json_string_value(json_object_get(v, "dest")) };
+        json_array_foreach(secs, k, v)
+                d[n++] = (typeof(d[0])){ "secret", json_string_value(json_object_get(v, "dest")) };
+        for (size_t i = 0; i < n; i++)
+                for (size_t j = 0; j < i; j++)
+                        if (d[i].dest && d[j].dest && same_path(d[i].dest, d[j].dest)) {
+                                if (d[i].kind == d[j].kind)
+                                        return nc_err_set(err, "two %s mounts on '%s': give each its own destination",
+                                                          d[i].kind, d[i].dest);
+                                return nc_err_set(err, "a %s and a %s on '%s': give each its own destination", d[j].kind,
+                                                  d[i].kind, d[i].dest);
+                        }
+        return 0;
+}
+
 static int check_policy(const struct nc_spec *spec, struct nc_err *err)
 {
         static const struct { int resource; const char *name; } limits[] = {
@@ -246,6 +285,8 @@ void sup_method_create(struct sup_conn *c, json_t *id, json_t *params)
                         goto bad;
                 }
         }
+        if (check_dests_unique(spec, vols, secs, &err) < 0)
+                goto bad;
         if (has_log) {
                 struct stat st;
                 int fl = fcntl(fds[log0], F_GETFL);
