@@ -268,8 +268,12 @@ int nc_spec_tmpfs_parse(const char *str, struct nc_spec_tmpfs *ret, struct nc_er
                         ret->readonly = strcmp(parts[i], "ro") == 0;
                 else if (i == 1 && nc_parse_size(parts[i], &size) == 0 && size >= 4096 && size <= (1ull << 40))
                         ret->size = (long long)size;
+                else if (i == 1 && nc_parse_size(parts[i], &size) == 0)   /* a size, but out of range: say so */
+                        return nc_err_set(err, "invalid tmpfs '%.64s': size '%s' is out of range: from 4K to 1024G", str,
+                                          parts[i]);
                 else
-                        return nc_err_set(err, "invalid tmpfs '%.64s': '%s' is neither a size (64M) nor ro/rw", str, parts[i]);
+                        return nc_err_set(err, "invalid tmpfs '%.64s': '%s' is neither a size (4K to 1024G with a K, M or G "
+                                          "suffix: 64M) nor ro/rw", str, parts[i]);
         }
         ret->dest = strdup(parts[0]);
         return ret->dest ? 0 : -ENOMEM;

@@ -84,6 +84,10 @@ static void test_rejections(void **state)
         expect_error("{\"args\":[\"x\"],\"env\":[\"NOEQUALS\"]}", "KEY=VALUE");
         expect_error("{\"args\":[\"x\"],\"env\":[\"=v\"]}", "KEY=VALUE");
         expect_error("{\"args\":[\"x\"],\"env\":[\"LD_PRELOAD=/x.so\"]}", "LD_PRELOAD is refused");
+        /* A tmpfs size out of range says the range. */
+        expect_error("{\"args\":[\"x\"],\"tmpfs\":[\"/x:1K\"]}", "size '1K' is out of range: from 4K to 1024G");
+        expect_error("{\"args\":[\"x\"],\"tmpfs\":[\"/x:1025G\"]}", "size '1025G' is out of range");
+        expect_error("{\"args\":[\"x\"],\"tmpfs\":[\"/x:2T\"]}", "neither a size (4K to 1024G");
         /* A user names both ids: a missing gid was silently the root group. */
         expect_error("{\"args\":[\"x\"],\"user\":{\"uid\":1000}}", "user.gid is missing");
         expect_error("{\"args\":[\"x\"],\"user\":{\"gid\":5}}", "user.uid is missing");
