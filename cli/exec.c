@@ -220,7 +220,12 @@ int cli_cmd_exec(const struct cli_opts *o, int argc, char **argv)
                 return cli_attach(o, x.ref);
         }
         if (r == 0 && (!x.ref || json_array_size(x.args) == 0)) {
-                fprintf(stderr, "nucleus: usage: nucleus exec [-i] [-t] [-e K=V] [-w DIR] [-u USER] ID [--] CMD [ARG...]\n");
+                if (strcmp(argv[0], "attach") == 0)   /* its own usage, not exec's */
+                        fprintf(stderr, "nucleus: usage: nucleus attach ID, or nucleus attach [OPTIONS] ID -- CMD [ARG...] "
+                                        "(as exec)\n");
+                else
+                        fprintf(stderr, "nucleus: usage: nucleus exec [-i] [-t] [-e K=V] [-w DIR] [-u USER] ID [--] CMD "
+                                        "[ARG...]\n");
                 r = CLI_EXIT_USAGE;
         }
         if (r != 0) {

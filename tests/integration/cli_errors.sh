@@ -23,6 +23,7 @@ for c in "kill -s" "kill --signal" "stop -t" "stop --timeout" "logs -n" "logs --
     assert_eq 2 "$rc" "nucleus $c: a usage error"
     assert_contains "$err" "${c##* } needs a value" "nucleus $c: names the flag that lacks its value"
 done
+assert_contains "$("$N" attach 2>&1 || true)" "usage: nucleus attach ID" "attach without an ID shows attach's usage, not exec's"
 # info and version take only --json and --help; anything else is refused, not ignored.
 assert_contains "$("$N" info --help)" "Usage: nucleus info" "info --help shows help, not the status"
 assert_contains "$("$N" version --help)" "Usage: nucleus version" "version --help shows help"
