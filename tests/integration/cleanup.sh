@@ -43,6 +43,11 @@ assert_eq 1 "$rc" "a second nucleusd on the same cgroup root exits 1"
 assert_contains "$err" "Another nucleusd already uses cgroup root '$NUCLEUS_CGROUP_ROOT'" "and names the root"
 assert_eq running "$("$N" inspect keep | sed -n 's/^  "state": "\(.*\)",$/\1/p')" "the first one's sandbox still runs"
 "$N" rm -f keep >/dev/null
+# A cgroup root that is not on cgroup2 is refused before anything is made there.
+rc=0; err=$(timeout 10 "$ND" --socket "$T/third.sock" --state-dir "$T/third-state" --cgroup-root "$T/notcg/a" 2>&1) || rc=$?
+assert_eq 1 "$rc" "a cgroup root off cgroup2 is refused"
+assert_contains "$err" "cgroup root '$T/notcg/a' is not on a cgroup2 file system" "naming it"
+assert_eq no "$(test -e "$T/notcg" && echo yes || echo no)" "and nothing is created there"
 
 # A supervisor that stops stops its sandboxes and removes its state.
 "$N" run --name last -- sleep 100 & cli=$!
