@@ -528,7 +528,7 @@ static void m_attach(struct sup_conn *c, json_t *id, json_t *params)
         if (sb->tty_master < 0)
                 return sup_conn_error(c, id, NC_RPC_BAD_STATE, NULL, "sandbox %s has no terminal to attach to: it was "
                                       "created without -t (use exec to run another command in it)", sb->id);
-        if (sb->attach_conn && sb->attach_conn != c && !conn_hung_up(sb->attach_conn))
+        if (sb->attach_conn && sb->attach_conn != c && !sb->attach_conn->closing && !conn_hung_up(sb->attach_conn))
                 return sup_conn_error(c, id, NC_RPC_CONFLICT, NULL, "sandbox %s already has a client attached "
                                       "(pid %d); one at a time", sb->id, (int)sb->attach_conn->cred.pid);
         fd = fcntl(sb->tty_master, F_DUPFD_CLOEXEC, 3);

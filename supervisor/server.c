@@ -26,6 +26,7 @@ static void on_conn_closed(uv_handle_t *h)
         struct sup_conn *c = h->data;
         struct sup *s = c->sup;
 
+        sup_waiters_drop_conn(s, c);
         close(c->fd);
         if (c->pidfd >= 0)
                 close(c->pidfd);
@@ -46,7 +47,11 @@ static void conn_close(struct sup_conn *c)
         if (c->closing)
                 return;
         c->closing = true;
-        sup_waiters_drop_conn(s, c);
+        /* What refers to this connection (waiters, log readers, event subscriptions,
+         * execs) is dropped in on_conn_closed, on a later turn of the loop, not here:
+         * conn_close runs inside sup_conn_send, whose callers may be walking those very
+         * lists (an event to every subscriber), and freeing them under their feet was a
+         * use after free. Until then the connection is closing: nothing is sent to it. */
         if (c->prev)
                 c->prev->next = c->next;
         else

@@ -86,6 +86,38 @@ assert_contains "$(api '{"jsonrpc":"2.0","method":"sandbox.inspect","params":{"i
 assert_contains "$(api '{"jsonrpc":"2.0","method":"sandbox.create","params":{"spec":{"args":[{"base64":"!!"}]}},"id":8}')" "args[0]: invalid base64" "bad base64 is refused, naming the field"
 assert_contains "$(api '{"jsonrpc":"2.0","method":"sandbox.create","params":{"spec":{"args":[{"base64":"/w==","x":1}]}},"id":9}')" '"code": -32602' "a base64 object with another member is refused"
 
+# A subscriber whose connection breaks while an event goes out to its subscriptions:
+# the send fails, the connection is closed, and its subscriptions were freed while the
+# event was still walking them (a use after free that killed the loop process). Here
+# the client stops reading (shutdown SHUT_RD: writes to it fail, it sends no EOF).
+loop=$(pgrep -P "$SUP_PID" -x nucleusd-loop)
+out=$(timeout 30 python3 - <<'PY'
+import os, socket, time
+sock = os.environ["NUCLEUS_SOCKET"]
+s = socket.socket(socket.AF_UNIX); s.connect(sock); s.settimeout(10)
+s.sendall(b"".join(b'{"jsonrpc":"2.0","method":"events.subscribe","id":%d}\n' % i for i in range(200)))
+buf = b""
+while buf.count(b"\n") < 200:
+    buf += s.recv(65536)
+s.shutdown(socket.SHUT_RD)
+time.sleep(0.2)
+c = socket.socket(socket.AF_UNIX); c.connect(sock); c.settimeout(10)
+c.sendall(b'{"jsonrpc":"2.0","method":"sandbox.create","params":{"spec":{"args":["true"]},"auto_remove":true,"wait":true},"id":1}\n')
+buf = b""
+try:
+    while b'"id":1,' not in buf:
+        d = c.recv(65536)
+        if not d:
+            break
+        buf += d
+except OSError:
+    pass
+print("replied" if b'"exit_code":0' in buf else "no reply: %r" % buf[:200])
+PY
+)
+assert_eq replied "$out" "an event to a broken subscriber's connection: the create still gets its reply"
+assert_eq "$loop" "$(pgrep -P "$SUP_PID" -x nucleusd-loop)" "and the loop process did not crash"
+
 # A client that disconnects mid-frame or mid-create leaks nothing.
 printf '{"jsonrpc":"2.0","method":"sand' | timeout 2 python3 -c 'import os,socket,sys; s=socket.socket(socket.AF_UNIX); s.connect(os.environ["NUCLEUS_SOCKET"]); s.sendall(sys.stdin.buffer.read())'
 for _ in $(seq 20); do
