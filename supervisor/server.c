@@ -116,7 +116,10 @@ void sup_conn_send_fd(struct sup_conn *c, json_t *msg, int fd)
                         close(fd);
                 return;
         }
-        if (c->out_len + n > SUP_CONN_MAX_OUT) {
+        /* The limit is on what is still unsent: counting the bytes already sent too (the
+         * buffer is reset only when it drains completely) closed a client that reads
+         * steadily but never quite catches up, such as an events subscriber. */
+        if (c->out_len - c->out_off + n > SUP_CONN_MAX_OUT) {
                 /* A client that does not read its replies must not hold our memory. */
                 log_warn("Client pid %d does not read its replies; closing its connection", (int)c->cred.pid);
                 if (fd >= 0)
@@ -126,6 +129,16 @@ void sup_conn_send_fd(struct sup_conn *c, json_t *msg, int fd)
         }
         if (c->out_off > 0 && c->out_off == c->out_len)
                 c->out_off = c->out_len = 0;
+        /* Sent bytes make up more than half: move the rest to the front, so that the
+         * buffer holds what is unsent and not everything ever sent (amortised: the
+         * bytes moved are fewer than those sent since the last move). */
+        if (c->out_off > c->out_len - c->out_off) {
+                memmove(c->out, c->out + c->out_off, c->out_len - c->out_off);
+                for (size_t i = 0; i < c->nout_fds; i++)
+                        c->out_fds[i].at -= c->out_off;
+                c->out_len -= c->out_off;
+                c->out_off = 0;
+        }
         if (c->out_len + n > c->out_cap) {
                 size_t ncap = c->out_cap ? c->out_cap : 4096;
                 char *nb;

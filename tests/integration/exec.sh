@@ -43,6 +43,26 @@ assert_contains "$out" '"exit_code": 3' "the reply has the exit status"
 out=$(python3 "$(dirname "$0")/exec_stream.py" "$NUCLEUS_SOCKET" st 1 sh -c 'head -c 5000000 /dev/zero | tr "\\0" x; echo; exit 0')
 assert_contains "$out" "stdout_bytes 5000001" "5 MB to a client that reads late: every byte arrives"
 assert_eq fine "$("$N" exec st echo fine)" "the loop serves others meanwhile"
+# A client that reads all the time but never quite catches up is not taken for one that
+# does not read: the 16 MiB limit counts unsent bytes, not all sent since the buffer was
+# last empty (60 MB, read in small pieces, was cut off at 16 MiB).
+out=$(timeout 60 python3 - <<'PY'
+import json, os, socket, time
+s = socket.socket(socket.AF_UNIX); s.connect(os.environ["NUCLEUS_SOCKET"]); s.settimeout(30)
+s.sendall((json.dumps({"jsonrpc": "2.0", "method": "sandbox.exec", "id": 1, "params": {"id": "st", "stdio": "stream",
+          "args": ["sh", "-c", "yes x | head -c 60000000"]}}) + "\n").encode())
+total, tail = 0, b""
+while True:
+    d = s.recv(16384)
+    if not d:
+        print("closed after", total); break
+    total += len(d); tail = (tail + d)[-4096:]
+    if b'"id":1,"result"' in tail:
+        print("reply"); break
+    time.sleep(0.0002)
+PY
+)
+assert_eq reply "$out" "a steady reader of 60 MB keeps its connection"
 assert_contains "$(python3 "$(dirname "$0")/exec_stream.py" "$NUCLEUS_SOCKET" st 0 printf '\377\376' )" "stdout_bytes 2" \
     "bytes that are not UTF-8 travel base64-encoded"
 assert_contains "$(python3 "$(dirname "$0")/api_client.py" '{"jsonrpc":"2.0","id":1,"method":"sandbox.exec","params":{"id":"st","args":["true"],"stdio":"pipe"}}' 2>&1)" \
