@@ -553,6 +553,10 @@ static void m_events(struct sup_conn *c, json_t *id, json_t *params)
                 return sup_bad_params(c, id, &err);
         if (!id)
                 return;         /* events are tagged with the request id */
+        if (c->nevent_subs >= SUP_CONN_MAX_EVENT_SUBS)
+                return sup_conn_error(c, id, NC_RPC_BUSY, NULL, "this connection already has %d event subscriptions, the "
+                                      "most one may have (each gets every event; one is enough)",
+                                      SUP_CONN_MAX_EVENT_SUBS);
         sub = calloc(1, sizeof(*sub));
         if (!sub)
                 return sup_conn_error(c, id, NC_RPC_INTERNAL_ERROR, NULL, "out of memory");
@@ -560,6 +564,7 @@ static void m_events(struct sup_conn *c, json_t *id, json_t *params)
         sub->id = json_incref(id);
         sub->next = c->sup->event_subs;
         c->sup->event_subs = sub;
+        c->nevent_subs++;
         /* The reply first; events follow until the connection closes. */
         sup_conn_reply(c, id, json_pack("{s:O}", "subscription", id));
 }

@@ -27,6 +27,9 @@
 #define SUP_CONN_MAX_FDS 64
 #define SUP_CONN_MAX_OUT (16u * 1024 * 1024)
 #define SUP_CONN_MAX_OUT_FDS 8
+/* Every event walks every subscription: without a bound, one client that subscribed
+ * 500,000 times made each create take 12 s for everyone. */
+#define SUP_CONN_MAX_EVENT_SUBS 16
 #define SUP_MAX_CONNS 4096
 
 struct sup_options {
@@ -305,6 +308,7 @@ struct sup_conn {
                 size_t at;
         } out_fds[SUP_CONN_MAX_OUT_FDS];
         size_t nout_fds;
+        size_t nevent_subs;     /* events.subscribe on this connection, at most SUP_CONN_MAX_EVENT_SUBS */
         bool closing, writable_wanted;
 };
 

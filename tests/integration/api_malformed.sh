@@ -118,6 +118,15 @@ PY
 assert_eq replied "$out" "an event to a broken subscriber's connection: the create still gets its reply"
 assert_eq "$loop" "$(pgrep -P "$SUP_PID" -x nucleusd-loop)" "and the loop process did not crash"
 
+# At most 16 event subscriptions per connection: every event walks every subscription,
+# and 500,000 on one connection made each create take 12 s for everyone.
+subs=()
+for i in $(seq 17); do subs+=("{\"jsonrpc\":\"2.0\",\"method\":\"events.subscribe\",\"id\":$i}"); done
+out=$(EXPECT=17 api "${subs[@]}")
+assert_eq 16 "$(grep -c '"subscription"' <<<"$out")" "16 subscriptions on one connection are accepted"
+assert_contains "$(sed -n 17p <<<"$out")" "already has 16 event subscriptions" "the 17th is refused, saying the limit"
+assert_contains "$(sed -n 17p <<<"$out")" '"code": -32006' "as busy (-32006)"
+
 # A client that disconnects mid-frame or mid-create leaks nothing.
 printf '{"jsonrpc":"2.0","method":"sand' | timeout 2 python3 -c 'import os,socket,sys; s=socket.socket(socket.AF_UNIX); s.connect(os.environ["NUCLEUS_SOCKET"]); s.sendall(sys.stdin.buffer.read())'
 for _ in $(seq 20); do
