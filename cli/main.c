@@ -93,12 +93,13 @@ static int set_path(const char *flag, char *dst, size_t cap, const char *value)
 int main(int argc, char **argv)
 {
         struct cli_opts o = { 0 };
+        struct nc_err err = { { 0 } };
         const char *v;
         int i, r;
 
         nc_log_setup("nucleus", -1, false, NC_LOG_WARN);
-        if (nc_paths_default(&o.paths) < 0) {
-                fprintf(stderr, "nucleus: a path from the environment is too long\n");
+        if (nc_paths_default(&o.paths, &err) < 0) {
+                fprintf(stderr, "nucleus: %s\n", err.msg);
                 return CLI_EXIT_NUCLEUS;
         }
         for (i = 1; i < argc && argv[i][0] == '-'; i++) {

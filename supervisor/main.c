@@ -159,8 +159,8 @@ int main(int argc, char **argv)
         char lockpath[PATH_MAX + 16];
         char *end;
 
-        if (nc_paths_default(&opt.paths) < 0) {
-                fprintf(stderr, "nucleusd: a path from the environment is too long\n");
+        if (nc_paths_default(&opt.paths, &err) < 0) {
+                fprintf(stderr, "nucleusd: %s\n", err.msg);
                 return 1;
         }
         opt.max_sandboxes = 4096;

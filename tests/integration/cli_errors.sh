@@ -42,6 +42,11 @@ long=$(printf 's%.0s' $(seq 120))
 rc=0; err=$("$N" --socket "$long" ps 2>&1) || rc=$?
 assert_eq 2 "$rc" "a --socket too long is a usage error"
 assert_contains "$err" "--socket '$long' is too long: at most 107 bytes" "and says the limit"
+# The same from the environment names the variable (it said "a path from the
+# environment is too long").
+assert_contains "$(NUCLEUS_SOCKET="/tmp/$long" "$N" ps 2>&1 || true)" "NUCLEUS_SOCKET is too long: at most 107 bytes" \
+    "an overlong NUCLEUS_SOCKET is named"
+assert_contains "$(NUCLEUS_SOCKET="/tmp/$long" "$ND" 2>&1 || true)" "NUCLEUS_SOCKET is too long" "by nucleusd too"
 assert_eq 0 "$("$N" run -- true; echo $?)" "no refusal created a sandbox (and run still works)"
 assert_eq 1 "$("$N" ps -a --json | grep -c '"id"')" "only the one real sandbox exists"
 # A setup error names a non-ASCII value as given (it was shown as Latin-1 mojibake).
