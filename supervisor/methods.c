@@ -144,12 +144,19 @@ static void m_kill(struct sup_conn *c, json_t *id, json_t *params)
         sup_conn_reply(c, id, json_pack("{s:s, s:s}", "id", sb->id, "signal", nc_signal_name(sig)));
 }
 
-static void add_waiter(struct sup_sandbox *sb, struct sup_conn *c, json_t *id, int kind)
+/* false when the connection has too many waiting already (answered -32006). */
+static bool add_waiter(struct sup_sandbox *sb, struct sup_conn *c, json_t *id, int kind)
 {
-        struct sup_waiter *w = calloc(1, sizeof(*w));
+        struct sup_waiter *w;
 
-        if (!w)
-                return sup_conn_error(c, id, NC_RPC_INTERNAL_ERROR, NULL, "out of memory");
+        if (!sup_conn_pending_add(c, id))
+                return false;
+        w = calloc(1, sizeof(*w));
+        if (!w) {
+                sup_conn_pending_done(c);
+                sup_conn_error(c, id, NC_RPC_INTERNAL_ERROR, NULL, "out of memory");
+                return false;
+        }
         w->conn = c;
         w->id = json_incref(id);
         w->kind = kind;
@@ -157,6 +164,7 @@ static void add_waiter(struct sup_sandbox *sb, struct sup_conn *c, json_t *id, i
         sb->waiters = w;
         if (c)
                 sup_conn_ref(sb);
+        return true;
 }
 
 static void m_wait(struct sup_conn *c, json_t *id, json_t *params)
@@ -203,7 +211,8 @@ static void m_remove(struct sup_conn *c, json_t *id, json_t *params)
                                       "sandbox %s is %s; stop it first or remove with force", sb->id,
                                       sup_state_name(sb->state));
         /* The reply comes when the removal is complete: processes, cgroup, state file. */
-        add_waiter(sb, c, id, SUP_WAIT_REMOVE);
+        if (!add_waiter(sb, c, id, SUP_WAIT_REMOVE))
+                return;
         if (sup_state_live(sb->state)) {
                 if (sb->stop_reason == SUP_STOP_NONE)
                         sb->stop_reason = SUP_STOP_API;
@@ -291,9 +300,13 @@ static void m_logs(struct sup_conn *c, json_t *id, json_t *params)
         if (!sb->logs)
                 return sup_conn_error(c, id, NC_RPC_BAD_STATE, NULL, "sandbox %s was not created detached: its output went "
                                       "to the descriptors of its caller", sb->id);
+        if (!sup_conn_pending_add(c, id))
+                return;
         sub = calloc(1, sizeof(*sub));
-        if (!sub)
+        if (!sub) {
+                sup_conn_pending_done(c);
                 return sup_conn_error(c, id, NC_RPC_INTERNAL_ERROR, NULL, "out of memory");
+        }
         sub->conn = c;
         sub->id = json_incref(id);
         sub->follow = follow;
@@ -312,7 +325,7 @@ static void m_logs(struct sup_conn *c, json_t *id, json_t *params)
         sup_logs_pump(sb);
 }
 
-static void add_waiter(struct sup_sandbox *sb, struct sup_conn *c, json_t *id, int kind);
+static bool add_waiter(struct sup_sandbox *sb, struct sup_conn *c, json_t *id, int kind);
 
 static void m_stop(struct sup_conn *c, json_t *id, json_t *params)
 {
@@ -330,7 +343,8 @@ static void m_stop(struct sup_conn *c, json_t *id, json_t *params)
                 /* Already ended: stop has nothing to do, and says how it ended. */
                 return sup_conn_reply(c, id, sup_sandbox_result(sb));
         /* The reply is the final result, once the sandbox has stopped. */
-        add_waiter(sb, c, id, SUP_WAIT_RESULT);
+        if (!add_waiter(sb, c, id, SUP_WAIT_RESULT))
+                return;
         if (sb->stop_reason == SUP_STOP_NONE)
                 sb->stop_reason = SUP_STOP_API;
         sup_sandbox_stop(sb, (uint64_t)timeout_s * 1000);

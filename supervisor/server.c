@@ -168,6 +168,25 @@ void sup_conn_send_fd(struct sup_conn *c, json_t *msg, int fd)
         conn_update_poll(c);
 }
 
+bool sup_conn_pending_add(struct sup_conn *c, json_t *id)
+{
+        if (!c)
+                return true;
+        if (c->npending >= SUP_CONN_MAX_PENDING) {
+                sup_conn_error(c, id, NC_RPC_BUSY, NULL, "this connection already has %d requests waiting for their "
+                               "sandboxes (wait, stop, remove, logs), the most one may have", SUP_CONN_MAX_PENDING);
+                return false;
+        }
+        c->npending++;
+        return true;
+}
+
+void sup_conn_pending_done(struct sup_conn *c)
+{
+        if (c && c->npending > 0)
+                c->npending--;
+}
+
 void sup_conn_reply(struct sup_conn *c, json_t *id, json_t *result)
 {
         if (!id) {      /* a notification gets no reply */
