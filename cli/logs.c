@@ -123,7 +123,14 @@ int cli_cmd_logs(const struct cli_opts *o, int argc, char **argv)
         for (;;) {
                 json_t *msg = NULL;
                 const char *method;
-                int r = cli_recv(&c, &msg);
+                int r;
+
+                /* A follower prints each record as it comes: into a pipe or a file stdout
+                 * is fully buffered, and 'logs -f ID | grep x' (or > file) showed nothing
+                 * for minutes, and lost it all when interrupted. */
+                if (follow)
+                        fflush(stdout);
+                r = cli_recv(&c, &msg);
 
                 /* A follower outlives a restart of nucleusd's loop process: it asks the
                  * new one for the records after the last it printed (docs/restart.md). */
