@@ -696,6 +696,9 @@ static int seccomp_mode_validate(const struct nc_spec *s, struct nc_err *err)
         if (s->seccomp_mode == NC_SECCOMP_TRACE && s->nseccomp_allow)
                 return nc_err_set(err, "seccomp_allow (--seccomp-allow) cannot be combined with seccomp_mode trace "
                                   "(--seccomp-mode trace): a traced workload runs without a filter to add calls to");
+        if (s->seccomp_mode == NC_SECCOMP_TRACE && s->seccomp_log_denied)
+                return nc_err_set(err, "seccomp_log_denied (--seccomp-log-denied) cannot be combined with seccomp_mode trace "
+                                  "(--seccomp-mode trace): a traced workload runs without a filter, so nothing is denied");
         return 0;
 }
 

@@ -24,6 +24,12 @@ for c in "kill -s" "kill --signal" "stop -t" "stop --timeout" "logs -n" "logs --
     assert_contains "$err" "${c##* } needs a value" "nucleus $c: names the flag that lacks its value"
 done
 assert_contains "$("$N" attach 2>&1 || true)" "usage: nucleus attach ID" "attach without an ID shows attach's usage, not exec's"
+# A flag that would do nothing in its combination is refused, not ignored.
+rc=0; err=$("$N" run --rm --swap -- true 2>&1) || rc=$?
+assert_eq 125 "$rc" "--swap without --memory is refused"
+assert_contains "$err" "--swap only goes with --memory SIZE" "and says what it needs"
+assert_contains "$("$N" run --rm --seccomp-mode trace --seccomp-log "$T/trace" --seccomp-log-denied -- true 2>&1 || true)" \
+    "seccomp_log_denied (--seccomp-log-denied) cannot be combined with seccomp_mode trace" "--seccomp-log-denied with trace mode is refused"
 # info and version take only --json and --help; anything else is refused, not ignored.
 assert_contains "$("$N" info --help)" "Usage: nucleus info" "info --help shows help, not the status"
 assert_contains "$("$N" version --help)" "Usage: nucleus version" "version --help shows help"

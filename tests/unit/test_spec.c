@@ -84,6 +84,9 @@ static void test_rejections(void **state)
         expect_error("{\"args\":[\"x\"],\"env\":[\"NOEQUALS\"]}", "KEY=VALUE");
         expect_error("{\"args\":[\"x\"],\"env\":[\"=v\"]}", "KEY=VALUE");
         expect_error("{\"args\":[\"x\"],\"env\":[\"LD_PRELOAD=/x.so\"]}", "LD_PRELOAD is refused");
+        /* Flags that would be accepted and do nothing are refused. */
+        expect_error("{\"args\":[\"x\"],\"seccomp_mode\":\"trace\",\"seccomp_log\":\"t\",\"seccomp_log_denied\":true}",
+                     "seccomp_log_denied (--seccomp-log-denied) cannot be combined with seccomp_mode trace");
         /* A tmpfs size out of range says the range. */
         expect_error("{\"args\":[\"x\"],\"tmpfs\":[\"/x:1K\"]}", "size '1K' is out of range: from 4K to 1024G");
         expect_error("{\"args\":[\"x\"],\"tmpfs\":[\"/x:1025G\"]}", "size '1025G' is out of range");
