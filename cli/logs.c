@@ -101,7 +101,12 @@ int cli_cmd_logs(const struct cli_opts *o, int argc, char **argv)
                 } else if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
                         printf("Usage: nucleus logs [-f] [-n N] [--since-seq S] [--timestamps] [--json] ID\n\n"
                                "Print the output of a detached sandbox; -f follows until it ends. Records carry\n"
-                               "sequence numbers: --since-seq resumes exactly where an earlier reader stopped.\n");
+                               "sequence numbers: --since-seq resumes exactly where an earlier reader stopped.\n\n"
+                               "  -f, --follow         keep printing new records until the sandbox ends\n"
+                               "  -n, --tail N         start at the last N records the supervisor still holds\n"
+                               "  --since-seq S        start at record S (not with -n)\n"
+                               "  -t, --timestamps     prefix each line with its time (RFC 3339)\n"
+                               "  --json               one JSON object per record, as the API sends it (seq, time, stream, line, ...)\n");
                         return 0;
                 } else if (strcmp(a, "-n") == 0 || strcmp(a, "--tail") == 0 || strcmp(a, "--since-seq") == 0) {
                         fprintf(stderr, "nucleus: %s needs a value (a non-negative integer)\n", a);
@@ -115,6 +120,12 @@ int cli_cmd_logs(const struct cli_opts *o, int argc, char **argv)
         }
         if (!ref) {
                 fprintf(stderr, "nucleus: usage: nucleus logs [-f] [-n N] [--since-seq S] [--timestamps] [--json] ID\n");
+                return CLI_EXIT_USAGE;
+        }
+        /* The supervisor ignores tail when since_seq is given: say so rather than drop -n. */
+        if (since > 0 && tail >= 0) {
+                fprintf(stderr, "nucleus: give either -n N (the last N records) or --since-seq S (from record S), not "
+                                "both\n");
                 return CLI_EXIT_USAGE;
         }
         if (cli_connect_or_report(o, &c, ref) < 0)

@@ -30,6 +30,10 @@ assert_eq 125 "$rc" "--swap without --memory is refused"
 assert_contains "$err" "--swap only goes with --memory SIZE" "and says what it needs"
 assert_contains "$("$N" run --rm --seccomp-mode trace --seccomp-log "$T/trace" --seccomp-log-denied -- true 2>&1 || true)" \
     "seccomp_log_denied (--seccomp-log-denied) cannot be combined with seccomp_mode trace" "--seccomp-log-denied with trace mode is refused"
+rc=0; err=$("$N" logs -n 2 --since-seq 3 x 2>&1) || rc=$?
+assert_eq 2 "$rc" "logs -n with --since-seq is a usage error (-n was ignored)"
+assert_contains "$err" "give either -n N (the last N records) or --since-seq S" "and says why"
+assert_contains "$("$N" logs --help)" "-n, --tail N" "logs --help describes its flags"
 # info and version take only --json and --help; anything else is refused, not ignored.
 assert_contains "$("$N" info --help)" "Usage: nucleus info" "info --help shows help, not the status"
 assert_contains "$("$N" version --help)" "Usage: nucleus version" "version --help shows help"
