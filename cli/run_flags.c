@@ -519,7 +519,7 @@ int cli_run_parse(int argc, char **argv, struct nc_spec *spec, struct run_opts *
                         char *end;
                         long long t = strtoll(val, &end, 10);
                         if (*end || end == val || t <= 0 || t > 365LL * 24 * 3600) {
-                                fprintf(stderr, "nucleus: invalid --timeout '%s': a number of seconds, at least 1\n", val);
+                                fprintf(stderr, "nucleus: invalid --timeout '%s': seconds from 1 to 31536000 (365 days)\n", val);
                                 return -EINVAL;
                         }
                         ro->timeout_s = t;

@@ -34,6 +34,8 @@ rc=0; err=$("$N" logs -n 2 --since-seq 3 x 2>&1) || rc=$?
 assert_eq 2 "$rc" "logs -n with --since-seq is a usage error (-n was ignored)"
 assert_contains "$err" "give either -n N (the last N records) or --since-seq S" "and says why"
 assert_contains "$("$N" logs --help)" "-n, --tail N" "logs --help describes its flags"
+assert_contains "$("$N" run --timeout 31536001 -- true 2>&1 || true)" "seconds from 1 to 31536000" \
+    "a --timeout above the maximum names the range (it said 'at least 1')"
 # info and version take only --json and --help; anything else is refused, not ignored.
 assert_contains "$("$N" info --help)" "Usage: nucleus info" "info --help shows help, not the status"
 assert_contains "$("$N" version --help)" "Usage: nucleus version" "version --help shows help"
