@@ -121,7 +121,9 @@ static void m_kill(struct sup_conn *c, json_t *id, json_t *params)
         if (sig != SIGKILL && !sbx_init_forwards(sig)) {
                 /* init is PID 1: the kernel drops what it does not forward, and STOP would
                  * stop init itself. Refuse rather than report a delivery that never happens. */
-                nc_err_set(&err, "signal %s cannot be sent to a sandbox; accepted: KILL and %s", nc_signal_name(sig),
+                /* Named by number too: a real-time signal has no name here ("SIG?"). */
+                nc_err_set(&err, "signal %d (%s) cannot be sent to a sandbox; accepted: KILL and %s", sig,
+                           sig >= SIGRTMIN && sig <= SIGRTMAX ? "a real-time signal" : nc_signal_name(sig),
                            sbx_init_forwarded_names());
                 return sup_bad_params(c, id, &err);
         }

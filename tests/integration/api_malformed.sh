@@ -73,6 +73,8 @@ assert_eq 0 "$(for f in /proc/"$loop"/fd/*; do readlink "$f"; done | grep -cF "$
 out=$(EXPECT=1 api '{"jsonrpc":"2.0","method":"nope"}' '{"jsonrpc":"2.0","method":"supervisor.info","id":7}')
 assert_contains "$out" '"id": 7' "a notification is not answered; the next request is"
 assert_contains "$(api '{"jsonrpc":"2.0","method":"sandbox.kill","params":{"id":"x","signal":"STOP"},"id":1}')" "cannot be sent to a sandbox" "signals init cannot deliver are refused"
+assert_contains "$(api '{"jsonrpc":"2.0","method":"sandbox.kill","params":{"id":"x","signal":40},"id":1}')" "signal 40 (a real-time signal) cannot be sent" \
+    "a refused real-time signal is named by its number (it was 'SIG?')"
 
 # Non-UTF-8 argv travels base64-encoded, both ways.
 out=$(EXPECT=2 api '@fds:{"jsonrpc":"2.0","method":"sandbox.create","params":{"spec":{"args":["/bin/sh","-c","printf %s \"$0\" | od -An -tx1","'"$(printf '\\u00e9')"'"],"name":"utf8"},"stdio":"passed","wait":true},"id":3}')
