@@ -325,6 +325,8 @@ static int tmpfs_from_json(const json_t *v, struct nc_spec *s, struct nc_err *er
         if (!json_is_array(v) || json_array_size(v) > NC_SPEC_TMPFS_MAX)
                 return nc_err_set(err, "'tmpfs' must be an array of at most %d \"DEST[:SIZE][:ro|rw]\"", NC_SPEC_TMPFS_MAX);
         json_array_foreach(v, i, t) {
+                if (!json_is_string(t))     /* it was "invalid tmpfs ''", naming nothing */
+                        return nc_err_set(err, "tmpfs[%zu] must be a string \"DEST[:SIZE][:ro|rw]\"", i);
                 int r = nc_spec_tmpfs_parse(json_string_value(t), &s->tmpfs[i], err);
                 if (r < 0)
                         return r;
@@ -356,6 +358,8 @@ static int limits_from_json(const json_t *v, struct nc_spec_limits *l, struct nc
                         if (!json_is_array(val) || json_array_size(val) > NC_IO_MAX_DEVICES)
                                 return nc_err_set(err, "limits.io must be an array of at most %d strings \"MAJ:MIN riops=N ...\"", NC_IO_MAX_DEVICES);
                         json_array_foreach(val, i, e) {
+                                if (!json_is_string(e))     /* it was "invalid io limit ''", naming nothing */
+                                        return nc_err_set(err, "limits.io[%zu] must be a string \"MAJ:MIN riops=N ...\"", i);
                                 int r = nc_spec_io_parse(json_string_value(e), &l->io[i], err);
                                 if (r < 0)
                                         return r;
@@ -499,6 +503,8 @@ int nc_spec_from_json(const json_t *j, struct nc_spec **ret, struct nc_err *err)
         json_t *v;
         int r;
 
+        if (!j)     /* sandbox.create without one */
+                return nc_err_set(err, "parameter 'spec' is required: {\"args\": [\"CMD\", ...], ...}");
         if (!json_is_object(j))
                 return nc_err_set(err, "the spec must be a JSON object");
         if ((r = nc_spec_fields_only(j, "spec", known, ARRAY_SIZE(known), err)) < 0)

@@ -26,6 +26,7 @@ assert_contains "$(api '{"jsonrpc":"2.0","method":"sandbox.list","params":{"al":
 assert_contains "$(api '{"jsonrpc":"2.0","method":"sandbox.inspect","params":{},"id":1}')" "parameter 'id' is required" "missing id"
 assert_contains "$(api '{"jsonrpc":"2.0","method":"sandbox.kill","params":{"id":"x","signal":"NOPE"},"id":1}')" "parameter 'signal' must be" "bad signal"
 assert_contains "$(api '{"jsonrpc":"2.0","method":"sandbox.create","params":{"spec":{"args":[]}},"id":1}')" "no command given" "empty argv"
+assert_contains "$(api '{"jsonrpc":"2.0","method":"sandbox.create","params":{},"id":1}')" "parameter 'spec' is required" "a create without a spec says so"
 assert_contains "$(api '{"jsonrpc":"2.0","method":"sandbox.create","params":{"spec":{"args":["x"],"cwd":"rel"}},"id":1}')" "absolute path" "relative cwd"
 assert_contains "$(api '{"jsonrpc":"2.0","method":"sandbox.create","params":{"spec":{"args":["x"]},"stdio":"passed"},"id":1}')" "needs 3 descriptors" "stdio passed without descriptors"
 assert_contains "$(api '{"jsonrpc":"2.0","method":"sandbox.create","params":{"spec":{"args":["x"]},"wait":"yes"},"id":1}')" "'wait' must be true or false" "wrong type"
