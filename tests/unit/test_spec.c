@@ -89,6 +89,9 @@ static void test_rejections(void **state)
                      "seccomp_log_denied (--seccomp-log-denied) cannot be combined with seccomp_mode trace");
         /* An entry of the wrong type is named by its index. */
         expect_error("{\"args\":[\"x\"],\"tmpfs\":[5]}", "tmpfs[0] must be a string");
+        expect_error("{\"args\":[\"x\"],\"network\":{\"mode\":\"bridge\",\"dns\":[5]}}", "network.dns[0] must be a string");
+        expect_error("{\"args\":[\"x\"],\"network\":{\"mode\":\"bridge\",\"publish\":[5]}}",
+                     "network.publish[0] must be a string");
         expect_error("{\"args\":[\"x\"],\"limits\":{\"io\":[\"8:0 riops=1\",5]}}", "limits.io[1] must be a string");
         /* A tmpfs size out of range says the range. */
         expect_error("{\"args\":[\"x\"],\"tmpfs\":[\"/x:1K\"]}", "size '1K' is out of range: from 4K to 1024G");
