@@ -260,9 +260,20 @@ void sup_method_create(struct sup_conn *c, json_t *id, json_t *params)
                 const json_t *v = json_array_get(vols, k);
                 static const char *const vknown[] = { "dest", "readonly", NULL };
                 const char *dest = json_string_value(json_object_get(v, "dest"));
+                bool ro;
 
-                if (!json_is_object(v) || nc_params_only(v, vknown, &err) < 0)
+                /* Each check names the entry: a non-object got an empty message, and a
+                 * "readonly" that was not a boolean ("yes") made a read-write volume. */
+                if (!json_is_object(v) || !dest) {
+                        nc_err_set(&err, "volumes[%zu] must be an object {\"dest\": \"/PATH\", \"readonly\": BOOL}", k);
                         goto bad;
+                }
+                if (nc_params_only(v, vknown, &err) < 0)
+                        goto bad;
+                if (nc_param_bool(v, "readonly", false, &ro, &err) < 0) {
+                        nc_err_set(&err, "volumes[%zu].readonly must be true or false", k);
+                        goto bad;
+                }
                 if (sbx_volume_check(fds[vol0 + k], dest, vsrc[k], sizeof(vsrc[k]), &err) < 0)
                         goto bad;
                 for (size_t m = 0; m < k; m++)
@@ -276,7 +287,11 @@ void sup_method_create(struct sup_conn *c, json_t *id, json_t *params)
                 static const char *const sknown[] = { "dest", NULL };
                 struct stat st;
 
-                if (!json_is_object(v) || nc_params_only(v, sknown, &err) < 0 ||
+                if (!json_is_object(v) || !json_is_string(json_object_get(v, "dest"))) {
+                        nc_err_set(&err, "secrets[%zu] must be an object {\"dest\": \"/PATH\"}", k);
+                        goto bad;
+                }
+                if (nc_params_only(v, sknown, &err) < 0 ||
                     sbx_secret_dest_check(json_string_value(json_object_get(v, "dest")), &err) < 0)
                         goto bad;
                 if (fstat(fds[sec0 + k], &st) < 0 || !S_ISREG(st.st_mode) || st.st_size > SBX_SECRET_MAX_BYTES) {

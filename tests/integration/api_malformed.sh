@@ -39,6 +39,23 @@ out=$(EXPECT=2 api '@big:1100000' '{"jsonrpc":"2.0","method":"supervisor.info","
 assert_contains "$out" '"code": -32005' "oversized frame refused"
 assert_contains "$out" '"api_version"' "the connection survives it"
 
+# Volume and secret entries of the wrong shape are named; a "readonly" that is not a
+# boolean was taken as false (a read-write volume), an entry that is not an object got
+# an empty message.
+out=$(timeout 20 python3 - <<'PY'
+import json, os, socket
+for p in [{"volumes": [5]}, {"secrets": [5]}, {"volumes": [{"dest": "/x", "readonly": "yes"}]}]:
+    p["spec"] = {"args": ["true"]}
+    s = socket.socket(socket.AF_UNIX); s.connect(os.environ["NUCLEUS_SOCKET"]); s.settimeout(10)
+    fd = os.open("/etc/hostname", os.O_RDONLY)
+    socket.send_fds(s, [(json.dumps({"jsonrpc": "2.0", "method": "sandbox.create", "params": p, "id": 1}) + "\n").encode()], [fd])
+    print(json.loads(s.recv(65536))["error"]["message"])
+PY
+)
+assert_contains "$(sed -n 1p <<<"$out")" "volumes[0] must be an object" "a volume that is not an object is named"
+assert_contains "$(sed -n 2p <<<"$out")" "secrets[0] must be an object" "a secret that is not an object is named"
+assert_contains "$(sed -n 3p <<<"$out")" "volumes[0].readonly must be true or false" "readonly \"yes\" is refused, not read-write"
+
 # Descriptors belong to the request they came with, even a refused one.
 out=$(EXPECT=2 api '@fds:{"jsonrpc":"2.0","method":"sandbox.create","params":{"spec":{"args":[]},"stdio":"passed"},"id":1}' \
                  '{"jsonrpc":"2.0","method":"sandbox.create","params":{"spec":{"args":["true"]},"stdio":"passed"},"id":2}')
