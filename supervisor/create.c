@@ -148,8 +148,20 @@ void sup_method_create(struct sup_conn *c, json_t *id, json_t *params)
         if (ctx && !json_is_null(ctx)) {
                 static const char *const cknown[] = { "mode", "files", "directories", "bytes", "skipped", "sha256", NULL };
 
-                if (!json_is_object(ctx) || nc_params_only(ctx, cknown, &err) < 0)
+                if (!json_is_object(ctx)) {     /* it got an empty message */
+                        nc_err_set(&err, "parameter 'context' must be an object {\"mode\": \"copy\"|\"bind\", ...}");
                         goto bad;
+                }
+                if (nc_params_only(ctx, cknown, &err) < 0)
+                        goto bad;
+                /* The client's report, shown by inspect as given: numbers only. */
+                for (const char *const *f = (const char *const[]){ "files", "directories", "bytes", NULL }; *f; f++) {
+                        const json_t *n = json_object_get(ctx, *f);
+                        if (n && (!json_is_integer(n) || json_integer_value(n) < 0)) {
+                                nc_err_set(&err, "context.%s must be a non-negative integer", *f);
+                                goto bad;
+                        }
+                }
                 if (!ctx_mode || (strcmp(ctx_mode, "copy") != 0 && strcmp(ctx_mode, "bind") != 0)) {
                         nc_err_set(&err, "context.mode must be \"copy\" or \"bind\"");
                         goto bad;

@@ -27,6 +27,8 @@ assert_contains "$(api '{"jsonrpc":"2.0","method":"sandbox.inspect","params":{},
 assert_contains "$(api '{"jsonrpc":"2.0","method":"sandbox.kill","params":{"id":"x","signal":"NOPE"},"id":1}')" "parameter 'signal' must be" "bad signal"
 assert_contains "$(api '{"jsonrpc":"2.0","method":"sandbox.create","params":{"spec":{"args":[]}},"id":1}')" "no command given" "empty argv"
 assert_contains "$(api '{"jsonrpc":"2.0","method":"sandbox.create","params":{},"id":1}')" "parameter 'spec' is required" "a create without a spec says so"
+assert_contains "$(api '{"jsonrpc":"2.0","method":"sandbox.create","params":{"spec":{"args":["x"]},"context":5},"id":1}')" "parameter 'context' must be an object" "a context that is not an object is named (it was an empty message)"
+assert_contains "$(api '{"jsonrpc":"2.0","method":"sandbox.create","params":{"spec":{"args":["x"]},"context":{"mode":"bind","files":"x"}},"id":1}')" "context.files must be a non-negative integer" "the context report's numbers are checked"
 assert_contains "$(api '{"jsonrpc":"2.0","method":"sandbox.create","params":{"spec":{"args":["x"],"cwd":"rel"}},"id":1}')" "absolute path" "relative cwd"
 assert_contains "$(api '{"jsonrpc":"2.0","method":"sandbox.create","params":{"spec":{"args":["x"]},"stdio":"passed"},"id":1}')" "needs 3 descriptors" "stdio passed without descriptors"
 assert_contains "$(api '{"jsonrpc":"2.0","method":"sandbox.create","params":{"spec":{"args":["x"]},"wait":"yes"},"id":1}')" "'wait' must be true or false" "wrong type"
