@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "log.h"
 #include "probe.h"
 #include "sup.h"
 
@@ -18,6 +19,12 @@ struct method {
 
 void sup_bad_params(struct sup_conn *c, json_t *id, const struct nc_err *err)
 {
+        /* A check that forgot to say what was wrong: the client still learns that it
+         * was a parameter, and the log shows that a message is missing. */
+        if (!err->msg[0]) {
+                log_warn("Refusing a request's parameters without a message (a missing nc_err_set), ignoring");
+                return sup_conn_error(c, id, NC_RPC_INVALID_PARAMS, NULL, "invalid parameters (no detail available)");
+        }
         sup_conn_error(c, id, NC_RPC_INVALID_PARAMS, NULL, "%s", err->msg);
 }
 
