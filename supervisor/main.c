@@ -177,8 +177,11 @@ int main(int argc, char **argv)
         e = getenv("NUCLEUS_IDLE_TIMEOUT");
         if (e && *e) {
                 double secs = strtod(e, &end);
-                if (*end || secs < 0) {
-                        fprintf(stderr, "nucleusd: NUCLEUS_IDLE_TIMEOUT='%s' is not a number of seconds\n", e);
+                /* The flag's range: "nan", "inf" or 1e300 passed the old 'secs < 0' test and
+                 * made an undefined conversion to milliseconds. */
+                if (*end || end == e || !(secs >= 0 && secs <= 86400 * 365)) {
+                        fprintf(stderr, "nucleusd: NUCLEUS_IDLE_TIMEOUT='%s' is not a number of seconds from 0 to "
+                                        "31536000\n", e);
                         return 1;
                 }
                 opt.idle_timeout_ms = (uint64_t)(secs * 1000);

@@ -59,6 +59,10 @@ assert_contains "$err" "--socket '$long' is too long: at most 107 bytes" "and sa
 assert_contains "$(NUCLEUS_SOCKET="/tmp/$long" "$N" ps 2>&1 || true)" "NUCLEUS_SOCKET is too long: at most 107 bytes" \
     "an overlong NUCLEUS_SOCKET is named"
 assert_contains "$(NUCLEUS_SOCKET="/tmp/$long" "$ND" 2>&1 || true)" "NUCLEUS_SOCKET is too long" "by nucleusd too"
+for v in nan inf 1e300; do
+    assert_contains "$(NUCLEUS_IDLE_TIMEOUT=$v timeout 10 "$ND" --socket "$T/idle.sock" --state-dir "$T/idle" 2>&1 || true)" \
+        "NUCLEUS_IDLE_TIMEOUT='$v' is not a number of seconds from 0 to 31536000" "NUCLEUS_IDLE_TIMEOUT=$v is refused, as --idle-timeout $v is"
+done
 assert_eq 0 "$("$N" run -- true; echo $?)" "no refusal created a sandbox (and run still works)"
 assert_eq 1 "$("$N" ps -a --json | grep -c '"id"')" "only the one real sandbox exists"
 # A setup error names a non-ASCII value as given (it was shown as Latin-1 mojibake).
