@@ -174,6 +174,11 @@ int main(int argc, char **argv)
         opt.cfg = (struct sbx_config){ .uid_base = SBX_UID_BASE, .uid_count = SBX_UID_COUNT,
                                        .root_tmpfs_size = SBX_ROOT_TMPFS_DEFAULT };
         argv_area(argc, argv, &opt.cfg);
+        /* From the start, as the zygote and the loop do later: while it sets up, nucleusd
+         * logs to stderr, and a reader of that pipe that went away ('nucleusd 2>&1 | head
+         * -1') killed it with SIGPIPE at its second line. Workloads get the default back
+         * (sandbox/exec.c). */
+        signal(SIGPIPE, SIG_IGN);
         e = getenv("NUCLEUS_IDLE_TIMEOUT");
         if (e && *e) {
                 double secs = strtod(e, &end);
