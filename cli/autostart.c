@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Starting a supervisor on demand, the way tmux starts its server: detached (its own
- * session, stdio on /dev/null, a log file), exiting after an idle period. The caller
- * holds the autostart lock exclusively. */
+ * session, stdin and stdout on /dev/null, stderr into its log file), exiting after an
+ * idle period. The caller holds the autostart lock exclusively. */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -78,6 +78,10 @@ int cli_autostart(const struct cli_opts *o)
         if (pid == 0) {
                 char fdarg[16];
                 int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+                /* stderr goes to the log too: what nucleusd refuses before it opens its log
+                 * (a bad NUCLEUS_IDLE_TIMEOUT, a cgroup root in use) reaches the file our
+                 * "failed to start; see LOG" points to, not /dev/null. */
+                int errlog = open(o->log_path ? o->log_path : log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
 
                 /* Double fork: the supervisor is not our child, has no controlling
                  * terminal, and is not killed by the terminal's signals. */
@@ -87,7 +91,7 @@ int cli_autostart(const struct cli_opts *o)
                         _exit(0);
                 dup2(null, 0);
                 dup2(null, 1);
-                dup2(null, 2);
+                dup2(errlog >= 0 ? errlog : null, 2);
                 if (dup2(pipefd[1], 3) < 0)
                         _exit(1);
                 snprintf(fdarg, sizeof(fdarg), "3");

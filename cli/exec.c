@@ -14,6 +14,8 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "macros.h"
+#include "spec.h"
 
 static void usage(FILE *f)
 {
@@ -64,13 +66,22 @@ static int parse(int argc, char **argv, struct exec_opts *x)
                 if (x->ref && a[0] != '-')
                         break;
                 if ((strcmp(a, "-e") == 0 || strcmp(a, "--env") == 0) && i + 1 < argc) {
+                        /* -e K copies K from our environment, as run does: whole, however long,
+                         * and as bytes (nc_json_bytes: base64 when not UTF-8, never dropped). */
                         const char *kv = argv[++i];
-                        char buf[4096];
-                        if (!strchr(kv, '=') && getenv(kv)) {
-                                snprintf(buf, sizeof(buf), "%s=%s", kv, getenv(kv));
-                                kv = buf;
+                        _cleanup_free_ char *copy = NULL;
+                        if (!strchr(kv, '=')) {
+                                const char *val = getenv(kv);
+                                if (!val) {
+                                        fprintf(stderr, "nucleus: -e %s: %s is not set in this environment (use -e %s=VALUE)\n",
+                                                kv, kv, kv);
+                                        return CLI_EXIT_USAGE;
+                                }
+                                if (asprintf(&copy, "%s=%s", kv, val) < 0)
+                                        return CLI_EXIT_NUCLEUS;
+                                kv = copy;
                         }
-                        json_array_append_new(x->env, json_string(kv));
+                        json_array_append_new(x->env, nc_json_bytes(kv));
                 } else if ((strcmp(a, "-w") == 0 || strcmp(a, "--workdir") == 0) && i + 1 < argc)
                         x->cwd = argv[++i];
                 else if ((strcmp(a, "-u") == 0 || strcmp(a, "--user") == 0) && i + 1 < argc) {
@@ -94,6 +105,11 @@ static int parse(int argc, char **argv, struct exec_opts *x)
                 else if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
                         usage(stdout);
                         return 1;
+                } else if (i + 1 == argc && (strcmp(a, "-e") == 0 || strcmp(a, "--env") == 0 || strcmp(a, "-w") == 0 ||
+                                             strcmp(a, "--workdir") == 0 || strcmp(a, "-u") == 0 ||
+                                             strcmp(a, "--user") == 0 || strcmp(a, "--group") == 0)) {
+                        fprintf(stderr, "nucleus: %s needs a value (see nucleus exec --help)\n", a);
+                        return CLI_EXIT_USAGE;
                 } else if (a[0] == '-') {
                         fprintf(stderr, "nucleus: unknown option '%s' for exec (see nucleus exec --help)\n", a);
                         return CLI_EXIT_USAGE;
@@ -101,7 +117,7 @@ static int parse(int argc, char **argv, struct exec_opts *x)
                         x->ref = a;
         }
         for (; i < argc; i++)
-                json_array_append_new(x->args, json_string(argv[i]));
+                json_array_append_new(x->args, nc_json_bytes(argv[i]));   /* a non-UTF-8 argument was dropped */
         if (x->user_numeric && !x->group_given) {
                 fprintf(stderr, "nucleus: a numeric --user needs --group (as for run)\n");
                 return CLI_EXIT_USAGE;
@@ -204,7 +220,12 @@ int cli_cmd_exec(const struct cli_opts *o, int argc, char **argv)
                 return cli_attach(o, x.ref);
         }
         if (r == 0 && (!x.ref || json_array_size(x.args) == 0)) {
-                fprintf(stderr, "nucleus: usage: nucleus exec [-i] [-t] [-e K=V] [-w DIR] [-u USER] ID [--] CMD [ARG...]\n");
+                if (strcmp(argv[0], "attach") == 0)   /* its own usage, not exec's */
+                        fprintf(stderr, "nucleus: usage: nucleus attach ID, or nucleus attach [OPTIONS] ID -- CMD [ARG...] "
+                                        "(as exec)\n");
+                else
+                        fprintf(stderr, "nucleus: usage: nucleus exec [-i] [-t] [-e K=V] [-w DIR] [-u USER] ID [--] CMD "
+                                        "[ARG...]\n");
                 r = CLI_EXIT_USAGE;
         }
         if (r != 0) {

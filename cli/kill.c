@@ -24,7 +24,10 @@ int cli_cmd_kill(const struct cli_opts *o, int argc, char **argv)
                         sigarg = argv[++i];
                 else if (strncmp(a, "--signal=", 9) == 0)
                         sigarg = a + 9;
-                else if (a[0] == '-' && a[1] != 0) {
+                else if (strcmp(a, "-s") == 0 || strcmp(a, "--signal") == 0) {
+                        fprintf(stderr, "nucleus: %s needs a value (a signal name such as TERM, or a number)\n", a);
+                        return CLI_EXIT_USAGE;
+                } else if (a[0] == '-' && a[1] != 0) {
                         fprintf(stderr, "nucleus: unknown option '%s' for kill\n", a);
                         return CLI_EXIT_USAGE;
                 } else if (!ref)

@@ -101,8 +101,16 @@ int cli_cmd_logs(const struct cli_opts *o, int argc, char **argv)
                 } else if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
                         printf("Usage: nucleus logs [-f] [-n N] [--since-seq S] [--timestamps] [--json] ID\n\n"
                                "Print the output of a detached sandbox; -f follows until it ends. Records carry\n"
-                               "sequence numbers: --since-seq resumes exactly where an earlier reader stopped.\n");
+                               "sequence numbers: --since-seq resumes exactly where an earlier reader stopped.\n\n"
+                               "  -f, --follow         keep printing new records until the sandbox ends\n"
+                               "  -n, --tail N         start at the last N records the supervisor still holds\n"
+                               "  --since-seq S        start at record S (not with -n)\n"
+                               "  -t, --timestamps     prefix each line with its time (RFC 3339)\n"
+                               "  --json               one JSON object per record, as the API sends it (seq, time, stream, line, ...)\n");
                         return 0;
+                } else if (strcmp(a, "-n") == 0 || strcmp(a, "--tail") == 0 || strcmp(a, "--since-seq") == 0) {
+                        fprintf(stderr, "nucleus: %s needs a value (a non-negative integer)\n", a);
+                        return CLI_EXIT_USAGE;
                 } else if (a[0] != '-' && !ref)
                         ref = a;
                 else {
@@ -111,7 +119,13 @@ int cli_cmd_logs(const struct cli_opts *o, int argc, char **argv)
                 }
         }
         if (!ref) {
-                fprintf(stderr, "nucleus: usage: nucleus logs [-f] [-n N] [--since-seq S] ID\n");
+                fprintf(stderr, "nucleus: usage: nucleus logs [-f] [-n N] [--since-seq S] [--timestamps] [--json] ID\n");
+                return CLI_EXIT_USAGE;
+        }
+        /* The supervisor ignores tail when since_seq is given: say so rather than drop -n. */
+        if (since > 0 && tail >= 0) {
+                fprintf(stderr, "nucleus: give either -n N (the last N records) or --since-seq S (from record S), not "
+                                "both\n");
                 return CLI_EXIT_USAGE;
         }
         if (cli_connect_or_report(o, &c, ref) < 0)
@@ -120,7 +134,14 @@ int cli_cmd_logs(const struct cli_opts *o, int argc, char **argv)
         for (;;) {
                 json_t *msg = NULL;
                 const char *method;
-                int r = cli_recv(&c, &msg);
+                int r;
+
+                /* A follower prints each record as it comes: into a pipe or a file stdout
+                 * is fully buffered, and 'logs -f ID | grep x' (or > file) showed nothing
+                 * for minutes, and lost it all when interrupted. */
+                if (follow)
+                        fflush(stdout);
+                r = cli_recv(&c, &msg);
 
                 /* A follower outlives a restart of nucleusd's loop process: it asks the
                  * new one for the records after the last it printed (docs/restart.md). */

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -45,7 +46,8 @@ static void usage(FILE *f)
                 "  --root DIR          the state directory (env NUCLEUS_STATE_DIR; default /run/nucleus)\n"
                 "  --log PATH          log file of a supervisor this command starts (default <root>/nucleusd.log)\n"
                 "  --log-format FMT    text or json, for that log\n"
-                "  --json              machine-readable output (ps, wait, version)\n"
+                "  --json              machine-readable output (ps, wait, logs, stats, events, version;\n"
+                "                      info and inspect print JSON anyway)\n"
                 "  --version           same as `nucleus version`\n"
                 "  -h, --help          this text; `nucleus COMMAND --help` for a command\n"
                 "\nWhen no supervisor runs, `run` starts one (nucleusd) that exits after 60 s without\n"
@@ -72,15 +74,32 @@ static int global_value(int argc, char **argv, int *i, const char *name, const c
         return 1;
 }
 
+/* An empty path would connect to an abstract socket named by zero bytes (or make the
+ * state directory the current one), and one too long for sockaddr_un cannot be used:
+ * both are refused, naming the value and the limit. */
+static int set_path(const char *flag, char *dst, size_t cap, const char *value)
+{
+        if (!*value) {
+                fprintf(stderr, "nucleus: %s needs a non-empty path\n", flag);
+                return -EINVAL;
+        }
+        if (nc_paths_set(dst, cap, value) < 0) {
+                fprintf(stderr, "nucleus: %s '%s' is too long: at most %zu bytes\n", flag, value, cap - 1);
+                return -ENAMETOOLONG;
+        }
+        return 0;
+}
+
 int main(int argc, char **argv)
 {
         struct cli_opts o = { 0 };
+        struct nc_err err = { { 0 } };
         const char *v;
         int i, r;
 
         nc_log_setup("nucleus", -1, false, NC_LOG_WARN);
-        if (nc_paths_default(&o.paths) < 0) {
-                fprintf(stderr, "nucleus: a path from the environment is too long\n");
+        if (nc_paths_default(&o.paths, &err) < 0) {
+                fprintf(stderr, "nucleus: %s\n", err.msg);
                 return CLI_EXIT_NUCLEUS;
         }
         for (i = 1; i < argc && argv[i][0] == '-'; i++) {
@@ -95,12 +114,12 @@ int main(int argc, char **argv)
                         continue;
                 }
                 if ((r = global_value(argc, argv, &i, "--socket", &v)) != 0) {
-                        if (r < 0 || nc_paths_set(o.paths.socket, sizeof(o.paths.socket), v) < 0)
+                        if (r < 0 || set_path("--socket", o.paths.socket, sizeof(o.paths.socket), v) < 0)
                                 return CLI_EXIT_USAGE;
                         continue;
                 }
                 if ((r = global_value(argc, argv, &i, "--root", &v)) != 0) {
-                        if (r < 0 || nc_paths_set(o.paths.state_dir, sizeof(o.paths.state_dir), v) < 0)
+                        if (r < 0 || set_path("--root", o.paths.state_dir, sizeof(o.paths.state_dir), v) < 0)
                                 return CLI_EXIT_USAGE;
                         continue;
                 }

@@ -92,7 +92,7 @@ static void usage(FILE *f)
                 "  --verify-rootfs-attestation  refuse to start unless every file of the rootfs matches its\n"
                 "                       .nucleus-rootfs-sha256 manifest (missing, changed and extra files named)\n"
                 "  --memory SIZE        memory limit (512M, 2G); the sandbox is killed as a whole when it runs out\n"
-                "  --swap               allow swap (none by default when --memory is set)\n"
+                "  --swap               with --memory: allow swap (none by default when --memory is set)\n"
                 "  --cpus N             CPU limit in CPUs (0.5, 2)\n"
                 "  --cpu-weight N       CPU share, 1-10000 (default 100)\n"
                 "  --pids N             process limit (default 512; 0 = unlimited)\n"
@@ -519,7 +519,7 @@ int cli_run_parse(int argc, char **argv, struct nc_spec *spec, struct run_opts *
                         char *end;
                         long long t = strtoll(val, &end, 10);
                         if (*end || end == val || t <= 0 || t > 365LL * 24 * 3600) {
-                                fprintf(stderr, "nucleus: invalid --timeout '%s': a number of seconds, at least 1\n", val);
+                                fprintf(stderr, "nucleus: invalid --timeout '%s': seconds from 1 to 31536000 (365 days)\n", val);
                                 return -EINVAL;
                         }
                         ro->timeout_s = t;
@@ -648,6 +648,12 @@ int cli_run_parse(int argc, char **argv, struct nc_spec *spec, struct run_opts *
         }
         if (cli_run_probe_flags_apply(&ro->probes, spec) < 0)
                 return -EINVAL;
+        /* Accepted and ignored otherwise: swap is only limited along with memory. */
+        if (spec->limits.swap && !spec->limits.memory) {
+                fprintf(stderr, "nucleus: --swap only goes with --memory SIZE: without a memory limit there is no swap "
+                                "limit to lift\n");
+                return -EINVAL;
+        }
         /* "auto" is the default and would pass unnoticed with none or host. */
         if (nat_backend_given && spec->network.mode != NC_NET_BRIDGE) {
                 fprintf(stderr, "nucleus: --nat-backend is only accepted with --network bridge (%s has no NAT)\n",

@@ -25,7 +25,10 @@ int cli_cmd_stop(const struct cli_opts *o, int argc, char **argv)
                         v = argv[++i];
                 else if (strncmp(a, "--timeout=", 10) == 0)
                         v = a + 10;
-                else if (a[0] == '-') {
+                else if (strcmp(a, "-t") == 0 || strcmp(a, "--timeout") == 0) {
+                        fprintf(stderr, "nucleus: %s needs a value (seconds from 0 to 86400)\n", a);
+                        return CLI_EXIT_USAGE;
+                } else if (a[0] == '-') {
                         fprintf(stderr, "nucleus: unknown option '%s' for stop\n", a);
                         return CLI_EXIT_USAGE;
                 } else {

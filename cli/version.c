@@ -4,12 +4,38 @@
 
 #include "cli.h"
 
+/* Both commands take only --json and --help: an argument they would ignore is refused,
+ * so `info --help` shows help and `version --bogus` is an error, as with every command. */
+static int parse_args(int argc, char **argv, const char *usage, bool *json)
+{
+        for (int i = 1; i < argc; i++) {
+                if (strcmp(argv[i], "--json") == 0) {
+                        *json = true;
+                } else if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
+                        printf("%s", usage);
+                        return 0;
+                } else {
+                        fprintf(stderr, "nucleus: unexpected argument '%s' for %s (it takes only --json)\n", argv[i],
+                                argv[0]);
+                        return CLI_EXIT_USAGE;
+                }
+        }
+        return -1;
+}
+
 int cli_cmd_version(const struct cli_opts *o, int argc, char **argv)
 {
         json_t *res = NULL, *err = NULL;
         struct cli_conn c;
-        bool json = o->json || (argc > 1 && strcmp(argv[1], "--json") == 0);
+        bool json = o->json;
         int r;
+
+        r = parse_args(argc, argv,
+                       "Usage: nucleus version [--json]\n\nShow the versions of this client and of the running "
+                       "supervisor (never starts one).\n",
+                       &json);
+        if (r >= 0)
+                return r;
 
         /* Asks a running supervisor but never starts one just to print a version. */
         r = cli_connect(o, &c, CLI_CONNECT_EXISTING);
@@ -40,8 +66,16 @@ int cli_cmd_info(const struct cli_opts *o, int argc, char **argv)
 {
         json_t *res = NULL;
         struct cli_conn c;
+        bool json = true;     /* its output is JSON either way; --json is accepted for scripts */
         int r;
 
+        r = parse_args(argc, argv,
+                       "Usage: nucleus info [--json]\n\nShow the running supervisor's status as JSON: its version, "
+                       "paths, sandbox counts,\ncgroup backend and controllers, warm pool and create latencies "
+                       "(never starts one).\n",
+                       &json);
+        if (r >= 0)
+                return r;
         if (cli_connect(o, &c, CLI_CONNECT_EXISTING) < 0) {
                 fprintf(stderr, "nucleus: no supervisor is running at %s\n", o->paths.socket);
                 return CLI_EXIT_FAIL;

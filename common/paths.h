@@ -8,6 +8,8 @@
 #include <sys/types.h>
 #include <sys/un.h>
 
+#include "err.h"
+
 struct nc_paths {
         char socket[sizeof(((struct sockaddr_un *)0)->sun_path)];   /* NUCLEUS_SOCKET */
         char state_dir[PATH_MAX];                                    /* NUCLEUS_STATE_DIR */
@@ -15,8 +17,9 @@ struct nc_paths {
 };
 
 /* Fills defaults from the environment: root uses /run/nucleus, others
- * $XDG_RUNTIME_DIR/nucleus. Returns -ENAMETOOLONG if a path does not fit. */
-int nc_paths_default(struct nc_paths *p);
+ * $XDG_RUNTIME_DIR/nucleus. Returns -ENAMETOOLONG if a path does not fit, with err
+ * naming the variable and its limit. */
+int nc_paths_default(struct nc_paths *p, struct nc_err *err);
 int nc_paths_set(char *dst, size_t cap, const char *value);
 /* mkdir -p: creates path and its missing parents with mode. parents_only stops short
  * of the last component (for a file's directory). */

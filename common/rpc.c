@@ -4,6 +4,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "util.h"
+
 void nc_framer_init(struct nc_framer *f, size_t max)
 {
         *f = (struct nc_framer){ .max = max };
@@ -131,7 +133,9 @@ int nc_rpc_request_parse(const char *line, size_t len, struct nc_rpc_request *re
         const char *key;
 
         *ret_id = NULL;
-        root = json_loadb(line, len, JSON_REJECT_DUPLICATES, &jerr);
+        /* JSON_DECODE_ANY: a frame that is valid JSON but not an object (1, "x", null)
+         * is an invalid request (-32600, JSON-RPC 2.0), not a parse error. */
+        root = json_loadb(line, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &jerr);
         if (!root) {
                 nc_err_set(err, "parse error at byte %d: %s", jerr.position, jerr.text);
                 return NC_RPC_PARSE_ERROR;
@@ -204,9 +208,33 @@ json_t *nc_rpc_make_result(json_t *id, json_t *result)
                          result ? result : json_object());
 }
 
+/* Error messages quote what the client sent, cut to a fixed size, and so may hold
+ * invalid UTF-8: a byte string, or a multibyte character split by the cut. jansson
+ * refuses such a string, and the error reply would be lost, leaving the client waiting
+ * forever. Each byte that is not part of a valid sequence becomes '?'. */
+static char *utf8_repair(const char *message)
+{
+        const unsigned char *s = (const unsigned char *)message;
+        char *out = strdup(message);
+
+        if (!out)
+                return NULL;
+        for (size_t i = 0; s[i];) {
+                size_t n = nc_utf8_seq_len(s + i);
+
+                if (n == 0) {
+                        out[i++] = '?';
+                        continue;
+                }
+                i += n;
+        }
+        return out;
+}
+
 json_t *nc_rpc_make_error(json_t *id, int code, const char *message, json_t *data)
 {
-        json_t *e = json_pack("{s:i, s:s}", "code", code, "message", message);
+        _cleanup_free_ char *valid = utf8_repair(message);
+        json_t *e = json_pack("{s:i, s:s}", "code", code, "message", valid ? valid : "out of memory");
 
         if (e && data)
                 json_object_set_new(e, "data", data);

@@ -268,8 +268,12 @@ int nc_spec_tmpfs_parse(const char *str, struct nc_spec_tmpfs *ret, struct nc_er
                         ret->readonly = strcmp(parts[i], "ro") == 0;
                 else if (i == 1 && nc_parse_size(parts[i], &size) == 0 && size >= 4096 && size <= (1ull << 40))
                         ret->size = (long long)size;
+                else if (i == 1 && nc_parse_size(parts[i], &size) == 0)   /* a size, but out of range: say so */
+                        return nc_err_set(err, "invalid tmpfs '%.64s': size '%s' is out of range: from 4K to 1024G", str,
+                                          parts[i]);
                 else
-                        return nc_err_set(err, "invalid tmpfs '%.64s': '%s' is neither a size (64M) nor ro/rw", str, parts[i]);
+                        return nc_err_set(err, "invalid tmpfs '%.64s': '%s' is neither a size (4K to 1024G with a K, M or G "
+                                          "suffix: 64M) nor ro/rw", str, parts[i]);
         }
         ret->dest = strdup(parts[0]);
         return ret->dest ? 0 : -ENOMEM;
@@ -289,6 +293,12 @@ static int user_from_json(const json_t *v, struct nc_spec *s, struct nc_err *err
         json_object_foreach((json_t *)v, key, val)
                 if (strcmp(key, "uid") && strcmp(key, "gid") && strcmp(key, "groups"))
                         return nc_err_set(err, "unknown user field '%.32s' (accepted: uid, gid, groups)", key);
+        /* Both ids, always: a missing gid was taken as 0, so {"uid": 1000} ran the
+         * process in the root group without anyone asking for it (the CLI, too, refuses
+         * a numeric --user without --group). */
+        if (!uid || !gid)
+                return nc_err_set(err, "user needs both uid and gid (user.%s is missing): {\"uid\": N, \"gid\": N}",
+                                  uid ? "gid" : "uid");
         if ((uid && (!json_is_integer(uid) || json_integer_value(uid) < 0 || json_integer_value(uid) > NC_ID_MAX)) ||
             (gid && (!json_is_integer(gid) || json_integer_value(gid) < 0 || json_integer_value(gid) > NC_ID_MAX)))
                 return nc_err_set(err, "user.uid and user.gid must be integers from 0 to %d (the ids mapped inside)", NC_ID_MAX);
@@ -315,6 +325,8 @@ static int tmpfs_from_json(const json_t *v, struct nc_spec *s, struct nc_err *er
         if (!json_is_array(v) || json_array_size(v) > NC_SPEC_TMPFS_MAX)
                 return nc_err_set(err, "'tmpfs' must be an array of at most %d \"DEST[:SIZE][:ro|rw]\"", NC_SPEC_TMPFS_MAX);
         json_array_foreach(v, i, t) {
+                if (!json_is_string(t))     /* it was "invalid tmpfs ''", naming nothing */
+                        return nc_err_set(err, "tmpfs[%zu] must be a string \"DEST[:SIZE][:ro|rw]\"", i);
                 int r = nc_spec_tmpfs_parse(json_string_value(t), &s->tmpfs[i], err);
                 if (r < 0)
                         return r;
@@ -346,6 +358,8 @@ static int limits_from_json(const json_t *v, struct nc_spec_limits *l, struct nc
                         if (!json_is_array(val) || json_array_size(val) > NC_IO_MAX_DEVICES)
                                 return nc_err_set(err, "limits.io must be an array of at most %d strings \"MAJ:MIN riops=N ...\"", NC_IO_MAX_DEVICES);
                         json_array_foreach(val, i, e) {
+                                if (!json_is_string(e))     /* it was "invalid io limit ''", naming nothing */
+                                        return nc_err_set(err, "limits.io[%zu] must be a string \"MAJ:MIN riops=N ...\"", i);
                                 int r = nc_spec_io_parse(json_string_value(e), &l->io[i], err);
                                 if (r < 0)
                                         return r;
@@ -489,6 +503,8 @@ int nc_spec_from_json(const json_t *j, struct nc_spec **ret, struct nc_err *err)
         json_t *v;
         int r;
 
+        if (!j)     /* sandbox.create without one */
+                return nc_err_set(err, "parameter 'spec' is required: {\"args\": [\"CMD\", ...], ...}");
         if (!json_is_object(j))
                 return nc_err_set(err, "the spec must be a JSON object");
         if ((r = nc_spec_fields_only(j, "spec", known, ARRAY_SIZE(known), err)) < 0)
@@ -686,6 +702,9 @@ static int seccomp_mode_validate(const struct nc_spec *s, struct nc_err *err)
         if (s->seccomp_mode == NC_SECCOMP_TRACE && s->nseccomp_allow)
                 return nc_err_set(err, "seccomp_allow (--seccomp-allow) cannot be combined with seccomp_mode trace "
                                   "(--seccomp-mode trace): a traced workload runs without a filter to add calls to");
+        if (s->seccomp_mode == NC_SECCOMP_TRACE && s->seccomp_log_denied)
+                return nc_err_set(err, "seccomp_log_denied (--seccomp-log-denied) cannot be combined with seccomp_mode trace "
+                                  "(--seccomp-mode trace): a traced workload runs without a filter, so nothing is denied");
         return 0;
 }
 

@@ -346,6 +346,8 @@ int nc_spec_network_from_json(const json_t *v, struct nc_spec_network *n, struct
         if (e && (!json_is_array(e) || json_array_size(e) > NC_SPEC_DNS_MAX))
                 return nc_err_set(err, "'network.dns' must be an array of at most %d IPv4 addresses", NC_SPEC_DNS_MAX);
         json_array_foreach(e, i, val) {
+                if (!json_is_string(val))   /* it was "invalid DNS server ''" */
+                        return nc_err_set(err, "network.dns[%zu] must be a string, an IPv4 address (\"10.0.0.53\")", i);
                 if ((r = nc_spec_dns_parse(json_string_value(val), &n->dns[i], err)) < 0)
                         return r;
                 n->ndns = i + 1;
@@ -355,6 +357,8 @@ int nc_spec_network_from_json(const json_t *v, struct nc_spec_network *n, struct
                 return nc_err_set(err, "'network.publish' must be an array of at most %d \"[IP:]HOST:CONTAINER[/tcp|udp]\"",
                                   NC_SPEC_PUBLISH_MAX);
         json_array_foreach(e, i, val) {
+                if (!json_is_string(val))   /* it was "invalid port ''" */
+                        return nc_err_set(err, "network.publish[%zu] must be a string \"[IP:]HOST:CONTAINER[/tcp|udp]\"", i);
                 if ((r = nc_spec_port_parse(json_string_value(val), &n->publish[i], err)) < 0)
                         return r;
                 n->npublish = i + 1;

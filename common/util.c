@@ -370,3 +370,27 @@ bool nc_cgroup_path_valid(const char *p)
         }
         return true;
 }
+
+size_t nc_utf8_seq_len(const unsigned char *s)
+{
+        unsigned c = s[0], n, min, cp;
+
+        if (c < 0x80)
+                return 1;
+        if (c >= 0xc2 && c <= 0xdf)
+                n = 2, min = 0x80, cp = c & 0x1f;
+        else if (c >= 0xe0 && c <= 0xef)
+                n = 3, min = 0x800, cp = c & 0x0f;
+        else if (c >= 0xf0 && c <= 0xf4)
+                n = 4, min = 0x10000, cp = c & 0x07;
+        else
+                return 0;
+        for (unsigned i = 1; i < n; i++) {
+                if ((s[i] & 0xc0) != 0x80)
+                        return 0;     /* also stops at the terminating NUL */
+                cp = (cp << 6) | (s[i] & 0x3f);
+        }
+        if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+                return 0;
+        return n;
+}

@@ -55,3 +55,8 @@ void nc_format_rfc3339(uint64_t ns, char buf[64]);
 /* Reads fd to EOF into a NUL-terminated buffer of at most max bytes (the caller frees
  * *ret). Returns the length, or -EFBIG past max, or -errno. */
 ssize_t nc_read_all(int fd, size_t max, char **ret);
+
+/* Length of the valid UTF-8 sequence at s (the rules jansson applies: no overlong
+ * forms, no surrogates, nothing above U+10FFFF), or 0 when it is not one; stops at a
+ * NUL. For text that quotes outside bytes and must stay valid JSON. */
+size_t nc_utf8_seq_len(const unsigned char *s);

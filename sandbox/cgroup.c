@@ -31,8 +31,21 @@ int sbx_cgroup_detect_root(const char *configured, char *ret, size_t cap, struct
         int r;
 
         if (configured && *configured) {
+                char parent[PATH_MAX];
+                struct stat st;
+
                 if (configured[0] != '/')
                         return nc_err_set(err, "cgroup root '%s' must be an absolute path", configured);
+                /* Check where it would be made before making it: a root given on another
+                 * file system (a typo, the v1 tmpfs of a hybrid host) was created there
+                 * and left behind when the check below refused it. */
+                if ((size_t)snprintf(parent, sizeof(parent), "%s", configured) >= sizeof(parent))
+                        return -ENAMETOOLONG;
+                while (stat(parent, &st) < 0 && strrchr(parent, '/') != parent)
+                        *strrchr(parent, '/') = 0;
+                if (!is_cgroup2(parent))
+                        return nc_err_set(err, "cgroup root '%s' is not on a cgroup2 file system ('%s' is not)", configured,
+                                          parent);
                 r = nc_mkdir_p(configured, 0755, false);
                 if (r < 0)
                         return nc_err_set_errno(err, r, "Failed to create cgroup root '%s'", configured);

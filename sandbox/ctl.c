@@ -9,6 +9,7 @@
 
 #include "fdpass.h"
 #include "macros.h"
+#include "util.h"
 
 /* JSON string escaping into a fixed buffer; no allocation. */
 static size_t json_escape(char *dst, size_t cap, const char *src)
@@ -21,10 +22,19 @@ static size_t json_escape(char *dst, size_t cap, const char *src)
                 if (c == '"' || c == '\\') {
                         dst[o++] = '\\';
                         dst[o++] = (char)c;
-                } else if (c < 0x20 || c >= 0x80) {
-                        /* Non-ASCII is escaped bytewise as Latin-1: messages are diagnostics,
-                         * and an invalid UTF-8 path must not make the whole frame invalid. */
+                } else if (c < 0x20) {
                         o += (size_t)snprintf(dst + o, cap - o, "\\u%04x", c);
+                } else if (c >= 0x80) {
+                        /* A valid UTF-8 character (a path of the user's) passes as it is; a
+                         * byte that is not part of one becomes '?', so an invalid path never
+                         * makes the whole frame invalid (the API's messages do the same). */
+                        size_t n = nc_utf8_seq_len((const unsigned char *)src);
+
+                        if (n == 0)
+                                dst[o++] = '?';
+                        for (size_t k = 0; k < n; k++)
+                                dst[o++] = src[k];
+                        src += n ? n - 1 : 0;
                 } else
                         dst[o++] = (char)c;
         }

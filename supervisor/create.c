@@ -35,6 +35,45 @@ static void fill_defaults(struct sup_sandbox *sb, struct nc_spec *spec)
 }
 
 /* What the spec asks of the lock-down, checked before anything starts. */
+/* Equal paths, a trailing '/' aside ("/x" and "/x/" name one mount point). */
+static bool same_path(const char *a, const char *b)
+{
+        size_t na = strlen(a), nb = strlen(b);
+
+        while (na > 1 && a[na - 1] == '/')
+                na--;
+        while (nb > 1 && b[nb - 1] == '/')
+                nb--;
+        return na == nb && strncmp(a, b, na) == 0;
+}
+
+/* One mount per destination across tmpfs, volumes and secrets: a second one on the
+ * same path was mounted over the first without a word (a volume hidden under a tmpfs,
+ * one tmpfs under another), or failed late at setup ("File exists"). */
+static int check_dests_unique(const struct nc_spec *spec, const json_t *vols, const json_t *secs, struct nc_err *err)
+{
+        struct { const char *kind, *dest; } d[NC_SPEC_TMPFS_MAX + SBX_VOLUMES_MAX + SBX_SECRETS_MAX];
+        size_t n = 0, k;
+        const json_t *v;
+
+        for (k = 0; k < spec->ntmpfs; k++)
+                d[n++] = (typeof(d[0])){ "tmpfs", spec->tmpfs[k].dest };
+        json_array_foreach(vols, k, v)
+                d[n++] = (typeof(d[0])){ "volume", json_string_value(json_object_get(v, "dest")) };
+        json_array_foreach(secs, k, v)
+                d[n++] = (typeof(d[0])){ "secret", json_string_value(json_object_get(v, "dest")) };
+        for (size_t i = 0; i < n; i++)
+                for (size_t j = 0; j < i; j++)
+                        if (d[i].dest && d[j].dest && same_path(d[i].dest, d[j].dest)) {
+                                if (d[i].kind == d[j].kind)
+                                        return nc_err_set(err, "two %s mounts on '%s': give each its own destination",
+                                                          d[i].kind, d[i].dest);
+                                return nc_err_set(err, "a %s and a %s on '%s': give each its own destination", d[j].kind,
+                                                  d[i].kind, d[i].dest);
+                        }
+        return 0;
+}
+
 static int check_policy(const struct nc_spec *spec, struct nc_err *err)
 {
         static const struct { int resource; const char *name; } limits[] = {
@@ -109,8 +148,20 @@ void sup_method_create(struct sup_conn *c, json_t *id, json_t *params)
         if (ctx && !json_is_null(ctx)) {
                 static const char *const cknown[] = { "mode", "files", "directories", "bytes", "skipped", "sha256", NULL };
 
-                if (!json_is_object(ctx) || nc_params_only(ctx, cknown, &err) < 0)
+                if (!json_is_object(ctx)) {     /* it got an empty message */
+                        nc_err_set(&err, "parameter 'context' must be an object {\"mode\": \"copy\"|\"bind\", ...}");
                         goto bad;
+                }
+                if (nc_params_only(ctx, cknown, &err) < 0)
+                        goto bad;
+                /* The client's report, shown by inspect as given: numbers only. */
+                for (const char *const *f = (const char *const[]){ "files", "directories", "bytes", NULL }; *f; f++) {
+                        const json_t *n = json_object_get(ctx, *f);
+                        if (n && (!json_is_integer(n) || json_integer_value(n) < 0)) {
+                                nc_err_set(&err, "context.%s must be a non-negative integer", *f);
+                                goto bad;
+                        }
+                }
                 if (!ctx_mode || (strcmp(ctx_mode, "copy") != 0 && strcmp(ctx_mode, "bind") != 0)) {
                         nc_err_set(&err, "context.mode must be \"copy\" or \"bind\"");
                         goto bad;
@@ -221,9 +272,20 @@ void sup_method_create(struct sup_conn *c, json_t *id, json_t *params)
                 const json_t *v = json_array_get(vols, k);
                 static const char *const vknown[] = { "dest", "readonly", NULL };
                 const char *dest = json_string_value(json_object_get(v, "dest"));
+                bool ro;
 
-                if (!json_is_object(v) || nc_params_only(v, vknown, &err) < 0)
+                /* Each check names the entry: a non-object got an empty message, and a
+                 * "readonly" that was not a boolean ("yes") made a read-write volume. */
+                if (!json_is_object(v) || !dest) {
+                        nc_err_set(&err, "volumes[%zu] must be an object {\"dest\": \"/PATH\", \"readonly\": BOOL}", k);
                         goto bad;
+                }
+                if (nc_params_only(v, vknown, &err) < 0)
+                        goto bad;
+                if (nc_param_bool(v, "readonly", false, &ro, &err) < 0) {
+                        nc_err_set(&err, "volumes[%zu].readonly must be true or false", k);
+                        goto bad;
+                }
                 if (sbx_volume_check(fds[vol0 + k], dest, vsrc[k], sizeof(vsrc[k]), &err) < 0)
                         goto bad;
                 for (size_t m = 0; m < k; m++)
@@ -237,7 +299,11 @@ void sup_method_create(struct sup_conn *c, json_t *id, json_t *params)
                 static const char *const sknown[] = { "dest", NULL };
                 struct stat st;
 
-                if (!json_is_object(v) || nc_params_only(v, sknown, &err) < 0 ||
+                if (!json_is_object(v) || !json_is_string(json_object_get(v, "dest"))) {
+                        nc_err_set(&err, "secrets[%zu] must be an object {\"dest\": \"/PATH\"}", k);
+                        goto bad;
+                }
+                if (nc_params_only(v, sknown, &err) < 0 ||
                     sbx_secret_dest_check(json_string_value(json_object_get(v, "dest")), &err) < 0)
                         goto bad;
                 if (fstat(fds[sec0 + k], &st) < 0 || !S_ISREG(st.st_mode) || st.st_size > SBX_SECRET_MAX_BYTES) {
@@ -246,6 +312,8 @@ void sup_method_create(struct sup_conn *c, json_t *id, json_t *params)
                         goto bad;
                 }
         }
+        if (check_dests_unique(spec, vols, secs, &err) < 0)
+                goto bad;
         if (has_log) {
                 struct stat st;
                 int fl = fcntl(fds[log0], F_GETFL);

@@ -61,6 +61,7 @@ void sup_logs_pump(struct sup_sandbox *sb)
                 *pp = sub->next;
                 sup_conn_reply(sub->conn, sub->id, json_pack("{s:s, s:I}", "id", sb->id, "next_seq",
                                                              (json_int_t)sub->next_seq));
+                sup_conn_pending_done(sub->conn);
                 json_decref(sub->id);
                 free(sub);
         }

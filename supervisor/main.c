@@ -35,7 +35,8 @@ static void usage(FILE *f)
                 "  --socket PATH         API socket (env NUCLEUS_SOCKET; default /run/nucleus/nucleus.sock)\n"
                 "  --state-dir DIR       runtime state (env NUCLEUS_STATE_DIR; default /run/nucleus)\n"
                 "  --cgroup-root DIR     cgroup2 directory for sandbox leaves (env NUCLEUS_CGROUP_ROOT;\n"
-                "                        default <cgroup2 mount>/nucleus)\n"
+                "                        default <cgroup2 mount>/nucleus); one nucleusd per root, as\n"
+                "                        per state dir: a second one with the same root is refused\n"
                 "  --idle-timeout SECS   exit after SECS with no sandboxes and no clients; 0 = never\n"
                 "                        (env NUCLEUS_IDLE_TIMEOUT; default 0)\n"
                 "  --root-size SIZE      size cap of each sandbox's root tmpfs, K/M/G suffixes (default 1G)\n"
@@ -154,7 +155,7 @@ int main(int argc, char **argv)
         enum nc_log_level level = NC_LOG_INFO;
         const char *log_path = NULL, *e;
         bool json = false, delegated = false;
-        int c, r, ready_fd = -1, log_fd = -1, inst_fd, li = 0;
+        int c, r, ready_fd = -1, log_fd = -1, inst_fd, cg_fd, li = 0;
         char lockpath[PATH_MAX + 16];
         char *end;
 
@@ -162,8 +163,8 @@ int main(int argc, char **argv)
                 fprintf(stderr, "nucleusd: cannot open /dev/null: %m\n");
                 return 1;
         }
-        if (nc_paths_default(&opt.paths) < 0) {
-                fprintf(stderr, "nucleusd: a path from the environment is too long\n");
+        if (nc_paths_default(&opt.paths, &err) < 0) {
+                fprintf(stderr, "nucleusd: %s\n", err.msg);
                 return 1;
         }
         opt.max_sandboxes = 4096;
@@ -177,11 +178,19 @@ int main(int argc, char **argv)
         opt.cfg = (struct sbx_config){ .uid_base = SBX_UID_BASE, .uid_count = SBX_UID_COUNT,
                                        .root_tmpfs_size = SBX_ROOT_TMPFS_DEFAULT };
         argv_area(argc, argv, &opt.cfg);
+        /* From the start, as the zygote and the loop do later: while it sets up, nucleusd
+         * logs to stderr, and a reader of that pipe that went away ('nucleusd 2>&1 | head
+         * -1') killed it with SIGPIPE at its second line. Workloads get the default back
+         * (sandbox/exec.c). */
+        signal(SIGPIPE, SIG_IGN);
         e = getenv("NUCLEUS_IDLE_TIMEOUT");
         if (e && *e) {
                 double secs = strtod(e, &end);
-                if (*end || secs < 0) {
-                        fprintf(stderr, "nucleusd: NUCLEUS_IDLE_TIMEOUT='%s' is not a number of seconds\n", e);
+                /* The flag's range: "nan", "inf" or 1e300 passed the old 'secs < 0' test and
+                 * made an undefined conversion to milliseconds. */
+                if (*end || end == e || !(secs >= 0 && secs <= 86400 * 365)) {
+                        fprintf(stderr, "nucleusd: NUCLEUS_IDLE_TIMEOUT='%s' is not a number of seconds from 0 to "
+                                        "31536000\n", e);
                         return 1;
                 }
                 opt.idle_timeout_ms = (uint64_t)(secs * 1000);
@@ -342,6 +351,18 @@ int main(int argc, char **argv)
                 r = sbx_cgroup_detect_root(opt.paths.cgroup_root, opt.cfg.cgroup_root, sizeof(opt.cfg.cgroup_root), &err);
         if (r < 0) {
                 log_error("%s", err.msg);
+                return 1;
+        }
+        /* One nucleusd per cgroup root too: at startup a supervisor kills and removes every
+         * leaf there that none of its own sandboxes owns, so a second one with another
+         * socket and state dir but the same (default) root would take down the first
+         * one's sandboxes. flock works on a cgroupfs directory; held for our whole life. */
+        cg_fd = open(opt.cfg.cgroup_root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (cg_fd < 0)
+                return log_error_errno(errno, "Failed to open cgroup root '%s'", opt.cfg.cgroup_root), 1;
+        if (flock(cg_fd, LOCK_EX | LOCK_NB) < 0) {
+                log_error("Another nucleusd already uses cgroup root '%s'; give this one its own with --cgroup-root "
+                          "(or NUCLEUS_CGROUP_ROOT)", opt.cfg.cgroup_root);
                 return 1;
         }
         /* Limits: v2 controllers, else the v1 hierarchies of a hybrid host. */

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "log.h"
 #include "probe.h"
 #include "sup.h"
 
@@ -18,6 +19,12 @@ struct method {
 
 void sup_bad_params(struct sup_conn *c, json_t *id, const struct nc_err *err)
 {
+        /* A check that forgot to say what was wrong: the client still learns that it
+         * was a parameter, and the log shows that a message is missing. */
+        if (!err->msg[0]) {
+                log_warn("Refusing a request's parameters without a message (a missing nc_err_set), ignoring");
+                return sup_conn_error(c, id, NC_RPC_INVALID_PARAMS, NULL, "invalid parameters (no detail available)");
+        }
         sup_conn_error(c, id, NC_RPC_INVALID_PARAMS, NULL, "%s", err->msg);
 }
 
@@ -121,7 +128,9 @@ static void m_kill(struct sup_conn *c, json_t *id, json_t *params)
         if (sig != SIGKILL && !sbx_init_forwards(sig)) {
                 /* init is PID 1: the kernel drops what it does not forward, and STOP would
                  * stop init itself. Refuse rather than report a delivery that never happens. */
-                nc_err_set(&err, "signal %s cannot be sent to a sandbox; accepted: KILL and %s", nc_signal_name(sig),
+                /* Named by number too: a real-time signal has no name here ("SIG?"). */
+                nc_err_set(&err, "signal %d (%s) cannot be sent to a sandbox; accepted: KILL and %s", sig,
+                           sig >= SIGRTMIN && sig <= SIGRTMAX ? "a real-time signal" : nc_signal_name(sig),
                            sbx_init_forwarded_names());
                 return sup_bad_params(c, id, &err);
         }
@@ -144,12 +153,19 @@ static void m_kill(struct sup_conn *c, json_t *id, json_t *params)
         sup_conn_reply(c, id, json_pack("{s:s, s:s}", "id", sb->id, "signal", nc_signal_name(sig)));
 }
 
-static void add_waiter(struct sup_sandbox *sb, struct sup_conn *c, json_t *id, int kind)
+/* false when the connection has too many waiting already (answered -32006). */
+static bool add_waiter(struct sup_sandbox *sb, struct sup_conn *c, json_t *id, int kind)
 {
-        struct sup_waiter *w = calloc(1, sizeof(*w));
+        struct sup_waiter *w;
 
-        if (!w)
-                return sup_conn_error(c, id, NC_RPC_INTERNAL_ERROR, NULL, "out of memory");
+        if (!sup_conn_pending_add(c, id))
+                return false;
+        w = calloc(1, sizeof(*w));
+        if (!w) {
+                sup_conn_pending_done(c);
+                sup_conn_error(c, id, NC_RPC_INTERNAL_ERROR, NULL, "out of memory");
+                return false;
+        }
         w->conn = c;
         w->id = json_incref(id);
         w->kind = kind;
@@ -157,6 +173,7 @@ static void add_waiter(struct sup_sandbox *sb, struct sup_conn *c, json_t *id, i
         sb->waiters = w;
         if (c)
                 sup_conn_ref(sb);
+        return true;
 }
 
 static void m_wait(struct sup_conn *c, json_t *id, json_t *params)
@@ -203,7 +220,8 @@ static void m_remove(struct sup_conn *c, json_t *id, json_t *params)
                                       "sandbox %s is %s; stop it first or remove with force", sb->id,
                                       sup_state_name(sb->state));
         /* The reply comes when the removal is complete: processes, cgroup, state file. */
-        add_waiter(sb, c, id, SUP_WAIT_REMOVE);
+        if (!add_waiter(sb, c, id, SUP_WAIT_REMOVE))
+                return;
         if (sup_state_live(sb->state)) {
                 if (sb->stop_reason == SUP_STOP_NONE)
                         sb->stop_reason = SUP_STOP_API;
@@ -290,9 +308,13 @@ static void m_logs(struct sup_conn *c, json_t *id, json_t *params)
         if (!sb->logs)
                 return sup_conn_error(c, id, NC_RPC_BAD_STATE, NULL, "sandbox %s was not created detached: its output went "
                                       "to the descriptors of its caller", sb->id);
+        if (!sup_conn_pending_add(c, id))
+                return;
         sub = calloc(1, sizeof(*sub));
-        if (!sub)
+        if (!sub) {
+                sup_conn_pending_done(c);
                 return sup_conn_error(c, id, NC_RPC_INTERNAL_ERROR, NULL, "out of memory");
+        }
         sub->conn = c;
         sub->id = json_incref(id);
         sub->follow = follow;
@@ -311,7 +333,7 @@ static void m_logs(struct sup_conn *c, json_t *id, json_t *params)
         sup_logs_pump(sb);
 }
 
-static void add_waiter(struct sup_sandbox *sb, struct sup_conn *c, json_t *id, int kind);
+static bool add_waiter(struct sup_sandbox *sb, struct sup_conn *c, json_t *id, int kind);
 
 static void m_stop(struct sup_conn *c, json_t *id, json_t *params)
 {
@@ -329,7 +351,8 @@ static void m_stop(struct sup_conn *c, json_t *id, json_t *params)
                 /* Already ended: stop has nothing to do, and says how it ended. */
                 return sup_conn_reply(c, id, sup_sandbox_result(sb));
         /* The reply is the final result, once the sandbox has stopped. */
-        add_waiter(sb, c, id, SUP_WAIT_RESULT);
+        if (!add_waiter(sb, c, id, SUP_WAIT_RESULT))
+                return;
         if (sb->stop_reason == SUP_STOP_NONE)
                 sb->stop_reason = SUP_STOP_API;
         sup_sandbox_stop(sb, (uint64_t)timeout_s * 1000);
@@ -449,13 +472,27 @@ static void m_exec(struct sup_conn *c, json_t *id, json_t *params)
                 json_object_set_new(extra, "own_user", json_true());
         for (i = 0; i < sb->spec->envc; i++)
                 (void)nc_spec_setenv(x, sb->spec->env[i], NULL);
-        json_array_foreach(json_object_get(params, "env"), i, v)
-                if (!json_is_string(v) || nc_spec_setenv(x, json_string_value(v), &err) < 0) {
+        /* env is checked like spec.env: an array (anything else was silently ignored) of
+         * byte strings, so a value that is not UTF-8 can come base64-encoded. */
+        v = json_object_get(params, "env");
+        if (v && !json_is_null(v) && !json_is_array(v)) {
+                json_decref(spec);
+                nc_err_set(&err, "parameter 'env' must be an array of \"KEY=VALUE\" byte strings");
+                goto bad;
+        }
+        json_t *e;
+        json_array_foreach(v, i, e) {
+                _cleanup_free_ char *kv = NULL;
+                char what[32];
+
+                snprintf(what, sizeof(what), "env[%zu]", i);
+                if (nc_json_bytes_get(e, &kv, &err, what) < 0 || nc_spec_setenv(x, kv, &err) < 0) {
                         json_decref(spec);
                         if (!err.msg[0])
-                                nc_err_set(&err, "env[%zu] must be a string KEY=VALUE", i);
+                                nc_err_set(&err, "Failed to read env[%zu]: out of memory", i);
                         goto bad;
                 }
+        }
         json_decref(spec);
         spec = nc_spec_to_json(x);
         struct sup_exec_stream *stream = NULL;
@@ -468,7 +505,11 @@ static void m_exec(struct sup_conn *c, json_t *id, json_t *params)
         json_decref(spec);
         json_decref(extra);
         fds[0] = fds[1] = fds[2] = -1;
-        if (r < 0)
+        /* init hung up: the sandbox is ending (a kill just before this exec) although its
+         * state does not say so yet. That is the client's bad timing, not our failure. */
+        if (r == -EPIPE || r == -ECONNRESET)
+                sup_conn_error(c, id, NC_RPC_BAD_STATE, NULL, "sandbox %s is ending; exec needs a running sandbox", sb->id);
+        else if (r < 0)
                 sup_conn_error(c, id, NC_RPC_INTERNAL_ERROR, NULL, "Failed to send the exec request to init: %s", strerror(-r));
         return;
 bad:
@@ -509,7 +550,7 @@ static void m_attach(struct sup_conn *c, json_t *id, json_t *params)
         if (sb->tty_master < 0)
                 return sup_conn_error(c, id, NC_RPC_BAD_STATE, NULL, "sandbox %s has no terminal to attach to: it was "
                                       "created without -t (use exec to run another command in it)", sb->id);
-        if (sb->attach_conn && sb->attach_conn != c && !conn_hung_up(sb->attach_conn))
+        if (sb->attach_conn && sb->attach_conn != c && !sb->attach_conn->closing && !conn_hung_up(sb->attach_conn))
                 return sup_conn_error(c, id, NC_RPC_CONFLICT, NULL, "sandbox %s already has a client attached "
                                       "(pid %d); one at a time", sb->id, (int)sb->attach_conn->cred.pid);
         fd = fcntl(sb->tty_master, F_DUPFD_CLOEXEC, 3);
@@ -534,6 +575,10 @@ static void m_events(struct sup_conn *c, json_t *id, json_t *params)
                 return sup_bad_params(c, id, &err);
         if (!id)
                 return;         /* events are tagged with the request id */
+        if (c->nevent_subs >= SUP_CONN_MAX_EVENT_SUBS)
+                return sup_conn_error(c, id, NC_RPC_BUSY, NULL, "this connection already has %d event subscriptions, the "
+                                      "most one may have (each gets every event; one is enough)",
+                                      SUP_CONN_MAX_EVENT_SUBS);
         sub = calloc(1, sizeof(*sub));
         if (!sub)
                 return sup_conn_error(c, id, NC_RPC_INTERNAL_ERROR, NULL, "out of memory");
@@ -541,6 +586,7 @@ static void m_events(struct sup_conn *c, json_t *id, json_t *params)
         sub->id = json_incref(id);
         sub->next = c->sup->event_subs;
         c->sup->event_subs = sub;
+        c->nevent_subs++;
         /* The reply first; events follow until the connection closes. */
         sup_conn_reply(c, id, json_pack("{s:O}", "subscription", id));
 }

@@ -129,6 +129,7 @@ void sup_probes_set_ready(struct sup_probes *ps, const char *how)
                 *pp = w->next;
                 sup_conn_reply(w->conn, w->id, json_pack("{s:s, s:b, s:s}", "id", sb->id, "ready", true, "state",
                                                          sup_state_name(sb->state)));
+                sup_conn_pending_done(w->conn);
                 json_decref(w->id);
                 free(w);
         }

@@ -264,6 +264,7 @@ void sup_sandbox_unlink_free(struct sup_sandbox *sb)
         while (sb->subs) {
                 struct sup_log_sub *sub = sb->subs;
                 sb->subs = sub->next;
+                sup_conn_pending_done(sub->conn);
                 json_decref(sub->id);
                 free(sub);
         }

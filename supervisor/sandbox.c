@@ -631,6 +631,7 @@ static void reply_waiters(struct sup_sandbox *sb, bool removal)
                 }
                 *pp = w->next;
                 sup_conn_reply(w->conn, w->id, removal ? json_pack("{s:s}", "id", sb->id) : sup_sandbox_result(sb));
+                sup_conn_pending_done(w->conn);
                 json_decref(w->id);
                 free(w);
         }
@@ -927,6 +928,7 @@ static int remove_record(struct sup_sandbox *sb)
                 sup_conn_error(sub->conn, sub->id, NC_RPC_NOT_FOUND, json_pack("{s:I}", "next_seq", (json_int_t)sub->next_seq),
                                "sandbox %s was removed while this reader was behind, from record %llu on", sb->id,
                                (unsigned long long)sub->next_seq);
+                sup_conn_pending_done(sub->conn);
                 json_decref(sub->id);
                 free(sub);
         }

@@ -26,6 +26,7 @@ static void on_conn_closed(uv_handle_t *h)
         struct sup_conn *c = h->data;
         struct sup *s = c->sup;
 
+        sup_waiters_drop_conn(s, c);
         close(c->fd);
         if (c->pidfd >= 0)
                 close(c->pidfd);
@@ -46,7 +47,11 @@ static void conn_close(struct sup_conn *c)
         if (c->closing)
                 return;
         c->closing = true;
-        sup_waiters_drop_conn(s, c);
+        /* What refers to this connection (waiters, log readers, event subscriptions,
+         * execs) is dropped in on_conn_closed, on a later turn of the loop, not here:
+         * conn_close runs inside sup_conn_send, whose callers may be walking those very
+         * lists (an event to every subscriber), and freeing them under their feet was a
+         * use after free. Until then the connection is closing: nothing is sent to it. */
         if (c->prev)
                 c->prev->next = c->next;
         else
@@ -111,7 +116,10 @@ void sup_conn_send_fd(struct sup_conn *c, json_t *msg, int fd)
                         close(fd);
                 return;
         }
-        if (c->out_len + n > SUP_CONN_MAX_OUT) {
+        /* The limit is on what is still unsent: counting the bytes already sent too (the
+         * buffer is reset only when it drains completely) closed a client that reads
+         * steadily but never quite catches up, such as an events subscriber. */
+        if (c->out_len - c->out_off + n > SUP_CONN_MAX_OUT) {
                 /* A client that does not read its replies must not hold our memory. */
                 log_warn("Client pid %d does not read its replies; closing its connection", (int)c->cred.pid);
                 if (fd >= 0)
@@ -121,6 +129,16 @@ void sup_conn_send_fd(struct sup_conn *c, json_t *msg, int fd)
         }
         if (c->out_off > 0 && c->out_off == c->out_len)
                 c->out_off = c->out_len = 0;
+        /* Sent bytes make up more than half: move the rest to the front, so that the
+         * buffer holds what is unsent and not everything ever sent (amortised: the
+         * bytes moved are fewer than those sent since the last move). */
+        if (c->out_off > c->out_len - c->out_off) {
+                memmove(c->out, c->out + c->out_off, c->out_len - c->out_off);
+                for (size_t i = 0; i < c->nout_fds; i++)
+                        c->out_fds[i].at -= c->out_off;
+                c->out_len -= c->out_off;
+                c->out_off = 0;
+        }
         if (c->out_len + n > c->out_cap) {
                 size_t ncap = c->out_cap ? c->out_cap : 4096;
                 char *nb;
@@ -148,6 +166,25 @@ void sup_conn_send_fd(struct sup_conn *c, json_t *msg, int fd)
                 return;
         }
         conn_update_poll(c);
+}
+
+bool sup_conn_pending_add(struct sup_conn *c, json_t *id)
+{
+        if (!c)
+                return true;
+        if (c->npending >= SUP_CONN_MAX_PENDING) {
+                sup_conn_error(c, id, NC_RPC_BUSY, NULL, "this connection already has %d requests waiting for their "
+                               "sandboxes (wait, stop, remove, logs), the most one may have", SUP_CONN_MAX_PENDING);
+                return false;
+        }
+        c->npending++;
+        return true;
+}
+
+void sup_conn_pending_done(struct sup_conn *c)
+{
+        if (c && c->npending > 0)
+                c->npending--;
 }
 
 void sup_conn_reply(struct sup_conn *c, json_t *id, json_t *result)

@@ -27,6 +27,13 @@
 #define SUP_CONN_MAX_FDS 64
 #define SUP_CONN_MAX_OUT (16u * 1024 * 1024)
 #define SUP_CONN_MAX_OUT_FDS 8
+/* Every event walks every subscription: without a bound, one client that subscribed
+ * 500,000 times made each create take 12 s for everyone. */
+#define SUP_CONN_MAX_EVENT_SUBS 16
+/* Requests waiting for a later reply (wait, stop, remove, logs) per connection: each
+ * holds memory until its sandbox acts, and 300,000 sandbox.wait requests with 1 KB ids
+ * held 330 MB of the loop's memory for as long as the client liked. */
+#define SUP_CONN_MAX_PENDING 4096
 #define SUP_MAX_CONNS 4096
 
 struct sup_options {
@@ -307,6 +314,8 @@ struct sup_conn {
                 size_t at;
         } out_fds[SUP_CONN_MAX_OUT_FDS];
         size_t nout_fds;
+        size_t nevent_subs;     /* events.subscribe on this connection, at most SUP_CONN_MAX_EVENT_SUBS */
+        size_t npending;        /* its waiters and log readers, at most SUP_CONN_MAX_PENDING */
         bool closing, writable_wanted;
 };
 
@@ -317,6 +326,12 @@ int sup_zygote_send(struct sup *s, json_t *msg);
 int sup_zygote_send_fds(struct sup *s, json_t *msg, const int *fds, size_t nfds);
 
 /* server.c */
+/* A waiter or log reader of connection c (NULL: nobody's) is created: false when c
+ * already has SUP_CONN_MAX_PENDING, which has then been answered -32006. */
+bool sup_conn_pending_add(struct sup_conn *c, json_t *id);
+/* One of them is freed. */
+void sup_conn_pending_done(struct sup_conn *c);
+
 int sup_server_start(struct sup *s);
 void sup_server_stop(struct sup *s);          /* stop accepting */
 void sup_server_close_all(struct sup *s);     /* and close every connection */

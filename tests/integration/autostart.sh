@@ -24,6 +24,16 @@ assert_eq 125 "$rc" "an autostart that cannot find nucleusd is a nucleus failure
 assert_eq "nucleus: nucleusd, the supervisor started when none is running, cannot be run: NUCLEUS_NUCLEUSD=/nonexistent/nucleusd is not an executable file" \
     "$err" "one line that names the variable"
 
+# A supervisor that refuses to start says why in the log the CLI points to: what it
+# refused before opening its log went to /dev/null, and the log had nothing.
+rc=0; err=$(NUCLEUS_IDLE_TIMEOUT=abc "$N" run -- true 2>&1) || rc=$?
+assert_eq 125 "$rc" "an autostart with a bad NUCLEUS_IDLE_TIMEOUT fails"
+assert_contains "$err" "see $NUCLEUS_STATE_DIR/nucleusd.log" "the CLI points to the log"
+assert_contains "$(cat "$NUCLEUS_STATE_DIR/nucleusd.log" 2>/dev/null)" "NUCLEUS_IDLE_TIMEOUT='abc' is not a number of seconds" \
+    "and the log says why"
+assert_eq 0 "$(count_supervisors)" "nothing was left running"
+rm -f "$NUCLEUS_STATE_DIR/nucleusd.log"
+
 # Eight CLIs at once, no supervisor: all succeed, one nucleusd.
 export NUCLEUS_IDLE_TIMEOUT=30
 pids=()
@@ -39,8 +49,8 @@ assert_eq "unit" "$(INVOCATION_ID=0123 "$N" run -- echo unit)" "inside a systemd
 zy=$(for p in $(pgrep -f -- "nucleusd --ready-fd 3 --socket $NUCLEUS_SOCKET " || true); do
         [ "$(cat /proc/$p/comm 2>/dev/null)" = nucleusd ] && echo "$p"; done | head -1 || true)
 [ -n "$zy" ] || die "the autostarted supervisor is not running"
-assert_eq "/dev/null /dev/null /dev/null" "$(readlink /proc/"$zy"/fd/0 /proc/"$zy"/fd/1 /proc/"$zy"/fd/2 | xargs)" \
-    "the autostarted supervisor's stdio is /dev/null"
+assert_eq "/dev/null /dev/null $NUCLEUS_STATE_DIR/nucleusd.log" "$(readlink /proc/"$zy"/fd/0 /proc/"$zy"/fd/1 /proc/"$zy"/fd/2 | xargs)" \
+    "the autostarted supervisor's stdin and stdout are /dev/null, its stderr its log"
 assert_ne "$(ps -o sid= $$ | xargs)" "$(ps -o sid= "$zy" | xargs)" "it runs in a session of its own"
 assert_ne "$$" "$(ps -o ppid= "$zy" | xargs)" "it is not a child of the test's shell"
 pkill -TERM -f -- "--socket $NUCLEUS_SOCKET " || true

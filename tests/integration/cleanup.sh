@@ -34,6 +34,33 @@ rc=$(timeout 15 "$N" wait orphan)
 assert_eq 143 "$rc" "its sandbox was stopped with SIGTERM"
 assert_eq 0 "$(procs_in_our_cgroups)" "no sandbox process remains"
 
+# A second nucleusd with its own socket and state dir but the same cgroup root is
+# refused: its startup cleanup would kill every leaf it does not own, the first
+# one's sandboxes included.
+"$N" run -d --name keep -- sleep 60 >/dev/null
+rc=0; err=$(timeout 10 "$ND" --socket "$T/second.sock" --state-dir "$T/second-state" 2>&1) || rc=$?
+assert_eq 1 "$rc" "a second nucleusd on the same cgroup root exits 1"
+assert_contains "$err" "Another nucleusd already uses cgroup root '$NUCLEUS_CGROUP_ROOT'" "and names the root"
+assert_eq running "$("$N" inspect keep | sed -n 's/^  "state": "\(.*\)",$/\1/p')" "the first one's sandbox still runs"
+"$N" rm -f keep >/dev/null
+# A cgroup root that is not on cgroup2 is refused before anything is made there.
+rc=0; err=$(timeout 10 "$ND" --socket "$T/third.sock" --state-dir "$T/third-state" --cgroup-root "$T/notcg/a" 2>&1) || rc=$?
+assert_eq 1 "$rc" "a cgroup root off cgroup2 is refused"
+assert_contains "$err" "cgroup root '$T/notcg/a' is not on a cgroup2 file system" "naming it"
+assert_eq no "$(test -e "$T/notcg" && echo yes || echo no)" "and nothing is created there"
+
+# A nucleusd whose stderr reader goes away keeps running: it was killed by SIGPIPE at
+# its second log line ('nucleusd 2>&1 | head -1'), before it served anything.
+cg4="$CG_BASE/nucleus-test-sigpipe-$$"
+( NUCLEUS_CGROUP_ROOT="$cg4" "$ND" --socket "$T/fourth.sock" --state-dir "$T/fourth-state" --pool-size 0:0 2>&1 | head -1 >/dev/null ) &
+for _ in $(seq 50); do [ -S "$T/fourth.sock" ] && break; sleep 0.1; done
+assert_contains "$(NUCLEUS_SOCKET="$T/fourth.sock" "$N" info 2>&1)" '"api_version"' "a nucleusd whose stderr reader is gone still serves"
+for p in $(pgrep -f -- "--socket $T/fourth.sock" || true); do
+    [ "$(cat /proc/$p/comm 2>/dev/null)" = nucleusd ] && kill "$p"
+done
+for _ in $(seq 50); do pgrep -f -- "--socket $T/fourth.sock" >/dev/null || break; sleep 0.1; done
+rmdir "$cg4" 2>/dev/null || true
+
 # A supervisor that stops stops its sandboxes and removes its state.
 "$N" run --name last -- sleep 100 & cli=$!
 wait_state last

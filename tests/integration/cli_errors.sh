@@ -17,8 +17,58 @@ assert_contains "$("$N" kill -s BOGUS x 2>&1 || true)" "invalid signal 'BOGUS'" 
 assert_contains "$("$N" --help)" "Commands:" "--help"
 assert_contains "$("$N" run --help)" "--workdir" "run --help"
 assert_contains "$("$N" version)" "nucleusd 0.1.0" "version reports the supervisor"
+# A valued flag given last, without its value, says so (it was "unknown option").
+for c in "kill -s" "kill --signal" "stop -t" "stop --timeout" "logs -n" "logs --since-seq" "exec -e" "exec -w" "exec x -u" "exec --group"; do
+    rc=0; err=$("$N" $c 2>&1) || rc=$?
+    assert_eq 2 "$rc" "nucleus $c: a usage error"
+    assert_contains "$err" "${c##* } needs a value" "nucleus $c: names the flag that lacks its value"
+done
+assert_contains "$("$N" attach 2>&1 || true)" "usage: nucleus attach ID" "attach without an ID shows attach's usage, not exec's"
+# A flag that would do nothing in its combination is refused, not ignored.
+rc=0; err=$("$N" run --rm --swap -- true 2>&1) || rc=$?
+assert_eq 125 "$rc" "--swap without --memory is refused"
+assert_contains "$err" "--swap only goes with --memory SIZE" "and says what it needs"
+assert_contains "$("$N" run --rm --seccomp-mode trace --seccomp-log "$T/trace" --seccomp-log-denied -- true 2>&1 || true)" \
+    "seccomp_log_denied (--seccomp-log-denied) cannot be combined with seccomp_mode trace" "--seccomp-log-denied with trace mode is refused"
+rc=0; err=$("$N" logs -n 2 --since-seq 3 x 2>&1) || rc=$?
+assert_eq 2 "$rc" "logs -n with --since-seq is a usage error (-n was ignored)"
+assert_contains "$err" "give either -n N (the last N records) or --since-seq S" "and says why"
+assert_contains "$("$N" logs --help)" "-n, --tail N" "logs --help describes its flags"
+assert_contains "$("$N" run --timeout 31536001 -- true 2>&1 || true)" "seconds from 1 to 31536000" \
+    "a --timeout above the maximum names the range (it said 'at least 1')"
+# info and version take only --json and --help; anything else is refused, not ignored.
+assert_contains "$("$N" info --help)" "Usage: nucleus info" "info --help shows help, not the status"
+assert_contains "$("$N" version --help)" "Usage: nucleus version" "version --help shows help"
+for cmd in info version; do
+    rc=0; err=$("$N" $cmd --bogus 2>&1) || rc=$?
+    assert_eq 2 "$rc" "$cmd --bogus is a usage error"
+    assert_contains "$err" "unexpected argument '--bogus' for $cmd" "$cmd names the argument it refuses"
+done
+assert_contains "$("$N" info --json)" '"api_version"' "info --json is accepted"
+# Global paths: an empty one or one too long for a socket address is refused by name.
+rc=0; err=$("$N" --socket= ps 2>&1) || rc=$?
+assert_eq 2 "$rc" "--socket= is a usage error"
+assert_contains "$err" "--socket needs a non-empty path" "an empty --socket is named"
+assert_contains "$("$N" --root '' ps 2>&1 || true)" "--root needs a non-empty path" "an empty --root is named"
+long=$(printf 's%.0s' $(seq 120))
+rc=0; err=$("$N" --socket "$long" ps 2>&1) || rc=$?
+assert_eq 2 "$rc" "a --socket too long is a usage error"
+assert_contains "$err" "--socket '$long' is too long: at most 107 bytes" "and says the limit"
+# The same from the environment names the variable (it said "a path from the
+# environment is too long").
+assert_contains "$(NUCLEUS_SOCKET="/tmp/$long" "$N" ps 2>&1 || true)" "NUCLEUS_SOCKET is too long: at most 107 bytes" \
+    "an overlong NUCLEUS_SOCKET is named"
+assert_contains "$(NUCLEUS_SOCKET="/tmp/$long" "$ND" 2>&1 || true)" "NUCLEUS_SOCKET is too long" "by nucleusd too"
+for v in nan inf 1e300; do
+    assert_contains "$(NUCLEUS_IDLE_TIMEOUT=$v timeout 10 "$ND" --socket "$T/idle.sock" --state-dir "$T/idle" 2>&1 || true)" \
+        "NUCLEUS_IDLE_TIMEOUT='$v' is not a number of seconds from 0 to 31536000" "NUCLEUS_IDLE_TIMEOUT=$v is refused, as --idle-timeout $v is"
+done
 assert_eq 0 "$("$N" run -- true; echo $?)" "no refusal created a sandbox (and run still works)"
 assert_eq 1 "$("$N" ps -a --json | grep -c '"id"')" "only the one real sandbox exists"
+# A setup error names a non-ASCII value as given (it was shown as Latin-1 mojibake).
+rc=0; err=$("$N" run --rm -w /café -- true 2>&1) || rc=$?
+assert_eq 125 "$rc" "a missing non-ASCII workdir fails setup"
+assert_contains "$err" "working directory '/café'" "and the error names it as given"
 
 # Every Planned/Rejected flag of docs/compat.md is refused by the CLI, and the refusal
 # says what the table says: the same issue number, "no issue yet", or the reason.

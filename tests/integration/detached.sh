@@ -24,6 +24,15 @@ assert_match "$(head -1 "$NUCLEUS_STATE_DIR/logs/$id.log")" '^[0-9]{4}-[0-9]{2}-
 "$N" run -d --name f1 -- sh -c 'i=0; while [ $i -lt 50 ]; do i=$((i+1)); echo line$i; sleep 0.01; done' >/dev/null
 out=$(timeout 20 "$N" logs -f f1)
 assert_eq 50 "$(grep -c '^line' <<<"$out")" "logs -f gets all 50 lines and ends with the sandbox"
+# A follower into a pipe prints each line as it comes (stdout was fully buffered there:
+# 'logs -f ID | head -2' waited for kilobytes of output, and an interrupted follower
+# into a file had written nothing).
+"$N" run -d --name ticker -- sh -c 'while :; do echo tick; sleep 0.2; done' >/dev/null
+assert_eq "tick tick" "$(timeout 10 "$N" logs -f ticker | head -2 | tr '\n' ' ' | sed 's/ $//')" \
+    "logs -f | head -2 gets its two lines at once"
+timeout -s INT 2 "$N" logs -f ticker >"$T/ticker.out" || true
+assert_ne 0 "$(wc -l <"$T/ticker.out")" "an interrupted follower into a file has written what it got"
+"$N" rm -f ticker >/dev/null
 assert_eq "line50" "$(tail -1 <<<"$out")" "the last one last"
 
 # A burst much larger than the ring: nothing is lost silently.

@@ -43,9 +43,65 @@ assert_contains "$out" '"exit_code": 3' "the reply has the exit status"
 out=$(python3 "$(dirname "$0")/exec_stream.py" "$NUCLEUS_SOCKET" st 1 sh -c 'head -c 5000000 /dev/zero | tr "\\0" x; echo; exit 0')
 assert_contains "$out" "stdout_bytes 5000001" "5 MB to a client that reads late: every byte arrives"
 assert_eq fine "$("$N" exec st echo fine)" "the loop serves others meanwhile"
+# A client that reads all the time but never quite catches up is not taken for one that
+# does not read: the 16 MiB limit counts unsent bytes, not all sent since the buffer was
+# last empty (60 MB, read in small pieces, was cut off at 16 MiB).
+out=$(timeout 60 python3 - <<'PY'
+import json, os, socket, time
+s = socket.socket(socket.AF_UNIX); s.connect(os.environ["NUCLEUS_SOCKET"]); s.settimeout(30)
+s.sendall((json.dumps({"jsonrpc": "2.0", "method": "sandbox.exec", "id": 1, "params": {"id": "st", "stdio": "stream",
+          "args": ["sh", "-c", "yes x | head -c 60000000"]}}) + "\n").encode())
+total, tail = 0, b""
+while True:
+    d = s.recv(16384)
+    if not d:
+        print("closed after", total); break
+    total += len(d); tail = (tail + d)[-4096:]
+    if b'"id":1,"result"' in tail:
+        print("reply"); break
+    time.sleep(0.0002)
+PY
+)
+assert_eq reply "$out" "a steady reader of 60 MB keeps its connection"
 assert_contains "$(python3 "$(dirname "$0")/exec_stream.py" "$NUCLEUS_SOCKET" st 0 printf '\377\376' )" "stdout_bytes 2" \
     "bytes that are not UTF-8 travel base64-encoded"
 assert_contains "$(python3 "$(dirname "$0")/api_client.py" '{"jsonrpc":"2.0","id":1,"method":"sandbox.exec","params":{"id":"st","args":["true"],"stdio":"pipe"}}' 2>&1)" \
     "must be \\\"null\\\", \\\"passed\\\"" "an unknown stdio is refused with what is accepted"
+# Arguments and -e values reach the process whole and as bytes: a non-UTF-8 argument
+# was dropped (echo a b ran instead of echo a \377 b), and -e K cut at 4 KiB.
+assert_eq "a 377 b" "$("$N" exec st /bin/echo a $'\xff' b | od -An -c | tr -s ' ' | sed 's/^ //; s/ \\n$//')" \
+    "a non-UTF-8 argument is passed, not dropped"
+assert_eq "K=[377]" "$("$N" exec -e $'K=\xff' st /bin/sh -c 'echo "K=[$K]"' | od -An -c | tr -d ' ' | sed 's/\\n$//')" \
+    "a non-UTF-8 -e value is passed"
+assert_eq 6000 "$(BIG=$(head -c 6000 /dev/zero | tr '\0' x) "$N" exec -e BIG st /bin/sh -c 'echo ${#BIG}')" \
+    "-e K copies a long value whole"
+rc=0; err=$("$N" exec -e NUCLEUS_UNSET_VAR st true 2>&1) || rc=$?
+assert_eq 2 "$rc" "-e K of an unset K is a usage error"
+assert_contains "$err" "NUCLEUS_UNSET_VAR is not set in this environment" "and says so, as run does"
+api() { python3 "$(dirname "$0")/api_client.py" "$@" 2>&1; }
+assert_contains "$(api '{"jsonrpc":"2.0","id":1,"method":"sandbox.exec","params":{"id":"st","args":["true"],"env":"X=1"}}')" \
+    "parameter 'env' must be an array" "an env that is not an array is refused, not ignored"
+assert_contains "$(api '{"jsonrpc":"2.0","id":1,"method":"sandbox.exec","params":{"id":"st","args":["true"],"env":[5]}}')" \
+    "env[0] must be a string" "an env entry of the wrong type is refused by name"
 "$N" rm -f st >/dev/null
+
+# An exec right behind a kill meets an init that is going away: the reply is the
+# sandbox's end (or -32002), never -32603 "Failed to send ...: Broken pipe".
+internal=0
+for i in $(seq 8); do
+    "$N" run -d --rm --name race$i -- sleep 60 >/dev/null
+    out=$(timeout 20 python3 - "race$i" <<'PY'
+import json, os, socket, sys
+s = socket.socket(socket.AF_UNIX); s.connect(os.environ["NUCLEUS_SOCKET"]); s.settimeout(10)
+req = lambda m, p, i: json.dumps({"jsonrpc": "2.0", "method": m, "params": p, "id": i}) + "\n"
+s.sendall((req("sandbox.kill", {"id": sys.argv[1]}, 1) + req("sandbox.exec", {"id": sys.argv[1], "args": ["true"]}, 2)).encode())
+buf = b""
+while buf.count(b"\n") < 2:
+    buf += s.recv(65536)
+print(buf.decode())
+PY
+)
+    grep -q -- '-32603' <<<"$out" && { internal=$((internal + 1)); echo "$out" >&2; }
+done
+assert_eq 0 "$internal" "an exec racing a kill never gets an internal error"
 finish

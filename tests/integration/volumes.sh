@@ -31,4 +31,16 @@ assert_contains "$("$N" run -v "$T/vol:/data:rx" -- true 2>&1 || true)" "the mod
 chmod 0555 "$T/vol/sub"
 assert_contains "$(setpriv --reuid=1 --regid=1 --clear-groups -- "$N" run -v "$T/vol/sub:/data" -- true 2>&1 || true)" "volume source '$T/vol/sub': Permission denied (writing" \
     "a caller can only share what it can open itself (and write, for rw)"
+
+# One mount per destination across --tmpfs, -v and --secret: the second one was mounted
+# over the first without a word (the volume hidden), or failed late at setup.
+echo s >"$T/secret"
+for pair in "--tmpfs /d|--tmpfs /d/|two tmpfs mounts on '/d/'" "-v $T/vol:/d|--tmpfs /d|a tmpfs and a volume on '/d'" \
+            "--secret $T/secret:/d|--tmpfs /d|a tmpfs and a secret on '/d'" "-v $T/vol:/d|-v $T/vol:/d/|two volume mounts on '/d/'" \
+            "--secret $T/secret:/run/secrets/a|--secret $T/secret:/run/secrets/a|two secret mounts on '/run/secrets/a'"; do
+    IFS='|' read -r first second want <<<"$pair"
+    rc=0; err=$("$N" run --rm $first $second -- true 2>&1) || rc=$?
+    assert_eq 125 "$rc" "$first $second: refused"
+    assert_contains "$err" "$want" "$first $second: the error names both and the path"
+done
 finish

@@ -80,6 +80,10 @@ static void test_requests(void **state)
 
         assert_int_equal(parse("{", &err), NC_RPC_PARSE_ERROR);
         assert_int_equal(parse("[1,2]", &err), NC_RPC_INVALID_REQUEST);
+        /* Valid JSON that is not an object is an invalid request, not a parse error. */
+        assert_int_equal(parse("1", &err), NC_RPC_INVALID_REQUEST);
+        assert_int_equal(parse("\"x\"", &err), NC_RPC_INVALID_REQUEST);
+        assert_int_equal(parse("null", &err), NC_RPC_INVALID_REQUEST);
         assert_int_equal(parse("{\"jsonrpc\":\"1.0\",\"method\":\"x\"}", &err), NC_RPC_INVALID_REQUEST);
         assert_int_equal(parse("{\"jsonrpc\":\"2.0\"}", &err), NC_RPC_INVALID_REQUEST);
         assert_int_equal(parse("{\"jsonrpc\":\"2.0\",\"method\":\"x\",\"params\":[1]}", &err), NC_RPC_INVALID_PARAMS);
@@ -113,11 +117,39 @@ static void test_params(void **state)
         json_decref(p);
 }
 
+/* An error message quoting invalid UTF-8 (a byte string, a character cut in two by a
+ * fixed-size buffer) still makes a reply: the bad bytes become '?'. */
+static void test_error_utf8(void **state)
+{
+        static const struct { const char *in, *out; } cases[] = {
+                { "plain", "plain" },
+                { "caf\xc3\xa9", "caf\xc3\xa9" },
+                { "cut '\xc3'", "cut '?'" },               /* é split by a truncation */
+                { "byte \xff!", "byte ?!" },
+                { "overlong \xc0\xaf", "overlong ??" },
+                { "surrogate \xed\xa0\x80", "surrogate ???" },
+                { "\xe2\x82", "??" },                    /* a 3-byte sequence cut short */
+        };
+
+        json_t *id = json_integer(1);
+
+        for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+                json_t *e = nc_rpc_make_error(id, -32602, cases[i].in, NULL);
+
+                assert_non_null(e);
+                assert_string_equal(json_string_value(json_object_get(json_object_get(e, "error"), "message")),
+                                    cases[i].out);
+                json_decref(e);
+        }
+        json_decref(id);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_framer_lines), cmocka_unit_test(test_framer_oversize),
                 cmocka_unit_test(test_requests),     cmocka_unit_test(test_params),
+                cmocka_unit_test(test_error_utf8),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

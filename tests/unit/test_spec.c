@@ -84,6 +84,23 @@ static void test_rejections(void **state)
         expect_error("{\"args\":[\"x\"],\"env\":[\"NOEQUALS\"]}", "KEY=VALUE");
         expect_error("{\"args\":[\"x\"],\"env\":[\"=v\"]}", "KEY=VALUE");
         expect_error("{\"args\":[\"x\"],\"env\":[\"LD_PRELOAD=/x.so\"]}", "LD_PRELOAD is refused");
+        /* Flags that would be accepted and do nothing are refused. */
+        expect_error("{\"args\":[\"x\"],\"seccomp_mode\":\"trace\",\"seccomp_log\":\"t\",\"seccomp_log_denied\":true}",
+                     "seccomp_log_denied (--seccomp-log-denied) cannot be combined with seccomp_mode trace");
+        /* An entry of the wrong type is named by its index. */
+        expect_error("{\"args\":[\"x\"],\"tmpfs\":[5]}", "tmpfs[0] must be a string");
+        expect_error("{\"args\":[\"x\"],\"network\":{\"mode\":\"bridge\",\"dns\":[5]}}", "network.dns[0] must be a string");
+        expect_error("{\"args\":[\"x\"],\"network\":{\"mode\":\"bridge\",\"publish\":[5]}}",
+                     "network.publish[0] must be a string");
+        expect_error("{\"args\":[\"x\"],\"limits\":{\"io\":[\"8:0 riops=1\",5]}}", "limits.io[1] must be a string");
+        /* A tmpfs size out of range says the range. */
+        expect_error("{\"args\":[\"x\"],\"tmpfs\":[\"/x:1K\"]}", "size '1K' is out of range: from 4K to 1024G");
+        expect_error("{\"args\":[\"x\"],\"tmpfs\":[\"/x:1025G\"]}", "size '1025G' is out of range");
+        expect_error("{\"args\":[\"x\"],\"tmpfs\":[\"/x:2T\"]}", "neither a size (4K to 1024G");
+        /* A user names both ids: a missing gid was silently the root group. */
+        expect_error("{\"args\":[\"x\"],\"user\":{\"uid\":1000}}", "user.gid is missing");
+        expect_error("{\"args\":[\"x\"],\"user\":{\"gid\":5}}", "user.uid is missing");
+        expect_error("{\"args\":[\"x\"],\"user\":{}}", "user.uid is missing");
 }
 
 /* network.nat_backend (--nat-backend): bridge only; userspace takes no egress policy and
