@@ -12,7 +12,7 @@
  *                         jump egress-<id>   (that chain: the policy, then log + count + drop)
  *
  * and a table of the same name in family bridge, whose prerouting chain pins each
- * sandbox's veth to its address (IPv4 from ADDR and ARP only): this is what makes "ip
+ * sandbox's veth to its address (IPv4 from ADDR and ARP only, never to 127/8): this is what makes "ip
  * saddr ADDR" mean "from that veth" at the IP layer, where the input interface is the
  * bridge and the port is no longer known (and this kernel has no bridge conntrack to
  * filter with state in family bridge itself).
@@ -436,6 +436,18 @@ int np_nft_egress_apply(const struct np_config *c, const char *id, const char *v
         json_array_append_new(cmds, rule_in(c, "bridge", "prerouting",
                                             json_pack("[o, o, o]", match("==", meta("iifname"), json_string(veth)),
                                                       match("!=", payload("arp", "saddr ip"), ip4(addr)), verdict("drop")),
+                                            id));
+        /* Nothing to the host's loopback: route_localnet, which published ports on the
+         * host's 127.0.0.1 need, makes the bridge accept 127/8 as a destination, and a
+         * workload can send there (SO_BINDTODEVICE eth0 routes 127.0.0.1 out of its
+         * namespace). The host's loopback-only services would get its datagrams and
+         * SYNs. Replies to published ports are unaffected: on the wire they go to the
+         * gateway's address, which conntrack rewrites back only after this hook. */
+        json_array_append_new(cmds, rule_in(c, "bridge", "prerouting",
+                                            json_pack("[o, o, o]", match("==", meta("iifname"), json_string(veth)),
+                                                      match("==", payload("ip", "daddr"),
+                                                            json_pack("{s:{s:s, s:i}}", "prefix", "addr", "127.0.0.0", "len", 8)),
+                                                      verdict("drop")),
                                             id));
         if (!eg || !eg->set)
                 return run(cmds, err, "pin the sandbox's veth to its address");
