@@ -193,6 +193,57 @@ static struct nl_sock *route_socket_in(int pidfd, int *ret_err)
         return sk;
 }
 
+/* Inside the sandbox, 127/8 stays inside. The local table routes it to lo, except for a
+ * socket tied to another device (SO_BINDTODEVICE, IP_UNICAST_IF, IP_PKTINFO: no
+ * capability needed), whose lookup skips lo's local route and falls through to the
+ * default route out of eth0. There, pasta sends what it gets for 127.0.0.1 to the
+ * host's own loopback (replies included), and the bridge, with route_localnet, would
+ * deliver it as well. A rule or route that refuses the lookup does not help: for a
+ * device-bound socket the kernel then assumes the destination is on the link and sends
+ * anyway. So 127/8 gets a local route on eth0 itself, in the main table: it matches
+ * the bound device and delivers to the sandbox's own loopback. The workload, without
+ * CAP_NET_ADMIN, cannot remove it. */
+static int add_loopback_route(struct nl_sock *sk, int ifindex)
+{
+        _cleanup_nladdr_ struct nl_addr *lo = nl_addr_build(AF_INET, &(uint32_t){ htonl(0x7f000000) }, 4);
+        struct rtnl_route *route;
+        struct rtnl_nexthop *nh;
+        int r;
+
+        if (!lo)
+                return -ENOMEM;
+        nl_addr_set_prefixlen(lo, 8);
+        if (!(route = rtnl_route_alloc()) || !(nh = rtnl_route_nh_alloc())) {
+                rtnl_route_put(route);
+                return -ENOMEM;
+        }
+        rtnl_route_set_family(route, AF_INET);
+        rtnl_route_set_type(route, RTN_LOCAL);
+        rtnl_route_set_scope(route, RT_SCOPE_HOST);
+        rtnl_route_set_table(route, RT_TABLE_MAIN);
+        rtnl_route_set_dst(route, lo);
+        rtnl_route_nh_set_ifindex(nh, ifindex);
+        rtnl_route_add_nexthop(route, nh);
+        r = nlerr(rtnl_route_add(sk, route, NLM_F_CREATE | NLM_F_EXCL));
+        rtnl_route_put(route);
+        return r;
+}
+
+int np_loopback_guard(int pidfd, const char *ifname, struct nc_err *err)
+{
+        _cleanup_sock_ struct nl_sock *sk = NULL;
+        _cleanup_link_ struct rtnl_link *link = NULL;
+        int r = 0;
+
+        if (!(sk = route_socket_in(pidfd, &r)))
+                return nc_err_set_errno(err, r, "Failed to enter the sandbox's network namespace");
+        if ((r = nlerr(rtnl_link_get_kernel(sk, 0, ifname, &link))) < 0)
+                return nc_err_set_errno(err, r, "Failed to find %s in the sandbox", ifname);
+        if ((r = add_loopback_route(sk, rtnl_link_get_ifindex(link))) < 0)
+                return nc_err_set_errno(err, r, "Failed to keep 127.0.0.0/8 inside the sandbox");
+        return 0;
+}
+
 static int configure_inside(const struct np_config *c, int pidfd, uint32_t addr, struct nc_err *err)
 {
         _cleanup_sock_ struct nl_sock *sk = NULL;
@@ -228,6 +279,8 @@ static int configure_inside(const struct np_config *c, int pidfd, uint32_t addr,
         rtnl_route_put(route);
         if (r < 0)
                 return nc_err_set_errno(err, r, "Failed to add the default route in the sandbox");
+        if ((r = add_loopback_route(sk, ifindex)) < 0)
+                return nc_err_set_errno(err, r, "Failed to keep 127.0.0.0/8 inside the sandbox");
         return 0;
 }
 

@@ -50,6 +50,11 @@ int np_bridge_ensure(const struct np_config *c, struct nc_err *err);
  * other ports and up; the other end moved into the namespace of pid as eth0, with addr,
  * up, and a default route via the bridge. pidfd is pid's (the netns is entered by it). */
 int np_veth_attach(const struct np_config *c, const char *id, pid_t pid, int pidfd, uint32_t addr, struct nc_err *err);
+/* Inside pidfd's network namespace: a local route for 127.0.0.0/8 on ifname, so that a
+ * socket bound to that device reaches the sandbox's own loopback, never the host's
+ * (links.c). np_veth_attach adds it itself; the userspace backend calls it once pasta
+ * has configured its interface. */
+int np_loopback_guard(int pidfd, const char *ifname, struct nc_err *err);
 int np_link_delete(const char *name);
 /* Deletes host ends on our bridge whose sandbox is not live. Returns how many. */
 int np_links_sweep(const struct np_config *c, np_live_fn live, void *userdata);
