@@ -19,8 +19,13 @@
 /* Host ends of sandboxes' veths: "nv" and the first 13 characters of the id. */
 #define NP_VETH_PREFIX "nv"
 #define NP_VETH_ID_CHARS 13
-/* The chain that sends each sandbox with an egress policy to its own, "egress-<id>". */
+/* The chain that caps each bridge sandbox's conntrack entries and sends each sandbox with
+ * an egress policy to its own, "egress-<id>". */
 #define NP_EGRESS_CHAIN "egress"
+/* Live conntrack entries one bridge sandbox may hold in the host's table (nft.c): a
+ * busy crawler's few thousand connections fit, and 64 sandboxes at the cap fill the
+ * kernel's default 262144. */
+#define NP_CONNTRACK_MAX 4096
 #define NP_NFLOG_GROUP_BASE 20000
 
 /* One nucleusd's bridge network. Addresses are IPv4 in network order. */

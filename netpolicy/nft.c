@@ -8,6 +8,8 @@
  *   output (nat)          tcp|udp dport HOST dnat to ADDR:PORT   comment "<sandbox id>"
  *   forward (filter)    iifname BRIDGE oifname BRIDGE drop  (sandbox to sandbox, routed)
  *   egress (filter, prerouting, mangle priority)
+ *                       per sandbox: iifname {BRIDGE, VETH} ip saddr ADDR ct count over
+ *                         NP_CONNTRACK_MAX drop
  *                       per sandbox with a policy: iifname {BRIDGE, VETH} ip saddr ADDR
  *                         jump egress-<id>   (that chain: the policy, then log + count + drop)
  *
@@ -449,6 +451,21 @@ int np_nft_egress_apply(const struct np_config *c, const char *id, const char *v
                                                             json_pack("{s:{s:s, s:i}}", "prefix", "addr", "127.0.0.0", "len", 8)),
                                                       verdict("drop")),
                                             id));
+        /* The host's conntrack table is one for everything in its namespace
+         * (nf_conntrack_max, 262144 here): every flow a sandbox starts, to the host or
+         * through the NAT, takes an entry for as long as it lives (UDP: 30 s after its
+         * last packet). A workload sending to many ports filled it, after which the
+         * host and every other sandbox could start no new tracked flow. So a sandbox
+         * gets NP_CONNTRACK_MAX live flows; a new one beyond that is dropped. Closed
+         * TCP connections do not count. Pinning the veth to the address (above) is what
+         * makes the address name the sandbox. */
+        json_array_append_new(cmds, rule(c, NP_EGRESS_CHAIN,
+                                         json_pack("[o, o, {s:{s:i, s:b}}, o]",
+                                                   match("==", meta("iifname"),
+                                                         json_pack("{s:[s, s]}", "set", c->bridge, veth)),
+                                                   match("==", payload("ip", "saddr"), ip4(addr)),
+                                                   "ct count", "val", NP_CONNTRACK_MAX, "inv", 1, verdict("drop")),
+                                         id));
         if (!eg || !eg->set)
                 return run(cmds, err, "pin the sandbox's veth to its address");
 

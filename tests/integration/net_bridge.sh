@@ -77,6 +77,15 @@ for dst in 127.0.0.1 10.231.7.1; do
     fi
 done
 
+# The host's conntrack table is shared: a sandbox holds at most 4096 live flows in it.
+# 5000 datagrams to as many ports of the gateway would otherwise leave 5000 entries.
+"$N" run --network bridge --dns 10.231.7.1 -- "$PY" -c 'import socket
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+for p in range(20000, 25000): s.sendto(b"x", ("10.231.7.1", p))'
+ct=$(in_netns cat /proc/sys/net/netfilter/nf_conntrack_count)
+[ "$ct" -ge 4000 ] && [ "$ct" -le 4200 ] && echo "ok - a sandbox's flows stop at 4096 conntrack entries ($ct)" ||
+    fail "a sandbox's flows stop at 4096 conntrack entries: $ct in the table"
+
 rules=$(in_netns nft -j list table ip "$TABLE")
 assert_contains "$rules" "\"comment\": \"$("$N" inspect a | "$PY" -c 'import json,sys; print(json.load(sys.stdin)["id"])')\"" \
     "published-port rules are tagged with the sandbox id"
