@@ -36,6 +36,10 @@ struct np_config {
         char table[64];                 /* nft table (family ip): "nucleus", or "nucleus-BRIDGE" */
         char lease_path[PATH_MAX];      /* the ipam's leases, written atomically */
         uint16_t nflog_group;           /* egress denials are logged to it (one per table) */
+        /* The host ids of every sandbox, [ids_first, ids_last]: the userspace backend's
+         * pasta runs with its sandbox's first gid, and nothing with one of them may send
+         * out of the bridge (np_nft_setup). Both 0: no such rule. */
+        uint32_t ids_first, ids_last;
 };
 
 /* Fills c from a bridge name and "A.B.C.D/N"; -EINVAL with err set otherwise. */
@@ -156,7 +160,8 @@ struct np_pasta_paths {
 int np_pasta_paths(const char *state_dir, const char *id, struct np_pasta_paths *ret);
 /* pasta's argv (NULL-terminated, malloc'd) for net's published ports; its netns is the
  * descriptor np_pasta_spawn passes. */
-int np_pasta_argv(const char *exe, const struct nc_spec_network *net, const struct np_pasta_paths *paths, char ***ret);
+int np_pasta_argv(const char *exe, const struct nc_spec_network *net, const struct np_pasta_paths *paths, gid_t gid,
+                  char ***ret);
 void np_pasta_argv_free(char **argv);
 /* The network namespace of pidfd's process (pid), close-on-exec. */
 int np_netns_fd(pid_t pid, int pidfd);

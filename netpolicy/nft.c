@@ -144,6 +144,7 @@ int np_nft_setup(const struct np_config *c, struct nc_err *err)
         json_array_append_new(cmds, chain(c, "output", "nat", "output", -100));
         json_array_append_new(cmds, chain(c, "postrouting", "nat", "postrouting", 100));
         json_array_append_new(cmds, chain(c, "forward", "filter", "forward", 0));
+        json_array_append_new(cmds, chain(c, "isolate", "filter", "output", 0));
         /* After conntrack (-200), so that ct state is known, and before DNAT (-100), so
          * that a policy sees the address the sandbox asked for. */
         json_array_append_new(cmds, chain(c, NP_EGRESS_CHAIN, "filter", "prerouting", -150));
@@ -168,6 +169,21 @@ int np_nft_setup(const struct np_config *c, struct nc_err *err)
                                          json_pack("[o, o, {s:n}]", match("==", meta("iifname"), json_string(c->bridge)),
                                                    match("==", meta("oifname"), json_string(c->bridge)), "drop"),
                                          NULL));
+        /* A userspace-backend sandbox's connections are pasta's, made from the host: to
+         * the bridge they would reach every kernel-backend sandbox, which port
+         * isolation and the forward drop stop only for traffic that comes from a veth.
+         * pasta runs with its sandbox's host gid (np_pasta_argv), so its sockets, and
+         * no host process's, are in this range. */
+        json_array_append_new(cmds, json_pack("{s:{s:{s:s, s:s, s:s}}}", "flush", "chain", "family", "ip", "table",
+                                              c->table, "name", "isolate"));
+        if (c->ids_last)
+                json_array_append_new(cmds, rule(c, "isolate",
+                                                 json_pack("[o, o, {s:n}]", match("==", meta("oifname"), json_string(c->bridge)),
+                                                           match("==", meta("skgid"),
+                                                                 json_pack("{s:[I, I]}", "range", (json_int_t)c->ids_first,
+                                                                           (json_int_t)c->ids_last)),
+                                                           "drop"),
+                                                 NULL));
         return run(cmds, err, "set up the nucleus table");
 }
 

@@ -88,6 +88,8 @@ int sup_network_init(struct sup *s)
         r = np_config_init(&s->net, s->opt->bridge, s->opt->bridge_subnet, s->opt->paths.state_dir, &err);
         if (r < 0)
                 return log_error_errno(-r, "%s", err.msg), r;
+        s->net.ids_first = s->cfg->uid_base;
+        s->net.ids_last = (uint32_t)((uint64_t)s->cfg->uid_base + (uint64_t)sup_uid_slots(s->opt) * s->cfg->uid_count - 1);
         r = np_ipam_open(&s->net, &s->ipam, &err);
         if (r < 0)
                 return log_error_errno(-r, "%s", err.msg), r;

@@ -193,7 +193,7 @@ int sup_pasta_start(struct sup_sandbox *sb, struct nc_err *err)
         if ((r = nc_mkdir_p(paths.dir, 0700, false)) < 0)
                 return nc_err_set_errno(err, r, "Failed to create '%s'", paths.dir);
         np_pasta_files_remove(&paths);
-        if ((r = np_pasta_argv(NP_PASTA_EXE, &sb->spec->network, &paths, &argv)) < 0)
+        if ((r = np_pasta_argv(NP_PASTA_EXE, &sb->spec->network, &paths, (gid_t)sb->uid_base, &argv)) < 0)
                 return nc_err_set_errno(err, r, "Failed to build pasta's arguments");
         if ((nsfd = np_netns_fd(sb->pid, sb->pidfd)) < 0) {
                 np_pasta_argv_free(argv);

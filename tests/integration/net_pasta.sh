@@ -88,6 +88,17 @@ for dst in 127.0.0.1 172.31.253.1; do
     fi
 done
 
+# Nor another sandbox: pasta's connections leave from the host, where port isolation
+# and the forward drop do not apply, so the isolate chain drops them by pasta's group
+# (its sandbox's host gid). The host itself still reaches the kernel-backend sandbox.
+"$N" run -d --name kb --network bridge --dns 172.31.253.2 -- "$PY" -c "$SERVER" 0.0.0.0 9000 sandbox-kb >/dev/null
+wait_state kb
+ip_kb=$("$N" inspect kb | "$PY" -c 'import json,sys; print(json.load(sys.stdin)["network"]["address"].split("/")[0])')
+assert_contains "$(poll_connect "$ip_kb" 9000 -- in_netns)" "sandbox-kb" "the host reaches a kernel-backend sandbox"
+assert_contains "$("$N" run "${UP[@]}" -- "$PY" -c "$CLIENT" "$ip_kb" 9000 1.5 2>&1 || true)" "ERR" \
+    "a userspace-backend sandbox does not (its pasta's connections leave from the host)"
+"$N" rm -f kb >/dev/null
+
 # Published ports, through pasta's own forwarding: on 127.0.0.1 only (this pasta never
 # completes a connection that reaches a published port over its tap; docs/network.md).
 "$N" run -d --name srv "${UP[@]}" -p 127.0.0.1:18095:9000 -- "$PY" -c "$SERVER" 0.0.0.0 9000 sandbox-srv >/dev/null
