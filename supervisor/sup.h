@@ -164,6 +164,7 @@ struct sup_sandbox {
         struct nc_spec *spec;           /* effective spec: defaults filled in */
         enum sup_state state;
         uid_t owner_uid;
+        gid_t owner_gid;                /* the creating client's gid: its volumes' owner group */
         pid_t pid;                      /* init, in nucleusd's pid namespace */
         uint64_t init_start;            /* its start time (/proc/PID/stat): a new nucleusd checks it */
         /* Descriptor numbers in init that a new nucleusd takes with pidfd_getfd after every
