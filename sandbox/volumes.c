@@ -81,7 +81,7 @@ static int write_proc(const char *path, const char *data)
  * the workload's). The namespace needs a process: a child that unshares and waits while
  * its maps are written and the namespace is opened. Between fork and _exit the child
  * makes system calls only (nucleusd has threads). */
-static int caller_userns(uid_t disk_uid, gid_t disk_gid, uint32_t base)
+int sbx_caller_userns(uid_t disk_uid, gid_t disk_gid, uint32_t base)
 {
         int ready[2] = { -1, -1 }, done[2] = { -1, -1 }, fd = -1, r = 0;
         char path[64], map[64], c;
@@ -144,7 +144,7 @@ int sbx_volume_prepare(int src_fd, pid_t init_pid, uid_t owner_uid, gid_t owner_
                 return nc_err_set_errno(err, -errno, "volume: open_tree failed%s",
                                         errno == EINVAL ? " (is the source in another mount namespace than nucleusd's?)" : "");
         if (owner_uid != 0) {
-                userns = caller_userns(owner_uid, owner_gid, base);
+                userns = sbx_caller_userns(owner_uid, owner_gid, base);
                 if (userns < 0)
                         return nc_err_set_errno(err, userns, "volume: cannot make the caller's id map");
         } else {

@@ -36,6 +36,10 @@ int sbx_secret_dest_check(const char *dest, struct nc_err *err);
  * outside /run/secrets gets a read-only bind of it. The bytes go from the caller's file
  * to the tmpfs and nowhere else. */
 int sbx_secret_attach(int fd, const char *dest, unsigned index, unsigned uid, unsigned gid, struct sbx_failure *fail);
+/* A user namespace (its descriptor, or -errno) mapping only disk_uid/disk_gid to the
+ * host id base, the sandbox's root: what a non-root caller's trees are idmapped through,
+ * so that the workload has there what the caller has and nothing of other owners'. */
+int sbx_caller_userns(uid_t disk_uid, gid_t disk_gid, uint32_t base);
 /* Supervisor side, after the sandbox's id maps exist: the detached tree to send. For a
  * root caller, idmapped through the sandbox's user namespace (root inside is root on the
  * volume); for any other caller, through one that maps only the sandbox's root (host id

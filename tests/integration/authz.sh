@@ -60,6 +60,11 @@ assert_not_contains "$out" "root-secret" "nor read root's 0600 file"
 assert_contains "$out" "wrote-mine" "it writes the caller's own files"
 assert_eq "1:1" "$(stat -c %u:%g "$T/shared/new")" "and creates files as the caller"
 assert_eq "root-script" "$("$N" run -v "$T/shared:/data:ro" -- head -1 /data/root.sh)" "root's sandboxes are still root there"
+# The same for --rootfs: the host's own root as uid 1's rootfs still runs programs, but
+# its root-only files stay closed (/etc/shadow was readable as the sandbox root's).
+out=$(as 1 "$N" run --rootfs / -- sh -c 'echo runs; cat /etc/shadow' 2>&1 || true)
+assert_contains "$out" "runs" "a non-root caller's --rootfs / runs programs"
+assert_not_contains "$out" "root:" "but its sandbox cannot read the host's /etc/shadow"
 
 kill $ev 2>/dev/null; wait $ev 2>/dev/null || true
 assert_contains "$(cat "$T/events")" '"state":"running"' "events: running"
