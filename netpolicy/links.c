@@ -244,7 +244,7 @@ int np_loopback_guard(int pidfd, const char *ifname, struct nc_err *err)
         return 0;
 }
 
-static int configure_inside(const struct np_config *c, int pidfd, uint32_t addr, struct nc_err *err)
+static int configure_inside(const struct np_config *c, int pidfd, uint32_t addr, uint8_t ret_mac[6], struct nc_err *err)
 {
         _cleanup_sock_ struct nl_sock *sk = NULL;
         _cleanup_link_ struct rtnl_link *eth = NULL;
@@ -261,6 +261,10 @@ static int configure_inside(const struct np_config *c, int pidfd, uint32_t addr,
         if ((r = nlerr(rtnl_link_get_kernel(sk, 0, "eth0", &eth))) < 0)
                 return nc_err_set_errno(err, r, "Failed to find eth0 in the sandbox");
         ifindex = rtnl_link_get_ifindex(eth);
+        struct nl_addr *mac = rtnl_link_get_addr(eth);
+        if (!mac || nl_addr_get_len(mac) != 6)
+                return nc_err_set_errno(err, -EIO, "eth0 in the sandbox has no Ethernet address");
+        memcpy(ret_mac, nl_addr_get_binary_addr(mac), 6);
         if ((r = set_up(sk, eth, 0)) < 0)
                 return nc_err_set_errno(err, r, "Failed to bring eth0 up in the sandbox");
         if ((r = add_address(sk, ifindex, addr, c->prefix)) < 0)
@@ -284,7 +288,8 @@ static int configure_inside(const struct np_config *c, int pidfd, uint32_t addr,
         return 0;
 }
 
-int np_veth_attach(const struct np_config *c, const char *id, pid_t pid, int pidfd, uint32_t addr, struct nc_err *err)
+int np_veth_attach(const struct np_config *c, const char *id, pid_t pid, int pidfd, uint32_t addr, uint8_t ret_mac[6],
+                   struct nc_err *err)
 {
         _cleanup_sock_ struct nl_sock *sk = route_socket();
         _cleanup_link_ struct rtnl_link *host = NULL, *br = NULL;
@@ -311,7 +316,7 @@ int np_veth_attach(const struct np_config *c, const char *id, pid_t pid, int pid
                 nc_err_set_errno(err, r, "Failed to isolate bridge port '%s'", name);
                 goto fail;
         }
-        if ((r = configure_inside(c, pidfd, addr, err)) < 0)
+        if ((r = configure_inside(c, pidfd, addr, ret_mac, err)) < 0)
                 goto fail;
         return 0;
 fail:

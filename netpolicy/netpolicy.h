@@ -58,7 +58,8 @@ int np_bridge_ensure(const struct np_config *c, struct nc_err *err);
 /* A veth pair: the host end (named by np_veth_name) on the bridge, isolated from the
  * other ports and up; the other end moved into the namespace of pid as eth0, with addr,
  * up, and a default route via the bridge. pidfd is pid's (the netns is entered by it). */
-int np_veth_attach(const struct np_config *c, const char *id, pid_t pid, int pidfd, uint32_t addr, struct nc_err *err);
+int np_veth_attach(const struct np_config *c, const char *id, pid_t pid, int pidfd, uint32_t addr, uint8_t ret_mac[6],
+                   struct nc_err *err);
 /* Inside pidfd's network namespace: a local route for 127.0.0.0/8 on ifname, so that a
  * socket bound to that device reaches the sandbox's own loopback, never the host's
  * (links.c). np_veth_attach adds it itself; the userspace backend calls it once pasta
@@ -87,11 +88,11 @@ void np_nft_close(void);
 int np_nft_setup(const struct np_config *c, struct nc_err *err);
 int np_nft_publish(const struct np_config *c, const char *id, uint32_t addr, const struct nc_spec_port *ports,
                    size_t nports, struct nc_err *err);
-/* Pins the sandbox's veth to addr (IPv4 from addr and ARP only, in the bridge table) and,
- * when eg is set, applies its egress policy: established traffic, DNS to dns[] when
+/* Pins the sandbox's veth to addr and mac (IPv4 from addr and ARP only, from mac, in
+ * the bridge table) and, when eg is set, applies its egress policy: established traffic, DNS to dns[] when
  * allowed, the allowed CIDRs and ports; the rest is logged to nflog_group with the id as
  * prefix, counted and dropped. One transaction: all of it or nothing. */
-int np_nft_egress_apply(const struct np_config *c, const char *id, const char *veth, uint32_t addr,
+int np_nft_egress_apply(const struct np_config *c, const char *id, const char *veth, uint32_t addr, const uint8_t mac[6],
                         const struct nc_spec_egress *eg, const uint32_t *dns, size_t ndns, struct nc_err *err);
 /* Allows addrs[i] to a sandbox whose policy has names, each for ttls[i] seconds clamped
  * to NP_DNS_TTL_MIN..NP_DNS_TTL_MAX (the set egress-<id>; the kernel drops them after). */

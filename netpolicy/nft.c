@@ -433,7 +433,7 @@ static json_t *verdict(const char *v)
         return json_pack("{s:n}", v);
 }
 
-int np_nft_egress_apply(const struct np_config *c, const char *id, const char *veth, uint32_t addr,
+int np_nft_egress_apply(const struct np_config *c, const char *id, const char *veth, uint32_t addr, const uint8_t mac[6],
                         const struct nc_spec_egress *eg, const uint32_t *dns, size_t ndns, struct nc_err *err)
 {
         json_t *cmds = json_array(), *e;
@@ -454,6 +454,18 @@ int np_nft_egress_apply(const struct np_config *c, const char *id, const char *v
         json_array_append_new(cmds, rule_in(c, "bridge", "prerouting",
                                             json_pack("[o, o, o]", match("==", meta("iifname"), json_string(veth)),
                                                       match("!=", payload("arp", "saddr ip"), ip4(addr)), verdict("drop")),
+                                            id));
+        /* And from eth0's own Ethernet address: the bridge learns where a MAC lives from
+         * what arrives, so a workload allowed to change its MAC (a capability policy
+         * keeping NET_ADMIN) could take another sandbox's, or the host's, and be sent
+         * their frames. */
+        char mac_text[18];
+        snprintf(mac_text, sizeof(mac_text), "%02x:%02x:%02x:%02x:%02x:%02x", mac[0], mac[1], mac[2], mac[3], mac[4],
+                 mac[5]);
+        json_array_append_new(cmds, rule_in(c, "bridge", "prerouting",
+                                            json_pack("[o, o, o]", match("==", meta("iifname"), json_string(veth)),
+                                                      match("!=", payload("ether", "saddr"), json_string(mac_text)),
+                                                      verdict("drop")),
                                             id));
         /* Nothing to the host's loopback: route_localnet, which published ports on the
          * host's 127.0.0.1 need, makes the bridge accept 127/8 as a destination, and a

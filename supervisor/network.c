@@ -232,7 +232,7 @@ int sup_network_setup(struct sup_sandbox *sb)
         sb->net.leased = true;
         sb->net.denied = -1;
         np_veth_name(sb->id, sb->net.veth);
-        if ((r = np_veth_attach(&s->net, sb->id, sb->pid, sb->pidfd, sb->net.addr, &err)) < 0)
+        if ((r = np_veth_attach(&s->net, sb->id, sb->pid, sb->pidfd, sb->net.addr, sb->net.mac, &err)) < 0)
                 goto fail;
         sb->net.attached = true;
         if ((r = np_nft_publish(&s->net, sb->id, sb->net.addr, n->publish, n->npublish, &err)) < 0)
@@ -242,7 +242,7 @@ int sup_network_setup(struct sup_sandbox *sb)
                 goto fail;
         /* Before the claim, so the workload never runs without its policy; a policy that
          * cannot be applied fails the sandbox in every mode (never fail open). */
-        if ((r = np_nft_egress_apply(&s->net, sb->id, sb->net.veth, sb->net.addr, &n->egress, n->dns, n->ndns, &err)) < 0)
+        if ((r = np_nft_egress_apply(&s->net, sb->id, sb->net.veth, sb->net.addr, sb->net.mac, &n->egress, n->dns, n->ndns, &err)) < 0)
                 goto fail;
         log_debug("Sandbox %s: network ready in %llu us", sb->id, (unsigned long long)((nc_now_ns() - t0) / 1000));
         return 0;

@@ -271,6 +271,7 @@ struct sup_sandbox {
         struct sup_net {
                 uint32_t addr;          /* network order, while leased */
                 char veth[IFNAMSIZ];    /* host end, while attached */
+                uint8_t mac[6];         /* eth0's Ethernet address, which its veth is pinned to */
                 bool leased, attached;
                 int64_t denied;         /* egress denials, kept when the rules go; -1: none */
                 struct sup_pasta *pasta; /* pasta.c (userspace backend): while it runs */

@@ -77,6 +77,18 @@ for dst in 127.0.0.1 10.231.7.1; do
     fi
 done
 
+# The veth is pinned to eth0's MAC too: a workload allowed to change it (a capability
+# policy keeping NET_ADMIN) would otherwise have the bridge learn any MAC on its port
+# (the frames are dropped before the bridge learns from them).
+printf '[bounding]\nkeep = ["NET_ADMIN"]\n' >"$T/netadmin.toml"
+in_netns "$PY" -c "$UDP_SINK" 10.231.7.1 18098 >"$T/sink" &
+sink=$!; sleep 0.3
+"$N" run --network bridge --dns 10.231.7.1 --caps-policy "$T/netadmin.toml" -- sh -c \
+    'ip link set eth0 down && ip link set eth0 address 02:00:00:00:00:99 && ip link set eth0 up &&
+     ip route add default via 10.231.7.1 && "$0" -c "$1" 10.231.7.1 18098' "$PY" "$UDP_SEND"
+wait $sink
+assert_eq "nothing" "$(cat "$T/sink")" "a sandbox that changes its MAC sends nothing through the bridge"
+
 # The host's conntrack table is shared: a sandbox holds at most 4096 live flows in it.
 # 5000 datagrams to as many ports of the gateway would otherwise leave 5000 entries.
 "$N" run --network bridge --dns 10.231.7.1 -- "$PY" -c 'import socket
