@@ -193,7 +193,58 @@ static struct nl_sock *route_socket_in(int pidfd, int *ret_err)
         return sk;
 }
 
-static int configure_inside(const struct np_config *c, int pidfd, uint32_t addr, struct nc_err *err)
+/* Inside the sandbox, 127/8 stays inside. The local table routes it to lo, except for a
+ * socket tied to another device (SO_BINDTODEVICE, IP_UNICAST_IF, IP_PKTINFO: no
+ * capability needed), whose lookup skips lo's local route and falls through to the
+ * default route out of eth0. There, pasta sends what it gets for 127.0.0.1 to the
+ * host's own loopback (replies included), and the bridge, with route_localnet, would
+ * deliver it as well. A rule or route that refuses the lookup does not help: for a
+ * device-bound socket the kernel then assumes the destination is on the link and sends
+ * anyway. So 127/8 gets a local route on eth0 itself, in the main table: it matches
+ * the bound device and delivers to the sandbox's own loopback. The workload, without
+ * CAP_NET_ADMIN, cannot remove it. */
+static int add_loopback_route(struct nl_sock *sk, int ifindex)
+{
+        _cleanup_nladdr_ struct nl_addr *lo = nl_addr_build(AF_INET, &(uint32_t){ htonl(0x7f000000) }, 4);
+        struct rtnl_route *route;
+        struct rtnl_nexthop *nh;
+        int r;
+
+        if (!lo)
+                return -ENOMEM;
+        nl_addr_set_prefixlen(lo, 8);
+        if (!(route = rtnl_route_alloc()) || !(nh = rtnl_route_nh_alloc())) {
+                rtnl_route_put(route);
+                return -ENOMEM;
+        }
+        rtnl_route_set_family(route, AF_INET);
+        rtnl_route_set_type(route, RTN_LOCAL);
+        rtnl_route_set_scope(route, RT_SCOPE_HOST);
+        rtnl_route_set_table(route, RT_TABLE_MAIN);
+        rtnl_route_set_dst(route, lo);
+        rtnl_route_nh_set_ifindex(nh, ifindex);
+        rtnl_route_add_nexthop(route, nh);
+        r = nlerr(rtnl_route_add(sk, route, NLM_F_CREATE | NLM_F_EXCL));
+        rtnl_route_put(route);
+        return r;
+}
+
+int np_loopback_guard(int pidfd, const char *ifname, struct nc_err *err)
+{
+        _cleanup_sock_ struct nl_sock *sk = NULL;
+        _cleanup_link_ struct rtnl_link *link = NULL;
+        int r = 0;
+
+        if (!(sk = route_socket_in(pidfd, &r)))
+                return nc_err_set_errno(err, r, "Failed to enter the sandbox's network namespace");
+        if ((r = nlerr(rtnl_link_get_kernel(sk, 0, ifname, &link))) < 0)
+                return nc_err_set_errno(err, r, "Failed to find %s in the sandbox", ifname);
+        if ((r = add_loopback_route(sk, rtnl_link_get_ifindex(link))) < 0)
+                return nc_err_set_errno(err, r, "Failed to keep 127.0.0.0/8 inside the sandbox");
+        return 0;
+}
+
+static int configure_inside(const struct np_config *c, int pidfd, uint32_t addr, uint8_t ret_mac[6], struct nc_err *err)
 {
         _cleanup_sock_ struct nl_sock *sk = NULL;
         _cleanup_link_ struct rtnl_link *eth = NULL;
@@ -210,6 +261,10 @@ static int configure_inside(const struct np_config *c, int pidfd, uint32_t addr,
         if ((r = nlerr(rtnl_link_get_kernel(sk, 0, "eth0", &eth))) < 0)
                 return nc_err_set_errno(err, r, "Failed to find eth0 in the sandbox");
         ifindex = rtnl_link_get_ifindex(eth);
+        struct nl_addr *mac = rtnl_link_get_addr(eth);
+        if (!mac || nl_addr_get_len(mac) != 6)
+                return nc_err_set_errno(err, -EIO, "eth0 in the sandbox has no Ethernet address");
+        memcpy(ret_mac, nl_addr_get_binary_addr(mac), 6);
         if ((r = set_up(sk, eth, 0)) < 0)
                 return nc_err_set_errno(err, r, "Failed to bring eth0 up in the sandbox");
         if ((r = add_address(sk, ifindex, addr, c->prefix)) < 0)
@@ -228,10 +283,13 @@ static int configure_inside(const struct np_config *c, int pidfd, uint32_t addr,
         rtnl_route_put(route);
         if (r < 0)
                 return nc_err_set_errno(err, r, "Failed to add the default route in the sandbox");
+        if ((r = add_loopback_route(sk, ifindex)) < 0)
+                return nc_err_set_errno(err, r, "Failed to keep 127.0.0.0/8 inside the sandbox");
         return 0;
 }
 
-int np_veth_attach(const struct np_config *c, const char *id, pid_t pid, int pidfd, uint32_t addr, struct nc_err *err)
+int np_veth_attach(const struct np_config *c, const char *id, pid_t pid, int pidfd, uint32_t addr, uint8_t ret_mac[6],
+                   struct nc_err *err)
 {
         _cleanup_sock_ struct nl_sock *sk = route_socket();
         _cleanup_link_ struct rtnl_link *host = NULL, *br = NULL;
@@ -258,7 +316,7 @@ int np_veth_attach(const struct np_config *c, const char *id, pid_t pid, int pid
                 nc_err_set_errno(err, r, "Failed to isolate bridge port '%s'", name);
                 goto fail;
         }
-        if ((r = configure_inside(c, pidfd, addr, err)) < 0)
+        if ((r = configure_inside(c, pidfd, addr, ret_mac, err)) < 0)
                 goto fail;
         return 0;
 fail:

@@ -19,8 +19,13 @@
 /* Host ends of sandboxes' veths: "nv" and the first 13 characters of the id. */
 #define NP_VETH_PREFIX "nv"
 #define NP_VETH_ID_CHARS 13
-/* The chain that sends each sandbox with an egress policy to its own, "egress-<id>". */
+/* The chain that caps each bridge sandbox's conntrack entries and sends each sandbox with
+ * an egress policy to its own, "egress-<id>". */
 #define NP_EGRESS_CHAIN "egress"
+/* Live conntrack entries one bridge sandbox may hold in the host's table (nft.c): a
+ * busy crawler's few thousand connections fit, and 64 sandboxes at the cap fill the
+ * kernel's default 262144. */
+#define NP_CONNTRACK_MAX 4096
 #define NP_NFLOG_GROUP_BASE 20000
 
 /* One nucleusd's bridge network. Addresses are IPv4 in network order. */
@@ -31,6 +36,10 @@ struct np_config {
         char table[64];                 /* nft table (family ip): "nucleus", or "nucleus-BRIDGE" */
         char lease_path[PATH_MAX];      /* the ipam's leases, written atomically */
         uint16_t nflog_group;           /* egress denials are logged to it (one per table) */
+        /* The host ids of every sandbox, [ids_first, ids_last]: the userspace backend's
+         * pasta runs with its sandbox's first gid, and nothing with one of them may send
+         * out of the bridge (np_nft_setup). Both 0: no such rule. */
+        uint32_t ids_first, ids_last;
 };
 
 /* Fills c from a bridge name and "A.B.C.D/N"; -EINVAL with err set otherwise. */
@@ -49,7 +58,13 @@ int np_bridge_ensure(const struct np_config *c, struct nc_err *err);
 /* A veth pair: the host end (named by np_veth_name) on the bridge, isolated from the
  * other ports and up; the other end moved into the namespace of pid as eth0, with addr,
  * up, and a default route via the bridge. pidfd is pid's (the netns is entered by it). */
-int np_veth_attach(const struct np_config *c, const char *id, pid_t pid, int pidfd, uint32_t addr, struct nc_err *err);
+int np_veth_attach(const struct np_config *c, const char *id, pid_t pid, int pidfd, uint32_t addr, uint8_t ret_mac[6],
+                   struct nc_err *err);
+/* Inside pidfd's network namespace: a local route for 127.0.0.0/8 on ifname, so that a
+ * socket bound to that device reaches the sandbox's own loopback, never the host's
+ * (links.c). np_veth_attach adds it itself; the userspace backend calls it once pasta
+ * has configured its interface. */
+int np_loopback_guard(int pidfd, const char *ifname, struct nc_err *err);
 int np_link_delete(const char *name);
 /* Deletes host ends on our bridge whose sandbox is not live. Returns how many. */
 int np_links_sweep(const struct np_config *c, np_live_fn live, void *userdata);
@@ -73,11 +88,11 @@ void np_nft_close(void);
 int np_nft_setup(const struct np_config *c, struct nc_err *err);
 int np_nft_publish(const struct np_config *c, const char *id, uint32_t addr, const struct nc_spec_port *ports,
                    size_t nports, struct nc_err *err);
-/* Pins the sandbox's veth to addr (IPv4 from addr and ARP only, in the bridge table) and,
- * when eg is set, applies its egress policy: established traffic, DNS to dns[] when
+/* Pins the sandbox's veth to addr and mac (IPv4 from addr and ARP only, from mac, in
+ * the bridge table) and, when eg is set, applies its egress policy: established traffic, DNS to dns[] when
  * allowed, the allowed CIDRs and ports; the rest is logged to nflog_group with the id as
  * prefix, counted and dropped. One transaction: all of it or nothing. */
-int np_nft_egress_apply(const struct np_config *c, const char *id, const char *veth, uint32_t addr,
+int np_nft_egress_apply(const struct np_config *c, const char *id, const char *veth, uint32_t addr, const uint8_t mac[6],
                         const struct nc_spec_egress *eg, const uint32_t *dns, size_t ndns, struct nc_err *err);
 /* Allows addrs[i] to a sandbox whose policy has names, each for ttls[i] seconds clamped
  * to NP_DNS_TTL_MIN..NP_DNS_TTL_MAX (the set egress-<id>; the kernel drops them after). */
@@ -146,7 +161,8 @@ struct np_pasta_paths {
 int np_pasta_paths(const char *state_dir, const char *id, struct np_pasta_paths *ret);
 /* pasta's argv (NULL-terminated, malloc'd) for net's published ports; its netns is the
  * descriptor np_pasta_spawn passes. */
-int np_pasta_argv(const char *exe, const struct nc_spec_network *net, const struct np_pasta_paths *paths, char ***ret);
+int np_pasta_argv(const char *exe, const struct nc_spec_network *net, const struct np_pasta_paths *paths, gid_t gid,
+                  char ***ret);
 void np_pasta_argv_free(char **argv);
 /* The network namespace of pidfd's process (pid), close-on-exec. */
 int np_netns_fd(pid_t pid, int pidfd);

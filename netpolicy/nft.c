@@ -8,11 +8,13 @@
  *   output (nat)          tcp|udp dport HOST dnat to ADDR:PORT   comment "<sandbox id>"
  *   forward (filter)    iifname BRIDGE oifname BRIDGE drop  (sandbox to sandbox, routed)
  *   egress (filter, prerouting, mangle priority)
+ *                       per sandbox: iifname {BRIDGE, VETH} ip saddr ADDR ct count over
+ *                         NP_CONNTRACK_MAX drop
  *                       per sandbox with a policy: iifname {BRIDGE, VETH} ip saddr ADDR
  *                         jump egress-<id>   (that chain: the policy, then log + count + drop)
  *
  * and a table of the same name in family bridge, whose prerouting chain pins each
- * sandbox's veth to its address (IPv4 from ADDR and ARP only): this is what makes "ip
+ * sandbox's veth to its address (IPv4 from ADDR and ARP only, never to 127/8): this is what makes "ip
  * saddr ADDR" mean "from that veth" at the IP layer, where the input interface is the
  * bridge and the port is no longer known (and this kernel has no bridge conntrack to
  * filter with state in family bridge itself).
@@ -142,6 +144,7 @@ int np_nft_setup(const struct np_config *c, struct nc_err *err)
         json_array_append_new(cmds, chain(c, "output", "nat", "output", -100));
         json_array_append_new(cmds, chain(c, "postrouting", "nat", "postrouting", 100));
         json_array_append_new(cmds, chain(c, "forward", "filter", "forward", 0));
+        json_array_append_new(cmds, chain(c, "isolate", "filter", "output", 0));
         /* After conntrack (-200), so that ct state is known, and before DNAT (-100), so
          * that a policy sees the address the sandbox asked for. */
         json_array_append_new(cmds, chain(c, NP_EGRESS_CHAIN, "filter", "prerouting", -150));
@@ -166,6 +169,21 @@ int np_nft_setup(const struct np_config *c, struct nc_err *err)
                                          json_pack("[o, o, {s:n}]", match("==", meta("iifname"), json_string(c->bridge)),
                                                    match("==", meta("oifname"), json_string(c->bridge)), "drop"),
                                          NULL));
+        /* A userspace-backend sandbox's connections are pasta's, made from the host: to
+         * the bridge they would reach every kernel-backend sandbox, which port
+         * isolation and the forward drop stop only for traffic that comes from a veth.
+         * pasta runs with its sandbox's host gid (np_pasta_argv), so its sockets, and
+         * no host process's, are in this range. */
+        json_array_append_new(cmds, json_pack("{s:{s:{s:s, s:s, s:s}}}", "flush", "chain", "family", "ip", "table",
+                                              c->table, "name", "isolate"));
+        if (c->ids_last)
+                json_array_append_new(cmds, rule(c, "isolate",
+                                                 json_pack("[o, o, {s:n}]", match("==", meta("oifname"), json_string(c->bridge)),
+                                                           match("==", meta("skgid"),
+                                                                 json_pack("{s:[I, I]}", "range", (json_int_t)c->ids_first,
+                                                                           (json_int_t)c->ids_last)),
+                                                           "drop"),
+                                                 NULL));
         return run(cmds, err, "set up the nucleus table");
 }
 
@@ -415,7 +433,7 @@ static json_t *verdict(const char *v)
         return json_pack("{s:n}", v);
 }
 
-int np_nft_egress_apply(const struct np_config *c, const char *id, const char *veth, uint32_t addr,
+int np_nft_egress_apply(const struct np_config *c, const char *id, const char *veth, uint32_t addr, const uint8_t mac[6],
                         const struct nc_spec_egress *eg, const uint32_t *dns, size_t ndns, struct nc_err *err)
 {
         json_t *cmds = json_array(), *e;
@@ -437,6 +455,45 @@ int np_nft_egress_apply(const struct np_config *c, const char *id, const char *v
                                             json_pack("[o, o, o]", match("==", meta("iifname"), json_string(veth)),
                                                       match("!=", payload("arp", "saddr ip"), ip4(addr)), verdict("drop")),
                                             id));
+        /* And from eth0's own Ethernet address: the bridge learns where a MAC lives from
+         * what arrives, so a workload allowed to change its MAC (a capability policy
+         * keeping NET_ADMIN) could take another sandbox's, or the host's, and be sent
+         * their frames. */
+        char mac_text[18];
+        snprintf(mac_text, sizeof(mac_text), "%02x:%02x:%02x:%02x:%02x:%02x", mac[0], mac[1], mac[2], mac[3], mac[4],
+                 mac[5]);
+        json_array_append_new(cmds, rule_in(c, "bridge", "prerouting",
+                                            json_pack("[o, o, o]", match("==", meta("iifname"), json_string(veth)),
+                                                      match("!=", payload("ether", "saddr"), json_string(mac_text)),
+                                                      verdict("drop")),
+                                            id));
+        /* Nothing to the host's loopback: route_localnet, which published ports on the
+         * host's 127.0.0.1 need, makes the bridge accept 127/8 as a destination, and a
+         * workload can send there (SO_BINDTODEVICE eth0 routes 127.0.0.1 out of its
+         * namespace). The host's loopback-only services would get its datagrams and
+         * SYNs. Replies to published ports are unaffected: on the wire they go to the
+         * gateway's address, which conntrack rewrites back only after this hook. */
+        json_array_append_new(cmds, rule_in(c, "bridge", "prerouting",
+                                            json_pack("[o, o, o]", match("==", meta("iifname"), json_string(veth)),
+                                                      match("==", payload("ip", "daddr"),
+                                                            json_pack("{s:{s:s, s:i}}", "prefix", "addr", "127.0.0.0", "len", 8)),
+                                                      verdict("drop")),
+                                            id));
+        /* The host's conntrack table is one for everything in its namespace
+         * (nf_conntrack_max, 262144 here): every flow a sandbox starts, to the host or
+         * through the NAT, takes an entry for as long as it lives (UDP: 30 s after its
+         * last packet). A workload sending to many ports filled it, after which the
+         * host and every other sandbox could start no new tracked flow. So a sandbox
+         * gets NP_CONNTRACK_MAX live flows; a new one beyond that is dropped. Closed
+         * TCP connections do not count. Pinning the veth to the address (above) is what
+         * makes the address name the sandbox. */
+        json_array_append_new(cmds, rule(c, NP_EGRESS_CHAIN,
+                                         json_pack("[o, o, {s:{s:i, s:b}}, o]",
+                                                   match("==", meta("iifname"),
+                                                         json_pack("{s:[s, s]}", "set", c->bridge, veth)),
+                                                   match("==", payload("ip", "saddr"), ip4(addr)),
+                                                   "ct count", "val", NP_CONNTRACK_MAX, "inv", 1, verdict("drop")),
+                                         id));
         if (!eg || !eg->set)
                 return run(cmds, err, "pin the sandbox's veth to its address");
 

@@ -86,14 +86,18 @@ static int push_ports(char **argv, size_t *n, size_t cap, const struct nc_spec_n
         return 0;
 }
 
-int np_pasta_argv(const char *exe, const struct nc_spec_network *net, const struct np_pasta_paths *paths, char ***ret)
+int np_pasta_argv(const char *exe, const struct nc_spec_network *net, const struct np_pasta_paths *paths, gid_t gid,
+                  char ***ret)
 {
         /* Fixed options, each there for a reason:
-         * --runas 0      this pasta (2023-03) drops to nobody before it opens the netns
+         * --runas 0:GID  this pasta (2023-03) drops to nobody before it opens the netns
          *                path, and nobody can neither open nor enter the namespace of a
          *                sandbox owned by root; as uid 0 it still ends up with only
          *                CAP_SYS_ADMIN and CAP_NET_BIND_SERVICE, no_new_privs, its
-         *                seccomp filter and an empty mount namespace of its own
+         *                seccomp filter and an empty mount namespace of its own. The
+         *                group is the sandbox's own host gid, which nothing else on the
+         *                host uses: the sockets pasta opens for the sandbox carry it,
+         *                and nft tells them from the host's by it (np_nft_setup)
          * -f             stay our child, so its pid is the one we spawned and watch
          * -q             errors only, in the log file
          * -4             the sandbox's network is IPv4, as with the kernel backend
@@ -105,18 +109,23 @@ int np_pasta_argv(const char *exe, const struct nc_spec_network *net, const stru
          *                sandbox's own loopback (the host's loopback again)
          * --no-netns-quit the netns is a descriptor, not a file pasta can watch; we
          *                kill pasta when the sandbox ends */
-        static const char *const fixed[] = { "--runas", "0", "-f", "-q", "-4", "--config-net", "-I", NP_PASTA_IFNAME,
+        static const char *const fixed[] = { "-f", "-q", "-4", "--config-net", "-I", NP_PASTA_IFNAME,
                                              "-a", NP_PASTA_ADDR, "-n", NP_PASTA_PREFIX, "-g", NP_PASTA_GATEWAY,
                                              "--no-dhcp", "--no-map-gw", "-T", "none", "-U", "none", "--no-netns-quit" };
-        size_t cap = 1 + ARRAY_SIZE(fixed) + 2 * (NC_SPEC_PUBLISH_MAX + 2) + 6 + 1, n = 0;
+        size_t cap = 3 + ARRAY_SIZE(fixed) + 2 * (NC_SPEC_PUBLISH_MAX + 2) + 6 + 1, n = 0;
         char **argv = calloc(cap, sizeof(char *));
-        char ns[32];
+        char ns[32], runas[32];
         int r;
 
         if (!argv)
                 return -ENOMEM;
         /* argv[0] picks pasta's mode (passt and pasta are one binary). */
         r = push(argv, &n, cap, strrchr(exe, '/') ? strrchr(exe, '/') + 1 : exe);
+        snprintf(runas, sizeof(runas), "0:%u", (unsigned)gid);
+        if (r == 0)
+                r = push(argv, &n, cap, "--runas");
+        if (r == 0)
+                r = push(argv, &n, cap, runas);
         for (size_t i = 0; r == 0 && i < ARRAY_SIZE(fixed); i++)
                 r = push(argv, &n, cap, fixed[i]);
         if (r == 0)

@@ -228,9 +228,14 @@ static int setup_dev(struct sbx_failure *fail)
                         return fail_errno(fail, "mount", links[i].name);
         if (mkdir("dev/pts", 0755) < 0 || mkdir("dev/shm", 01777) < 0)
                 return fail_errno(fail, "mount", "mkdir /dev/pts");
-        /* gid 5 is "tty" in the generated /etc/group; ptmx must be usable by anyone. */
+        /* gid 5 is "tty" in the generated /etc/group; ptmx must be usable by anyone.
+         * max: every devpts instance but the host's draws on one pool of the kernel's
+         * (kernel.pty.max minus kernel.pty.reserve, 3072 by default), so without a cap
+         * of its own one sandbox could take every pty there is from all the others
+         * (and from every other container on the host). 64 is far more than a shell, an
+         * editor, tmux and every exec -t need at once. */
         if (mount("devpts", "dev/pts", "devpts", MS_NOSUID | MS_NOEXEC,
-                  "newinstance,ptmxmode=0666,mode=0620,gid=5") < 0)
+                  "newinstance,ptmxmode=0666,mode=0620,gid=5,max=64") < 0)
                 return fail_errno(fail, "mount", "Failed to mount a new devpts instance on /dev/pts");
         if (mount("shm", "dev/shm", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=1777,size=64m") < 0)
                 return fail_errno(fail, "mount", "Failed to mount tmpfs on /dev/shm");

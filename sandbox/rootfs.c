@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include "rootfs.h"
+#include "volumes.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -61,8 +62,8 @@ int sbx_rootfs_check(int dirfd, struct nc_err *err)
         return 0;
 }
 
-int sbx_rootfs_prepare(int dirfd, pid_t init_pid, struct sbx_rootfs_entry ret[SBX_ROOTFS_ENTRIES_MAX], size_t *ret_n,
-                       struct nc_err *err)
+int sbx_rootfs_prepare(int dirfd, pid_t init_pid, uid_t owner_uid, gid_t owner_gid, uint32_t base,
+                       struct sbx_rootfs_entry ret[SBX_ROOTFS_ENTRIES_MAX], size_t *ret_n, struct nc_err *err)
 {
         struct mount_attr attr = { .attr_set = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_IDMAP };
         _cleanup_close_ int userns = -1;
@@ -70,10 +71,19 @@ int sbx_rootfs_prepare(int dirfd, pid_t init_pid, struct sbx_rootfs_entry ret[SB
         size_t n = 0;
         int r;
 
-        snprintf(path, sizeof(path), "/proc/%d/ns/user", (int)init_pid);
-        userns = open(path, O_RDONLY | O_CLOEXEC);
-        if (userns < 0)
-                return nc_err_set_errno(err, -errno, "rootfs: cannot open the sandbox's user namespace");
+        /* As for volumes (volumes.c): through the sandbox's namespace the rootfs's root
+         * files would be the sandbox root's, and a non-root caller's --rootfs / read
+         * /etc/shadow. Its trees get the caller's ids only. */
+        if (owner_uid != 0) {
+                userns = sbx_caller_userns(owner_uid, owner_gid, base);
+                if (userns < 0)
+                        return nc_err_set_errno(err, userns, "rootfs: cannot make the caller's id map");
+        } else {
+                snprintf(path, sizeof(path), "/proc/%d/ns/user", (int)init_pid);
+                userns = open(path, O_RDONLY | O_CLOEXEC);
+                if (userns < 0)
+                        return nc_err_set_errno(err, -errno, "rootfs: cannot open the sandbox's user namespace");
+        }
         attr.userns_fd = (uint64_t)userns;
         for (size_t i = 0; i < ARRAY_SIZE(top_names); i++) {
                 struct sbx_rootfs_entry *e = &ret[n];

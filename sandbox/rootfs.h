@@ -35,8 +35,10 @@ struct sbx_rootfs_entry {
  * usr or bin, and nothing this version cannot honour. */
 int sbx_rootfs_check(int dirfd, struct nc_err *err);
 /* Supervisor side, after the sandbox's id maps exist: the entries to send with the claim
- * (trees idmapped through init_pid's user namespace). On failure nothing stays open. */
-int sbx_rootfs_prepare(int dirfd, pid_t init_pid, struct sbx_rootfs_entry ret[SBX_ROOTFS_ENTRIES_MAX], size_t *ret_n,
+ * (trees idmapped through init_pid's user namespace for a root caller, through
+ * sbx_caller_userns for any other). On failure nothing stays open. */
+int sbx_rootfs_prepare(int dirfd, pid_t init_pid, uid_t owner_uid, gid_t owner_gid, uint32_t base,
+                       struct sbx_rootfs_entry ret[SBX_ROOTFS_ENTRIES_MAX], size_t *ret_n,
                        struct nc_err *err);
 /* init side, after pivot_root: mounts the trees and makes the links. */
 int sbx_rootfs_attach(const struct sbx_rootfs_entry *e, struct sbx_failure *fail);

@@ -24,6 +24,7 @@
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <asm/termbits.h>   /* struct termios2, for TCGETS2 and friends */
 #include <unistd.h>
@@ -33,13 +34,13 @@
 const char *const sbx_seccomp_allowed[] = {
         /* files and descriptors */
         "read", "write", "readv", "writev", "pread64", "pwrite64", "preadv", "pwritev", "preadv2",
-        "pwritev2", "open", "openat", "close", "close_range", "creat", "lseek", "fstat", "stat", "lstat",
+        "pwritev2", "close", "close_range", "lseek", "fstat", "stat", "lstat",
         "newfstatat", "statx", "statfs", "fstatfs", "access", "faccessat", "faccessat2", "readlink",
         "readlinkat", "getdents", "getdents64", "dup", "dup2", "dup3", "pipe", "pipe2", "fcntl", "flock",
         "fsync", "fdatasync", "sync_file_range", "truncate", "ftruncate", "fallocate", "fadvise64",
         "sendfile", "copy_file_range", "splice", "tee", "mkdir", "mkdirat", "rmdir", "unlink",
         "unlinkat", "rename", "renameat", "renameat2", "link", "linkat", "symlink", "symlinkat",
-        "chmod", "fchmod", "fchmodat", "chown", "fchown", "fchownat", "lchown", "umask", "utimensat",
+        "chown", "fchown", "fchownat", "lchown", "umask", "utimensat",
         "getcwd", "chdir", "fchdir", "getxattr", "lgetxattr", "fgetxattr", "listxattr", "llistxattr",
         "flistxattr",
         /* memory */
@@ -84,6 +85,12 @@ const struct sbx_seccomp_rule sbx_seccomp_filtered[] = {
         { "setrlimit", "allowed (the kernel never lets a hard limit rise without CAP_SYS_RESOURCE)" },
         { "mprotect", "allowed unless PROT_WRITE and PROT_EXEC are both asked for; EPERM otherwise" },
         { "personality", "only the query personality(0xffffffff); EPERM otherwise" },
+        { "open", "allowed unless it creates a file with a setuid or setgid bit; EPERM otherwise" },
+        { "openat", "allowed unless it creates a file with a setuid or setgid bit; EPERM otherwise" },
+        { "creat", "allowed unless the mode has a setuid or setgid bit; EPERM otherwise" },
+        { "chmod", "allowed unless the mode has a setuid or setgid bit; EPERM otherwise" },
+        { "fchmod", "allowed unless the mode has a setuid or setgid bit; EPERM otherwise" },
+        { "fchmodat", "allowed unless the mode has a setuid or setgid bit; EPERM otherwise" },
         { NULL, NULL },
 };
 
@@ -214,6 +221,30 @@ bool sbx_seccomp_is_killed(const char *name)
         } while (0)
 
 
+/* No setuid or setgid bit on any file the workload creates or changes. The bits mean
+ * nothing inside (nosuid mounts, no_new_privs), but on a read-write volume the file is
+ * the host's: idmapped, it belongs to the host uid the workload maps to (root for a root
+ * caller), and a host user who runs it would gain that identity. Owning the file is all
+ * chmod(2) asks, so only the filter can refuse it. open and openat look at the mode only
+ * when they create (O_CREAT, O_TMPFILE): without those flags libc leaves it undefined. */
+#define SUID_BITS (S_ISUID | S_ISGID)
+static int add_mode_rules(scmp_filter_ctx ctx, const char *name)
+{
+        int nr = seccomp_syscall_resolve_name(name), r;
+        /* creat, chmod, fchmod (path or fd, mode); open (path, flags, mode) and fchmodat
+         * (dirfd, path, mode, flags); openat (dirfd, path, flags, mode) */
+        unsigned mode_arg = IS("openat") ? 3 : IS("open") || IS("fchmodat") ? 2 : 1;
+
+        if (nr == __NR_SCMP_ERROR)
+                return -ENOSYS;
+        r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 1,
+                             SCMP_CMP(mode_arg, SCMP_CMP_MASKED_EQ, SUID_BITS, 0));
+        if (r < 0 || !(IS("open") || IS("openat")))
+                return r;
+        return seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 1,
+                                SCMP_CMP(mode_arg - 1, SCMP_CMP_MASKED_EQ, O_CREAT | __O_TMPFILE, 0));
+}
+
 int sbx_seccomp_add_filtered(scmp_filter_ctx ctx, const char *name, unsigned flags, struct nc_err *err)
 {
         int r;
@@ -263,6 +294,8 @@ int sbx_seccomp_add_filtered(scmp_filter_ctx ctx, const char *name, unsigned fla
         } else if (IS("personality")) {
                 /* personality: only the query that glibc and uname(1) make. */
                 TRY(seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(personality), 1, SCMP_A0(SCMP_CMP_EQ, 0xffffffffu)), "personality");
+        } else if (IS("open") || IS("openat") || IS("creat") || IS("chmod") || IS("fchmod") || IS("fchmodat")) {
+                TRY(add_mode_rules(ctx, name), name);
         } else
                 return nc_err_set(err, "seccomp: '%s' has no argument rule", name);
         return 0;

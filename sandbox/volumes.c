@@ -9,6 +9,7 @@
 #include <strings.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "macros.h"
@@ -62,7 +63,76 @@ int sbx_volume_check(int src_fd, const char *dest, char *ret_source, size_t cap,
         return 0;
 }
 
-int sbx_volume_prepare(int src_fd, pid_t init_pid, bool readonly, int *ret_tree, struct nc_err *err)
+static int write_proc(const char *path, const char *data)
+{
+        _cleanup_close_ int fd = open(path, O_WRONLY | O_CLOEXEC);
+
+        if (fd < 0)
+                return -errno;
+        if (write(fd, data, strlen(data)) != (ssize_t)strlen(data))
+                return errno ? -errno : -EIO;
+        return 0;
+}
+
+/* A user namespace whose only ids are disk_uid/disk_gid, mapped to the host id base (the
+ * sandbox's root): an idmapped mount through it shows the caller's files as the
+ * sandbox root's and writes the sandbox root's files as the caller's, while every other
+ * owner, root included, stays out of reach (unmapped: shown as the overflow id, never
+ * the workload's). The namespace needs a process: a child that unshares and waits while
+ * its maps are written and the namespace is opened. Between fork and _exit the child
+ * makes system calls only (nucleusd has threads). */
+int sbx_caller_userns(uid_t disk_uid, gid_t disk_gid, uint32_t base)
+{
+        int ready[2] = { -1, -1 }, done[2] = { -1, -1 }, fd = -1, r = 0;
+        char path[64], map[64], c;
+        pid_t pid;
+
+        if (pipe2(ready, O_CLOEXEC) < 0 || pipe2(done, O_CLOEXEC) < 0) {
+                r = -errno;
+                goto out;
+        }
+        pid = fork();
+        if (pid < 0) {
+                r = -errno;
+                goto out;
+        }
+        if (pid == 0) {
+                /* Only the parent may hold done's write end: its close is the signal. */
+                close(done[1]);
+                if (unshare(CLONE_NEWUSER) == 0 && write(ready[1], "x", 1) == 1)
+                        (void)!read(done[0], &c, 1);
+                _exit(0);
+        }
+        close(ready[1]);
+        ready[1] = -1;
+        if (read(ready[0], &c, 1) != 1)
+                r = -ECHILD;
+        snprintf(path, sizeof(path), "/proc/%d/uid_map", (int)pid);
+        snprintf(map, sizeof(map), "%u %u 1\n", (unsigned)disk_uid, base);
+        if (r == 0)
+                r = write_proc(path, map);
+        snprintf(path, sizeof(path), "/proc/%d/gid_map", (int)pid);
+        snprintf(map, sizeof(map), "%u %u 1\n", (unsigned)disk_gid, base);
+        if (r == 0)
+                r = write_proc(path, map);
+        snprintf(path, sizeof(path), "/proc/%d/ns/user", (int)pid);
+        if (r == 0 && (fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+                r = -errno;
+        close(done[1]);
+        done[1] = -1;
+        (void)waitpid(pid, NULL, 0);
+out:
+        for (int i = 0; i < 2; i++) {
+                if (ready[i] >= 0)
+                        close(ready[i]);
+                if (done[i] >= 0)
+                        close(done[i]);
+        }
+        return r < 0 ? r : fd;
+}
+
+int sbx_volume_prepare(int src_fd, pid_t init_pid, uid_t owner_uid, gid_t owner_gid, uint32_t base, bool readonly,
+                       int *ret_tree, struct nc_err *err)
 {
         struct mount_attr attr = { .attr_set = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC | MOUNT_ATTR_IDMAP |
                                                (readonly ? MOUNT_ATTR_RDONLY : 0) };
@@ -73,10 +143,16 @@ int sbx_volume_prepare(int src_fd, pid_t init_pid, bool readonly, int *ret_tree,
         if (tree < 0)
                 return nc_err_set_errno(err, -errno, "volume: open_tree failed%s",
                                         errno == EINVAL ? " (is the source in another mount namespace than nucleusd's?)" : "");
-        snprintf(path, sizeof(path), "/proc/%d/ns/user", (int)init_pid);
-        userns = open(path, O_RDONLY | O_CLOEXEC);
-        if (userns < 0)
-                return nc_err_set_errno(err, -errno, "volume: cannot open the sandbox's user namespace");
+        if (owner_uid != 0) {
+                userns = sbx_caller_userns(owner_uid, owner_gid, base);
+                if (userns < 0)
+                        return nc_err_set_errno(err, userns, "volume: cannot make the caller's id map");
+        } else {
+                snprintf(path, sizeof(path), "/proc/%d/ns/user", (int)init_pid);
+                userns = open(path, O_RDONLY | O_CLOEXEC);
+                if (userns < 0)
+                        return nc_err_set_errno(err, -errno, "volume: cannot open the sandbox's user namespace");
+        }
         attr.userns_fd = (uint64_t)userns;
         if (mount_setattr(tree, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr, sizeof(attr)) < 0)
                 return nc_err_set_errno(err, -errno, "volume: the source's file system cannot be idmapped (mount_setattr)");

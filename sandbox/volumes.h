@@ -36,7 +36,15 @@ int sbx_secret_dest_check(const char *dest, struct nc_err *err);
  * outside /run/secrets gets a read-only bind of it. The bytes go from the caller's file
  * to the tmpfs and nowhere else. */
 int sbx_secret_attach(int fd, const char *dest, unsigned index, unsigned uid, unsigned gid, struct sbx_failure *fail);
-/* Supervisor side, after the sandbox's id maps exist: the detached tree to send. */
-int sbx_volume_prepare(int src_fd, pid_t init_pid, bool readonly, int *ret_tree, struct nc_err *err);
+/* A user namespace (its descriptor, or -errno) mapping only disk_uid/disk_gid to the
+ * host id base, the sandbox's root: what a non-root caller's trees are idmapped through,
+ * so that the workload has there what the caller has and nothing of other owners'. */
+int sbx_caller_userns(uid_t disk_uid, gid_t disk_gid, uint32_t base);
+/* Supervisor side, after the sandbox's id maps exist: the detached tree to send. For a
+ * root caller, idmapped through the sandbox's user namespace (root inside is root on the
+ * volume); for any other caller, through one that maps only the sandbox's root (host id
+ * base) to owner_uid/owner_gid, so the workload has on the volume what the caller has. */
+int sbx_volume_prepare(int src_fd, pid_t init_pid, uid_t owner_uid, gid_t owner_gid, uint32_t base, bool readonly,
+                       int *ret_tree, struct nc_err *err);
 /* init side, after pivot_root: mounts tree on dest (creating it, and its parents). */
 int sbx_volume_attach(int tree, const char *dest, struct sbx_failure *fail);

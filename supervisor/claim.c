@@ -59,7 +59,8 @@ int sup_claim_prepare_volumes(struct sup_sandbox *sb, struct sbx_failure *f)
 
         for (size_t i = 0; i < sb->nvolumes; i++) {
                 struct sup_volume *v = &sb->volumes[i];
-                int r = sbx_volume_prepare(v->src_fd, sb->pid, v->readonly, &v->tree_fd, &err);
+                int r = sbx_volume_prepare(v->src_fd, sb->pid, sb->owner_uid, sb->owner_gid, sb->uid_base, v->readonly,
+                                           &v->tree_fd, &err);
 
                 close(v->src_fd);
                 v->src_fd = -1;

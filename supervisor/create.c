@@ -487,6 +487,7 @@ void sup_method_create(struct sup_conn *c, json_t *id, json_t *params)
         sup_sandbox_index(sb);
         sb->tty = TAKE_PTR(tty);
         sb->owner_uid = c->cred.uid;
+        sb->owner_gid = c->cred.gid;
         sb->create_conn = c;
         sup_conn_ref(sb);
         sb->create_id = json_incref(id);

@@ -25,6 +25,7 @@
 #define QUERIES_PER_SANDBOX 32          /* in flight: one sandbox cannot take them all */
 #define DENIALS_LOGGED_PER_S 20         /* "nucleus-egress-denied: ... proto=dns" lines */
 #define CONNS_MAX 64                    /* TCP clients */
+#define CONNS_PER_SANDBOX 4             /* of them: one sandbox cannot hold them all */
 #define UPSTREAM_TIMEOUT_MS 2000        /* per server, then the next, then SERVFAIL */
 #define CONN_IDLE_MS 10000
 #define RCODE_SERVFAIL 2
@@ -447,6 +448,16 @@ static void conn_read_start(struct gate_conn *c)
         conn_process(c);
 }
 
+/* Open TCP clients from addr (one sandbox: its veth is pinned to its address). */
+static unsigned conns_of(const struct sup_dnsgate *g, uint32_t addr)
+{
+        unsigned n = 0;
+
+        for (const struct gate_conn *c = g->conns; c; c = c->next)
+                n += c->addr == addr && !c->closing;
+        return n;
+}
+
 static void on_connection(uv_stream_t *server, int status)
 {
         struct sup_dnsgate *g = server->data;
@@ -474,6 +485,13 @@ static void on_connection(uv_stream_t *server, int status)
                 return;
         }
         c->addr = ((struct sockaddr_in *)&peer)->sin_addr.s_addr;
+        /* A client keeps its connection as long as it asks something every 10 s (a
+         * refused name costs the gate nothing upstream), so without a share of its own
+         * one sandbox could hold all CONNS_MAX and leave every other without TCP DNS. */
+        if (conns_of(g, c->addr) > CONNS_PER_SANDBOX) {
+                conn_close(c);
+                return;
+        }
         uv_timer_start(&c->idle, on_conn_idle, CONN_IDLE_MS, CONN_IDLE_MS);
         conn_read_start(c);
 }

@@ -88,6 +88,8 @@ int sup_network_init(struct sup *s)
         r = np_config_init(&s->net, s->opt->bridge, s->opt->bridge_subnet, s->opt->paths.state_dir, &err);
         if (r < 0)
                 return log_error_errno(-r, "%s", err.msg), r;
+        s->net.ids_first = s->cfg->uid_base;
+        s->net.ids_last = (uint32_t)((uint64_t)s->cfg->uid_base + (uint64_t)sup_uid_slots(s->opt) * s->cfg->uid_count - 1);
         r = np_ipam_open(&s->net, &s->ipam, &err);
         if (r < 0)
                 return log_error_errno(-r, "%s", err.msg), r;
@@ -230,7 +232,7 @@ int sup_network_setup(struct sup_sandbox *sb)
         sb->net.leased = true;
         sb->net.denied = -1;
         np_veth_name(sb->id, sb->net.veth);
-        if ((r = np_veth_attach(&s->net, sb->id, sb->pid, sb->pidfd, sb->net.addr, &err)) < 0)
+        if ((r = np_veth_attach(&s->net, sb->id, sb->pid, sb->pidfd, sb->net.addr, sb->net.mac, &err)) < 0)
                 goto fail;
         sb->net.attached = true;
         if ((r = np_nft_publish(&s->net, sb->id, sb->net.addr, n->publish, n->npublish, &err)) < 0)
@@ -240,7 +242,7 @@ int sup_network_setup(struct sup_sandbox *sb)
                 goto fail;
         /* Before the claim, so the workload never runs without its policy; a policy that
          * cannot be applied fails the sandbox in every mode (never fail open). */
-        if ((r = np_nft_egress_apply(&s->net, sb->id, sb->net.veth, sb->net.addr, &n->egress, n->dns, n->ndns, &err)) < 0)
+        if ((r = np_nft_egress_apply(&s->net, sb->id, sb->net.veth, sb->net.addr, sb->net.mac, &n->egress, n->dns, n->ndns, &err)) < 0)
                 goto fail;
         log_debug("Sandbox %s: network ready in %llu us", sb->id, (unsigned long long)((nc_now_ns() - t0) / 1000));
         return 0;

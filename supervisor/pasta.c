@@ -130,6 +130,13 @@ static void on_ready_timer(uv_timer_t *t)
                         return;
                 log_debug("Sandbox %s: pasta (pid %d) configured its network in %llu us", sb->id, (int)p->pid,
                           (unsigned long long)((nc_monotonic_ns() - p->started) / 1000));
+                /* Before the claim can go: pasta would carry 127.0.0.1 to the host's. */
+                struct nc_err e = { 0 };
+                if ((r = np_loopback_guard(sb->pidfd, NP_PASTA_IFNAME, &e)) < 0) {
+                        fail_sandbox(sb, -r, e.msg);
+                        (void)syscall(SYS_pidfd_send_signal, p->pidfd, SIGKILL, NULL, 0);
+                        return;
+                }
                 if (p->claim_held) {
                         p->claim_held = false;
                         if ((r = sup_claim_send(sb)) < 0) {
@@ -186,7 +193,7 @@ int sup_pasta_start(struct sup_sandbox *sb, struct nc_err *err)
         if ((r = nc_mkdir_p(paths.dir, 0700, false)) < 0)
                 return nc_err_set_errno(err, r, "Failed to create '%s'", paths.dir);
         np_pasta_files_remove(&paths);
-        if ((r = np_pasta_argv(NP_PASTA_EXE, &sb->spec->network, &paths, &argv)) < 0)
+        if ((r = np_pasta_argv(NP_PASTA_EXE, &sb->spec->network, &paths, (gid_t)sb->uid_base, &argv)) < 0)
                 return nc_err_set_errno(err, r, "Failed to build pasta's arguments");
         if ((nsfd = np_netns_fd(sb->pid, sb->pidfd)) < 0) {
                 np_pasta_argv_free(argv);

@@ -77,7 +77,7 @@ int sup_rootfs_prepare(struct sup_sandbox *sb)
         if (!sb->rootfs.entries && !(sb->rootfs.entries = calloc(SBX_ROOTFS_ENTRIES_MAX, sizeof(*sb->rootfs.entries))))
                 r = nc_err_set_errno(&err, -ENOMEM, "out of memory");
         else
-                r = sbx_rootfs_prepare(sb->rootfs.fd, sb->pid, sb->rootfs.entries, &sb->rootfs.nentries, &err);
+                r = sbx_rootfs_prepare(sb->rootfs.fd, sb->pid, sb->owner_uid, sb->owner_gid, sb->uid_base, sb->rootfs.entries, &sb->rootfs.nentries, &err);
         close(sb->rootfs.fd);
         sb->rootfs.fd = -1;
         if (r < 0) {

@@ -171,6 +171,7 @@ struct sup_sandbox {
         struct nc_spec *spec;           /* effective spec: defaults filled in */
         enum sup_state state;
         uid_t owner_uid;
+        gid_t owner_gid;                /* the creating client's gid: its volumes' owner group */
         pid_t pid;                      /* init, in nucleusd's pid namespace */
         uint64_t init_start;            /* its start time (/proc/PID/stat): a new nucleusd checks it */
         /* Descriptor numbers in init that a new nucleusd takes with pidfd_getfd after every
@@ -279,6 +280,7 @@ struct sup_sandbox {
         struct sup_net {
                 uint32_t addr;          /* network order, while leased */
                 char veth[IFNAMSIZ];    /* host end, while attached */
+                uint8_t mac[6];         /* eth0's Ethernet address, which its veth is pinned to */
                 bool leased, attached;
                 int64_t denied;         /* egress denials, kept when the rules go; -1: none */
                 struct sup_pasta *pasta; /* pasta.c (userspace backend): while it runs */

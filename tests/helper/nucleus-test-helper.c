@@ -817,7 +817,9 @@ static const struct command {
 	  "        socket-packet socket-inet socket-inet6 socket-unix socket-netlink\n"
 	  "        socket-netlink-diag clone-newuser prctl-keepcaps prctl-dumpable\n"
 	  "        prlimit-self prlimit-other prlimit-other-read mprotect-wx\n"
-	  "        ioctl-listed ioctl-unlisted tiocsti (probes.c)" },
+	  "        ioctl-listed ioctl-unlisted tiocsti chmod-suid chmod-sgid chmod-plain\n"
+	  "        fchmodat2-suid open-creat-suid creat-sgid open-nocreat-mode x32-getpid\n"
+	  "        int80-getpid (probes.c)" },
 	{ "ls", cmd_ls, 1, 1, "DIR  entries as '<type> <mode> <uid>:<gid> <name>'" },
 	{ "stat", cmd_stat, 1, 1, "PATH  lstat type/mode/uid/gid/rdev/size" },
 	{ "write", cmd_write, 1, 2, "PATH [DATA]  create/truncate and write DATA" },

@@ -27,6 +27,7 @@
 #include <sys/ptrace.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 
@@ -232,6 +233,46 @@ PROBE(probe_prlimit_other_read, prlimit_child(0))
 PROBE(probe_ioctl_listed, pipe_ioctl(FIONREAD))
 PROBE(probe_ioctl_unlisted, pipe_ioctl(FIOQSIZE))
 PROBE(probe_tiocsti, ioctl(STDIN_FILENO, TIOCSTI, ""))
+/* The setuid/setgid bit through every call that sets a mode: ENOENT if the call reached
+ * the kernel, EPERM if the filter refused it. */
+PROBE(probe_chmod_suid, chmod(NO_SUCH_PATH, 04755))
+PROBE(probe_chmod_sgid, syscall(SYS_fchmodat, AT_FDCWD, NO_SUCH_PATH, 02755, 0))
+PROBE(probe_chmod_plain, chmod(NO_SUCH_PATH, 0755))
+PROBE(probe_fchmodat2_suid, syscall(452 /* fchmodat2 */, AT_FDCWD, NO_SUCH_PATH, 04755, 0))
+PROBE(probe_open_creat_suid, closed(syscall(SYS_openat, AT_FDCWD, NO_SUCH_PATH, O_CREAT | O_WRONLY, 04755)))
+PROBE(probe_creat_sgid, closed(syscall(SYS_creat, NO_SUCH_PATH, 02755)))
+/* open without O_CREAT ignores the mode, so the filter must too: ENOENT */
+PROBE(probe_open_nocreat_mode, closed(syscall(SYS_openat, AT_FDCWD, NO_SUCH_PATH, O_RDONLY, 04755)))
+
+/* getpid through the other ABIs of an x86_64 kernel: x32 numbers (bit 30) and the i386
+ * table (int 0x80). An allowlist written for x86_64 must not apply to them: seccomp
+ * kills the process (bad architecture) instead of running the call. */
+static long probe_x32_getpid(void)
+{
+#if defined(__x86_64__)
+	return syscall(0x40000000L | SYS_getpid) < 0 ? -1 : 0;
+#else
+	errno = ENOSYS;
+	return -1;
+#endif
+}
+
+static long probe_int80_getpid(void)
+{
+#if defined(__x86_64__)
+	long ret = 20;   /* __NR_getpid in the i386 table */
+
+	__asm__ volatile("int $0x80" : "+a"(ret) : : "memory");
+	if (ret < 0) {
+		errno = (int)-ret;
+		return -1;
+	}
+	return 0;
+#else
+	errno = ENOSYS;
+	return -1;
+#endif
+}
 #undef PROBE
 
 static const struct {
@@ -266,6 +307,15 @@ static const struct {
 	{ "ioctl-listed", probe_ioctl_listed },
 	{ "ioctl-unlisted", probe_ioctl_unlisted },
 	{ "tiocsti", probe_tiocsti },
+	{ "chmod-suid", probe_chmod_suid },
+	{ "chmod-sgid", probe_chmod_sgid },
+	{ "chmod-plain", probe_chmod_plain },
+	{ "fchmodat2-suid", probe_fchmodat2_suid },
+	{ "open-creat-suid", probe_open_creat_suid },
+	{ "creat-sgid", probe_creat_sgid },
+	{ "open-nocreat-mode", probe_open_nocreat_mode },
+	{ "x32-getpid", probe_x32_getpid },
+	{ "int80-getpid", probe_int80_getpid },
 };
 
 int cmd_try_syscall(char **argv)

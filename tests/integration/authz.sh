@@ -45,6 +45,27 @@ assert_ne 0 "$rc" "outside the socket group, no access"
 
 "$N" rm -f a1 a2 b1 r1 r2 r3 >/dev/null
 sleep 0.3
+# A volume has for the sandbox what it has for its caller: for uid 1, the sandbox's root
+# is uid 1 there, and root's files stay root's (not the sandbox's to write, chmod or
+# read, as they were when every volume mapped the sandbox's root to the host's).
+mkdir "$T/shared"; chown 1:1 "$T/shared"; chmod 1777 "$T/shared"
+echo root-script >"$T/shared/root.sh"; chmod 755 "$T/shared/root.sh"
+echo root-secret >"$T/shared/secret"; chmod 600 "$T/shared/secret"
+echo mine >"$T/shared/mine"; chown 1:1 "$T/shared/mine"
+out=$(as 1 "$N" run -v "$T/shared:/data" -- sh -c 'echo PWNED >>/data/root.sh; chmod 777 /data/root.sh; cat /data/secret
+    echo more >>/data/mine && echo wrote-mine; echo new >/data/new && echo created' 2>&1 || true)
+assert_eq "root-script" "$(cat "$T/shared/root.sh")" "a non-root caller's sandbox cannot write root's file in its volume"
+assert_eq "755" "$(stat -c %a "$T/shared/root.sh")" "nor chmod it"
+assert_not_contains "$out" "root-secret" "nor read root's 0600 file"
+assert_contains "$out" "wrote-mine" "it writes the caller's own files"
+assert_eq "1:1" "$(stat -c %u:%g "$T/shared/new")" "and creates files as the caller"
+assert_eq "root-script" "$("$N" run -v "$T/shared:/data:ro" -- head -1 /data/root.sh)" "root's sandboxes are still root there"
+# The same for --rootfs: the host's own root as uid 1's rootfs still runs programs, but
+# its root-only files stay closed (/etc/shadow was readable as the sandbox root's).
+out=$(as 1 "$N" run --rootfs / -- sh -c 'echo runs; cat /etc/shadow' 2>&1 || true)
+assert_contains "$out" "runs" "a non-root caller's --rootfs / runs programs"
+assert_not_contains "$out" "root:" "but its sandbox cannot read the host's /etc/shadow"
+
 kill $ev 2>/dev/null; wait $ev 2>/dev/null || true
 assert_contains "$(cat "$T/events")" '"state":"running"' "events: running"
 assert_contains "$(cat "$T/events")" '"state":"exited"' "events: exited, with the result"

@@ -17,5 +17,12 @@ m=$(in_sandbox -- mounts)
 assert_match "$(awk '$1 == "/dev/pts"' <<<"$m")" 'devpts' "/dev/pts is devpts"
 assert_match "$(awk '$1 == "/dev/shm"' <<<"$m")" 'tmpfs .*nosuid,nodev,noexec' "/dev/shm is a nosuid,nodev,noexec tmpfs"
 assert_eq "ok" "$("$N" run -- sh -c 'exec 3<>/dev/ptmx && echo ok')" "a pseudo-terminal can be opened"
+# Non-initial devpts instances share one pool of the kernel's (3072 by default): each
+# sandbox's is capped, so that one cannot take every pty of every other.
+assert_eq "64 28" "$("$N" run -- python3 -c 'import os
+n = 0
+try:
+    while True: os.open("/dev/ptmx", os.O_RDWR | os.O_NOCTTY); n += 1
+except OSError as e: print(n, e.errno)')" "a sandbox gets at most 64 ptys, then ENOSPC"
 assert_eq "ok" "$("$N" run -- sh -c 'echo hi > /dev/shm/f && cat /dev/shm/f >/dev/null && echo ok')" "/dev/shm is writable"
 finish

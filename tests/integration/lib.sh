@@ -137,6 +137,20 @@ try:
 except Exception as e:
     print("ERR",type(e).__name__); sys.exit(1)'
 
+# python3 -c "$UDP_SINK" ADDR PORT: "got DATA" for the first datagram within 3 s, or
+# "nothing".
+UDP_SINK='import socket,sys
+s=socket.socket(socket.AF_INET,socket.SOCK_DGRAM); s.bind((sys.argv[1],int(sys.argv[2]))); s.settimeout(3)
+try: print("got", s.recvfrom(64)[0].decode())
+except OSError: print("nothing")'
+# python3 -c "$UDP_SEND" ADDR PORT: five datagrams "probe" from a socket bound to eth0
+# (SO_BINDTODEVICE, which an unprivileged process may set), errors ignored.
+UDP_SEND='import socket,sys
+s=socket.socket(socket.AF_INET,socket.SOCK_DGRAM); s.setsockopt(socket.SOL_SOCKET,socket.SO_BINDTODEVICE,b"eth0")
+for _ in range(5):
+    try: s.sendto(b"probe",(sys.argv[1],int(sys.argv[2])))
+    except OSError: pass'
+
 # Commands a test registers to undo a host setting it changed; run first at exit.
 EXIT_HOOKS=()
 on_exit() { EXIT_HOOKS+=("$*"); }

@@ -61,6 +61,43 @@ rc=0; err=$("$N" run --network bridge --dns 10.231.7.1 -p 18080:80 -- true 2>&1)
 assert_eq 125 "$rc" "a host port another sandbox publishes is refused"
 assert_contains "$err" "already published by sandbox" "... and the refusal says by whom"
 
+# The host's loopback is not reachable, not even one way: a datagram a workload sends to
+# 127.0.0.1 out of eth0 (SO_BINDTODEVICE) stays in the sandbox (its local route on eth0),
+# and the veth drops it anyway (route_localnet on the bridge would accept it). The same
+# datagram to the gateway's address shows that the probe itself gets through.
+for dst in 127.0.0.1 10.231.7.1; do
+    in_netns "$PY" -c "$UDP_SINK" "$dst" 18099 >"$T/sink" &
+    sink=$!; sleep 0.3
+    "$N" run --network bridge --dns 10.231.7.1 -- "$PY" -c "$UDP_SEND" "$dst" 18099
+    wait $sink
+    if [ $dst = 127.0.0.1 ]; then
+        assert_eq "nothing" "$(cat "$T/sink")" "a sandbox cannot send to the host's 127.0.0.1 through its veth"
+    else
+        assert_eq "got probe" "$(cat "$T/sink")" "while the gateway's address gets the same datagram"
+    fi
+done
+
+# The veth is pinned to eth0's MAC too: a workload allowed to change it (a capability
+# policy keeping NET_ADMIN) would otherwise have the bridge learn any MAC on its port
+# (the frames are dropped before the bridge learns from them).
+printf '[bounding]\nkeep = ["NET_ADMIN"]\n' >"$T/netadmin.toml"
+in_netns "$PY" -c "$UDP_SINK" 10.231.7.1 18098 >"$T/sink" &
+sink=$!; sleep 0.3
+"$N" run --network bridge --dns 10.231.7.1 --caps-policy "$T/netadmin.toml" -- sh -c \
+    'ip link set eth0 down && ip link set eth0 address 02:00:00:00:00:99 && ip link set eth0 up &&
+     ip route add default via 10.231.7.1 && "$0" -c "$1" 10.231.7.1 18098' "$PY" "$UDP_SEND"
+wait $sink
+assert_eq "nothing" "$(cat "$T/sink")" "a sandbox that changes its MAC sends nothing through the bridge"
+
+# The host's conntrack table is shared: a sandbox holds at most 4096 live flows in it.
+# 5000 datagrams to as many ports of the gateway would otherwise leave 5000 entries.
+"$N" run --network bridge --dns 10.231.7.1 -- "$PY" -c 'import socket
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+for p in range(20000, 25000): s.sendto(b"x", ("10.231.7.1", p))'
+ct=$(in_netns cat /proc/sys/net/netfilter/nf_conntrack_count)
+[ "$ct" -ge 4000 ] && [ "$ct" -le 4200 ] && echo "ok - a sandbox's flows stop at 4096 conntrack entries ($ct)" ||
+    fail "a sandbox's flows stop at 4096 conntrack entries: $ct in the table"
+
 rules=$(in_netns nft -j list table ip "$TABLE")
 assert_contains "$rules" "\"comment\": \"$("$N" inspect a | "$PY" -c 'import json,sys; print(json.load(sys.stdin)["id"])')\"" \
     "published-port rules are tagged with the sandbox id"

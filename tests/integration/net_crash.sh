@@ -60,8 +60,9 @@ assert_eq 0 "$(in_netns ip -o link | grep -c ": nv" || true)" "the next nucleusd
 assert_eq 0 "$(in_netns nft -j list table ip "$TABLE" | grep -c '"comment"' || true)" "... and the tagged rules"
 assert_not_contains "$(cat "$LEASES")" "$id" "... and the lease"
 # The namespace's teardown may delete the pair before the network sweep gets to it.
-# 2 DNAT rules (prerouting, output) and 3 that pin the veth to its address (bridge table).
-assert_match "$(grep -h "previous nucleusd left" "$T/nucleusd.log")" "[01] veth\(s\), 5 nft rule\(s\), 1 lease\(s\)" \
+# 2 DNAT rules (prerouting, output), 5 that pin the veth to its addresses and keep it off
+# 127/8 (bridge table), and its conntrack cap (egress).
+assert_match "$(grep -h "previous nucleusd left" "$T/nucleusd.log")" "[01] veth\(s\), 8 nft rule\(s\), 1 lease\(s\)" \
     "the log says what was removed"
 # The freed port and address are usable again.
 out=$("$N" run --network bridge --dns 10.231.9.1 -p 18090:80 -- cat /proc/net/route)

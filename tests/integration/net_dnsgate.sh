@@ -127,6 +127,25 @@ assert_eq "tcp 172.31.252.5" "$(in_sb g connect 172.31.252.5)" "for another TTL"
 wait_state o
 assert_eq "rcode=5 addrs=[]" "$(in_sb o query udp "$GW" allowed.test)" "the gate refuses a sandbox whose policy has no names"
 
+# The gate's 64 TCP clients are shared: one sandbox (with names: only those are
+# served) holds at most 4 of them, so another still gets its answer over TCP while the
+# first tries to take them all.
+"$N" run -d --name h --network bridge --dns 172.31.252.2 --egress-domain '*.wild.test' -- sleep 300 >/dev/null
+wait_state h
+HOG='import socket,time
+held=[]
+for _ in range(70):
+    try:
+        c=socket.create_connection(("'"$GW"'",53),timeout=1); held.append(c)
+    except OSError: pass
+print("held", flush=True); time.sleep(6)'
+"$N" exec g "$PY" -c "$HOG" >"$T/hog" 2>&1 &
+hog=$!
+for _ in $(seq 100); do grep -q held "$T/hog" && break; sleep 0.05; done
+assert_eq "rcode=0 addrs=['172.31.252.6']" "$(in_sb h query tcp "$GW" sub.wild.test)" \
+    "a sandbox's TCP query is answered while another opens 70 connections to the gate"
+wait $hog
+
 # A new loop process (the old one killed) starts the gate again for the sandboxes it
 # takes over.
 kill -KILL "$(pgrep -P "$SUP_PID" -x nucleusd-loop)"

@@ -73,6 +73,31 @@ for dst in 10.0.2.2 127.0.0.1; do
     out=$("$N" run "${UP[@]}" -- "$PY" -c "$CLIENT" "$dst" 8001 1 2>&1 || true)
     assert_contains "$out" "ERR" "a server on nucleusd's 127.0.0.1 is not reachable at $dst"
 done
+# Nor one bound to eth0 (SO_BINDTODEVICE), whose 127.0.0.1 would leave through the
+# default route and be sent by pasta to nucleusd's own loopback, replies included. The
+# same datagram to nucleusd's address shows that the probe itself gets through.
+for dst in 127.0.0.1 172.31.253.1; do
+    in_netns "$PY" -c "$UDP_SINK" "$dst" 18099 >"$T/sink" &
+    sink=$!; sleep 0.3
+    "$N" run "${UP[@]}" -- "$PY" -c "$UDP_SEND" "$dst" 18099
+    wait $sink
+    if [ $dst = 127.0.0.1 ]; then
+        assert_eq "nothing" "$(cat "$T/sink")" "a socket bound to eth0 cannot send to nucleusd's 127.0.0.1"
+    else
+        assert_eq "got probe" "$(cat "$T/sink")" "while nucleusd's address gets the same datagram"
+    fi
+done
+
+# Nor another sandbox: pasta's connections leave from the host, where port isolation
+# and the forward drop do not apply, so the isolate chain drops them by pasta's group
+# (its sandbox's host gid). The host itself still reaches the kernel-backend sandbox.
+"$N" run -d --name kb --network bridge --dns 172.31.253.2 -- "$PY" -c "$SERVER" 0.0.0.0 9000 sandbox-kb >/dev/null
+wait_state kb
+ip_kb=$("$N" inspect kb | "$PY" -c 'import json,sys; print(json.load(sys.stdin)["network"]["address"].split("/")[0])')
+assert_contains "$(poll_connect "$ip_kb" 9000 -- in_netns)" "sandbox-kb" "the host reaches a kernel-backend sandbox"
+assert_contains "$("$N" run "${UP[@]}" -- "$PY" -c "$CLIENT" "$ip_kb" 9000 1.5 2>&1 || true)" "ERR" \
+    "a userspace-backend sandbox does not (its pasta's connections leave from the host)"
+"$N" rm -f kb >/dev/null
 
 # Published ports, through pasta's own forwarding: on 127.0.0.1 only (this pasta never
 # completes a connection that reaches a published port over its tap; docs/network.md).

@@ -20,6 +20,11 @@ assert_eq "hello" "$("$N" run -v "$T/vol/f:/mnt/deep/f:ro" -- cat /mnt/deep/f)" 
 cp /usr/bin/true "$T/vol/true"
 rc=0; "$N" run -v "$T/vol:/data" -- /data/true 2>/dev/null || rc=$?
 assert_eq 126 "$rc" "nothing on a volume is executable"
+# The volume is nosuid inside, but the host honours a setuid bit on the same file: the
+# workload (host root on a root caller's volume) must not be able to set one.
+"$N" run -v "$T/vol:/data" -- sh -c 'chmod 4755 /data/true; chmod 2755 /data/true; python3 -c "import os; os.open(\"/data/suid\", os.O_CREAT | os.O_WRONLY, 0o6755)"' 2>/dev/null || true
+assert_eq "755" "$(stat -c %a "$T/vol/true")" "no setuid or setgid bit can be set on a volume's file"
+assert_eq "" "$(find "$T/vol" -perm /6000)" "nor created with one"
 assert_contains "$("$N" run --name v1 -v "$T/vol:/data:ro" -- true; "$N" inspect v1)" "\"source\": \"$T/vol\"" "inspect lists the volume"
 
 assert_contains "$("$N" run -v /etc:/data -- true 2>&1 || true)" "volume source '/etc' is refused" "/etc is never shared"
