@@ -297,7 +297,11 @@ static void handle_ctl_message(struct sup_sandbox *sb, json_t *msg, int fd)
         } else if (strcmp(op, "exit") == 0) {
                 sb->wstatus = (int)json_integer_value(json_object_get(msg, "status"));
                 sb->have_status = true;
-                sb->status_final = !json_is_true(json_object_get(msg, "restartable"));
+                /* A SIGKILL under a memory limit may be the OOM killer's, which counts the
+                 * kill just after sending it: that end is recorded at the reap, so the
+                 * result can say oom_killed. */
+                sb->status_final = !json_is_true(json_object_get(msg, "restartable")) &&
+                                   !(WIFSIGNALED(sb->wstatus) && WTERMSIG(sb->wstatus) == SIGKILL && sb->spec->limits.memory);
                 sb->t_exit = nc_monotonic_ns();
         } else if (strcmp(op, "failed") == 0) {
                 struct sbx_failure f;
