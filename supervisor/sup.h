@@ -485,7 +485,16 @@ static inline struct sup_sandbox *sup_conn_refs_first(struct sup *s)
         return s->conn_refs;
 }
 
-/* sandbox.c: the lifecycle of one sandbox */
+/* Between sandbox.c and sandbox_end.c (the end of a sandbox): init's control
+ * messages (false at EOF); a detached sandbox's log pipes; the end recorded and its
+ * holdings released once due; the handles' close callback. */
+bool sup_sandbox_drain_ctl(struct sup_sandbox *sb);
+void sup_sandbox_log_close(struct sup_sandbox *sb, int stream);
+bool sup_sandbox_log_read(struct sup_sandbox *sb, int stream, int rounds);
+void sup_sandbox_maybe_finalize(struct sup_sandbox *sb);
+void sup_sandbox_on_handle_closed(uv_handle_t *h);
+
+/* sandbox.c, sandbox_end.c: the lifecycle of one sandbox */
 int sup_sandbox_set_state(struct sup_sandbox *sb, enum sup_state to);
 int sup_sandbox_start(struct sup_sandbox *sb);
 /* A created sandbox that never reached the zygote fails as a failed clone does. */
