@@ -18,6 +18,7 @@
 #include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/random.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
@@ -798,8 +799,13 @@ static _Noreturn void supervise(struct workload *w, int sfd)
                                 lost_supervisor(&pfd[1]);
                                 r = sbx_ctl_send_json(CTL_FD, json_pack("{s:s, s:i}", "op", "exit", "status", status), NULL, 0);
                         }
-                        if (!survive.orphaned)
+                        /* The answer went out with "exit", and nobody waits for what follows:
+                         * the namespaces' teardown that our exit starts runs at the lowest
+                         * priority, behind the next sandbox's start. */
+                        if (!survive.orphaned) {
+                                (void)setpriority(PRIO_PROCESS, 0, 19);
                                 exit_like(status);
+                        }
                         /* Nobody supervises: end the rest now, wait for a takeover (see survive). */
                         survive.ended = true;
                         survive.status = status;

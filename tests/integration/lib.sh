@@ -205,6 +205,19 @@ in_sandbox() {
 }
 
 # Waits until the sandbox is in STATE (default running).
+# A sandbox's result comes before its init is reaped; its host id range and cgroup
+# leaf are released just after. Checks of which range the next sandbox gets wait here
+# until no leaf (a 32-hex directory) is left but those of sandboxes still running.
+wait_released() { # [leaves expected to stay]
+    local keep=${1:-0}
+    for _ in $(seq 200); do
+        [ "$(find "$NUCLEUS_CGROUP_ROOT" -mindepth 1 -maxdepth 1 -type d -regex '.*/[0-9a-f]\{32\}' 2>/dev/null | wc -l)" -le "$keep" ] &&
+            return 0
+        sleep 0.025
+    done
+    die "the cgroup leaves of ended sandboxes were not released"
+}
+
 wait_state() { # name [state]
     local want=${2:-running}
     for _ in $(seq 200); do
