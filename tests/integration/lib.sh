@@ -218,6 +218,15 @@ wait_released() { # [leaves expected to stay]
     die "the cgroup leaves of ended sandboxes were not released"
 }
 
+# `nucleus run ARGS...` must fail with status 125 (Nucleus refused it) and say WANT.
+assert_refused() { # expected-message what run-args...
+    local want=$1 what=$2 out rc=0
+    shift 2
+    out=$("$N" run "$@" 2>&1) || rc=$?
+    assert_eq 125 "$rc" "$what: exit status"
+    assert_contains "$out" "$want" "$what"
+}
+
 wait_state() { # name [state]
     local want=${2:-running}
     for _ in $(seq 200); do

@@ -13,47 +13,40 @@ ln -s usr/bin "$R/bin"
     >"$R/.nucleus-rootfs-sha256"
 P=(--service-mode production --rootfs "$R" --verify-rootfs-attestation --memory 64M --cpus 1)
 pin() { sha256sum "$1" | cut -c1-64; }
-refused() { # expected-message what ARGS...
-    local want=$1 what=$2 out rc=0
-    shift 2
-    out=$("$N" run "$@" 2>&1) || rc=$?
-    assert_eq 125 "$rc" "$what: exit status"
-    assert_contains "$out" "$want" "$what"
-}
 
 # Production: what it requires, one at a time.
-refused "production needs --rootfs DIR" "production without --rootfs" --service-mode production --memory 64M --cpus 1 -- true
-refused "production needs --verify-rootfs-attestation" "production without attestation" \
+assert_refused "production needs --rootfs DIR" "production without --rootfs" --service-mode production --memory 64M --cpus 1 -- true
+assert_refused "production needs --verify-rootfs-attestation" "production without attestation" \
     --service-mode production --rootfs "$R" --memory 64M --cpus 1 -- helper uid
-refused "production needs --memory SIZE" "production without --memory" \
+assert_refused "production needs --memory SIZE" "production without --memory" \
     --service-mode production --rootfs "$R" --verify-rootfs-attestation --cpus 1 -- helper uid
-refused "production needs --cpus N" "production without --cpus" \
+assert_refused "production needs --cpus N" "production without --cpus" \
     --service-mode production --rootfs "$R" --verify-rootfs-attestation --memory 64M -- helper uid
-refused "--allow-degraded-security is refused in production mode" "production refuses degraded security" \
+assert_refused "--allow-degraded-security is refused in production mode" "production refuses degraded security" \
     "${P[@]}" --allow-degraded-security -- helper uid
-refused "--allow-degraded-security is refused in strict-agent mode" "strict-agent refuses degraded security" \
+assert_refused "--allow-degraded-security is refused in strict-agent mode" "strict-agent refuses degraded security" \
     --service-mode strict-agent --allow-degraded-security -- true
-refused "--allow-degraded-security is refused in strict-agent mode" "--strict-agent is the same" \
+assert_refused "--allow-degraded-security is refused in strict-agent mode" "--strict-agent is the same" \
     --strict-agent --allow-degraded-security -- true
-refused "invalid --service-mode 'lax': agent, strict-agent (alias mitos-agent) or production" "an unknown mode" \
+assert_refused "invalid --service-mode 'lax': agent, strict-agent (alias mitos-agent) or production" "an unknown mode" \
     --service-mode lax -- true
-refused "invalid --trust-level 'maybe': untrusted or trusted" "an unknown trust level" --trust-level maybe -- true
-refused "--allow-chroot-fallback is not supported" "there is no chroot fallback" --allow-chroot-fallback -- true
+assert_refused "invalid --trust-level 'maybe': untrusted or trusted" "an unknown trust level" --trust-level maybe -- true
+assert_refused "--allow-chroot-fallback is not supported" "there is no chroot fallback" --allow-chroot-fallback -- true
 
-refused "--seccomp-mode trace is refused in strict-agent mode" "strict-agent refuses seccomp trace" \
+assert_refused "--seccomp-mode trace is refused in strict-agent mode" "strict-agent refuses seccomp trace" \
     --strict-agent --seccomp-mode trace --seccomp-log "$T/trace.ndjson" -- true
-refused "--seccomp-mode trace is refused in production mode" "production refuses seccomp trace" \
+assert_refused "--seccomp-mode trace is refused in production mode" "production refuses seccomp trace" \
     "${P[@]}" --seccomp-mode trace --seccomp-log "$T/trace.ndjson" -- helper uid
 
 # Production's policy rules.
 printf '[bounding]\nkeep = ["NET_BIND_SERVICE"]\n' >"$T/caps-ok.toml"
 printf '[bounding]\nkeep = ["SYS_ADMIN"]\n' >"$T/caps-admin.toml"
-refused "needs every policy pinned: give --caps-policy-sha256" "an unpinned policy" \
+assert_refused "needs every policy pinned: give --caps-policy-sha256" "an unpinned policy" \
     "${P[@]}" --caps-policy "$T/caps-ok.toml" -- helper uid
-refused "refuses a capability policy that keeps CAP_SYS_ADMIN" "a dangerous capability" \
+assert_refused "refuses a capability policy that keeps CAP_SYS_ADMIN" "a dangerous capability" \
     "${P[@]}" --caps-policy "$T/caps-admin.toml" --caps-policy-sha256 "$(pin "$T/caps-admin.toml")" -- helper uid
 printf 'min_abi = 3\n[[rules]]\npath = "/tmp"\naccess = ["read", "write", "execute"]\n' >"$T/ll-wx.toml"
-refused "refuses Landlock rule 1 ('/tmp'): write and execute on the same path" "write+execute in a Landlock policy" \
+assert_refused "refuses Landlock rule 1 ('/tmp'): write and execute on the same path" "write+execute in a Landlock policy" \
     "${P[@]}" --landlock-policy "$T/ll-wx.toml" --landlock-policy-sha256 "$(pin "$T/ll-wx.toml")" -- helper uid
 assert_contains "$("$N" run "${P[@]}" --caps-policy "$T/caps-ok.toml" --caps-policy-sha256 "$(pin "$T/caps-ok.toml")" -- helper caps)" \
     "CapEff=0000000000000400" "a pinned, harmless caps policy is accepted"
@@ -80,7 +73,7 @@ assert_eq "result=errno errno=EPERM" "$("$N" run --strict-agent -- "$H" try-sysc
 assert_eq "result=errno errno=EPERM" "$("$N" run "${P[@]}" -- helper try-syscall socket-inet)" "production: no IP sockets"
 assert_eq "result=ok" "$("$N" run --strict-agent -- "$H" try-syscall socket-unix)" "strict-agent: Unix sockets stay"
 assert_eq "result=ok" "$(in_sandbox -- try-syscall socket-inet)" "agent: loopback IP sockets stay"
-refused "--proc-rw is refused in production mode" "production keeps /proc read-only" "${P[@]}" --proc-rw -- helper uid
-refused "--disable-cgroup-namespace is refused in production mode" "production keeps the cgroup namespace" \
+assert_refused "--proc-rw is refused in production mode" "production keeps /proc read-only" "${P[@]}" --proc-rw -- helper uid
+assert_refused "--disable-cgroup-namespace is refused in production mode" "production keeps the cgroup namespace" \
     "${P[@]}" --disable-cgroup-namespace -- helper uid
 finish

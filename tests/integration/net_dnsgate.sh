@@ -71,17 +71,10 @@ for _ in $(seq 50); do
 done
 : >"$ASKED"
 
-refused() { # expected-message what ARGS...
-    local want=$1 what=$2 out rc=0
-    shift 2
-    out=$("$N" run "$@" 2>&1) || rc=$?
-    assert_eq 125 "$rc" "$what: exit status"
-    assert_contains "$out" "$want" "$what"
-}
-refused "invalid egress domain 'bad_name.test'" "a name with '_'" --network bridge --egress-domain bad_name.test -- true
-refused "invalid egress domain 'test': give a name with at least two labels" "a single label" \
+assert_refused "invalid egress domain 'bad_name.test'" "a name with '_'" --network bridge --egress-domain bad_name.test -- true
+assert_refused "invalid egress domain 'test': give a name with at least two labels" "a single label" \
     --network bridge --egress-domain test -- true
-refused "only accepted with --network bridge" "names with --network none" --egress-domain allowed.test -- true
+assert_refused "only accepted with --network bridge" "names with --network none" --egress-domain allowed.test -- true
 
 "$N" run -d --name g --network bridge --dns 172.31.252.2 --egress-domain allowed.test --egress-domain WWW.alias.test. \
     --egress-domain short.test --egress-domain '*.wild.test' --egress-tcp-port 8000 -- sleep 300 >/dev/null

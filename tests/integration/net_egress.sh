@@ -58,24 +58,17 @@ for _ in $(seq 50); do
 done
 
 # Refusals: nothing to enforce on without a bridge; values checked. (Names: net_dnsgate.sh.)
-refused() { # expected-message what ARGS...
-    local want=$1 what=$2 out rc=0
-    shift 2
-    out=$("$N" run "$@" 2>&1) || rc=$?
-    assert_eq 125 "$rc" "$what: exit status"
-    assert_contains "$out" "$want" "$what"
-}
-refused "only accepted with --network bridge: a --network none sandbox" "egress with --network none" \
+assert_refused "only accepted with --network bridge: a --network none sandbox" "egress with --network none" \
     --egress-allow 10.0.0.0/8 -- true
-refused "only accepted with --network bridge: a --network host sandbox" "egress with --network host" \
+assert_refused "only accepted with --network bridge: a --network host sandbox" "egress with --network host" \
     --network host --allow-host-network --trust-level trusted --egress-allow 10.0.0.0/8 -- true
-refused "invalid egress CIDR '10.0.0.1/8': host bits are set (did you mean 10.0.0.0/8?)" "a CIDR with host bits" \
+assert_refused "invalid egress CIDR '10.0.0.1/8': host bits are set (did you mean 10.0.0.0/8?)" "a CIDR with host bits" \
     --network bridge --egress-allow 10.0.0.1/8 -- true
-refused "invalid egress CIDR '10.0.0.0/33'" "a prefix over 32" --network bridge --egress-allow 10.0.0.0/33 -- true
-refused "invalid --egress-tcp-port '70000': a port number from 1 to 65535" "a port over 65535" \
+assert_refused "invalid egress CIDR '10.0.0.0/33'" "a prefix over 32" --network bridge --egress-allow 10.0.0.0/33 -- true
+assert_refused "invalid --egress-tcp-port '70000': a port number from 1 to 65535" "a port over 65535" \
     --network bridge --egress-allow 10.0.0.0/8 --egress-tcp-port 70000 -- true
-refused "add --egress-allow CIDR" "ports without a CIDR" --network bridge --egress-udp-port 53 -- true
-refused "cannot be combined with --egress-allow CIDR" "\"\" with a CIDR" \
+assert_refused "add --egress-allow CIDR" "ports without a CIDR" --network bridge --egress-udp-port 53 -- true
+assert_refused "cannot be combined with --egress-allow CIDR" "\"\" with a CIDR" \
     --network bridge --egress-allow "" --egress-allow 10.0.0.0/8 -- true
 
 # Allowed: 172.31.251.2 on 8000/tcp and 5000/udp, DNS to .2 (the --dns server).

@@ -8,10 +8,8 @@ in_netns ip link add "hostmark$$" type veth peer name "hmp$$"
 on_exit "in_netns ip link del hostmark$$ 2>/dev/null"
 
 refused() { # expected-message-part what -- run-args...
-    local want=$1 what=$2 rc=0 err; shift 3
-    err=$("$N" run "$@" -- true 2>&1) || rc=$?
-    assert_eq 125 "$rc" "$what: refused"
-    assert_contains "$err" "$want" "$what: says why"
+    local want=$1 what=$2; shift 3
+    assert_refused "$want" "$what" "$@" -- true
 }
 refused "--allow-host-network" "host without --allow-host-network" -- --network host --trust-level trusted
 refused "untrusted" "host for an untrusted workload (the default)" -- --network host --allow-host-network

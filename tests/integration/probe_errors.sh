@@ -5,11 +5,8 @@
 start_supervisor
 
 refused() { # what expected-substring nucleus-run-args...
-    local what=$1 want=$2 rc=0 err
-    shift 2
-    err=$("$N" run "$@" -- true 2>&1) || rc=$?
-    assert_eq 125 "$rc" "$what: refused"
-    assert_contains "$err" "$want" "$what: says why"
+    local what=$1 want=$2; shift 2
+    assert_refused "$want" "$what" "$@" -- true
 }
 refused "a bad duration" "invalid --health-interval '5x': a duration like 500ms, 2s, 1m or 1h" \
     --health-cmd true --health-interval 5x
