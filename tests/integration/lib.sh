@@ -136,6 +136,16 @@ try:
     print(c.recv(200).decode().strip())
 except Exception as e:
     print("ERR",type(e).__name__); sys.exit(1)'
+# Polls TCP_CLIENT (run by "$@" with its arguments appended, under /usr/bin/python3)
+# until it answers, up to 5 s; prints its last output either way.
+poll_connect() { # host port -- command...
+    local host=$1 port=$2 out; shift 3
+    for _ in $(seq 50); do
+        out=$("$@" /usr/bin/python3 -c "$TCP_CLIENT" "$host" "$port" 1 2>&1) && { echo "$out"; return 0; }
+        sleep 0.1
+    done
+    echo "$out"
+}
 
 # python3 -c "$UDP_SINK" ADDR PORT: "got DATA" for the first datagram within 3 s, or
 # "nothing".

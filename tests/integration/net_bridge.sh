@@ -19,15 +19,6 @@ CLIENT=$TCP_CLIENT
 nsenter --net="$OUT" "$PY" -c "$SERVER" 172.31.250.2 8000 outside &
 on_exit "kill $! 2>/dev/null"
 
-# Polls CLIENT (run by "$@" with its arguments appended) until it answers, up to 5 s.
-poll_connect() { # host port -- command...
-    local host=$1 port=$2 out; shift 3
-    for _ in $(seq 50); do
-        out=$("$@" "$PY" -c "$CLIENT" "$host" "$port" 1 2>&1) && { echo "$out"; return 0; }
-        sleep 0.1
-    done
-    echo "$out"
-}
 
 # NAT: the sandbox reaches the outside server, which sees nucleusd's address there.
 out=$(poll_connect 172.31.250.2 8000 -- "$N" run --network bridge --dns 10.231.7.1 --)

@@ -36,14 +36,6 @@ on_exit "kill $! 2>/dev/null"
 nsenter --net="$OUT" "$PY" "$(dirname "$0")/dns_server.py" 172.31.253.2 "$T/asked" &
 on_exit "kill $! 2>/dev/null"
 
-poll_connect() { # host port -- command...
-    local host=$1 port=$2 out; shift 3
-    for _ in $(seq 50); do
-        out=$("$@" "$PY" -c "$CLIENT" "$host" "$port" 1 2>&1) && { echo "$out"; return 0; }
-        sleep 0.1
-    done
-    echo "$out"
-}
 pasta_alive() { # pid: running, not a zombie
     [ -r "/proc/$1/status" ] && ! grep -q '^State:.*Z' "/proc/$1/status"
 }
