@@ -117,8 +117,10 @@ int sbx_spawn_prepare(const struct sbx_config *cfg, const char *id, uint32_t uid
                 return r;
         }
         if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
-                sbx_failure_set(fail, "ctl", errno, "Failed to create control socket");
-                return -errno;
+                r = -errno;
+                sbx_failure_set(fail, "ctl", r, "Failed to create control socket");
+                (void)sbx_cgroup_leaf_remove(cfg, id);
+                return r;
         }
         ours = sv[0];
         /* A claim carries argv and env; SEQPACKET messages must fit the send buffer. */
