@@ -213,10 +213,13 @@ bool sbx_seccomp_is_killed(const char *name)
 }
 
 #define IS(n) (strcmp(name, n) == 0)
-/* Both rule builders below: a libseccomp call, or return its error naming the call. */
+/* Both rule builders below: a libseccomp call, or return its error naming the call.
+ * -EACCES is libseccomp refusing a rule whose action is the filter's default already
+ * (a profile's defaultAction that is, say, ERRNO(ENOSYS) like our clone3 rule): there
+ * is nothing to add then, which is no error. */
 #define TRY(call, what)                                                                            \
         do {                                                                                       \
-                if ((r = (call)) < 0)                                                              \
+                if ((r = (call)) < 0 && r != -EACCES)                                              \
                         return nc_err_set_errno(err, r, "seccomp: %s", what);                      \
         } while (0)
 
